@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# scripts/test.sh -- set up, build the real test images once, then run lint, type checks
+# and the whole test suite.  Tests that need a registry start their own on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+export HULLCHECK_SHARED=${HULLCHECK_SHARED:-$(cd .. && pwd)/shared}
+export HULLCHECK_TEST_IMAGES=${HULLCHECK_TEST_IMAGES:-$PWD/.cache/test-images}
+if [ ! -f "$HULLCHECK_TEST_IMAGES/MANIFEST.txt" ] && [ "$(id -u)" = 0 ] \
+   && [ -x "$HULLCHECK_SHARED/tools/make-test-images.sh" -o -f "$HULLCHECK_SHARED/tools/make-test-images.sh" ]; then
+    echo "test: building the real test images (about 80 s, once)" >&2
+    mkdir -p "$HULLCHECK_TEST_IMAGES"
+    bash "$HULLCHECK_SHARED/tools/make-test-images.sh" "$HULLCHECK_TEST_IMAGES" \
+        > "$HULLCHECK_TEST_IMAGES.log" 2>&1 || { tail -30 "$HULLCHECK_TEST_IMAGES.log" >&2; exit 1; }
+fi
+
+echo "test: ruff" >&2
+.venv/bin/ruff format --check src tests bench
+.venv/bin/ruff check src tests bench
+echo "test: mypy --strict" >&2
+.venv/bin/mypy src
+echo "test: pytest" >&2
+exec .venv/bin/python -m pytest -q "$@"

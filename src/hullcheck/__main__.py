@@ -1,0 +1,5 @@
+"""Allow ``python -m hullcheck``."""
+
+from hullcheck.cli.main import main
+
+raise SystemExit(main())

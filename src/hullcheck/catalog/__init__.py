@@ -1,0 +1,1 @@
+"""Catalogers: one module per package type, registered in ``registry``."""

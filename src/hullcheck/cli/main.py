@@ -1,0 +1,60 @@
+"""Entry point of the ``hullcheck`` command: builds the parser, dispatches subcommands.
+
+Each subcommand is one module in this package exposing ``register(subparsers)``, which
+adds its parser and sets ``func`` to a ``run(args) -> int`` callable.  Adding a
+subcommand is one module plus one line in ``COMMANDS``.
+
+Every ``HullcheckError`` becomes one line on stderr and exit code 2; so does any other
+unexpected exception, so that hostile input never shows the user a traceback
+(``HULLCHECK_DEBUG=1`` re-raises for developers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from hullcheck import __version__
+from hullcheck.errors import HullcheckError
+
+COMMANDS: tuple[ModuleType, ...] = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hullcheck",
+        description="Audit Dockerfiles and container images against hardening practices.",
+    )
+    parser.add_argument("--version", action="version", version=f"hullcheck {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMANDS:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        code: int = func(args)
+    except HullcheckError as err:
+        print(f"hullcheck: error: {err.message}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("hullcheck: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as err:  # a bug, or input we failed to anticipate: never a traceback
+        if os.environ.get("HULLCHECK_DEBUG"):
+            raise
+        print(f"hullcheck: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        return 2
+    return code

@@ -1,0 +1,1 @@
+"""Dockerfile parsing only: directives, instructions with line spans, RUN shell, history."""

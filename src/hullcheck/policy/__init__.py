@@ -1,0 +1,1 @@
+"""Policy: configuration, ignores with reasons and expiry, inline pragmas, the exit-code gate."""

@@ -1,0 +1,1 @@
+"""Report formats: one document model (``document.Report``), one module per format."""

@@ -1,0 +1,1 @@
+"""Dockerfile rules: one module per rule family, registered in ``registry``."""

@@ -1,0 +1,1 @@
+"""Image access: references, archives, OCI layouts, registries, engines; the merged view."""

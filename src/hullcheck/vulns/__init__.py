@@ -1,0 +1,1 @@
+"""Vulnerability database (OSV import and local store), version schemes, and matchers."""
