@@ -1,0 +1,421 @@
+"""The human-readable report for a terminal (the default format), drawn with ``rich``.
+
+Lint reports are grouped by file, then ordered by line, each finding quoting the
+Dockerfile lines it points at.  Scan reports open with what was scanned (image,
+digest, base OS, size, user, age, efficiency), then group findings by practice, most
+severe group first; vulnerabilities are a compact table.  Both end with the errors met
+and one summary line of counts per severity.
+
+Plain text (no ANSI codes, no trailing blanks) unless ``RenderOptions.color`` is set:
+decide it with ``options.resolve_color``.  Everything shown that came from an input
+goes through ``source_lines.visible`` so hostile text cannot drive the terminal, and
+quoted code is masked for obvious secrets (finding values are redacted upstream).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+from rich.console import Console, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from hullcheck.model import Finding, JSONValue, Practice, Severity
+from hullcheck.report.document import Report
+from hullcheck.report.options import RenderOptions
+from hullcheck.report.source_lines import SourceCache, mask_secrets, visible
+
+DEFAULT_WIDTH = 100
+MAX_QUOTED_LINES = 6
+SEVERITY_STYLE: Mapping[Severity, str] = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+_SEVERITIES_WORST_FIRST = sorted(Severity, key=lambda s: -s.rank)
+_INDENT = 4
+
+
+def render(report: Report, options: RenderOptions | None = None) -> str:
+    """Return the report as text for a terminal (ANSI colour only if ``options.color``)."""
+    opts = options or RenderOptions()
+    width = opts.width or shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        width=max(width, 40),
+        color_system="standard" if opts.color else None,
+        force_terminal=opts.color,
+        no_color=not opts.color,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        legacy_windows=False,
+        force_jupyter=False,
+        force_interactive=False,
+        _environ={},  # NO_COLOR, COLUMNS... were already weighed by the caller
+    )
+    parts: list[RenderableType] = []
+    if _is_scan(report):
+        parts.extend(_scan_body(report, opts, console.width))
+    else:
+        parts.extend(_lint_body(report, opts, console.width))
+    parts.extend(_errors(report))
+    parts.append(_summary(report))
+    for part in parts:
+        console.print(part)
+    text = buf.getvalue()
+    if not opts.color:
+        text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return text
+
+
+def _is_scan(report: Report) -> bool:
+    if report.target is not None:
+        return True
+    return any(f.location.layer is not None or f.location.file is not None for f in report.findings)
+
+
+# -- pieces shared by both layouts ------------------------------------------------------
+
+
+def _severity_label(severity: Severity) -> Text:
+    return Text(f" {severity.value.upper():<8} ", style=SEVERITY_STYLE[severity])
+
+
+def _headline(finding: Finding) -> Text:
+    line = Text()
+    line.append_text(_severity_label(finding.severity))
+    line.append(" ")
+    line.append(visible(finding.rule), style="bold")
+    line.append("  ")
+    line.append(f"[{finding.practice.value}]", style="magenta")
+    line.append("  ")
+    line.append(visible(finding.title), style="bold")
+    return line
+
+
+def _indented(text: Text, extra: int = 0) -> Padding:
+    return Padding(text, (0, 0, 0, _INDENT + extra))
+
+
+def _quote(
+    sources: SourceCache, path: str, line: int, end_line: int, width: int, *, hidden: bool
+) -> list[RenderableType]:
+    quoted = sources.quote(path, line, end_line)
+    if quoted is None:
+        return []
+    if hidden:
+        note = Text("(code not shown: it holds a secret)", style="dim italic")
+        return [_indented(note, 2)]
+    out: list[RenderableType] = []
+    gutter = len(str(quoted[-1][0]))
+    room = max(width - _INDENT - 2 - gutter - 3, 20)
+    for number, raw in quoted[:MAX_QUOTED_LINES]:
+        code = visible(mask_secrets(raw))
+        if len(code) > room:
+            code = code[: room - 1] + "…"
+        text = Text(no_wrap=True, overflow="crop")
+        text.append(f"{number:>{gutter}} │ ", style="dim")
+        text.append(code)
+        out.append(_indented(text, 2))
+    if len(quoted) > MAX_QUOTED_LINES:
+        more = Text(f"{'':>{gutter}} │ … {len(quoted) - MAX_QUOTED_LINES} more lines", style="dim")
+        out.append(_indented(more, 2))
+    return out
+
+
+def _message_and_fix(finding: Finding) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    if finding.message:
+        out.append(_indented(Text(visible(finding.message))))
+    if finding.fix:
+        fix = Text()
+        fix.append("fix: ", style="green bold")
+        fix.append(visible(finding.fix))
+        out.append(_indented(fix))
+    return out
+
+
+def _secret_lines(findings: Iterable[Finding]) -> set[tuple[str, int]]:
+    """(path, line) pairs that a secrets finding covers: never quoted, whoever points there."""
+    out: set[tuple[str, int]] = set()
+    for f in findings:
+        if f.practice is not Practice.SECRETS and "secret" not in f.extra:
+            continue
+        loc = f.location
+        spans = []
+        if loc.path is not None and loc.line is not None:
+            spans.append((loc.path, loc.line, loc.end_line or loc.line))
+        if loc.instruction is not None:
+            ins = loc.instruction
+            spans.append((ins.path, ins.line, ins.end_line))
+        for path, start, end in spans:
+            out.update((path, n) for n in range(start, max(start, end) + 1))
+    return out
+
+
+def _covers_secret(secret_lines: set[tuple[str, int]], path: str, line: int, end: int) -> bool:
+    return any((path, n) in secret_lines for n in range(line, max(line, end) + 1))
+
+
+def _errors(report: Report) -> list[RenderableType]:
+    if not report.errors:
+        return []
+    out: list[RenderableType] = [Text("Errors", style="bold red")]
+    for err in report.errors:
+        line = Text("  ")
+        if err.path is not None:
+            line.append(visible(err.path), style="bold")
+            line.append(": ")
+        line.append(visible(err.message))
+        out.append(line)
+    out.append(Text(""))
+    return out
+
+
+def _summary(report: Report) -> Text:
+    counts = {s: 0 for s in Severity}
+    for f in report.findings:
+        counts[f.severity] += 1
+    total = len(report.findings)
+    text = Text()
+    if total == 0:
+        text.append("No findings", style="bold green")
+    else:
+        text.append(f"{total} finding{'s' if total != 1 else ''}: ", style="bold")
+        for i, severity in enumerate(_SEVERITIES_WORST_FIRST):
+            if i:
+                text.append(", ")
+            style = SEVERITY_STYLE[severity] if counts[severity] else "dim"
+            text.append(f"{counts[severity]} {severity.value}", style=style)
+    if report.suppressed:
+        text.append(f"; {len(report.suppressed)} suppressed", style="dim")
+    if report.errors:
+        n = len(report.errors)
+        text.append(f"; {n} error{'s' if n != 1 else ''}", style="bold red")
+    return text
+
+
+# -- lint ---------------------------------------------------------------------------------
+
+
+def _lint_body(report: Report, opts: RenderOptions, width: int) -> list[RenderableType]:
+    sources = SourceCache(opts.sources)
+    secret_lines = _secret_lines(report.findings)
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for f in report.findings:
+        by_file[f.location.path or ""].append(f)
+    out: list[RenderableType] = []
+    for path in sorted(by_file):
+        out.append(Text(visible(path) if path else "(no file)", style="bold underline"))
+        findings = sorted(
+            by_file[path],
+            key=lambda f: (f.location.line or 0, -f.severity.rank, f.rule, f.message),
+        )
+        for f in findings:
+            out.append(_headline(f))
+            loc = f.location
+            if path and loc.line is not None:
+                end = loc.end_line or loc.line
+                where = f"{path}:{loc.line}" + (f"-{end}" if end != loc.line else "")
+                out.append(_indented(Text(visible(where), style="dim")))
+                hidden = _covers_secret(secret_lines, path, loc.line, end)
+                out.extend(_quote(sources, path, loc.line, end, width, hidden=hidden))
+            out.extend(_message_and_fix(f))
+            out.append(Text(""))
+    return out
+
+
+# -- scan ---------------------------------------------------------------------------------
+
+_TARGET_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Image", ("reference", "image", "name", "path")),
+    ("Digest", ("digest", "manifest_digest")),
+    ("Platform", ("platform",)),
+    ("Base OS", ("base_os", "os_name", "os", "distro")),
+    ("Size", ("size",)),
+    ("Layers", ("layers", "layer_count")),
+    ("User", ("user",)),
+    ("Created", ("created",)),
+    ("Efficiency", ("efficiency",)),
+    ("Wasted", ("wasted_bytes", "wasted")),
+)
+
+
+def _scalar(value: JSONValue) -> bool:
+    return isinstance(value, str | int | float | bool)
+
+
+def _human_size(value: JSONValue) -> str:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return str(value)
+    size = float(value)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{value} B" if unit == "B" else f"{size:.1f} {unit} ({value:,} bytes)"
+        size /= 1000
+    return str(value)  # pragma: no cover - loop always returns
+
+
+def _age(value: JSONValue, now: datetime) -> str:
+    if not isinstance(value, str):
+        return str(value)
+    try:
+        created = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    days = (now - created).days
+    if days < 0:
+        return f"{value} (in the future)"
+    return f"{value} ({days} day{'s' if days != 1 else ''} ago)"
+
+
+def _format_field(label: str, value: JSONValue, now: datetime) -> str:
+    if label in ("Size", "Wasted"):
+        return _human_size(value)
+    if label == "Created":
+        return _age(value, now)
+    if label == "Efficiency" and isinstance(value, int | float) and not isinstance(value, bool):
+        percent = value * 100 if value <= 1 else value
+        return f"{percent:.1f} %"
+    if label == "Layers" and isinstance(value, list):
+        return str(len(value))
+    if label == "Base OS" and isinstance(value, Mapping):
+        parts = [value.get(k) for k in ("pretty_name", "name", "id", "version", "version_id")]
+        words = [str(p) for p in parts if p]
+        return str(words[0]) if words else "unknown"
+    return str(value)
+
+
+def _target_block(report: Report, now: datetime) -> list[RenderableType]:
+    target: Mapping[str, JSONValue] = report.target or {}
+    summary = report.summary
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    used: set[str] = set()
+    for label, keys in _TARGET_FIELDS:
+        for key in keys:
+            source = target if key in target else summary if key in summary else None
+            if source is None or source[key] is None:
+                continue
+            value = source[key]
+            if not (_scalar(value) or label in ("Layers", "Base OS")):
+                continue
+            grid.add_row(label, visible(_format_field(label, value, now)))
+            used.update(keys)
+            break
+    for key, value in target.items():
+        if key not in used and _scalar(value):
+            grid.add_row(visible(key.replace("_", " ").capitalize()), visible(str(value)))
+    return [grid, Text("")] if grid.row_count else []
+
+
+def _where(f: Finding) -> str:
+    loc = f.location
+    parts: list[str] = []
+    if loc.layer_index is not None:
+        parts.append(f"layer {loc.layer_index}")
+    elif loc.layer is not None:
+        parts.append(f"layer {loc.layer[:19]}")
+    if loc.file is not None:
+        parts.append(loc.file)
+    if loc.instruction is not None:
+        ins = loc.instruction
+        span = f"{ins.line}" + (f"-{ins.end_line}" if ins.end_line != ins.line else "")
+        parts.append(f"{ins.path}:{span}")
+    elif loc.path is not None:
+        parts.append(f"{loc.path}:{loc.line}" if loc.line is not None else loc.path)
+    return " · ".join(parts)
+
+
+def _package_cells(f: Finding) -> tuple[str, str, str]:
+    pkg = f.extra.get("package")
+    name = version = ""
+    if isinstance(pkg, Mapping):
+        name = str(pkg.get("name", ""))
+        version = str(pkg.get("version", ""))
+    elif isinstance(pkg, str):
+        name = pkg
+    installed = f.extra.get("installed_version", version)
+    fixed = f.extra.get("fixed_version")
+    if isinstance(fixed, list):
+        fixed = ", ".join(str(v) for v in fixed)
+    return name or (f.location.file or ""), str(installed or ""), str(fixed or "-")
+
+
+def _vulnerability_table(findings: list[Finding]) -> Table:
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    table.add_column("Severity", no_wrap=True)
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Package", overflow="fold")
+    table.add_column("Installed", overflow="fold")
+    table.add_column("Fixed", overflow="fold")
+    table.add_column("Layer", no_wrap=True)
+    table.add_column("Title", overflow="fold")
+    for f in findings:
+        name, installed, fixed = _package_cells(f)
+        layer = "" if f.location.layer_index is None else str(f.location.layer_index)
+        table.add_row(
+            _severity_label(f.severity),
+            visible(f.rule),
+            visible(name),
+            visible(installed),
+            visible(fixed),
+            layer,
+            visible(f.title),
+        )
+    return table
+
+
+def _scan_body(report: Report, opts: RenderOptions, width: int) -> list[RenderableType]:
+    now = opts.now or datetime.now(UTC)
+    sources = SourceCache(opts.sources)
+    secret_lines = _secret_lines(report.findings)
+    out = _target_block(report, now)
+    groups: dict[Practice, list[Finding]] = defaultdict(list)
+    for f in report.findings:
+        groups[f.practice].append(f)
+
+    def group_key(practice: Practice) -> tuple[int, int, str]:
+        worst = max(f.severity.rank for f in groups[practice])
+        return (-worst, -len(groups[practice]), practice.value)
+
+    for practice in sorted(groups, key=group_key):
+        findings = sorted(
+            groups[practice],
+            key=lambda f: (
+                -f.severity.rank,
+                f.location.layer_index if f.location.layer_index is not None else -1,
+                f.location.file or "",
+                f.rule,
+                f.message,
+            ),
+        )
+        out.append(Text(f"{practice.value} ({len(findings)})", style="bold underline"))
+        if practice is Practice.VULNERABILITIES:
+            out.append(_vulnerability_table(findings))
+            out.append(Text(""))
+            continue
+        for f in findings:
+            out.append(_headline(f))
+            where = _where(f)
+            if where:
+                out.append(_indented(Text(visible(where), style="dim")))
+            ins = f.location.instruction
+            if ins is not None:
+                hidden = _covers_secret(secret_lines, ins.path, ins.line, ins.end_line)
+                out.extend(_quote(sources, ins.path, ins.line, ins.end_line, width, hidden=hidden))
+            out.extend(_message_and_fix(f))
+            out.append(Text(""))
+    return out
