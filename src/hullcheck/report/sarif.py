@@ -139,6 +139,10 @@ def _rule(rule: str, findings: list[Finding], help_: RuleHelp | None) -> dict[st
 def _result(f: Finding, rule_index: int, image_uri: str, seen: dict[str, int]) -> dict[str, Any]:
     location, props = _location(f, image_uri)
     text = f.message or f.title
+    where = _image_where(f)
+    if where:
+        # GitHub shows the message, not our properties: say where in the image it is.
+        text = f"{text} ({where})"
     out: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": rule_index,
@@ -189,6 +193,16 @@ def _location(f: Finding, image_uri: str) -> tuple[dict[str, Any], dict[str, JSO
     if props:
         out["properties"] = dict(props)
     return out, props
+
+
+def _image_where(f: Finding) -> str:
+    loc = f.location
+    parts = []
+    if loc.file is not None:
+        parts.append(f"in {loc.file}")
+    if loc.layer_index is not None:
+        parts.append(f"layer {loc.layer_index}")
+    return ", ".join(parts)
 
 
 def _physical(path: str, line: int, end_line: int) -> dict[str, Any]:

@@ -288,6 +288,8 @@ def _format_field(label: str, value: JSONValue, now: datetime) -> str:
     if label == "Efficiency" and isinstance(value, int | float) and not isinstance(value, bool):
         percent = value * 100 if value <= 1 else value
         return f"{percent:.1f} %"
+    if label == "User" and value == "":
+        return "(not set: root)"
     if label == "Layers" and isinstance(value, list):
         return str(len(value))
     if label == "Base OS" and isinstance(value, Mapping):
@@ -354,28 +356,39 @@ def _package_cells(f: Finding) -> tuple[str, str, str]:
     return name or (f.location.file or ""), str(installed or ""), str(fixed or "-")
 
 
-def _vulnerability_table(findings: list[Finding]) -> Table:
-    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-    table.add_column("Severity", no_wrap=True)
-    table.add_column("ID", no_wrap=True)
-    table.add_column("Package", overflow="fold")
-    table.add_column("Installed", overflow="fold")
-    table.add_column("Fixed", overflow="fold")
-    table.add_column("Layer", no_wrap=True)
-    table.add_column("Title", overflow="fold")
+def _vulnerability_lines(findings: list[Finding]) -> list[RenderableType]:
+    """Two lines per vulnerability: id, package, installed -> fixed, where; then the title."""
+    out: list[RenderableType] = []
+    id_width = min(max(len(f.rule) for f in findings), 24)
     for f in findings:
         name, installed, fixed = _package_cells(f)
-        layer = "" if f.location.layer_index is None else str(f.location.layer_index)
-        table.add_row(
-            _severity_label(f.severity),
-            visible(f.rule),
-            visible(name),
-            visible(installed),
-            visible(fixed),
-            layer,
-            visible(f.title),
-        )
-    return table
+        line = Text()
+        line.append_text(_severity_label(f.severity))
+        line.append(" ")
+        line.append(f"{visible(f.rule):<{id_width}}", style="bold")
+        line.append("  ")
+        line.append(visible(f"{name} {installed}".strip()))
+        if fixed != "-":
+            line.append(" → ")
+            line.append(visible(fixed), style="green")
+        else:
+            line.append("  (no fix yet)", style="dim")
+        where = _where_short(f)
+        if where:
+            line.append(f"  · {visible(where)}", style="dim")
+        out.append(line)
+        out.append(_indented(Text(visible(f.title))))
+    return out
+
+
+def _where_short(f: Finding) -> str:
+    loc = f.location
+    parts: list[str] = []
+    if loc.layer_index is not None:
+        parts.append(f"layer {loc.layer_index}")
+    if loc.instruction is not None:
+        parts.append(f"{loc.instruction.path}:{loc.instruction.line}")
+    return " · ".join(parts)
 
 
 def _scan_body(report: Report, opts: RenderOptions, width: int) -> list[RenderableType]:
@@ -404,7 +417,7 @@ def _scan_body(report: Report, opts: RenderOptions, width: int) -> list[Renderab
         )
         out.append(Text(f"{practice.value} ({len(findings)})", style="bold underline"))
         if practice is Practice.VULNERABILITIES:
-            out.append(_vulnerability_table(findings))
+            out.extend(_vulnerability_lines(findings))
             out.append(Text(""))
             continue
         for f in findings:
