@@ -183,6 +183,16 @@ def scan_findings() -> list[Finding]:
     ]
 
 
+def _layer(index: int, hexchar: str, size: int, wasted: int) -> dict[str, object]:
+    return {
+        "index": index,
+        "digest": "sha256:" + hexchar * 64,
+        "size": size,
+        "bytes_added": size,
+        "bytes_wasted": wasted,
+    }
+
+
 def scan_report() -> Report:
     suppressed = _f(
         "HC7002",
@@ -195,17 +205,29 @@ def scan_report() -> Report:
     return Report(
         findings=scan_findings(),
         target={
+            # The shape scan.target_json produces, plus an OS the catalogers may add.
             "reference": "registry.example.com/team/app:1.2",
+            "source": "oci-layout",
             "digest": "sha256:" + "d" * 64,
+            "manifest_media_type": "application/vnd.oci.image.manifest.v1+json",
+            "synthetic_manifest": False,
+            "index_digest": None,
+            "config_digest": "sha256:" + "e" * 64,
             "platform": "linux/amd64",
-            "base_os": "debian 12 (bookworm)",
-            "size": 74_213_000,
-            "layers": 4,
-            "user": "",
             "created": "2025-06-30T12:00:00Z",
+            "repo_tags": ["registry.example.com/team/app:1.2"],
+            "config": {"user": "", "env": ["PATH=/usr/local/bin:/usr/bin"], "labels": {}},
+            "history": [],
+            "layers": [
+                _layer(0, "a", 74_000_000, 3_403_000),
+                _layer(1, "b", 3_000, 0),
+                _layer(2, "c", 200_000, 31_200),
+                _layer(3, "f", 10_000, 3_000),
+            ],
+            "base_os": "debian 12 (bookworm)",
         },
         packages=[],
-        summary={"efficiency": 0.953, "wasted_bytes": 3_480_000},
+        summary={"layers": 4, "complete": True, "paths": 5120},
         suppressed=[suppressed],
     )
 

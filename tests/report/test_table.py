@@ -150,7 +150,11 @@ def test_scan_header_block() -> None:
     assert "Size        74.2 MB (74,213,000 bytes)" in head
     assert "User        (not set: root)" in head
     assert "Created     2025-06-30T12:00:00Z (184 days ago)" in head
-    assert "Efficiency  95.3 %" in head
+    assert "Efficiency  95.4 %" in head  # derived from the layers' added and wasted bytes
+    assert "Wasted      3.4 MB (3,437,200 bytes)" in head
+    assert "Tags" not in head  # the only tag is the reference shown above
+    assert "Source      oci-layout" in head and "Layers      4" in head
+    assert "PATH=" not in out  # config.env is never shown: it often holds credentials
 
 
 def test_scan_groups_by_practice_worst_first() -> None:
@@ -169,6 +173,21 @@ def test_scan_groups_by_practice_worst_first() -> None:
     secrets = out[out.index("secrets (1)") :]
     assert "layer 1 · /root/.ssh/id_rsa · Dockerfile:4" in secrets
     assert out.rstrip().endswith("1 suppressed")
+
+
+def test_scan_header_prefers_explicit_totals_and_nested_user() -> None:
+    report = Report(
+        target={
+            "reference": "r",
+            "config": {"user": "1000:1000", "env": ["TOKEN=abc123456"]},
+            "layers": [{"size": 5, "bytes_added": 5, "bytes_wasted": 1}],
+            "size": 9,
+        },
+        summary={"efficiency": 0.5},
+    )
+    out = _plain(report)
+    assert "User        1000:1000" in out and "Size        9 B" in out
+    assert "Efficiency  50.0 %" in out and "abc123456" not in out
 
 
 def test_scan_header_tolerates_odd_target_values() -> None:

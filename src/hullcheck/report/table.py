@@ -238,16 +238,53 @@ def _lint_body(report: Report, opts: RenderOptions, width: int) -> list[Renderab
 
 _TARGET_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Image", ("reference", "image", "name", "path")),
+    ("Tags", ("repo_tags", "tags")),
     ("Digest", ("digest", "manifest_digest")),
+    ("Source", ("source",)),
     ("Platform", ("platform",)),
-    ("Base OS", ("base_os", "os_name", "os", "distro")),
+    ("Base OS", ("base_os", "os", "distro")),
     ("Size", ("size",)),
     ("Layers", ("layers", "layer_count")),
-    ("User", ("user",)),
+    ("User", ("user", "config.user")),
     ("Created", ("created",)),
     ("Efficiency", ("efficiency",)),
     ("Wasted", ("wasted_bytes", "wasted")),
 )
+"""Header rows: a label and where to look, in ``target`` then ``summary`` (dotted = nested).
+Deliberately not ``config.env``: environment values often hold credentials."""
+
+
+def _lookup(mapping: Mapping[str, JSONValue], dotted: str) -> JSONValue:
+    current: JSONValue = mapping
+    for part in dotted.split("."):
+        if not isinstance(current, Mapping) or part not in current:
+            return None
+        current = current[part]
+    return current
+
+
+def _int(value: JSONValue) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _derived(target: Mapping[str, JSONValue]) -> dict[str, JSONValue]:
+    """Size, efficiency and waste from per-layer figures when the target has no totals."""
+    layers = target.get("layers")
+    if not isinstance(layers, list):
+        return {}
+    out: dict[str, JSONValue] = {}
+    sizes = [_int(layer.get("size")) for layer in layers if isinstance(layer, Mapping)]
+    if sizes and all(size is not None for size in sizes):
+        out["size"] = sum(size for size in sizes if size is not None)
+    added = [_int(layer.get("bytes_added")) for layer in layers if isinstance(layer, Mapping)]
+    wasted = [_int(layer.get("bytes_wasted")) for layer in layers if isinstance(layer, Mapping)]
+    if added and all(a is not None for a in added) and all(w is not None for w in wasted):
+        total = sum(a for a in added if a is not None)
+        waste = sum(w for w in wasted if w is not None)
+        if total > 0:
+            out["efficiency"] = max(0.0, 1 - waste / total)
+            out["wasted_bytes"] = waste
+    return out
 
 
 def _scalar(value: JSONValue) -> bool:
@@ -280,7 +317,12 @@ def _age(value: JSONValue, now: datetime) -> str:
     return f"{value} ({days} day{'s' if days != 1 else ''} ago)"
 
 
-def _format_field(label: str, value: JSONValue, now: datetime) -> str:
+def _format_field(label: str, value: JSONValue, now: datetime) -> str | None:
+    """The text of one header row, or None when the value says nothing."""
+    if label == "User" and value in ("", None):
+        return "(not set: root)"
+    if value is None:
+        return None
     if label in ("Size", "Wasted"):
         return _human_size(value)
     if label == "Created":
@@ -288,38 +330,39 @@ def _format_field(label: str, value: JSONValue, now: datetime) -> str:
     if label == "Efficiency" and isinstance(value, int | float) and not isinstance(value, bool):
         percent = value * 100 if value <= 1 else value
         return f"{percent:.1f} %"
-    if label == "User" and value == "":
-        return "(not set: root)"
     if label == "Layers" and isinstance(value, list):
         return str(len(value))
+    if label == "Tags" and isinstance(value, list):
+        return ", ".join(str(v) for v in value) or None
     if label == "Base OS" and isinstance(value, Mapping):
-        parts = [value.get(k) for k in ("pretty_name", "name", "id", "version", "version_id")]
+        parts = [value.get(k) for k in ("pretty_name", "name", "id")]
         words = [str(p) for p in parts if p]
-        return str(words[0]) if words else "unknown"
+        version = value.get("version_id") or value.get("version")
+        if not words:
+            return None
+        return words[0] + (
+            f" {version}" if version and words[0] != value.get("pretty_name") else ""
+        )
+    if not _scalar(value):
+        return None
     return str(value)
 
 
 def _target_block(report: Report, now: datetime) -> list[RenderableType]:
     target: Mapping[str, JSONValue] = report.target or {}
-    summary = report.summary
+    sources: list[Mapping[str, JSONValue]] = [target, report.summary, _derived(target)]
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
-    used: set[str] = set()
     for label, keys in _TARGET_FIELDS:
-        for key in keys:
-            source = target if key in target else summary if key in summary else None
-            if source is None or source[key] is None:
-                continue
-            value = source[key]
-            if not (_scalar(value) or label in ("Layers", "Base OS")):
-                continue
-            grid.add_row(label, visible(_format_field(label, value, now)))
-            used.update(keys)
-            break
-    for key, value in target.items():
-        if key not in used and _scalar(value):
-            grid.add_row(visible(key.replace("_", " ").capitalize()), visible(str(value)))
+        value = next(
+            (v for src in sources for k in keys if (v := _lookup(src, k)) is not None), None
+        )
+        if value is None and not (label == "User" and ("config" in target or "user" in target)):
+            continue
+        text = _format_field(label, value, now)
+        if text is not None and not (label == "Tags" and text == target.get("reference")):
+            grid.add_row(label, visible(text))
     return [grid, Text("")] if grid.row_count else []
 
 
