@@ -141,8 +141,27 @@ def test_image_findings_use_the_instruction_or_the_file_in_the_image() -> None:
     assert untraced["properties"]["layer_index"] == 0
     assert untraced["properties"]["layer"].startswith("sha256:aaaa")
     assert "in /var/lib/dpkg/status, layer 0" in results["CVE-2024-0727"]["message"]["text"]
+    assert results["CVE-2024-0727"]["ruleIndex"] == 0
+    rules = _log(scan_report())["runs"][0]["tool"]["driver"]["rules"]
+    assert rules[0]["helpUri"] == "https://www.openssl.org/news/secadv/20240125.txt"
     whole_image = results["HC6001"]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert whole_image["uri"] == "registry.example.com/team/app%3A1.2"
+
+
+def test_line_inside_an_image_file_becomes_a_region() -> None:
+    f = Finding(
+        "HC5",
+        Practice.SECRETS,
+        Severity.HIGH,
+        "t",
+        "m",
+        Location(layer_index=1, file="/app/.env", line=3, end_line=4),
+    )
+    loc = _log(Report(findings=[f], target={}))["runs"][0]["results"][0]["locations"][0]
+    assert loc["physicalLocation"] == {
+        "artifactLocation": {"uri": "app/.env"},
+        "region": {"startLine": 3, "endLine": 4},
+    }
 
 
 def test_fingerprints_prefer_the_finding_fingerprint_and_are_stable() -> None:

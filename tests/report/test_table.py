@@ -169,7 +169,9 @@ def test_scan_groups_by_practice_worst_first() -> None:
     ]
     vulns = out[out.index("vulnerabilities (2)") : out.index("privileges (1)")]
     assert vulns.index("GHSA-9wx4") < vulns.index("CVE-2024-0727")
-    assert "requests 2.25.0 → 2.32.0" in vulns and "layer 2 · Dockerfile:5" in vulns
+    assert "requests 2.25.0  (no fix yet)" in vulns and "layer 2 · Dockerfile:5" in vulns
+    assert "openssl 3.0.11-1~deb12u2 → 3.0.13-1~deb12u1" in vulns
+    assert "\n    openssl: denial of service" in vulns  # the id is not repeated in the title
     secrets = out[out.index("secrets (1)") :]
     assert "layer 1 · /root/.ssh/id_rsa · Dockerfile:4" in secrets
     assert out.rstrip().endswith("1 suppressed")
@@ -228,6 +230,20 @@ def test_helpers() -> None:
     assert mask_secrets("ARG DB_PASSWORD=s3cretpass") == "ARG DB_PASSWORD=****"
     assert mask_secrets("LABEL author=alice") == "LABEL author=alice"
     assert mask_secrets("ENV API_KEY: 'abcd1234'") == "ENV API_KEY: '****'"
+
+
+def test_secret_inside_an_image_file_shows_file_and_line() -> None:
+    f = Finding(
+        "HC5",
+        Practice.SECRETS,
+        Severity.HIGH,
+        "t",
+        "m",
+        Location(layer_index=1, file="/app/.env", line=3, end_line=3),
+        extra={"secret": "ghp_…", "fingerprint": "x"},
+    )
+    out = _plain(Report(findings=[f], target={"reference": "img"}))
+    assert "layer 1 · /app/.env:3" in out
 
 
 def test_instruction_only_finding_in_scan_quotes_the_dockerfile() -> None:

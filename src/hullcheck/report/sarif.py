@@ -131,9 +131,21 @@ def _rule(rule: str, findings: list[Finding], help_: RuleHelp | None) -> dict[st
             "precision": "high",
         },
     }
-    if help_.help_uri:
-        out["helpUri"] = help_.help_uri
+    help_uri = help_.help_uri or _first_reference(findings)
+    if help_uri:
+        out["helpUri"] = help_uri
     return out
+
+
+def _first_reference(findings: list[Finding]) -> str:
+    """An advisory's first web reference, as the rule's help page (vulnerabilities)."""
+    for f in findings:
+        refs = f.extra.get("references")
+        if isinstance(refs, list):
+            for ref in refs:
+                if isinstance(ref, str) and ref.startswith("https://") and " " not in ref:
+                    return ref
+    return ""
 
 
 def _result(f: Finding, rule_index: int, image_uri: str, seen: dict[str, int]) -> dict[str, Any]:
@@ -177,6 +189,10 @@ def _location(f: Finding, image_uri: str) -> tuple[dict[str, Any], dict[str, JSO
         physical = _physical(ins.path, ins.line, ins.end_line)
     elif loc.file is not None:
         physical = {"artifactLocation": {"uri": _uri(loc.file.lstrip("/") or "/")}}
+        if loc.line is not None:  # a line inside a file of the image (a secret, say)
+            start = max(loc.line, 1)
+            end = max(loc.end_line or start, start)
+            physical["region"] = {"startLine": start, "endLine": end}
     elif loc.path is not None:
         physical = {"artifactLocation": {"uri": _uri(loc.path)}}
     else:

@@ -374,7 +374,8 @@ def _where(f: Finding) -> str:
     elif loc.layer is not None:
         parts.append(f"layer {loc.layer[:19]}")
     if loc.file is not None:
-        parts.append(loc.file)
+        in_file = loc.path is None and loc.line is not None
+        parts.append(f"{loc.file}:{loc.line}" if in_file else loc.file)
     if loc.instruction is not None:
         ins = loc.instruction
         span = f"{ins.line}" + (f"-{ins.end_line}" if ins.end_line != ins.line else "")
@@ -420,7 +421,8 @@ def _vulnerability_lines(findings: list[Finding]) -> list[RenderableType]:
         if where:
             line.append(f"  · {visible(where)}", style="dim")
         out.append(line)
-        out.append(_indented(Text(visible(f.title))))
+        title = f.title.removeprefix(f"{f.rule}: ")  # the id is already on the line above
+        out.append(_indented(Text(visible(title))))
     return out
 
 
