@@ -35,6 +35,12 @@ def test_plain_mode_has_no_escape_codes_and_colour_mode_has() -> None:
     assert ANSI.sub("", coloured).count("HC1001") == plain.count("HC1001")
 
 
+def test_colour_styles_only_what_they_should() -> None:
+    out = table.render(scan_report(), RenderOptions(color=True, width=100, now=NOW))
+    assert "\x1b[1mImage       \x1b[0mregistry.example.com" in out
+    assert "\x1b[1;37;41m CRITICAL " in out  # severity badge
+
+
 def test_lint_groups_by_file_then_orders_by_line() -> None:
     out = _plain(lint_report())
     assert out.index("Dockerfile\n") < out.index("docker/Dockerfile.dev\n")

@@ -20,9 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from rich.console import Console, RenderableType
-from rich.padding import Padding
-from rich.table import Table
+from rich.console import Console
 from rich.text import Text
 
 from hullcheck.model import Finding, JSONValue, Practice, Severity
@@ -62,19 +60,34 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
         force_interactive=False,
         _environ={},  # NO_COLOR, COLUMNS... were already weighed by the caller
     )
-    parts: list[RenderableType] = []
+    wrap = _Wrapper(console)
+    lines: list[Text] = []
     if _is_scan(report):
-        parts.extend(_scan_body(report, opts, console.width))
+        lines.extend(_scan_body(report, opts, wrap))
     else:
-        parts.extend(_lint_body(report, opts, console.width))
-    parts.extend(_errors(report))
-    parts.append(_summary(report))
-    for part in parts:
-        console.print(part)
-    text = buf.getvalue()
+        lines.extend(_lint_body(report, opts, wrap))
+    lines.extend(_errors(report, wrap))
+    lines.extend(wrap(_summary(report)))
     if not opts.color:
-        text = "\n".join(line.rstrip() for line in text.split("\n"))
-    return text
+        return "".join(line.plain.rstrip() + "\n" for line in lines)
+    # One print of pre-wrapped lines: rich's per-renderable layout is the slow part.
+    console.print(Text("\n").join(lines), soft_wrap=True)
+    return buf.getvalue()
+
+
+class _Wrapper:
+    """Wraps one logical line into physical lines of the console width, indented."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.width = console.width
+
+    def __call__(self, text: Text, indent: int = 0) -> list[Text]:
+        room = max(self.width - indent, 20)
+        pad = " " * indent
+        if len(text) <= room and "\n" not in text.plain:
+            return [Text(pad) + text] if indent else [text]
+        return [Text(pad) + part for part in text.wrap(self.console, room)]
 
 
 def _is_scan(report: Report) -> bool:
@@ -102,45 +115,41 @@ def _headline(finding: Finding) -> Text:
     return line
 
 
-def _indented(text: Text, extra: int = 0) -> Padding:
-    return Padding(text, (0, 0, 0, _INDENT + extra))
-
-
 def _quote(
-    sources: SourceCache, path: str, line: int, end_line: int, width: int, *, hidden: bool
-) -> list[RenderableType]:
+    sources: SourceCache, path: str, line: int, end_line: int, wrap: _Wrapper, *, hidden: bool
+) -> list[Text]:
     quoted = sources.quote(path, line, end_line)
     if quoted is None:
         return []
     if hidden:
         note = Text("(code not shown: it holds a secret)", style="dim italic")
-        return [_indented(note, 2)]
-    out: list[RenderableType] = []
+        return wrap(note, _INDENT + 2)
+    out: list[Text] = []
     gutter = len(str(quoted[-1][0]))
-    room = max(width - _INDENT - 2 - gutter - 3, 20)
+    room = max(wrap.width - _INDENT - 2 - gutter - 3, 20)
     for number, raw in quoted[:MAX_QUOTED_LINES]:
         code = visible(mask_secrets(raw))
         if len(code) > room:
             code = code[: room - 1] + "…"
-        text = Text(no_wrap=True, overflow="crop")
+        text = Text(" " * (_INDENT + 2))
         text.append(f"{number:>{gutter}} │ ", style="dim")
         text.append(code)
-        out.append(_indented(text, 2))
+        out.append(text)
     if len(quoted) > MAX_QUOTED_LINES:
         more = Text(f"{'':>{gutter}} │ … {len(quoted) - MAX_QUOTED_LINES} more lines", style="dim")
-        out.append(_indented(more, 2))
+        out.extend(wrap(more, _INDENT + 2))
     return out
 
 
-def _message_and_fix(finding: Finding) -> list[RenderableType]:
-    out: list[RenderableType] = []
+def _message_and_fix(finding: Finding, wrap: _Wrapper) -> list[Text]:
+    out: list[Text] = []
     if finding.message:
-        out.append(_indented(Text(visible(finding.message))))
+        out.extend(wrap(Text(visible(finding.message)), _INDENT))
     if finding.fix:
         fix = Text()
         fix.append("fix: ", style="green bold")
         fix.append(visible(finding.fix))
-        out.append(_indented(fix))
+        out.extend(wrap(fix, _INDENT))
     return out
 
 
@@ -166,17 +175,17 @@ def _covers_secret(secret_lines: set[tuple[str, int]], path: str, line: int, end
     return any((path, n) in secret_lines for n in range(line, max(line, end) + 1))
 
 
-def _errors(report: Report) -> list[RenderableType]:
+def _errors(report: Report, wrap: _Wrapper) -> list[Text]:
     if not report.errors:
         return []
-    out: list[RenderableType] = [Text("Errors", style="bold red")]
+    out: list[Text] = [Text("Errors", style="bold red")]
     for err in report.errors:
         line = Text("  ")
         if err.path is not None:
             line.append(visible(err.path), style="bold")
             line.append(": ")
         line.append(visible(err.message))
-        out.append(line)
+        out.extend(wrap(line))
     out.append(Text(""))
     return out
 
@@ -207,29 +216,29 @@ def _summary(report: Report) -> Text:
 # -- lint ---------------------------------------------------------------------------------
 
 
-def _lint_body(report: Report, opts: RenderOptions, width: int) -> list[RenderableType]:
+def _lint_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text]:
     sources = SourceCache(opts.sources)
     secret_lines = _secret_lines(report.findings)
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
         by_file[f.location.path or ""].append(f)
-    out: list[RenderableType] = []
+    out: list[Text] = []
     for path in sorted(by_file):
-        out.append(Text(visible(path) if path else "(no file)", style="bold underline"))
+        out.extend(wrap(Text(visible(path) if path else "(no file)", style="bold underline")))
         findings = sorted(
             by_file[path],
             key=lambda f: (f.location.line or 0, -f.severity.rank, f.rule, f.message),
         )
         for f in findings:
-            out.append(_headline(f))
+            out.extend(wrap(_headline(f)))
             loc = f.location
             if path and loc.line is not None:
                 end = loc.end_line or loc.line
                 where = f"{path}:{loc.line}" + (f"-{end}" if end != loc.line else "")
-                out.append(_indented(Text(visible(where), style="dim")))
+                out.extend(wrap(Text(visible(where), style="dim"), _INDENT))
                 hidden = _covers_secret(secret_lines, path, loc.line, end)
-                out.extend(_quote(sources, path, loc.line, end, width, hidden=hidden))
-            out.extend(_message_and_fix(f))
+                out.extend(_quote(sources, path, loc.line, end, wrap, hidden=hidden))
+            out.extend(_message_and_fix(f, wrap))
             out.append(Text(""))
     return out
 
@@ -348,12 +357,10 @@ def _format_field(label: str, value: JSONValue, now: datetime) -> str | None:
     return str(value)
 
 
-def _target_block(report: Report, now: datetime) -> list[RenderableType]:
+def _target_block(report: Report, now: datetime, wrap: _Wrapper) -> list[Text]:
     target: Mapping[str, JSONValue] = report.target or {}
     sources: list[Mapping[str, JSONValue]] = [target, report.summary, _derived(target)]
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
+    rows: list[tuple[str, str]] = []
     for label, keys in _TARGET_FIELDS:
         value = next(
             (v for src in sources for k in keys if (v := _lookup(src, k)) is not None), None
@@ -362,8 +369,19 @@ def _target_block(report: Report, now: datetime) -> list[RenderableType]:
             continue
         text = _format_field(label, value, now)
         if text is not None and not (label == "Tags" and text == target.get("reference")):
-            grid.add_row(label, visible(text))
-    return [grid, Text("")] if grid.row_count else []
+            rows.append((label, visible(text)))
+    if not rows:
+        return []
+    column = max(len(label) for label, _ in rows) + 2
+    out: list[Text] = []
+    for label, value in rows:
+        parts = wrap(Text(value), column)
+        head = Text()  # a base style would cover the appended value too
+        head.append(f"{label:<{column}}", style="bold")
+        out.append(head + parts[0][column:])
+        out.extend(parts[1:])
+    out.append(Text(""))
+    return out
 
 
 def _where(f: Finding) -> str:
@@ -400,9 +418,9 @@ def _package_cells(f: Finding) -> tuple[str, str, str]:
     return name or (f.location.file or ""), str(installed or ""), str(fixed or "-")
 
 
-def _vulnerability_lines(findings: list[Finding]) -> list[RenderableType]:
+def _vulnerability_lines(findings: list[Finding], wrap: _Wrapper) -> list[Text]:
     """Two lines per vulnerability: id, package, installed -> fixed, where; then the title."""
-    out: list[RenderableType] = []
+    out: list[Text] = []
     id_width = min(max(len(f.rule) for f in findings), 24)
     for f in findings:
         name, installed, fixed = _package_cells(f)
@@ -420,9 +438,9 @@ def _vulnerability_lines(findings: list[Finding]) -> list[RenderableType]:
         where = _where_short(f)
         if where:
             line.append(f"  · {visible(where)}", style="dim")
-        out.append(line)
+        out.extend(wrap(line))
         title = f.title.removeprefix(f"{f.rule}: ")  # the id is already on the line above
-        out.append(_indented(Text(visible(title))))
+        out.extend(wrap(Text(visible(title)), _INDENT))
     return out
 
 
@@ -436,11 +454,11 @@ def _where_short(f: Finding) -> str:
     return " · ".join(parts)
 
 
-def _scan_body(report: Report, opts: RenderOptions, width: int) -> list[RenderableType]:
+def _scan_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text]:
     now = opts.now or datetime.now(UTC)
     sources = SourceCache(opts.sources)
     secret_lines = _secret_lines(report.findings)
-    out = _target_block(report, now)
+    out = _target_block(report, now, wrap)
     groups: dict[Practice, list[Finding]] = defaultdict(list)
     for f in report.findings:
         groups[f.practice].append(f)
@@ -462,18 +480,18 @@ def _scan_body(report: Report, opts: RenderOptions, width: int) -> list[Renderab
         )
         out.append(Text(f"{practice.value} ({len(findings)})", style="bold underline"))
         if practice is Practice.VULNERABILITIES:
-            out.extend(_vulnerability_lines(findings))
+            out.extend(_vulnerability_lines(findings, wrap))
             out.append(Text(""))
             continue
         for f in findings:
-            out.append(_headline(f))
+            out.extend(wrap(_headline(f)))
             where = _where(f)
             if where:
-                out.append(_indented(Text(visible(where), style="dim")))
+                out.extend(wrap(Text(visible(where), style="dim"), _INDENT))
             ins = f.location.instruction
             if ins is not None:
                 hidden = _covers_secret(secret_lines, ins.path, ins.line, ins.end_line)
-                out.extend(_quote(sources, ins.path, ins.line, ins.end_line, width, hidden=hidden))
-            out.extend(_message_and_fix(f))
+                out.extend(_quote(sources, ins.path, ins.line, ins.end_line, wrap, hidden=hidden))
+            out.extend(_message_and_fix(f, wrap))
             out.append(Text(""))
     return out
