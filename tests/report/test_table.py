@@ -140,6 +140,14 @@ def test_source_read_from_disk_and_out_of_range_line(tmp_path: Path) -> None:
     assert out.count("│") == 1
 
 
+def test_multi_line_messages_become_one_paragraph() -> None:
+    f = Finding(
+        "HC1", Practice.BUILD, Severity.LOW, "t", "first line\n  second line\r\n", Location("D", 1)
+    )
+    out = table.render(Report(findings=[f]), RenderOptions(width=100))
+    assert "    first line second line\n" in out
+
+
 def test_many_lines_are_cut_short() -> None:
     lines = [f"RUN step {i}" for i in range(1, 21)]
     f = Finding("HC1", Practice.BUILD, Severity.LOW, "t", "m", Location("D", 1, 20))

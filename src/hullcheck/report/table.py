@@ -3,7 +3,7 @@
 Lint reports are grouped by file, then ordered by line, each finding quoting the
 Dockerfile lines it points at.  Scan reports open with what was scanned (image,
 digest, base OS, size, user, age, efficiency), then group findings by practice, most
-severe group first; vulnerabilities are a compact table.  Both end with the errors met
+severe group first; vulnerabilities take two lines each.  Both end with the errors met
 and one summary line of counts per severity.
 
 Plain text (no ANSI codes, no trailing blanks) unless ``RenderOptions.color`` is set:
@@ -15,6 +15,7 @@ quoted code is masked for obvious secrets (finding values are redacted upstream)
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -39,6 +40,7 @@ SEVERITY_STYLE: Mapping[Severity, str] = {
 }
 _SEVERITIES_WORST_FIRST = sorted(Severity, key=lambda s: -s.rank)
 _INDENT = 4
+_LINE_BREAKS = re.compile(r"[ \t]*\r?\n[ \t]*")
 
 
 def render(report: Report, options: RenderOptions | None = None) -> str:
@@ -103,6 +105,11 @@ def _severity_label(severity: Severity) -> Text:
     return Text(f" {severity.value.upper():<8} ", style=SEVERITY_STYLE[severity])
 
 
+def _prose(text: str) -> str:
+    """A title, message or fix as one paragraph: line breaks become spaces, then ``visible``."""
+    return visible(_LINE_BREAKS.sub(" ", text.strip()))
+
+
 def _headline(finding: Finding) -> Text:
     line = Text()
     line.append_text(_severity_label(finding.severity))
@@ -111,7 +118,7 @@ def _headline(finding: Finding) -> Text:
     line.append("  ")
     line.append(f"[{finding.practice.value}]", style="magenta")
     line.append("  ")
-    line.append(visible(finding.title), style="bold")
+    line.append(_prose(finding.title), style="bold")
     return line
 
 
@@ -144,11 +151,11 @@ def _quote(
 def _message_and_fix(finding: Finding, wrap: _Wrapper) -> list[Text]:
     out: list[Text] = []
     if finding.message:
-        out.extend(wrap(Text(visible(finding.message)), _INDENT))
+        out.extend(wrap(Text(_prose(finding.message)), _INDENT))
     if finding.fix:
         fix = Text()
         fix.append("fix: ", style="green bold")
-        fix.append(visible(finding.fix))
+        fix.append(_prose(finding.fix))
         out.extend(wrap(fix, _INDENT))
     return out
 
@@ -440,7 +447,7 @@ def _vulnerability_lines(findings: list[Finding], wrap: _Wrapper) -> list[Text]:
             line.append(f"  · {visible(where)}", style="dim")
         out.extend(wrap(line))
         title = f.title.removeprefix(f"{f.rule}: ")  # the id is already on the line above
-        out.extend(wrap(Text(visible(title)), _INDENT))
+        out.extend(wrap(Text(_prose(title)), _INDENT))
     return out
 
 
