@@ -114,8 +114,9 @@ def _rule(rule: str, findings: list[Finding], help_: RuleHelp | None) -> dict[st
         markdown += f"\n\n{_md(explanation)}"
     if fix:
         markdown += f"\n\n**Fix:** {_md(fix)}"
-    if help_.help_uri:
-        markdown += f"\n\n[More about {rule}]({help_.help_uri})"
+    help_uri = help_.help_uri or _first_reference(findings)
+    if help_uri:
+        markdown += f"\n\n[More about {_md(rule)}]({help_uri.replace(')', '%29')})"
     practices = sorted({f.practice.value for f in findings})
     tags = ["security", *practices][:MAX_TAGS]
     out: dict[str, Any] = {
@@ -131,7 +132,6 @@ def _rule(rule: str, findings: list[Finding], help_: RuleHelp | None) -> dict[st
             "precision": "high",
         },
     }
-    help_uri = help_.help_uri or _first_reference(findings)
     if help_uri:
         out["helpUri"] = help_uri
     return out
