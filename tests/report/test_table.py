@@ -269,5 +269,7 @@ def test_instruction_only_finding_in_scan_quotes_the_dockerfile() -> None:
         "m",
         Location(layer_index=3, instruction=SourceSpan("Dockerfile", 9, 9)),
     )
-    out = _plain(Report(findings=[f], target={"reference": "img"}))
+    g = Finding("HC8", Practice.BUILD, Severity.LOW, "t", "m", Location(path="Dockerfile", line=1))
+    out = _plain(Report(findings=[f, g], target={"reference": "img"}))
     assert "layer 3 · Dockerfile:9" in out and "9 │ USER root" in out
+    assert "1 │ FROM ubuntu:latest" in out

@@ -391,6 +391,16 @@ def _target_block(report: Report, now: datetime, wrap: _Wrapper) -> list[Text]:
     return out
 
 
+def _dockerfile_span(f: Finding) -> tuple[str, int, int] | None:
+    """The Dockerfile lines behind an image finding: its instruction, else its own span."""
+    loc = f.location
+    if loc.instruction is not None:
+        return loc.instruction.path, loc.instruction.line, loc.instruction.end_line
+    if loc.path is not None and loc.line is not None:
+        return loc.path, loc.line, loc.end_line or loc.line
+    return None
+
+
 def _where(f: Finding) -> str:
     loc = f.location
     parts: list[str] = []
@@ -495,10 +505,11 @@ def _scan_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text
             where = _where(f)
             if where:
                 out.extend(wrap(Text(visible(where), style="dim"), _INDENT))
-            ins = f.location.instruction
-            if ins is not None:
-                hidden = _covers_secret(secret_lines, ins.path, ins.line, ins.end_line)
-                out.extend(_quote(sources, ins.path, ins.line, ins.end_line, wrap, hidden=hidden))
+            span = _dockerfile_span(f)
+            if span is not None:
+                path, start, end = span
+                hidden = _covers_secret(secret_lines, path, start, end)
+                out.extend(_quote(sources, path, start, end, wrap, hidden=hidden))
             out.extend(_message_and_fix(f, wrap))
             out.append(Text(""))
     return out
