@@ -246,7 +246,7 @@ def test_legacy_docker_save_export(engine: FakeEngine) -> None:
     assert [p.split("?")[0] for p in engine.seen] == ["/images/app:1/json", "/images/get"]
     cache = engine.sock.parent / "cache" / "blobs" / "sha256"
     assert (cache / sha(LAYER1)[7:]).read_bytes() == LAYER1
-    assert not [p for p in cache.iterdir() if p.name.startswith(".")]  # no temp files left
+    assert list((engine.sock.parent / "cache" / "tmp").iterdir()) == []  # no temp files left
 
 
 def test_oci_style_export_keeps_the_real_manifest(engine: FakeEngine) -> None:
@@ -287,8 +287,7 @@ def test_truncated_export(engine: FakeEngine) -> None:
         pytest.raises(ImageError, match=r"not a valid tar|no manifest\.json"),
     ):
         src.root_manifest()
-    leftovers = list((engine.sock.parent / "cache" / "blobs" / "sha256").glob(".engine-*"))
-    assert leftovers == []
+    assert list((engine.sock.parent / "cache" / "tmp").iterdir()) == []
 
 
 def test_engine_that_stalls_mid_export(engine: FakeEngine) -> None:
@@ -341,3 +340,21 @@ def test_real_docker_archive_through_the_socket(engine: FakeEngine, test_images:
                 while chunk := fh.read(1 << 20):
                     h.update(chunk)
             assert f"sha256:{h.hexdigest()}" == desc["digest"]
+
+
+def test_end_to_end_through_open_image(engine: FakeEngine, tmp_path: Path) -> None:
+    """``docker:NAME`` through the dispatcher, the image model and the walker."""
+    from hullcheck.sources.api import open_image
+    from hullcheck.sources.open import SourceOptions
+
+    engine.add("app:1", sha(CONFIG), legacy_export())
+    options = SourceOptions(
+        cache_dir=tmp_path / "cache", timeout=5, extra={"engine_host": f"unix://{engine.sock}"}
+    )
+    with open_image("docker:app:1", options=options) as handle:
+        assert handle.image.config_digest == sha(CONFIG)
+        assert [layer.digest for layer in handle.image.layers] == [sha(LAYER1), sha(LAYER2)]
+        result = handle.walk()
+        assert result.complete
+        assert result.view.get("/etc/os-release") is not None
+        assert result.view.get("/app/run.sh") is not None

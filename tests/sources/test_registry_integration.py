@@ -15,6 +15,7 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -329,3 +330,62 @@ def test_fixture_pushed_through_the_registry(open_registry: Registry) -> None:
 
     body = httpx.get(f"http://{open_registry.host}/v2/_catalog", timeout=5).json()
     assert {"test/python-npm", "test/multiarch"} <= set(body["repositories"])
+
+
+def test_end_to_end_through_open_image(
+    open_registry: Registry, layout: Layout, tmp_path: Path, no_user_config: Path
+) -> None:
+    """The dispatcher, platform choice, walker and blob cache on top of the registry source."""
+    from hullcheck.sources.api import open_image
+    from hullcheck.sources.open import SourceOptions
+
+    options = SourceOptions(cache_dir=tmp_path / "cache", timeout=20)
+    ref = f"registry:{open_registry.host}/test/multiarch:latest"
+    with open_image(ref, platform=Platform.parse("linux/386"), options=options) as handle:
+        image = handle.image
+        assert image.manifest_digest == layout.digest_of("debian-minbase-i386")
+        assert image.index_digest == layout.digest_of("debian-multiarch")
+        assert str(image.platform) == "linux/386"
+        result = handle.walk()
+        assert result.complete
+        assert result.view.get("/etc/os-release") is not None
+    manifest = json.loads(layout.blob(layout.digest_of("debian-minbase-i386")))
+    for desc in manifest["layers"]:  # the walker's tee cached every layer by digest
+        cached = tmp_path / "cache" / "blobs" / "sha256" / desc["digest"][7:]
+        assert hashlib.sha256(cached.read_bytes()).hexdigest() == desc["digest"][7:]
+
+
+def test_scan_cli_against_the_registry(
+    open_registry: Registry, layout: Layout, tmp_path: Path, no_user_config: Path
+) -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hullcheck",
+            "scan",
+            f"{open_registry.host}/test/python-npm",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    target = json.loads(ok.stdout)["target"]
+    assert target["source"] == "registry"
+    assert target["digest"] == layout.digest_of("python-npm")
+    missing = subprocess.run(
+        [sys.executable, "-m", "hullcheck", "scan", f"{open_registry.host}/test/nope:1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert "MANIFEST_UNKNOWN" in missing.stderr and "Traceback" not in missing.stderr

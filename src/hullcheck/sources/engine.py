@@ -23,7 +23,7 @@ import re
 import tarfile
 import tempfile
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -32,6 +32,7 @@ import httpx
 
 from hullcheck.errors import ImageError, InputError
 from hullcheck.sources.base import Manifest, SourceInfo
+from hullcheck.sources.cache import default_cache_dir
 
 MIB = 1024 * 1024
 _META_FILES = frozenset({"manifest.json", "index.json", "oci-layout", "repositories"})
@@ -51,15 +52,6 @@ _MANIFEST_TYPES = frozenset(
 )
 
 
-def default_cache_dir() -> Path:
-    """``$HULLCHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/hullcheck``, else ``~/.cache/hullcheck``."""
-    explicit = os.environ.get("HULLCHECK_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "hullcheck"
-
-
 @dataclass(frozen=True, slots=True)
 class EngineOptions:
     """Where the engine listens and how long to wait for it.
@@ -74,6 +66,22 @@ class EngineOptions:
     timeout: float = 120.0
     cache_dir: Path | None = None
     max_entries: int = 100_000
+
+
+def engine_options_from(options: object | None) -> EngineOptions:
+    """``EngineOptions`` from the dispatcher's ``SourceOptions`` (``cache_dir``,
+    ``timeout``, ``extra["engine_host"]``), or the defaults."""
+    if isinstance(options, EngineOptions):
+        return options
+    extra = getattr(options, "extra", None)
+    host = extra.get("engine_host") if isinstance(extra, Mapping) else None
+    timeout = getattr(options, "timeout", None)
+    cache_dir = getattr(options, "cache_dir", None)
+    return EngineOptions(
+        host=host if isinstance(host, str) and host else None,
+        timeout=float(timeout) if isinstance(timeout, int | float) and timeout > 0 else 120.0,
+        cache_dir=cache_dir if isinstance(cache_dir, Path) else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +200,9 @@ class EngineSource:
             base_url=self._endpoint.base_url,
             timeout=httpx.Timeout(options.timeout),
         )
-        self._blob_dir = (options.cache_dir or default_cache_dir()) / "blobs" / "sha256"
+        cache = options.cache_dir or default_cache_dir()
+        self._blob_dir = cache / "blobs" / "sha256"
+        self._tmp_dir = cache / "tmp"  # the blob cache's own temp dir: cleaned when stale
         self._details: dict[str, str] = {"engine": self._endpoint.shown}
         self._export: _Export | None = None
         self._root: Manifest | None = None
@@ -271,7 +281,11 @@ class EngineSource:
 
     def _consume(self, raw: _ResponseStream) -> _Export:
         export = _Export()
-        self._blob_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._blob_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._tmp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ImageError(f"cannot create the blob cache: {exc.strerror}") from None
         stream = io.BufferedReader(raw, buffer_size=MIB)
         count = 0
         try:
@@ -306,7 +320,7 @@ class EngineSource:
         """Copy one export entry into the cache under its sha256; return (digest, size)."""
         digest = hashlib.sha256()
         size = 0
-        fd, tmp = tempfile.mkstemp(prefix=".engine-", dir=self._blob_dir)
+        fd, tmp = tempfile.mkstemp(prefix="engine-", dir=self._tmp_dir)
         try:
             with os.fdopen(fd, "wb") as out:
                 while chunk := fh.read(MIB):
@@ -468,8 +482,11 @@ def _read_bounded(resp: httpx.Response, limit: int, shown: str) -> bytes:
     return bytes(out)
 
 
-def open_engine_source(ref: str, options: EngineOptions | None = None) -> EngineSource:
-    """Open image ``ref`` of the local engine (``docker:name:tag``, ``podman:id``, ``name``)."""
+def open_engine_source(ref: str, options: object | None = None) -> EngineSource:
+    """Open image ``ref`` of the local engine (``docker:name:tag``, ``podman:id``, ``name``).
+
+    ``options``: ``EngineOptions`` or the dispatcher's ``SourceOptions``.
+    """
     name = ref
     for prefix in _ENGINE_PREFIXES:
         if name.startswith(prefix):
@@ -477,4 +494,4 @@ def open_engine_source(ref: str, options: EngineOptions | None = None) -> Engine
             break
     if not _NAME_RE.fullmatch(name) or ".." in name:
         raise InputError(f"engine image name {name[:80]!r} is not a valid name, tag or id")
-    return EngineSource(name, options or EngineOptions())
+    return EngineSource(name, engine_options_from(options))

@@ -5,7 +5,7 @@ Public entry points: ``open_registry_source(ref, options)`` and ``RegistryOption
 
 from __future__ import annotations
 
-from hullcheck.sources.registry.options import RegistryOptions
+from hullcheck.sources.registry.options import RegistryOptions, registry_options_from
 from hullcheck.sources.registry.source import RegistrySource, open_registry_source
 
-__all__ = ["RegistryOptions", "RegistrySource", "open_registry_source"]
+__all__ = ["RegistryOptions", "RegistrySource", "open_registry_source", "registry_options_from"]

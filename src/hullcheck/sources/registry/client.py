@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import json
 import threading
@@ -58,6 +59,8 @@ class RegistryClient:
         self, ref: Reference, options: RegistryOptions, transport: Transport | None = None
     ) -> None:
         self.ref = ref
+        if ref.api_host.lower() in options.insecure_registries and not options.insecure:
+            options = dataclasses.replace(options, insecure=True)
         self.options = options
         self.transport = transport or Transport(options)
         self.host = ref.api_host

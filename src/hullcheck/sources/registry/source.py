@@ -8,7 +8,7 @@ from hullcheck.errors import ImageError
 from hullcheck.sources.base import Manifest, SourceInfo
 from hullcheck.sources.reference import Reference, parse_reference, validate_digest
 from hullcheck.sources.registry.client import RegistryClient
-from hullcheck.sources.registry.options import RegistryOptions
+from hullcheck.sources.registry.options import RegistryOptions, registry_options_from
 
 
 class RegistrySource:
@@ -64,10 +64,12 @@ class RegistrySource:
         self.close()
 
 
-def open_registry_source(ref: str, options: RegistryOptions | None = None) -> RegistrySource:
+def open_registry_source(ref: str, options: object | None = None) -> RegistrySource:
     """Open ``ref`` (``[host[:port]/]name[:tag][@digest]``, or ``docker://...``).
 
-    Nothing is fetched yet; the first call to ``root_manifest`` contacts the registry.
+    ``options`` is a ``RegistryOptions``, or the dispatcher's ``SourceOptions`` (see
+    ``registry_options_from``).  Nothing is fetched yet; the first call to
+    ``root_manifest`` contacts the registry.
     """
     text = ref[len("docker://") :] if ref.startswith("docker://") else ref
-    return RegistrySource(parse_reference(text), options or RegistryOptions())
+    return RegistrySource(parse_reference(text), registry_options_from(options))
