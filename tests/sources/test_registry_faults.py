@@ -14,8 +14,10 @@ import http.server
 import json
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -49,6 +51,7 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str]
+    body: bytes = b""
 
 
 @dataclass
@@ -78,10 +81,15 @@ def fake() -> Iterator[Callable[[Callable[[Handler, int], None]], FakeServer]]:
                 pass
 
             def do_GET(self) -> None:
-                state.seen.append(Seen("GET", self.path, dict(self.headers.items())))
+                body = b""
+                if self.command == "POST":
+                    body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                state.seen.append(Seen(self.command, self.path, dict(self.headers.items()), body))
                 n = sum(1 for s in state.seen if s.path == self.path) - 1
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     state.app(self, n)
+
+            do_POST = do_GET
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
         server.daemon_threads = True
@@ -408,3 +416,58 @@ def test_is_loopback() -> None:
     assert is_loopback("127.8.9.10")
     assert not is_loopback("ghcr.io") and not is_loopback("10.0.0.1:5000")
     assert not is_loopback("localhost.example.com")
+
+
+def test_identity_token_is_exchanged_and_tokens_are_reused(
+    fake: Callable[..., FakeServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def app(h: Handler, n: int) -> None:
+        if h.path.startswith("/token"):
+            send(h, 200, json.dumps({"access_token": "tok-123", "expires_in": 300}).encode())
+        elif h.headers.get("Authorization") != "Bearer tok-123":
+            realm = f"http://127.0.0.1:{srv.port}/token"
+            send(h, 401, b"", {"WWW-Authenticate": f'Bearer realm="{realm}",service="fake"'})
+        else:
+            registry_app()(h, n)
+
+    srv = fake(app)
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps({"auths": {f"127.0.0.1:{srv.port}": {"identitytoken": "rt-9"}}}))
+    opts = RegistryOptions(timeout=2.0, retries=1, backoff=0.01, auth_config=cfg)
+    with open_registry_source(f"127.0.0.1:{srv.port}/test/app:1", opts) as src:
+        assert src.root_manifest().digest == MANIFEST_DIGEST
+        for _ in range(3):
+            with src.open_blob(BLOB_DIGEST, len(BLOB)) as fh:
+                assert fh.read() == BLOB
+    tokens = [s for s in srv.seen if s.path.startswith("/token")]
+    assert len(tokens) == 1 and tokens[0].method == "POST"
+    form = urllib.parse.parse_qs(tokens[0].body.decode())
+    assert form["grant_type"] == ["refresh_token"] and form["refresh_token"] == ["rt-9"]
+    assert form["scope"] == ["repository:test/app:pull"] and form["service"] == ["fake"]
+
+
+def test_plain_http_token_realm_elsewhere_is_refused(fake: Callable[..., FakeServer]) -> None:
+    realm = "http://auth.example.invalid/token"
+    srv = fake(lambda h, n: send(h, 401, b"", {"WWW-Authenticate": f'Bearer realm="{realm}"'}))
+    with pytest.raises(RegistryError, match="refusing to send credentials in clear"):
+        root_manifest(f"127.0.0.1:{srv.port}/test/app:1", FAST)
+
+
+def test_options_from_the_dispatcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hullcheck.errors import InputError
+    from hullcheck.sources.open import SourceOptions
+    from hullcheck.sources.registry import registry_options_from
+
+    monkeypatch.setenv("HULLCHECK_INSECURE_REGISTRIES", "reg.corp:5000, Other.Corp")
+    opts = registry_options_from(
+        SourceOptions(timeout=7, extra={"retries": "1", "auth_config": "/x/config.json"})
+    )
+    assert opts.timeout == 7 and opts.retries == 1 and not opts.insecure
+    assert opts.insecure_registries == frozenset({"reg.corp:5000", "other.corp"})
+    assert str(opts.auth_config) == "/x/config.json"
+    assert registry_options_from(SourceOptions(extra={"insecure": "true"})).insecure
+    assert registry_options_from(None).timeout == 30.0
+    with pytest.raises(InputError, match="not a number"):
+        registry_options_from(SourceOptions(extra={"retries": "many"}))
+    secret = RegistryOptions(username="u", password="hunter2")
+    assert "hunter2" not in repr(secret)
