@@ -358,3 +358,54 @@ def test_end_to_end_through_open_image(engine: FakeEngine, tmp_path: Path) -> No
         assert result.complete
         assert result.view.get("/etc/os-release") is not None
         assert result.view.get("/app/run.sh") is not None
+
+
+def test_export_whose_index_json_names_an_index_uses_manifest_json(engine: FakeEngine) -> None:
+    nested = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": [
+                {
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "digest": "sha256:" + "5" * 64,
+                    "size": 9,
+                    "platform": {"os": "linux", "architecture": "arm64"},
+                }
+            ],
+        }
+    ).encode()
+    index = {
+        "schemaVersion": 2,
+        "manifests": [
+            {
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "digest": sha(nested),
+                "size": len(nested),
+            }
+        ],
+    }
+    manifest = [
+        {
+            "Config": f"blobs/sha256/{sha(CONFIG)[7:]}",
+            "RepoTags": ["app:1"],
+            "Layers": [f"blobs/sha256/{sha(LAYER1)[7:]}"],
+        }
+    ]
+    engine.add(
+        "app:1",
+        sha(CONFIG),
+        archive(
+            [
+                (f"blobs/sha256/{sha(LAYER1)[7:]}", LAYER1),
+                (f"blobs/sha256/{sha(CONFIG)[7:]}", CONFIG),
+                (f"blobs/sha256/{sha(nested)[7:]}", nested),
+                ("index.json", json.dumps(index).encode()),
+                ("manifest.json", json.dumps(manifest).encode()),
+            ]
+        ),
+    )
+    with open_engine_source("app:1", engine.options) as src:
+        doc = json.loads(src.root_manifest().body)
+        assert doc["config"]["digest"] == sha(CONFIG)
+        assert [layer["digest"] for layer in doc["layers"]] == [sha(LAYER1)]

@@ -372,7 +372,9 @@ class EngineSource:
             digest, media_type = str(desc["digest"]), str(desc["mediaType"])
         except (ValueError, KeyError, IndexError, TypeError):
             return None
-        if media_type not in _MANIFEST_TYPES:
+        # An index (containerd image store) may name platforms the export lacks: the
+        # manifest.json view is always complete, so only a plain manifest is taken as is.
+        if media_type not in _MANIFEST_TYPES or "index" in media_type or "list" in media_type:
             return None
         body = self._read_small_blob(digest)
         return Manifest(media_type=media_type, body=body, digest=digest)

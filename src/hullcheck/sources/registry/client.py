@@ -251,7 +251,7 @@ class RegistryClient:
             hint = (
                 f"the credentials from {creds.origin} were refused"
                 if creds
-                else f"no credentials found for {self.ref.domain} (docker login, or set DOCKER_CONFIG)"
+                else f"no credentials found for {self.ref.domain} (docker login first)"
             )
             return RegistryError(f"{what}: unauthorized, {hint} ({detail})")
         if resp.status_code == 403:

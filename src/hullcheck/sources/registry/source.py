@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from hullcheck.errors import ImageError
+from hullcheck.errors import ImageError, InputError
 from hullcheck.sources.base import Manifest, SourceInfo
 from hullcheck.sources.reference import Reference, parse_reference, validate_digest
 from hullcheck.sources.registry.client import RegistryClient
@@ -39,19 +39,11 @@ class RegistrySource:
         return self._root
 
     def fetch_manifest(self, digest: str) -> Manifest:
-        try:
-            validate_digest(digest)
-        except ImageError:
-            raise
-        except Exception as exc:  # InputError from a hostile index: the image's fault
-            raise ImageError(f"an index names an invalid manifest digest: {exc}") from None
+        _check_digest(digest, "an index names an invalid manifest digest")
         return self.client.get_manifest(digest)
 
     def open_blob(self, digest: str, size: int | None = None) -> BinaryIO:
-        try:
-            validate_digest(digest)
-        except Exception as exc:
-            raise ImageError(f"a manifest names an invalid blob digest: {exc}") from None
+        _check_digest(digest, "a manifest names an invalid blob digest")
         return self.client.open_blob(digest, size)
 
     def close(self) -> None:
@@ -62,6 +54,14 @@ class RegistrySource:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _check_digest(digest: str, what: str) -> None:
+    """A digest from a manifest is the image's fault when bad: ``ImageError``, not input."""
+    try:
+        validate_digest(digest)
+    except InputError as exc:
+        raise ImageError(f"{what}: {exc.message}") from None
 
 
 def open_registry_source(ref: str, options: object | None = None) -> RegistrySource:
