@@ -33,23 +33,22 @@ import httpx
 from hullcheck.errors import ImageError, InputError
 from hullcheck.sources.base import Manifest, SourceInfo
 from hullcheck.sources.cache import default_cache_dir
+from hullcheck.sources.digest import blob_name, check_digest
+from hullcheck.sources.mediatypes import (
+    INDEXES,
+    MANIFESTS,
+    OCI_CONFIG,
+    OCI_LAYER_GZIP,
+    OCI_LAYER_TAR,
+    OCI_LAYER_ZSTD,
+    OCI_MANIFEST,
+)
 
 MIB = 1024 * 1024
 _META_FILES = frozenset({"manifest.json", "index.json", "oci-layout", "repositories"})
 _MAX_META = 4 * MIB
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,511}")
 _ENGINE_PREFIXES = ("docker-daemon:", "docker:", "podman:")
-_OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-_OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-_OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
-_MANIFEST_TYPES = frozenset(
-    {
-        _OCI_MANIFEST,
-        _OCI_INDEX,
-        "application/vnd.docker.distribution.manifest.v2+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,10 +338,8 @@ class EngineSource:
         return f"sha256:{digest.hexdigest()}", size
 
     def _blob_path(self, digest: str) -> Path:
-        algo, _, hexpart = digest.partition(":")
-        if algo != "sha256" or not re.fullmatch(r"[0-9a-f]{64}", hexpart):
-            raise ImageError(f"the engine's image names an invalid digest {digest[:80]!r}")
-        return self._blob_dir / hexpart
+        check_digest(digest, "the engine's image")
+        return self._blob_dir.parent / blob_name(digest)
 
     def _read_small_blob(self, digest: str) -> bytes:
         path = self._blob_path(digest)
@@ -357,10 +354,10 @@ class EngineSource:
         with self._blob_path(digest).open("rb") as fh:
             magic = fh.read(4)
         if magic[:2] == b"\x1f\x8b":
-            return "application/vnd.oci.image.layer.v1.tar+gzip"
+            return OCI_LAYER_GZIP
         if magic == b"\x28\xb5\x2f\xfd":
-            return "application/vnd.oci.image.layer.v1.tar+zstd"
-        return "application/vnd.oci.image.layer.v1.tar"
+            return OCI_LAYER_ZSTD
+        return OCI_LAYER_TAR
 
     def _oci_root(self, export: _Export) -> Manifest | None:
         """The export's own OCI manifest (engines since Docker 25 add index.json)."""
@@ -374,7 +371,7 @@ class EngineSource:
             return None
         # An index (containerd image store) may name platforms the export lacks: the
         # manifest.json view is always complete, so only a plain manifest is taken as is.
-        if media_type not in _MANIFEST_TYPES or "index" in media_type or "list" in media_type:
+        if media_type not in MANIFESTS:
             return None
         body = self._read_small_blob(digest)
         return Manifest(media_type=media_type, body=body, digest=digest)
@@ -405,12 +402,12 @@ class EngineSource:
             )
         doc = {
             "schemaVersion": 2,
-            "mediaType": _OCI_MANIFEST,
-            "config": {"mediaType": _OCI_CONFIG, "digest": config_digest, "size": config_size},
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": config_size},
             "layers": layers,
         }
         body = json.dumps(doc, separators=(",", ":")).encode()
-        return Manifest(_OCI_MANIFEST, body, f"sha256:{hashlib.sha256(body).hexdigest()}")
+        return Manifest(OCI_MANIFEST, body, f"sha256:{hashlib.sha256(body).hexdigest()}")
 
     def _check_identity(self, export: _Export, root: Manifest) -> None:
         """The export must be the image the engine described (its Id is a digest in it)."""
@@ -444,8 +441,8 @@ class EngineSource:
             media_type = json.loads(body).get("mediaType")
         except (ValueError, AttributeError):
             raise ImageError(f"manifest {digest[:19]} in the export is not JSON") from None
-        if media_type not in _MANIFEST_TYPES:
-            media_type = _OCI_MANIFEST
+        if media_type not in MANIFESTS | INDEXES:
+            media_type = OCI_MANIFEST
         manifest = Manifest(str(media_type), body, digest)
         self._manifests[digest] = manifest
         return manifest

@@ -9,7 +9,6 @@ keeps sending, and at the end the bytes must hash to the digest asked for.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import httpx
 
 from hullcheck.errors import RegistryError
+from hullcheck.sources.digest import new_hasher
 from hullcheck.sources.registry.transport import describe_exception
 
 if TYPE_CHECKING:
@@ -35,8 +35,8 @@ class BlobReader(io.RawIOBase):
         self._client = client
         self._digest = digest
         self._size = size
-        algo, _, self._want_hex = digest.partition(":")
-        self._hash = hashlib.new(algo)
+        self._want_hex = digest.partition(":")[2]
+        self._hash = new_hasher(digest)
         self._pos = 0
         self._resumes = 0
         self._pending = b""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
-import hashlib
 import json
 import threading
 import time
@@ -23,7 +22,15 @@ import httpx
 
 from hullcheck.errors import RegistryError
 from hullcheck.sources.base import Manifest
-from hullcheck.sources.reference import Reference, validate_digest
+from hullcheck.sources.digest import check_digest, digest_of
+from hullcheck.sources.mediatypes import (
+    DOCKER_LIST,
+    DOCKER_MANIFEST,
+    DOCKER_SCHEMA1,
+    OCI_INDEX,
+    OCI_MANIFEST,
+)
+from hullcheck.sources.reference import Reference
 from hullcheck.sources.registry.blob import BlobReader
 from hullcheck.sources.registry.challenge import Challenge, parse_challenges
 from hullcheck.sources.registry.credentials import Credentials, find_credentials
@@ -35,10 +42,6 @@ from hullcheck.sources.registry.transport import (
     registry_error_detail,
 )
 
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 MANIFEST_TYPES = (OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST)
 ACCEPT = ", ".join(MANIFEST_TYPES)
 _SCHEMA1 = (
@@ -46,10 +49,6 @@ _SCHEMA1 = (
     "application/vnd.docker.distribution",
 )
 _MAX_TOKEN_BYTES = 1024 * 1024
-
-
-def _digest_of(algo: str, data: bytes) -> str:
-    return f"{algo}:{hashlib.new(algo, data).hexdigest()}"
 
 
 class RegistryClient:
@@ -266,7 +265,7 @@ class RegistryClient:
         """The manifest or index named by a tag or digest, verified."""
         by_digest = ":" in selector
         if by_digest:
-            validate_digest(selector)
+            check_digest(selector, "a manifest reference")
         what = f"manifest {self.ref.name}{'@' if by_digest else ':'}{selector}"
         resp = self.request(f"/v2/{self.ref.path}/manifests/{selector}", {"Accept": ACCEPT}, what)
         deadline = time.monotonic() + self.options.timeout * 4
@@ -275,21 +274,21 @@ class RegistryClient:
             raise self._status_error(resp, what, body)
         claimed = resp.headers.get("docker-content-digest", "").strip()
         if by_digest:
-            computed = _digest_of(selector.split(":", 1)[0], body)
+            computed = digest_of(body, selector.split(":", 1)[0])
             if computed != selector:
                 raise RegistryError(f"{what}: the registry sent a manifest with digest {computed}")
         if claimed:
             algo = claimed.split(":", 1)[0]
-            if algo in ("sha256", "sha512") and _digest_of(algo, body) != claimed:
+            if algo in ("sha256", "sha512") and digest_of(body, algo) != claimed:
                 raise RegistryError(
                     f"{what}: the body does not match the Docker-Content-Digest {claimed[:80]}"
                 )
-        digest = selector if by_digest else _digest_of("sha256", body)
+        digest = selector if by_digest else digest_of(body)
         return Manifest(media_type=self._media_type(resp, body, what), body=body, digest=digest)
 
     def _media_type(self, resp: httpx.Response, body: bytes, what: str) -> str:
         ctype = str(resp.headers.get("content-type", "")).split(";", 1)[0].strip().lower()
-        if ctype.startswith(_SCHEMA1):
+        if ctype in DOCKER_SCHEMA1:
             raise RegistryError(f"{what}: Docker schema 1 manifests are not supported")
         if ctype in MANIFEST_TYPES:
             return ctype
@@ -328,7 +327,7 @@ class RegistryClient:
         raise self._status_error(resp, what, body)
 
     def open_blob(self, digest: str, size: int | None) -> BinaryIO:
-        validate_digest(digest)
+        check_digest(digest, "a blob reference")
         if size is not None and size < 0:
             raise RegistryError(f"blob {digest[:19]}: negative size {size}")
         reader = BlobReader(self, digest, size)

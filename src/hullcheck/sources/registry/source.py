@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from hullcheck.errors import ImageError, InputError
 from hullcheck.sources.base import Manifest, SourceInfo
-from hullcheck.sources.reference import Reference, parse_reference, validate_digest
+from hullcheck.sources.digest import check_digest
+from hullcheck.sources.reference import Reference, parse_reference
 from hullcheck.sources.registry.client import RegistryClient
 from hullcheck.sources.registry.options import RegistryOptions, registry_options_from
 
@@ -39,11 +39,11 @@ class RegistrySource:
         return self._root
 
     def fetch_manifest(self, digest: str) -> Manifest:
-        _check_digest(digest, "an index names an invalid manifest digest")
+        check_digest(digest, "an image index entry")
         return self.client.get_manifest(digest)
 
     def open_blob(self, digest: str, size: int | None = None) -> BinaryIO:
-        _check_digest(digest, "a manifest names an invalid blob digest")
+        check_digest(digest, "a manifest's blob")
         return self.client.open_blob(digest, size)
 
     def close(self) -> None:
@@ -54,14 +54,6 @@ class RegistrySource:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _check_digest(digest: str, what: str) -> None:
-    """A digest from a manifest is the image's fault when bad: ``ImageError``, not input."""
-    try:
-        validate_digest(digest)
-    except InputError as exc:
-        raise ImageError(f"{what}: {exc.message}") from None
 
 
 def open_registry_source(ref: str, options: object | None = None) -> RegistrySource:
