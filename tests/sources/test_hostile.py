@@ -199,6 +199,7 @@ def test_garbage_tar_header_is_reported(tmp_path: Path) -> None:
         (b'{"schemaVersion": 2, "mediaType": "text/plain"}', "unsupported manifest media type"),
         (b'{"schemaVersion": 1, "fsLayers": []}', "schema 1"),
     ],
+    ids=["invalid", "deep", "gigantic", "list", "binary", "media-type", "schema1"],
 )
 def test_bad_manifests(tmp_path: Path, manifest: bytes, expected: str) -> None:
     img = make_image(tmp_path / "i", [Layer([File("f", b"1")])], manifest_bytes=manifest)
