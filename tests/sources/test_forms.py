@@ -186,7 +186,7 @@ def test_reference_parsing(tmp_path: Path) -> None:
 
 
 def test_remote_sources_without_module(tmp_path: Path) -> None:
-    with pytest.raises(ImageError, match="not supported by this build|registry"):
+    with pytest.raises(ImageError, match=r"not supported by this build|registry"):
         open_image("registry:127.0.0.1:1/none:1")
 
 
