@@ -135,7 +135,7 @@ class LayerFS:
     def _dir(self, path: str, layer: int) -> _Node:
         """The directory node at ``path`` (no leading slash), created if missing."""
         node = self._dirs.get(path)
-        if node is not None and node.children is not None and node.deleted_by is None:
+        if node is not None and node.kind == DIRECTORY and node.deleted_by is None:
             return node
         parent_path, _, name = path.rpartition("/")
         parent = self._dir(parent_path, layer) if path else self._root
@@ -146,11 +146,12 @@ class LayerFS:
             node = _Node(DIRECTORY, layer)
             children[name] = node
             self._count += 1
-        elif node.children is None:
+        elif node.kind != DIRECTORY:
             # A file (or a hidden one) used as a directory by a later entry: it becomes one.
             self._hide_version(node, layer)
             node.kind = DIRECTORY
-            node.children = {}
+            if node.children is None:
+                node.children = {}
             self._touch(node, layer)
         elif node.deleted_by is not None:
             self._touch(node, layer)
@@ -185,7 +186,7 @@ class LayerFS:
         """Record an entry of ``layer`` at ``path`` (normalised, no leading slash)."""
         parent_path, _, name = path.rpartition("/")
         parent = self._dirs.get(parent_path)
-        if parent is None or parent.children is None or parent.deleted_by is not None:
+        if parent is None or parent.kind != DIRECTORY or parent.deleted_by is not None:
             if self._count >= self.max_entries:
                 self.truncated = True
                 return
@@ -213,7 +214,7 @@ class LayerFS:
                 if node.children is None:
                     node.children = {}
             else:
-                node.children = None
+                # hidden children stay reachable under the non-directory that replaced them
                 self._dirs.pop(path, None)
             node.kind = kind
         node.size = size
@@ -334,7 +335,9 @@ class LayerFS:
     def listdir(self, path: str) -> list[str]:
         """Visible names in directory ``path`` (empty if it is not a visible directory)."""
         node = self._node(path)
-        if node is None or node.children is None or node.deleted_by is not None:
+        if node is None or node.kind != DIRECTORY or node.children is None:
+            return []
+        if node.deleted_by is not None:
             return []
         return sorted(n for n, c in node.children.items() if c.deleted_by is None)
 
@@ -359,7 +362,7 @@ class LayerFS:
                 continue
             if part == ".":
                 continue
-            if node.children is None:
+            if node.kind != DIRECTORY or node.children is None:
                 return None
             child = node.children.get(part)
             if child is None or child.deleted_by is not None:

@@ -114,6 +114,8 @@ def parse_reference(text: str, forced: str | None = None) -> ParsedReference:
                     kind = "docker-archive"
                 elif _split_path(text, want_dir=True)[0].is_dir():
                     kind = "oci"
+                elif text.startswith(("/", "./", "../", "~")) or text.endswith(".tar"):
+                    raise InputError(f"{text} does not exist")
                 else:
                     kind = "registry"
     if kind in ("docker-archive", "oci-archive", "oci"):
