@@ -133,7 +133,7 @@ class RegistryClient:
             try:
                 # With an HTTP fallback ahead, a failed TLS attempt is not worth retrying.
                 resp = self.transport.send(
-                    "GET", url, what=f"GET {url}", retries=0 if fallback else None
+                    "GET", url, what=f"registry {url[:-4]}", retries=0 if fallback else None
                 )
             except RegistryError as exc:
                 if fallback:

@@ -149,7 +149,9 @@ class Transport:
             try:
                 resp = self._send_following(method, url, headers, auth_header, what, data)
             except httpx.TransportError as exc:
-                if attempt >= tries:
+                # A refused connection or unknown host rarely heals within seconds: one retry.
+                limit = min(tries, 1) if isinstance(exc, httpx.ConnectError) else tries
+                if attempt >= limit:
                     plural = "s" if attempt else ""
                     raise RegistryError(
                         f"{what}: {describe_exception(exc)} (after {attempt + 1} attempt{plural})"
