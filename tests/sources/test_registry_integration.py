@@ -86,10 +86,14 @@ def start_registry(
     return Registry(f"127.0.0.1:{port}", creds)
 
 
-def push(images: Path, reg: Registry, name: str, repo: str, *, all_: bool = False) -> None:
+def push(
+    images: Path, reg: Registry, name: str, repo: str, *, all_: bool = False, v2s2: bool = False
+) -> None:
     cmd = ["skopeo", "copy", "-q", "--dest-tls-verify=false"]
     if all_:
         cmd.append("--all")
+    if v2s2:
+        cmd += ["--format", "v2s2"]
     if reg.creds:
         cmd += ["--dest-creds", reg.creds]
     cmd += [f"oci:{images / 'oci'}:{name}", f"docker://{reg.host}/{repo}:latest"]
@@ -129,6 +133,7 @@ def open_registry(
     reg = start_registry(request, shared_dir, tmp_path_factory.mktemp("reg-open"))
     push(test_images, reg, "python-npm", "test/python-npm")
     push(test_images, reg, "debian-multiarch", "test/multiarch", all_=True)
+    push(test_images, reg, "debian-multiarch", "test/docker-list", all_=True, v2s2=True)
     return reg
 
 
@@ -389,3 +394,26 @@ def test_scan_cli_against_the_registry(
     )
     assert missing.returncode == 2
     assert "MANIFEST_UNKNOWN" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_docker_schema2_manifest_list(
+    open_registry: Registry, layout: Layout, tmp_path: Path, no_user_config: Path
+) -> None:
+    """Docker media types (manifest list + schema 2) are asked for and read like OCI ones."""
+    from hullcheck.sources.api import open_image
+    from hullcheck.sources.open import SourceOptions
+
+    with open_registry_source(f"{open_registry.host}/test/docker-list") as src:
+        root = src.root_manifest()
+        assert root.media_type == "application/vnd.docker.distribution.manifest.list.v2+json"
+    oci = json.loads(layout.blob(layout.digest_of("debian-minbase-i386")))
+    diff_ids = json.loads(layout.blob(oci["config"]["digest"]))["rootfs"]["diff_ids"]
+    options = SourceOptions(cache_dir=tmp_path / "cache")
+    ref = f"{open_registry.host}/test/docker-list"
+    with open_image(ref, platform=Platform.parse("linux/386"), options=options) as handle:
+        assert handle.image.manifest_media_type == (
+            "application/vnd.docker.distribution.manifest.v2+json"
+        )
+        assert handle.image.config_digest == oci["config"]["digest"]
+        assert [layer.diff_id for layer in handle.image.layers] == diff_ids
+        assert handle.walk().complete
