@@ -1,0 +1,13 @@
+"""Every cataloger hullcheck runs, in one explicit tuple (add yours with one line)."""
+
+from __future__ import annotations
+
+from hullcheck.catalog import apk, dpkg, npm, python
+from hullcheck.catalog.base import Cataloger
+
+CATALOGERS: tuple[Cataloger, ...] = (
+    dpkg.CATALOGER,
+    apk.CATALOGER,
+    python.CATALOGER,
+    npm.CATALOGER,
+)
