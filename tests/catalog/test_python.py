@@ -29,7 +29,10 @@ def test_licence_expression_wins_and_classifiers_fallback() -> None:
     expr = b"Name: a\nVersion: 1\nLicense-Expression: MIT OR Apache-2.0\nLicense: whatever\n"
     (pkg,) = python.parse(ref("/x/a-1.dist-info/METADATA"), expr, CatalogContext())
     assert pkg.licenses == ("MIT OR Apache-2.0",)
-    classifier = b"Name: b\nVersion: 1\nLicense: UNKNOWN\nClassifier: License :: OSI Approved :: MIT License\n"
+    classifier = (
+        b"Name: b\nVersion: 1\nLicense: UNKNOWN\n"
+        b"Classifier: License :: OSI Approved :: MIT License\n"
+    )
     (pkg,) = python.parse(ref("/x/b-1.dist-info/METADATA"), classifier, CatalogContext())
     assert pkg.licenses == ("MIT License",)
 
