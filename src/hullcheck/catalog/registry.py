@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hullcheck.catalog import apk, dpkg, npm, python
+from hullcheck.catalog import apk, cargo, dpkg, golang, npm, python
 from hullcheck.catalog.base import Cataloger
 
 CATALOGERS: tuple[Cataloger, ...] = (
@@ -10,4 +10,6 @@ CATALOGERS: tuple[Cataloger, ...] = (
     apk.CATALOGER,
     python.CATALOGER,
     npm.CATALOGER,
+    golang.CATALOGER,
+    cargo.CATALOGER,
 )
