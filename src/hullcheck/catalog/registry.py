@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from hullcheck.catalog import apk, cargo, dpkg, golang, npm, python
+from hullcheck.catalog import apk, cargo, dpkg, golang, npm, python, rpm
 from hullcheck.catalog.base import Cataloger
 
 CATALOGERS: tuple[Cataloger, ...] = (
     dpkg.CATALOGER,
     apk.CATALOGER,
+    rpm.CATALOGER,
     python.CATALOGER,
     npm.CATALOGER,
     golang.CATALOGER,
