@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from hullcheck.catalog import apk, cargo, dpkg, golang, npm, python, rpm
+from hullcheck.catalog import (
+    apk,
+    cargo,
+    composer,
+    dotnet,
+    dpkg,
+    golang,
+    java,
+    npm,
+    python,
+    rpm,
+    ruby,
+)
 from hullcheck.catalog.base import Cataloger
 
 CATALOGERS: tuple[Cataloger, ...] = (
@@ -11,6 +23,10 @@ CATALOGERS: tuple[Cataloger, ...] = (
     rpm.CATALOGER,
     python.CATALOGER,
     npm.CATALOGER,
+    java.CATALOGER,
+    ruby.CATALOGER,
+    composer.CATALOGER,
+    dotnet.CATALOGER,
     golang.CATALOGER,
     cargo.CATALOGER,
 )
