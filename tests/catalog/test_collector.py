@@ -107,3 +107,16 @@ def test_directory_driver_does_not_follow_symlinks(tmp_path: Path) -> None:
 def test_directory_driver_rejects_non_directory(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         catalog_directory(tmp_path / "missing", CATALOGERS)
+
+
+def test_finish_with_a_survival_predicate() -> None:
+    c = Collector(CATALOGERS)
+    c.feed(_layered("/a/x-1.dist-info/METADATA", b"", 0), b"Name: x\nVersion: 1\n")
+    c.feed(_layered("/a/y-1.dist-info/METADATA", b"", 1), b"Name: y\nVersion: 1\n")
+    c.feed(_layered("/usr/lib/os-release", b"", 0), b"ID=debian\nVERSION_ID=12\n")
+    c.feed(_layered("/var/lib/dpkg/status", b"", 0), STATUS)
+    deleted = {("/a/x-1.dist-info/METADATA", 0), ("/usr/lib/os-release", 0)}
+    result = c.finish(survives=lambda ref: (ref.path, ref.layer_index) not in deleted)
+    assert [p.name for p in result.packages] == ["bash", "y"]
+    assert result.distro is None
+    assert result.packages[0].purl == "pkg:deb/debian/bash@5.2?arch=amd64"

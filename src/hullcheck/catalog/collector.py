@@ -131,8 +131,16 @@ class Collector:
         prefix = directory.rstrip("/") + "/"
         self._drop(lambda p: p.startswith(prefix), layer_index)
 
-    def finish(self) -> CatalogResult:
-        """Parse the deferred OS databases with the full context; return every package."""
+    def finish(self, survives: Callable[[FileRef], bool] | None = None) -> CatalogResult:
+        """Parse the deferred OS databases with the full context; return every package.
+
+        ``survives(ref)`` says whether the file a result came from is still the one the
+        final filesystem shows (a walker that tracks whiteouts in a merged view passes
+        it instead of calling :meth:`delete`); results from files that do not survive
+        are dropped before anything else.
+        """
+        if survives is not None:
+            self._retain(survives)
         files = {path: kept.content for path, kept in self._context.items()}
         distro = osrelease.distro_from_files(files)
         context = CatalogContext(distro=distro, files=files)
@@ -153,6 +161,22 @@ class Collector:
         return CatalogResult(packages=packages, distro=distro, errors=errors)
 
     # -- internals ----------------------------------------------------------------------
+    def _retain(self, survives: Callable[[FileRef], bool]) -> None:
+        for path in list(self._results):
+            kept = {k: v for k, v in self._results[path].items() if survives(v.ref)}
+            if kept:
+                self._results[path] = kept
+            else:
+                del self._results[path]
+        for path in list(self._deferred):
+            held = {k: v for k, v in self._deferred[path].items() if survives(v.ref)}
+            if held:
+                self._deferred[path] = held
+            else:
+                del self._deferred[path]
+        for path in [p for p, kept in self._context.items() if not survives(kept.ref)]:
+            del self._context[path]
+
     def _interested(self, ref: FileRef) -> list[Cataloger]:
         executable = stat.S_ISREG(ref.mode) and bool(ref.mode & _EXEC_BITS)
         return [c for c in self._catalogers if c.wants(ref.path) or (c.executables and executable)]
