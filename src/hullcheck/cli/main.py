@@ -18,10 +18,14 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from hullcheck import __version__
-from hullcheck.cli import sbom
+from hullcheck.cli import cache, sbom, scan
 from hullcheck.errors import HullcheckError
 
-COMMANDS: tuple[ModuleType, ...] = (sbom,)
+COMMANDS: tuple[ModuleType, ...] = (
+    scan,
+    sbom,
+    cache,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
