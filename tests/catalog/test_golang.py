@@ -105,3 +105,27 @@ def test_modinfo_replacements_and_settings() -> None:
     assert info.deps[0].replaced_by is not None
     assert info.deps[0].replaced_by.path == "github.com/fork/text"
     assert info.settings == (("-ldflags", "-s -w"),)
+
+
+def test_found_in_an_image_by_the_walker(go_binary: Path, tmp_path: Path) -> None:
+    from hullcheck.sbom import inventory_for
+    from tests.fixtures.imagebuilder import Dir, File, Layer, make_image
+
+    data = go_binary.read_bytes()
+    img = make_image(
+        tmp_path / "img",
+        [
+            Layer(
+                [
+                    Dir("usr/local/bin"),
+                    File("usr/local/bin/hello", data, mode=0o755),
+                    File("srv/copy-not-executable", data, mode=0o644),
+                ]
+            )
+        ],
+        form="oci",
+    )
+    inv = inventory_for(str(img.reference))
+    files = {p.files for p in inv.packages if p.type == "golang"}
+    assert files == {("/usr/local/bin/hello",)}
+    assert "example.com/hello" in {p.name for p in inv.packages}

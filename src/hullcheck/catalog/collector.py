@@ -68,6 +68,8 @@ class Collector:
         self._deferred: dict[str, dict[str, _Kept]] = {}
         self._context: dict[str, _Kept] = {}
         self._errors: dict[str, list[CatalogError]] = {}
+        # earlier versions of each OS database: which packages each layer's version held
+        self._history: dict[str, list[tuple[FileRef, frozenset[tuple[str, str]]]]] = {}
         self._context_limit = max((c.context_max_size for c in catalogers), default=0)
 
     # -- the subscription the walker needs -------------------------------------------
@@ -104,6 +106,7 @@ class Collector:
         Whatever an earlier layer's file at this path produced is forgotten first.
         """
         path = ref.path
+        self._remember(path)
         self._forget(path)
         if content is None:
             return
@@ -148,6 +151,7 @@ class Collector:
         for path, kept_by_cataloger in sorted(self._deferred.items()):
             for name, kept in kept_by_cataloger.items():
                 packages = self._run(by_name[name], kept.ref, kept.content, context)
+                packages = self._attribute(path, kept.ref, packages)
                 if packages:
                     self._results.setdefault(path, {})[name] = _Entry(kept.ref, packages)
         self._deferred.clear()
@@ -161,6 +165,45 @@ class Collector:
         return CatalogResult(packages=packages, distro=distro, errors=errors)
 
     # -- internals ----------------------------------------------------------------------
+    def _remember(self, path: str) -> None:
+        """Before a newer layer replaces an OS database, note which packages it held."""
+        for name, kept in self._deferred.get(path, {}).items():
+            cataloger = next((c for c in self._catalogers if c.name == name), None)
+            if cataloger is None or kept.ref.layer_index is None:
+                continue
+            try:
+                held = cataloger.parse(kept.ref, kept.content, CatalogContext())
+            except Exception:  # an unreadable old version simply attributes nothing
+                held = []
+            keys = frozenset((p.name, p.version) for p in held)
+            self._history.setdefault(path, []).append((kept.ref, keys))
+
+    def _attribute(self, path: str, final: FileRef, packages: list[Package]) -> list[Package]:
+        """Credit each package to the layer that installed it, not the last to rewrite the DB.
+
+        A package present, unchanged, in every version of the database from layer N on was
+        installed by layer N (as Trivy reports it).
+        """
+        history = self._history.get(path)
+        if not history or final.layer_index is None:
+            return packages
+        out: list[Package] = []
+        for pkg in packages:
+            origin: FileRef = final
+            for ref, keys in reversed(history):
+                if (pkg.name, pkg.version) not in keys:
+                    break
+                origin = ref
+            if origin is final:
+                out.append(pkg)
+            else:
+                out.append(
+                    dataclasses.replace(
+                        pkg, layer_index=origin.layer_index, layer_digest=origin.layer_digest
+                    )
+                )
+        return out
+
     def _retain(self, survives: Callable[[FileRef], bool]) -> None:
         for path in list(self._results):
             kept = {k: v for k, v in self._results[path].items() if survives(v.ref)}
@@ -236,6 +279,8 @@ class Collector:
             del self._context[path]
         for path in [p for p in self._errors if match(p)]:
             del self._errors[path]
+        for path in [p for p in self._history if match(p)]:
+            del self._history[path]  # a database deleted and written again starts afresh
 
 
 def _dedupe(packages: Iterable[Package]) -> list[Package]:

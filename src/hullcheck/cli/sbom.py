@@ -1,4 +1,4 @@
-"""``hullcheck sbom TARGET``: list every package of a rootfs directory or SBOM, as an SBOM."""
+"""``hullcheck sbom TARGET``: list every package of an image, rootfs directory or SBOM."""
 
 from __future__ import annotations
 
@@ -11,15 +11,25 @@ from typing import Any
 
 from hullcheck import sbom
 from hullcheck.errors import InputError
+from hullcheck.sources.base import Platform
+from hullcheck.sources.cache import default_cache_dir
+from hullcheck.sources.open import KINDS, SourceOptions
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "sbom",
-        help="list the packages of an image root filesystem (or an SBOM) as an SBOM",
+        help="list every package of an image (or rootfs, or SBOM) as an SBOM",
         description="Catalogue every OS and language package and print an SBOM.",
     )
-    parser.add_argument("target", help="an unpacked root filesystem directory, or an SBOM file")
+    parser.add_argument(
+        "target",
+        help="an image (oci:DIR[:TAG], docker-archive:FILE, registry:REF, docker:REF, ...), "
+        "an unpacked root filesystem directory, or a CycloneDX/SPDX JSON SBOM",
+    )
+    parser.add_argument("--source", choices=KINDS, help="read TARGET as this kind of image source")
+    parser.add_argument("--platform", help="os/arch[/variant] to pick from an index")
+    parser.add_argument("--cache-dir", help="blob cache (default: $XDG_CACHE_HOME/hullcheck)")
     parser.add_argument(
         "--format", "-f", choices=sbom.FORMATS, default="table", help="output format"
     )
@@ -28,7 +38,16 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    inventory = sbom.inventory_for(args.target)
+    platform = None
+    if args.platform:
+        try:
+            platform = Platform.parse(args.platform)
+        except ValueError as err:
+            raise InputError(str(err)) from None
+    options = SourceOptions(cache_dir=default_cache_dir(args.cache_dir))
+    inventory = sbom.inventory_for(
+        args.target, source=args.source, platform=platform, options=options
+    )
     text = sbom.render(inventory, args.format)
     if args.output:
         _write_atomically(Path(args.output), text)
