@@ -48,3 +48,27 @@ def test_python_npm_image_agrees_with_syft(test_images: Path, tmp_path: Path) ->
     assert len(lang_comp.both) >= 10
     assert os_comp.agreement >= 0.99
     assert lang_comp.agreement >= 0.99
+
+
+@pytest.mark.images
+@pytest.mark.peer
+def test_python_npm_image_mode_agrees_with_syft(test_images: Path, tmp_path: Path) -> None:
+    from hullcheck.sbom import inventory_for_image
+
+    if not Path(SYFT).exists():
+        pytest.skip("syft not installed")
+    layout = test_images / "oci-per-tag" / "python-npm"
+    ours = inventory_for_image(f"oci:{layout}:python-npm")
+    out = tmp_path / "syft.cdx.json"
+    subprocess.run(
+        [SYFT, "scan", f"oci-dir:{layout}", "-q", "-o", f"cyclonedx-json={out}"],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false"},
+    )
+    comp = compare(ours.packages, read_sbom(out).packages)
+    print(f"\nimage mode: {comp.summary()}")
+    assert comp.restricted(OS_TYPES).agreement >= 0.99
+    assert comp.restricted({"pypi", "npm"}).agreement >= 0.99
+    assert len(comp.both) >= 110
+    assert ours.target.digest == read_sbom(out).target.digest
