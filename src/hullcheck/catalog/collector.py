@@ -234,7 +234,7 @@ class Collector:
             message = "too deeply nested"
         except Exception as err:  # hostile input must cost one file, never the whole catalog
             found = None
-            message = f"{type(err).__name__}: {err}"
+            message = " ".join(f"{type(err).__name__}: {err}".split())[:300]
         if found is None:
             self._errors.setdefault(ref.path, []).append(
                 CatalogError(ref.path, f"{cataloger.name}: cannot read {ref.path}: {message}")

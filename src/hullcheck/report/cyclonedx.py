@@ -26,6 +26,7 @@ from packageurl import PackageURL
 
 from hullcheck import __version__
 from hullcheck.catalog.inventory import Inventory
+from hullcheck.catalog.licenses import to_spdx
 from hullcheck.model import Package
 
 PROPERTY_PREFIX = "hullcheck:"
@@ -33,7 +34,8 @@ _factory = LicenseFactory()
 
 
 def _licenses(values: Iterable[str]) -> list[License]:
-    values = [v for v in values if v.strip()]
+    # SPDX ids where the declared name maps to one (GPL-2+ -> GPL-2.0-or-later), else names
+    values = list(dict.fromkeys(to_spdx(v) or v.strip() for v in values if v.strip()))
     if len(values) == 1:
         made = _factory.make_from_string(values[0])
         return [made]

@@ -16,10 +16,9 @@ import re
 import uuid
 from datetime import UTC, datetime
 
-from cyclonedx.spdx import fixup_id, is_expression
-
 from hullcheck import __version__
 from hullcheck.catalog.inventory import Inventory
+from hullcheck.catalog.licenses import to_spdx
 from hullcheck.model import JSONValue, Package
 
 NOASSERTION = "NOASSERTION"
@@ -46,10 +45,8 @@ class _Licenses:
 
     def _one(self, value: str) -> str:
         value = value.strip()
-        if (fixed := fixup_id(value)) is not None:
-            return fixed
-        if " " in value and is_expression(value):
-            return value
+        if (spdx := to_spdx(value)) is not None:
+            return spdx
         ref = "LicenseRef-" + (_IDCHARS.sub("-", value).strip("-") or "unknown")
         self.extracted.setdefault(ref, value)
         return ref
