@@ -26,7 +26,7 @@ from hullcheck.catalog.base import CatalogContext, Cataloger, Distro
 from hullcheck.errors import InputError
 from hullcheck.model import FileRef, Package
 
-_EXEC_BITS = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
+EXEC_BITS = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ class Collector:
             return False
         if self.wants_path(ref.path):
             return True
-        return bool(ref.mode & _EXEC_BITS) and any(c.executables for c in self._catalogers)
+        return bool(ref.mode & EXEC_BITS) and any(c.executables for c in self._catalogers)
 
     def size_limit(self, ref: FileRef) -> int:
         """The most bytes any interested cataloger accepts for this file."""
@@ -221,7 +221,7 @@ class Collector:
             del self._context[path]
 
     def _interested(self, ref: FileRef) -> list[Cataloger]:
-        executable = stat.S_ISREG(ref.mode) and bool(ref.mode & _EXEC_BITS)
+        executable = stat.S_ISREG(ref.mode) and bool(ref.mode & EXEC_BITS)
         return [c for c in self._catalogers if c.wants(ref.path) or (c.executables and executable)]
 
     def _run(

@@ -15,12 +15,11 @@ from collections.abc import Sequence
 
 from hullcheck.catalog import osrelease
 from hullcheck.catalog.base import Cataloger
-from hullcheck.catalog.collector import CatalogResult, Collector
+from hullcheck.catalog.collector import EXEC_BITS, CatalogResult, Collector
 from hullcheck.catalog.registry import CATALOGERS
 from hullcheck.model import FileRef
 from hullcheck.sources.walker import Subscription, WalkResult
 
-_EXEC_BITS = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
 _NOT_PROGRAMS = (
     "/usr/share/",
     "/usr/include/",
@@ -83,7 +82,7 @@ class CatalogSubscriber:
         self.collector.feed(ref, data)
 
     def _on_binary(self, ref: FileRef, data: bytes | None) -> None:
-        if not stat.S_ISREG(ref.mode) or not ref.mode & _EXEC_BITS:
+        if not stat.S_ISREG(ref.mode) or not ref.mode & EXEC_BITS:
             return  # a later non-executable version is dropped by the merged view
         self._on_file(ref, data)
 
