@@ -10,10 +10,9 @@ so one issue is reported once per package, under the ecosystem's own advisory id
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-from packageurl import PackageURL
 
 from hullcheck.model import Finding, JSONValue, Location, Package, Practice, Severity
 from hullcheck.vulns.distro import Distro, ecosystem_matches, os_ecosystem
@@ -65,19 +64,36 @@ class MatchStats:
         self.unsupported[reason] = self.unsupported.get(reason, 0) + 1
 
 
+def _purl_parts(purl: str) -> tuple[str | None, str] | None:
+    """(namespace, name) of a purl, by the purl spec's parsing steps (no library call: this
+    runs for every package of every scan)."""
+    if not purl.startswith("pkg:"):
+        return None
+    body = purl[4:].lstrip("/").split("#", 1)[0].split("?", 1)[0]
+    _type, _, rest = body.partition("/")
+    if not rest:
+        return None
+    head, at, _version = rest.rpartition("@")
+    path = head if at else rest
+    segments = [urllib.parse.unquote(s) for s in path.strip("/").split("/") if s]
+    if not segments:
+        return None
+    namespace = "/".join(segments[:-1]) or None
+    return namespace, segments[-1]
+
+
 def _purl_name(pkg: Package, ecosystem: str) -> str:
-    try:
-        purl = PackageURL.from_string(pkg.purl)
-    except ValueError:
+    parts = _purl_parts(pkg.purl)
+    if parts is None:
         return pkg.name
-    ns = purl.namespace
+    ns, name = parts
     if ecosystem == "Maven" and ns:
-        return f"{ns}:{purl.name}"
+        return f"{ns}:{name}"
     if ecosystem == "npm" and ns:
-        return f"{ns if ns.startswith('@') else '@' + ns}/{purl.name}"
+        return f"{ns if ns.startswith('@') else '@' + ns}/{name}"
     if ecosystem in ("Go", "Packagist") and ns:
-        return f"{ns}/{purl.name}"
-    return purl.name or pkg.name
+        return f"{ns}/{name}"
+    return name or pkg.name
 
 
 def query_for(pkg: Package, distro: Distro | None) -> Query | str:

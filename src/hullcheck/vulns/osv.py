@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -229,6 +229,15 @@ class Advisory:
     affected: tuple[Affected, ...]
     references: tuple[str, ...]
 
+    def with_affected(self, affected: tuple[Affected, ...]) -> Advisory:
+        """This advisory with other ``affected`` entries (faster than dataclasses.replace,
+        which matters: the store calls it for every candidate of every package)."""
+        return Advisory(
+            self.id, self.modified, self.published, self.withdrawn, self.aliases,
+            self.upstream, self.summary, self.details, self.severity,
+            self.database_severity, affected, self.references,
+        )  # fmt: skip
+
 
 def _severity(value: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, list):
@@ -245,31 +254,54 @@ def _specific_severity(*blocks: Any) -> str | None:
     return None
 
 
-def parse_advisory(rec: Mapping[str, Any]) -> Advisory:
-    """Typed view of a record that passed :func:`check_record`."""
-    affected = []
-    for item in rec.get("affected") or ():
-        pkg = item.get("package") or {}
-        ranges = tuple(
-            Range(
-                r["type"],
-                tuple(Event(k, e[k]) for e in r["events"] for k in _EVENT_KINDS if k in e),
-            )
-            for r in item.get("ranges") or ()
+def parse_affected(item: Mapping[str, Any]) -> Affected:
+    """Typed view of one ``affected`` entry of a checked record."""
+    pkg = item.get("package") or {}
+    ranges = tuple(
+        Range(
+            r["type"],
+            tuple(Event(k, e[k]) for e in r["events"] for k in _EVENT_KINDS if k in e),
         )
-        affected.append(
-            Affected(
-                ecosystem=pkg.get("ecosystem", ""),
-                name=pkg.get("name", ""),
-                purl=pkg.get("purl"),
-                ranges=ranges,
-                versions=frozenset(item.get("versions") or ()),
-                severity=_severity(item.get("severity")),
-                specific_severity=_specific_severity(
-                    item.get("ecosystem_specific"), item.get("database_specific")
-                ),
-            )
-        )
+        for r in item.get("ranges") or ()
+    )
+    return Affected(
+        ecosystem=pkg.get("ecosystem", ""),
+        name=pkg.get("name", ""),
+        purl=pkg.get("purl"),
+        ranges=ranges,
+        versions=frozenset(item.get("versions") or ()),
+        severity=_severity(item.get("severity")),
+        specific_severity=_specific_severity(
+            item.get("ecosystem_specific"), item.get("database_specific")
+        ),
+    )
+
+
+def advisory_head(rec: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a checked record a report needs, without the (large) affected list:
+    what the store keeps beside each record so that matching never parses whole records."""
+    db_sev = _specific_severity(rec.get("database_specific"))
+    return {
+        "id": rec["id"],
+        "modified": rec["modified"],
+        "published": rec.get("published"),
+        "withdrawn": rec.get("withdrawn"),
+        "aliases": list(rec.get("aliases") or ()),
+        "upstream": list(rec.get("upstream") or ()),
+        "summary": rec.get("summary") or "",
+        "details": (rec.get("details") or "")[:400],
+        "severity": rec.get("severity") or [],
+        "database_specific": {"severity": db_sev} if db_sev else {},
+        "references": [r for r in rec.get("references") or () if "url" in r][:20],
+    }
+
+
+def parse_advisory(
+    rec: Mapping[str, Any], affected: Sequence[Mapping[str, Any]] | None = None
+) -> Advisory:
+    """Typed view of a record that passed :func:`check_record` (or of its
+    :func:`advisory_head`, with ``affected`` the entries wanted)."""
+    items = rec.get("affected") or () if affected is None else affected
     return Advisory(
         id=rec["id"],
         modified=rec["modified"],
@@ -281,6 +313,6 @@ def parse_advisory(rec: Mapping[str, Any]) -> Advisory:
         details=rec.get("details") or "",
         severity=_severity(rec.get("severity")),
         database_severity=_specific_severity(rec.get("database_specific")),
-        affected=tuple(affected),
+        affected=tuple(parse_affected(item) for item in items),
         references=tuple(r["url"] for r in rec.get("references") or () if "url" in r),
     )

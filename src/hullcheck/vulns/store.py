@@ -1,7 +1,9 @@
 """The local vulnerability database: one SQLite file indexed by (ecosystem, package name).
 
 A scan asks only for the advisories of the packages it found, so it never loads the whole
-database.  Records are stored as zlib-compressed OSV JSON, each tagged with the *source* it
+database; and it reads only the ``affected`` entries of those packages plus a small "head"
+of each record (ids, aliases, summary, severity, references), never whole records.  Full
+records are kept too, as zlib-compressed OSV JSON, each tagged with the *source* it
 came from (a downloaded ecosystem export, a local import, the embedded snapshot), so that
 one source can be replaced without touching the others.  Writers always build a new file
 next to the old one and rename it over (see :class:`DatabaseWriter`): a failed update
@@ -26,9 +28,9 @@ from typing import Any
 
 from hullcheck.errors import DatabaseError
 from hullcheck.vulns.names import base_ecosystem, normalize_name
-from hullcheck.vulns.osv import Advisory, parse_advisory
+from hullcheck.vulns.osv import Advisory, advisory_head, parse_advisory, parse_affected
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,9 +40,11 @@ CREATE TABLE sources (
 );
 CREATE TABLE advisories (
     rid INTEGER PRIMARY KEY, source TEXT NOT NULL, id TEXT NOT NULL,
-    modified TEXT NOT NULL, body BLOB NOT NULL
+    modified TEXT NOT NULL, head TEXT NOT NULL, body BLOB NOT NULL
 );
-CREATE TABLE affected (ecosystem TEXT NOT NULL, name TEXT NOT NULL, rid INTEGER NOT NULL);
+CREATE TABLE affected (
+    ecosystem TEXT NOT NULL, name TEXT NOT NULL, rid INTEGER NOT NULL, entries TEXT NOT NULL
+);
 CREATE INDEX affected_key ON affected (ecosystem, name);
 CREATE INDEX advisories_source ON advisories (source);
 CREATE TABLE ecosystems (source TEXT NOT NULL, ecosystem TEXT NOT NULL, records INTEGER NOT NULL);
@@ -115,23 +119,27 @@ class VulnDatabase:
         self.close()
 
     def advisories_for(self, ecosystem: str, name: str) -> list[Advisory]:
-        """Every advisory with an ``affected`` entry for ``name`` in ``ecosystem``'s family."""
+        """Advisories with an ``affected`` entry for ``name`` in ``ecosystem``'s family.
+
+        Each returned advisory's ``affected`` holds only the entries for that package.
+        """
         base = base_ecosystem(ecosystem)
         try:
             rows = self._conn.execute(
-                "SELECT a.rid, a.body FROM affected f JOIN advisories a ON a.rid = f.rid "
-                "WHERE f.ecosystem = ? AND f.name = ?",
+                "SELECT a.rid, a.head, f.entries FROM affected f JOIN advisories a "
+                "ON a.rid = f.rid WHERE f.ecosystem = ? AND f.name = ?",
                 (base, normalize_name(base, name)),
             ).fetchall()
         except sqlite3.Error as err:
             raise DatabaseError(f"vulnerability database query failed: {err}") from None
         out = []
-        for rid, body in rows:
+        for rid, head, entries in rows:
             adv = self._cache.get(rid)
             if adv is None:
-                adv = parse_advisory(json.loads(zlib.decompress(body)))
+                adv = parse_advisory(json.loads(head), ())
                 self._cache[rid] = adv
-            out.append(adv)
+            affected = tuple(parse_affected(item) for item in json.loads(entries))
+            out.append(adv.with_affected(affected))
         return out
 
     def sources(self) -> list[SourceStatus]:
@@ -224,23 +232,27 @@ class DatabaseWriter:
         c = self._conn
         for rec in records:
             body = zlib.compress(json.dumps(rec, separators=(",", ":")).encode(), 6)
+            head = json.dumps(advisory_head(rec), separators=(",", ":"))
             cur = c.execute(
-                "INSERT INTO advisories (source, id, modified, body) VALUES (?, ?, ?, ?)",
-                (source, rec["id"], rec["modified"], body),
+                "INSERT INTO advisories (source, id, modified, head, body) VALUES (?, ?, ?, ?, ?)",
+                (source, rec["id"], rec["modified"], head, body),
             )
             rid = cur.lastrowid
-            keys = set()
+            entries: dict[tuple[str, str], list[Any]] = {}
             ecos = set()
             for item in rec.get("affected") or ():
                 pkg = item.get("package")
                 if not pkg:
                     continue
                 base = base_ecosystem(pkg["ecosystem"])
-                keys.add((base, normalize_name(base, pkg["name"])))
+                entries.setdefault((base, normalize_name(base, pkg["name"])), []).append(item)
                 ecos.add(pkg["ecosystem"])
             c.executemany(
-                "INSERT INTO affected (ecosystem, name, rid) VALUES (?, ?, ?)",
-                [(eco, name, rid) for eco, name in keys],
+                "INSERT INTO affected (ecosystem, name, rid, entries) VALUES (?, ?, ?, ?)",
+                [
+                    (eco, name, rid, json.dumps(items, separators=(",", ":")))
+                    for (eco, name), items in entries.items()
+                ],
             )
             for eco in ecos or {"(none)"}:
                 per_eco[eco] = per_eco.get(eco, 0) + 1
