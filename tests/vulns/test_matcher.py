@@ -311,3 +311,26 @@ def test_real_image_python_npm(test_images: Path, full_db: VulnDatabase) -> None
         assert set(found(findings, "pip")) >= want
     requests = next(f for f in findings if f.rule == "PYSEC-2018-28")
     assert requests.location.layer_index == 1 and requests.location.file
+
+
+def test_ubuntu_versions_list_and_priority(full_db: VulnDatabase) -> None:
+    # UBUNTU-CVE-2025-38094: Ubuntu:Pro:14.04:LTS, source "linux", introduced 0 (no fix),
+    # versions list includes 3.12.0-2.5; severity type Ubuntu "medium"
+    distro = Distro("ubuntu", "14.04", "trusty", ("debian",))
+    kernel = Package(
+        "linux-image-3.12.0-2-generic",
+        "3.12.0-2.5",
+        "deb",
+        "pkg:deb/ubuntu/linux-image-3.12.0-2-generic@3.12.0-2.5",
+        source_name="linux",
+        source_version="3.12.0-2.5",
+    )
+    findings = match_packages([kernel], full_db, distro)
+    assert [f.rule for f in findings] == ["UBUNTU-CVE-2025-38094"]
+    f = findings[0]
+    assert f.extra["fixed_version"] is None and f.fix == ""
+    assert f.severity is Severity.MEDIUM
+    assert f.extra["severity_source"].startswith("Ubuntu priority 'medium'")
+    assert f.extra["aliases"] == ["CVE-2025-38094"]
+    assert "(source linux 3.12.0-2.5)" in f.message
+    assert match_packages([kernel], full_db, Distro("ubuntu", "22.04")) == []

@@ -9,7 +9,7 @@ built by ``scripts/build-osv-snapshot.py``.  It is imported as sources ``embedde
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import zipfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,15 +30,12 @@ def snapshot_path() -> Path:
 
 def snapshot_manifest() -> dict[str, Any]:
     """``SNAPSHOT.json``: per ecosystem its origin, data date, licence and record count."""
-    for name, data in iter_zip_all(snapshot_path()):
-        if name == "SNAPSHOT.json":
-            value: dict[str, Any] = json.loads(data)
-            return value
-    raise DatabaseError("the embedded vulnerability snapshot has no manifest")
-
-
-def iter_zip_all(path: Path) -> Iterator[tuple[str, bytes]]:
-    return iter_zip(path)
+    try:
+        with zipfile.ZipFile(snapshot_path()) as archive:
+            value: dict[str, Any] = json.loads(archive.read("SNAPSHOT.json"))
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile):
+        raise DatabaseError("the embedded vulnerability snapshot is damaged") from None
+    return value
 
 
 def install_snapshot(writer: DatabaseWriter) -> dict[str, ImportStats]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,8 +66,9 @@ def iter_zip(path: Path) -> Iterator[tuple[str, bytes]]:
         raise DatabaseError(f"{path.name}: cannot read zip archive: {err}") from None
 
 
-def iter_dir(root: Path) -> Iterator[tuple[str, bytes]]:
-    """(relative path, bytes) of every .json/.yaml file below ``root``, links not followed."""
+def iter_dir(root: Path) -> Iterator[tuple[str, bytes | None]]:
+    """(relative path, bytes) of every .json/.yaml file below ``root``, links not followed;
+    ``None`` instead of the bytes of a file too large to be a record."""
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs.sort()
         for name in sorted(files):
@@ -76,13 +77,11 @@ def iter_dir(root: Path) -> Iterator[tuple[str, bytes]]:
             full = Path(folder) / name
             if full.is_symlink() or not full.is_file():
                 continue
-            if full.stat().st_size > MAX_RECORD_BYTES:
-                yield str(full.relative_to(root)), b"\0" * 0  # counted as a bad record
-                continue
-            yield str(full.relative_to(root)), full.read_bytes()
+            rel = str(full.relative_to(root))
+            yield rel, None if full.stat().st_size > MAX_RECORD_BYTES else full.read_bytes()
 
 
-def iter_source(path: Path) -> Iterator[tuple[str, bytes]]:
+def iter_source(path: Path) -> Iterator[tuple[str, bytes | None]]:
     """Records of a zip export, a folder, or a single .json/.yaml file."""
     if path.is_dir():
         return iter_dir(path)
@@ -95,9 +94,14 @@ def iter_source(path: Path) -> Iterator[tuple[str, bytes]]:
     raise DatabaseError(f"{path}: not a zip archive, a folder or an OSV .json/.yaml file")
 
 
-def checked_records(entries: Iterator[tuple[str, bytes]], stats: ImportStats) -> Iterator[Any]:
+def checked_records(
+    entries: Iterable[tuple[str, bytes | None]], stats: ImportStats
+) -> Iterator[Any]:
     """The records of ``entries`` that parse and conform to the OSV schema; others counted."""
     for name, data in entries:
+        if data is None:
+            stats.skip(f"{name}: larger than {MAX_RECORD_BYTES} bytes")
+            continue
         try:
             rec = load_record(data, name)
         except DatabaseError as err:
@@ -114,7 +118,7 @@ def checked_records(entries: Iterator[tuple[str, bytes]], stats: ImportStats) ->
 def import_into(
     writer: DatabaseWriter,
     source: str,
-    entries: Iterator[tuple[str, bytes]],
+    entries: Iterable[tuple[str, bytes | None]],
     *,
     origin: str,
     data_date: str | None = None,

@@ -21,7 +21,12 @@ from hullcheck.vulns.osv import Advisory, Affected
 from hullcheck.vulns.ranges import Verdict, evaluate
 from hullcheck.vulns.severity import Rating, rate
 from hullcheck.vulns.store import VulnDatabase
-from hullcheck.vulns.versions import InvalidVersionError, VersionScheme, scheme_for_ecosystem
+from hullcheck.vulns.versions import (
+    InvalidVersionError,
+    VersionScheme,
+    pep440,
+    scheme_for_ecosystem,
+)
 
 LANGUAGE_ECOSYSTEMS = {
     "pypi": "PyPI",
@@ -122,8 +127,6 @@ def query_for(pkg: Package, distro: Distro | None) -> Query | str:
 def _normalized_version(base: str, version: str) -> str | None:
     if base != "PyPI":
         return None
-    from hullcheck.vulns.versions import pep440  # noqa: PLC0415 - only for PyPI
-
     try:
         return str(pep440.parse(version))
     except InvalidVersionError:
@@ -227,6 +230,10 @@ def _finding(pkg: Package, q: Query, group: list[_Hit]) -> Finding:
         details = next((h.advisory.details for h in group if h.advisory.details), "")
         summary = details.strip().split("\n", 1)[0][:200]
     version = q.version
+    subject = f"{pkg.name} {pkg.version}"
+    if (q.names[0], version) != (pkg.name, pkg.version):
+        subject += f" (source {q.names[0]} {version})"
+    source_note = " (source version)" if q.names[0] != pkg.name else ""
     aka = f" (also {', '.join(aliases[:4])})" if aliases else ""
     fix_text = f"fixed in {fixed}" if fixed else "no fixed version is known"
     references = list(dict.fromkeys(r for h in group for r in h.advisory.references))[:10]
@@ -249,19 +256,18 @@ def _finding(pkg: Package, q: Query, group: list[_Hit]) -> Finding:
     }  # fmt: skip
     if rating and rating.vector:
         extra["cvss"] = {"vector": rating.vector, "score": rating.score}
-    name = q.names[0] if q.names[0] != pkg.name else pkg.name
     return Finding(
         rule=primary.id,
         practice=Practice.VULNERABILITIES,
         severity=severity,
         title=f"{primary.id}: {summary}" if summary else f"{primary.id} in {pkg.name}",
-        message=f"{name} {version} is affected by {primary.id}{aka}; {fix_text}",
+        message=f"{subject} is affected by {primary.id}{aka}; {fix_text}",
         location=Location(
             layer=pkg.layer_digest,
             layer_index=pkg.layer_index,
             file=pkg.files[0] if pkg.files else None,
         ),
-        fix=f"Upgrade {name} to {fixed} or later." if fixed else "",
+        fix=f"Upgrade {pkg.name} to {fixed} or later{source_note}." if fixed else "",
         extra=extra,
     )
 
