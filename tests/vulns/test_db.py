@@ -28,7 +28,10 @@ def test_import_yaml_folder_counts_and_indexes(shared_dir: Path, tmp_path: Path)
         assert vdb.record_count() == 2654
         [src] = vdb.sources()
         assert src.ecosystems == {"PyPI": 2654}
-        ids = {a.id for a in vdb.advisories_for("PyPI", "Requests")}
+        cands = vdb.advisories_for("PyPI", "Requests")
+        ids = {c.id for c in cands}
+        assert {c.advisory().id for c in cands} == ids
+        assert all(a.name == "requests" for c in cands for a in c.affected)
         assert ids == {
             "PYSEC-2014-13",
             "PYSEC-2014-14",

@@ -140,24 +140,31 @@ class _Hit:
     verdict: Verdict
 
 
+# Ecosystems whose advisories name exactly one release: the store can filter on it.
+_EXACT_RELEASE = frozenset({"Debian", "Alpine", "Rocky Linux", "AlmaLinux"})
+
+
 def _hits(pkg_query: Query, db: VulnDatabase) -> list[_Hit]:
     hits: list[_Hit] = []
     seen: set[str] = set()
     normalized = _normalized_version(pkg_query.base, pkg_query.version)
+    exact = None
+    if pkg_query.base in _EXACT_RELEASE and pkg_query.release:
+        exact = f"{pkg_query.base}:{pkg_query.release}"
     for name in pkg_query.names:
         key = normalize_name(pkg_query.base, name)
-        for adv in db.advisories_for(pkg_query.base, name):
-            if adv.withdrawn or adv.id in seen:
+        for cand in db.advisories_for(pkg_query.base, name, exact):
+            if cand.withdrawn or cand.id in seen:
                 continue
-            for aff in adv.affected:
+            for aff in cand.affected:
                 if normalize_name(pkg_query.base, aff.name) != key:
                     continue
                 if not ecosystem_matches(aff.ecosystem, pkg_query.base, pkg_query.release):
                     continue
                 verdict = evaluate(pkg_query.version, aff, pkg_query.scheme, normalized)
                 if verdict.affected:
-                    hits.append(_Hit(adv, aff, verdict))
-                    seen.add(adv.id)
+                    hits.append(_Hit(cand.advisory(), aff, verdict))
+                    seen.add(cand.id)
                     break
     return hits
 

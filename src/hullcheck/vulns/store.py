@@ -28,9 +28,15 @@ from typing import Any
 
 from hullcheck.errors import DatabaseError
 from hullcheck.vulns.names import base_ecosystem, normalize_name
-from hullcheck.vulns.osv import Advisory, advisory_head, parse_advisory, parse_affected
+from hullcheck.vulns.osv import (
+    Advisory,
+    Affected,
+    advisory_head,
+    parse_advisory,
+    parse_affected,
+)
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,12 +46,13 @@ CREATE TABLE sources (
 );
 CREATE TABLE advisories (
     rid INTEGER PRIMARY KEY, source TEXT NOT NULL, id TEXT NOT NULL,
-    modified TEXT NOT NULL, head TEXT NOT NULL, body BLOB NOT NULL
+    modified TEXT NOT NULL, withdrawn INTEGER NOT NULL, head TEXT NOT NULL, body BLOB NOT NULL
 );
 CREATE TABLE affected (
-    ecosystem TEXT NOT NULL, name TEXT NOT NULL, rid INTEGER NOT NULL, entries TEXT NOT NULL
+    ecosystem TEXT NOT NULL, name TEXT NOT NULL, release TEXT NOT NULL,
+    rid INTEGER NOT NULL, entries TEXT NOT NULL
 );
-CREATE INDEX affected_key ON affected (ecosystem, name);
+CREATE INDEX affected_key ON affected (ecosystem, name, release);
 CREATE INDEX advisories_source ON advisories (source);
 CREATE TABLE ecosystems (source TEXT NOT NULL, ecosystem TEXT NOT NULL, records INTEGER NOT NULL);
 """
@@ -80,6 +87,29 @@ def default_db_path() -> Path:
         return Path(env).expanduser()
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache) / "hullcheck" / "osv.sqlite3"
+
+
+class Candidate:
+    """A record that names a package: its id, and that package's ``affected`` entries."""
+
+    __slots__ = ("_db", "_entries", "_head", "id", "rid", "withdrawn")
+
+    def __init__(self, db: VulnDatabase, row: tuple[int, str, int, str, str]) -> None:
+        """``row``: rid, id, withdrawn, head JSON, entries JSON (as the query selects)."""
+        self._db = db
+        self.rid, self.id, withdrawn, self._head, self._entries = row
+        self.withdrawn = bool(withdrawn)
+
+    @property
+    def affected(self) -> tuple[Affected, ...]:
+        return tuple(parse_affected(item) for item in json.loads(self._entries))
+
+    def advisory(self) -> Advisory:
+        """The record (without its ``affected`` list), parsed once per database handle."""
+        return self._db._advisory(self.rid, self._head)
+
+    def __repr__(self) -> str:
+        return f"Candidate({self.id!r})"
 
 
 class VulnDatabase:
@@ -118,29 +148,36 @@ class VulnDatabase:
     ) -> None:
         self.close()
 
-    def advisories_for(self, ecosystem: str, name: str) -> list[Advisory]:
-        """Advisories with an ``affected`` entry for ``name`` in ``ecosystem``'s family.
+    def advisories_for(
+        self, ecosystem: str, name: str, exact_ecosystem: str | None = None
+    ) -> list[Candidate]:
+        """Records with an ``affected`` entry for ``name`` in ``ecosystem``'s family (only
+        those of ``exact_ecosystem``, e.g. ``Debian:11``, when given).
 
-        Each returned advisory's ``affected`` holds only the entries for that package.
+        Each candidate carries only that package's entries; its advisory head is parsed on
+        demand, so records that do not match cost little.
         """
         base = base_ecosystem(ecosystem)
+        sql = (
+            "SELECT a.rid, a.id, a.withdrawn, a.head, f.entries FROM affected f "
+            "JOIN advisories a ON a.rid = f.rid WHERE f.ecosystem = ? AND f.name = ?"
+        )
+        params: tuple[str, ...] = (base, normalize_name(base, name))
+        if exact_ecosystem is not None:
+            sql += " AND f.release = ?"
+            params += (exact_ecosystem,)
         try:
-            rows = self._conn.execute(
-                "SELECT a.rid, a.head, f.entries FROM affected f JOIN advisories a "
-                "ON a.rid = f.rid WHERE f.ecosystem = ? AND f.name = ?",
-                (base, normalize_name(base, name)),
-            ).fetchall()
+            rows = self._conn.execute(sql, params).fetchall()
         except sqlite3.Error as err:
             raise DatabaseError(f"vulnerability database query failed: {err}") from None
-        out = []
-        for rid, head, entries in rows:
-            adv = self._cache.get(rid)
-            if adv is None:
-                adv = parse_advisory(json.loads(head), ())
-                self._cache[rid] = adv
-            affected = tuple(parse_affected(item) for item in json.loads(entries))
-            out.append(adv.with_affected(affected))
-        return out
+        return [Candidate(self, row) for row in rows]
+
+    def _advisory(self, rid: int, head: str) -> Advisory:
+        adv = self._cache.get(rid)
+        if adv is None:
+            adv = parse_advisory(json.loads(head), ())
+            self._cache[rid] = adv
+        return adv
 
     def sources(self) -> list[SourceStatus]:
         try:
@@ -234,24 +271,27 @@ class DatabaseWriter:
             body = zlib.compress(json.dumps(rec, separators=(",", ":")).encode(), 6)
             head = json.dumps(advisory_head(rec), separators=(",", ":"))
             cur = c.execute(
-                "INSERT INTO advisories (source, id, modified, head, body) VALUES (?, ?, ?, ?, ?)",
-                (source, rec["id"], rec["modified"], head, body),
+                "INSERT INTO advisories (source, id, modified, withdrawn, head, body) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (source, rec["id"], rec["modified"], bool(rec.get("withdrawn")), head, body),
             )
             rid = cur.lastrowid
-            entries: dict[tuple[str, str], list[Any]] = {}
+            entries: dict[tuple[str, str, str], list[Any]] = {}
             ecos = set()
             for item in rec.get("affected") or ():
                 pkg = item.get("package")
                 if not pkg:
                     continue
                 base = base_ecosystem(pkg["ecosystem"])
-                entries.setdefault((base, normalize_name(base, pkg["name"])), []).append(item)
+                key = (base, normalize_name(base, pkg["name"]), pkg["ecosystem"])
+                entries.setdefault(key, []).append(item)
                 ecos.add(pkg["ecosystem"])
             c.executemany(
-                "INSERT INTO affected (ecosystem, name, rid, entries) VALUES (?, ?, ?, ?)",
+                "INSERT INTO affected (ecosystem, name, release, rid, entries) "
+                "VALUES (?, ?, ?, ?, ?)",
                 [
-                    (eco, name, rid, json.dumps(items, separators=(",", ":")))
-                    for (eco, name), items in entries.items()
+                    (eco, name, release, rid, json.dumps(items, separators=(",", ":")))
+                    for (eco, name, release), items in entries.items()
                 ],
             )
             for eco in ecos or {"(none)"}:
