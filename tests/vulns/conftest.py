@@ -11,7 +11,8 @@ import pytest
 
 from hullcheck.vulns.importer import import_path
 from hullcheck.vulns.store import VulnDatabase
-from tests.vulns import osv_fixtures
+
+from . import osv_fixtures
 
 
 def build_full_db(shared: Path, work: Path) -> Path:

@@ -209,3 +209,30 @@ def test_mirror_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_mirror("http://cli.example") == "http://cli.example"
     with pytest.raises(DatabaseError):
         resolve_mirror("file:///etc")
+
+
+def test_cli_update_from_mirror(
+    server: str, old_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hullcheck.cli.main import main
+
+    argv = [
+        "db",
+        "--db",
+        str(old_db),
+        "update",
+        "--mirror",
+        f"{server}/schema",
+        "--ecosystem",
+        "PyPI",
+        "--timeout",
+        "5",
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "PyPI" in out and "1 records imported, 3 skipped" in out
+    argv[5] = f"{server}/corrupt"
+    before = _fingerprint(old_db)
+    assert main(argv) == 2
+    assert "corrupt zip" in capsys.readouterr().err
+    assert _fingerprint(old_db) == before
