@@ -8,6 +8,7 @@ import json
 import re
 import tarfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -189,6 +190,13 @@ def test_debian_matches_on_source_package(full_db: VulnDatabase) -> None:
 
 def test_debian_release_must_match(full_db: VulnDatabase) -> None:
     packages = _dpkg_packages(DPKG_STATUS)
+    # any object with id/version_id/id_like will do (the catalogers' Distro has more fields)
+    other = SimpleNamespace(id="debian", version_id="11", id_like=(), pretty_name="Debian 11")
+    assert {f.rule for f in match_packages(packages, full_db, other)} == {
+        "DSA-5343-1",
+        "DSA-5365-1",
+        "DSA-5330-1",
+    }
     assert match_packages(packages, full_db, Distro("debian", "12", "bookworm")) == []
     stats = MatchStats()
     assert match_packages(packages, full_db, None, stats) == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
+from typing import Protocol
 
 _KEY = re.compile(r"^[A-Z0-9_]+$")
 _RPM_FAMILY = {
@@ -22,17 +23,29 @@ _RPM_FAMILY = {
 }
 
 
+class DistroLike(Protocol):
+    """What matching needs of a distribution; the catalogers' ``Distro`` has it too."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def version_id(self) -> str: ...
+    @property
+    def id_like(self) -> tuple[str, ...]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Distro:
     """``ID``, ``VERSION_ID`` and ``ID_LIKE`` of ``os-release`` (``debian``, ``12``)."""
 
     id: str
     version_id: str = ""
-    codename: str = ""
+    version_codename: str = ""
     id_like: tuple[str, ...] = ()
 
-    def family(self, *names: str) -> bool:
-        return self.id in names or any(like in names for like in self.id_like)
+
+def _family(distro: DistroLike, *names: str) -> bool:
+    return distro.id in names or any(like in names for like in distro.id_like)
 
 
 def parse_os_release(text: str) -> Distro | None:
@@ -52,21 +65,21 @@ def parse_os_release(text: str) -> Distro | None:
     return Distro(
         id=values["ID"].lower(),
         version_id=values.get("VERSION_ID", ""),
-        codename=values.get("VERSION_CODENAME", ""),
+        version_codename=values.get("VERSION_CODENAME", ""),
         id_like=tuple(values.get("ID_LIKE", "").lower().split()),
     )
 
 
-def os_ecosystem(distro: Distro | None, purl_type: str) -> tuple[str, str] | None:
+def os_ecosystem(distro: DistroLike | None, purl_type: str) -> tuple[str, str] | None:
     """(OSV base ecosystem, release) for a distro package type, ``None`` if unknown."""
     if distro is None or not distro.version_id:
         return None
     if purl_type == "deb":
         if distro.id == "ubuntu":
             return "Ubuntu", distro.version_id
-        if distro.family("debian"):
+        if _family(distro, "debian"):
             return "Debian", distro.version_id.split(".")[0]
-    elif purl_type == "apk" and distro.family("alpine", "wolfi", "chainguard"):
+    elif purl_type == "apk" and _family(distro, "alpine", "wolfi", "chainguard"):
         if distro.id in ("wolfi", "chainguard"):
             return distro.id.capitalize(), ""
         major_minor = ".".join(distro.version_id.split(".")[:2])

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hullcheck.model import Finding, JSONValue, Location, Package, Practice, Severity
-from hullcheck.vulns.distro import Distro, ecosystem_matches, os_ecosystem
+from hullcheck.vulns.distro import DistroLike, ecosystem_matches, os_ecosystem
 from hullcheck.vulns.names import normalize_name
 from hullcheck.vulns.osv import Advisory, Affected
 from hullcheck.vulns.ranges import Verdict, evaluate
@@ -101,7 +101,7 @@ def _purl_name(pkg: Package, ecosystem: str) -> str:
     return name or pkg.name
 
 
-def query_for(pkg: Package, distro: Distro | None) -> Query | str:
+def query_for(pkg: Package, distro: DistroLike | None) -> Query | str:
     """The lookup for ``pkg``, or the reason it cannot be matched."""
     if pkg.type in LANGUAGE_ECOSYSTEMS:
         base = LANGUAGE_ECOSYSTEMS[pkg.type]
@@ -282,7 +282,7 @@ def _finding(pkg: Package, q: Query, group: list[_Hit]) -> Finding:
 def match_packages(
     packages: Sequence[Package],
     db: VulnDatabase,
-    distro: Distro | None = None,
+    distro: DistroLike | None = None,
     stats: MatchStats | None = None,
 ) -> list[Finding]:
     """Findings (practice ``vulnerabilities``) for every known issue of ``packages``.
