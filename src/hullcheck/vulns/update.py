@@ -90,13 +90,13 @@ def download(
 ) -> tuple[Path, str, int]:
     """Fetch ``url`` into a temp file in ``dest_dir``; (path, sha256, size).
 
-    ``timeout`` bounds every socket operation and 20x it bounds the whole transfer, so a
+    ``timeout`` bounds every socket operation and 60x it bounds the whole transfer, so a
     server that stops sending or drips bytes cannot hang the update.
     """
     fd, tmp_name = tempfile.mkstemp(prefix=".osv-download-", suffix=".zip", dir=dest_dir)
     tmp = Path(tmp_name)
     sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-    deadline = time.monotonic() + timeout * 20
+    deadline = time.monotonic() + timeout * 60
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "hullcheck"})  # noqa: S310
         with (
