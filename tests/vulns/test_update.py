@@ -236,3 +236,16 @@ def test_cli_update_from_mirror(
     assert main(argv) == 2
     assert "corrupt zip" in capsys.readouterr().err
     assert _fingerprint(old_db) == before
+
+
+def test_stale_temp_files_are_cleaned(server: str, old_db: Path) -> None:
+    import os
+
+    stale = old_db.parent / ".osv-abc.tmp"
+    fresh = old_db.parent / ".osv-download-def.zip"
+    stale.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    os.utime(stale, (time.time() - 3 * 86400,) * 2)
+    update_database(old_db, ["PyPI"], mirror=f"{server}/good", timeout=5)
+    assert not stale.exists()
+    assert fresh.exists()  # maybe another update's live download

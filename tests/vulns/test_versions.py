@@ -10,8 +10,10 @@ import pytest
 from hullcheck.vulns.versions import (
     InvalidVersionError,
     apk,
+    composer,
     dpkg,
     maven,
+    nuget,
     pep440,
     rpm,
     rubygems,
@@ -219,3 +221,55 @@ def test_registry_by_ecosystem() -> None:
         scheme = scheme_for_ecosystem(eco)
         assert scheme is not None and scheme.name == name
     assert scheme_for_ecosystem("Hackage") is None
+
+
+# NuGet follows SemVer 2.0 precedence (the semver.org example chain), plus 4-part versions
+NUGET_ORDER = [
+    "1.0.0-alpha",
+    "1.0.0-alpha.1",
+    "1.0.0-alpha.beta",
+    "1.0.0-beta",
+    "1.0.0-beta.2",
+    "1.0.0-beta.11",
+    "1.0.0-rc.1",
+    "1.0.0",
+    "1.0.0.1",
+    "1.0.1",
+    "1.10.0",
+]
+
+
+def test_nuget_order_and_equalities() -> None:
+    for i, low in enumerate(NUGET_ORDER):
+        for high in NUGET_ORDER[i + 1 :]:
+            assert nuget.compare(low, high) == -1, (low, high)
+            assert nuget.compare(high, low) == 1, (high, low)
+    for a, b in [("1.0", "1.0.0.0"), ("1.0.0-ALPHA", "1.0.0-alpha"), ("1.0.0+build.7", "1.0.0")]:
+        assert nuget.compare(a, b) == 0, (a, b)
+    assert not nuget.is_valid("1.0.0-")
+
+
+# PHP's version_compare documentation and Composer's normalisation
+COMPOSER_ORDER = [
+    "1.0.0-dev",
+    "1.0.0-alpha1",
+    "1.0.0-beta2",
+    "1.0.0-RC1",
+    "1.0.0",
+    "1.0.0-pl1",
+    "1.0.1",
+    "1.9",
+    "1.10",
+]
+
+
+def test_composer_order_and_normalisation() -> None:
+    for i, low in enumerate(COMPOSER_ORDER):
+        for high in COMPOSER_ORDER[i + 1 :]:
+            assert composer.compare(low, high) == -1, (low, high)
+            assert composer.compare(high, low) == 1, (high, low)
+    assert composer.php_version_compare("5.2", "5.2.0") == -1  # PHP itself
+    assert composer.compare("5.2", "v5.2.0") == 0  # Composer pads to four parts
+    assert composer.php_version_compare("1.0rc1", "1.0") == -1
+    assert composer.php_version_compare("1.0", "1.0pl1") == -1
+    assert composer.php_version_compare("1.0-patch1", "1.0") == 1  # "patch" is a "p" form

@@ -18,6 +18,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import time
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -210,6 +211,19 @@ class VulnDatabase:
         return int(row[0])
 
 
+STALE_TEMP_SECONDS = 24 * 3600
+
+
+def _remove_stale_temps(folder: Path) -> None:
+    """Delete temp files that a killed update left behind (a day old: never a live one)."""
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    for pattern in (".osv-*.tmp", ".osv-download-*.zip"):
+        for leftover in folder.glob(pattern):
+            with contextlib.suppress(OSError):
+                if leftover.is_file() and leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+
+
 class DatabaseWriter:
     """Builds a new database file beside ``path`` and renames it over ``path`` on commit.
 
@@ -227,6 +241,7 @@ class DatabaseWriter:
         except OSError as err:
             raise DatabaseError(f"cannot write the database next to {path}: {err}") from None
         self._tmp = Path(tmp)
+        _remove_stale_temps(path.parent)
         fresh = True
         if keep_existing and path.is_file():
             try:

@@ -8,7 +8,18 @@ registry; :func:`scheme_for_ecosystem` picks the scheme of an OSV ecosystem name
 
 from __future__ import annotations
 
-from hullcheck.vulns.versions import apk, dpkg, golang, maven, pep440, rpm, rubygems, semver
+from hullcheck.vulns.versions import (
+    apk,
+    composer,
+    dpkg,
+    golang,
+    maven,
+    nuget,
+    pep440,
+    rpm,
+    rubygems,
+    semver,
+)
 from hullcheck.vulns.versions.base import InvalidVersionError, VersionScheme
 
 SCHEMES: tuple[VersionScheme, ...] = (
@@ -20,6 +31,8 @@ SCHEMES: tuple[VersionScheme, ...] = (
     golang.SCHEME,
     maven.SCHEME,
     rubygems.SCHEME,
+    nuget.SCHEME,
+    composer.SCHEME,
 )
 
 _BY_NAME = {scheme.name: scheme for scheme in SCHEMES}
@@ -41,7 +54,8 @@ ECOSYSTEM_SCHEMES: dict[str, str] = {
     "PyPI": "pep440",
     "npm": "semver",
     "crates.io": "semver",
-    "NuGet": "semver",
+    "NuGet": "nuget",
+    "Packagist": "composer",
     "Go": "golang",
     "Maven": "maven",
     "RubyGems": "rubygems",
