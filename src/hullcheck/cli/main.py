@@ -18,12 +18,13 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from hullcheck import __version__
-from hullcheck.cli import cache, sbom, scan
+from hullcheck.cli import cache, db, sbom, scan
 from hullcheck.errors import HullcheckError
 
 COMMANDS: tuple[ModuleType, ...] = (
     scan,
     sbom,
+    db,
     cache,
 )
 
