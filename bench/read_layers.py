@@ -22,15 +22,16 @@ import sys
 import time
 from pathlib import Path
 
+import zstandard
+from isal import isal_zlib
+
+from hullcheck.sources.api import open_image
+from hullcheck.sources.walker import Subscription
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _floor(reference: str) -> dict[str, float]:
-    import zstandard
-    from isal import isal_zlib
-
-    from hullcheck.sources.api import open_image
-
     with open_image(reference) as handle:
         layers = handle.image.layers
         t0 = time.perf_counter()
@@ -74,9 +75,6 @@ class _Prefixed:
 
 
 def _walk(reference: str) -> dict[str, float]:
-    from hullcheck.sources.api import open_image
-    from hullcheck.sources.walker import Subscription
-
     count = [0, 0]
 
     def noop(ref: object, data: bytes | None) -> None:
@@ -101,6 +99,20 @@ def _walk(reference: str) -> dict[str, float]:
     }
 
 
+def _build(count: int, out: Path) -> str:
+    """An OCI layout with one layer of ``count`` empty files in 1000-file directories."""
+    sys.path.insert(0, str(ROOT))
+    from tests.fixtures.imagebuilder import File, Layer, make_image  # noqa: PLC0415
+
+    members = [File(f"d{i // 1000}/f{i}") for i in range(count)]
+    return make_image(out, [Layer(members)]).reference
+
+
+def _synthetic(count: int, out: Path) -> str:
+    # Built in a child: a forked child inherits its parent's peak RSS in getrusage.
+    return _child("build", f"{count}:{out}")["reference"]  # type: ignore[return-value]
+
+
 def _child(mode: str, reference: str) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", mode, reference],
@@ -118,20 +130,36 @@ def main() -> None:
     parser.add_argument("--images", default="/work/cache/test-images")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--child", nargs=2, metavar=("MODE", "REF"))
+    parser.add_argument("--paths-only", action="store_true", help="skip the real images")
+    parser.add_argument(
+        "--paths",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also walk synthetic images of this many tiny files (memory per path)",
+    )
     args = parser.parse_args()
     if args.child:
         mode, ref = args.child
+        if mode == "build":
+            count, _, out = ref.partition(":")
+            print(json.dumps({"reference": _build(int(count), Path(out))}))
+            return
         res = _floor(ref) if mode == "floor" else _walk(ref)
         res["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(res))
         return
     images = Path(args.images)
-    refs = [
-        f"oci:{images}/oci:debian-minbase",
-        f"oci:{images}/oci:python-npm",
-        f"oci:{images}/oci:python-npm-zstd",
-        f"docker-archive:{images}/docker-archive/python-npm.tar",
-    ]
+    refs = (
+        []
+        if args.paths_only
+        else [
+            f"oci:{images}/oci:debian-minbase",
+            f"oci:{images}/oci:python-npm",
+            f"oci:{images}/oci:python-npm-zstd",
+            f"docker-archive:{images}/docker-archive/python-npm.tar",
+        ]
+    )
     print(
         f"{'image':50} {'floor s':>8} {'walk s':>8} {'ratio':>6} {'floor cpu':>9} "
         f"{'walk cpu':>8} {'ratio':>6} {'floor MB':>9} {'walk MB':>8}"
@@ -152,6 +180,19 @@ def main() -> None:
             f"   ({int(w['bytes']) >> 20} MiB, {int(w['files'])} entries offered,"
             f" {int(w['content_bytes']) >> 20} MiB content)"
         )
+
+    if args.paths:
+        import tempfile  # noqa: PLC0415
+
+        print(f"\n{'synthetic image':30} {'walk s':>8} {'walk MB':>8} {'bytes/path':>10}")
+        with tempfile.TemporaryDirectory(prefix="hullcheck-bench-") as tmp:
+            base = _child("walk", _synthetic(1, Path(tmp) / "base"))["max_rss_mb"]
+            for n in args.paths:
+                w = _child("walk", _synthetic(n, Path(tmp) / f"p{n}"))
+                per = (w["max_rss_mb"] - base) * 1024 * 1024 / n
+                print(
+                    f"{n:>12} files{'':13} {w['seconds']:8.2f} {w['max_rss_mb']:8.1f} {per:10.0f}"
+                )
 
 
 if __name__ == "__main__":

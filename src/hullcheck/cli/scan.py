@@ -50,8 +50,8 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--max-entries",
         type=int,
-        default=2_000_000,
-        help="paths kept in the merged view (default 2000000)",
+        default=1_000_000,
+        help="paths kept in the merged view, ~0.3 KB each (default 1000000)",
     )
     p.set_defaults(func=run)
 

@@ -42,6 +42,9 @@ _KINDS = {
 }
 _ZERO_BLOCK = bytes(BLOCK)
 _SPECIAL = frozenset({b"x", b"g", b"L", b"K"})
+# One shared int object per permission value: the merged view keeps a mode per path,
+# and a fresh int per entry would cost 32 bytes each (millions of paths).
+_MODES = tuple(range(0o10000))
 
 
 class TarError(ImageError):
@@ -357,7 +360,7 @@ class TarStream:
                 name,
                 kind,
                 data_size,
-                mode & 0o7777,
+                _MODES[mode & 0o7777],
                 uid,
                 gid,
                 link,
