@@ -215,19 +215,33 @@ class TarStream:
         self._padding = 0
         self.ended_cleanly = False
 
-    def _fill(self, need: int) -> bool:
-        """Make ``need`` bytes available at ``_pos``; False if the stream ends first."""
-        while len(self._buf) - self._pos < need:
-            chunk = self._read(max(CHUNK, need))
+    def _block(self) -> bytes:
+        """The next 512-byte header block; ``b""`` at a clean end of the stream.
+
+        A block straddling two chunks is assembled from both pieces, so the stream is
+        never copied into a growing buffer.
+        """
+        pos = self._pos
+        if len(self._buf) - pos >= BLOCK:
+            self._pos = pos + BLOCK
+            return self._buf[pos : pos + BLOCK]
+        rest = self._buf[pos:]
+        self._offset += len(self._buf)
+        self._buf = b""
+        self._pos = 0
+        while True:
+            chunk = self._read(CHUNK)
             if not chunk:
-                return False
-            if self._pos:
-                self._offset += self._pos
-                self._buf = self._buf[self._pos :] + chunk
-                self._pos = 0
-            else:
-                self._buf += chunk
-        return True
+                if rest:
+                    raise TarError("layer tar is truncated")
+                return b""
+            need = BLOCK - len(rest)
+            if len(chunk) >= need:
+                self._buf = chunk
+                self._pos = need
+                return rest + chunk[:need]
+            rest += chunk
+            self._offset += len(chunk)
 
     def _take(self, n: int) -> bytes:
         avail = len(self._buf) - self._pos
@@ -306,13 +320,10 @@ class TarStream:
         long_link: bytes | None = None
         while True:
             self._finish_member()
-            if not self._fill(BLOCK):
-                if len(self._buf) - self._pos:
-                    raise TarError("layer tar is truncated")
+            block = self._block()
+            if not block:
                 return  # no end-of-archive marker: tolerated, as GNU tar does
-            offset = self._offset + self._pos
-            block = self._buf[self._pos : self._pos + BLOCK]
-            self._pos += BLOCK
+            offset = self._offset + self._pos - BLOCK
             if block == _ZERO_BLOCK:
                 self.ended_cleanly = True
                 return
