@@ -4,7 +4,8 @@
 
 For each image: *floor* = decompress every layer blob with the fastest decompressor
 available (ISA-L for gzip, zstandard for zstd, a plain read for uncompressed layers) and
-throw the bytes away; *walk* = hullcheck's pass: digest verified, tar headers parsed,
+throw the bytes away (*+sha*: the same, also hashing the stored bytes, which any
+verified read must do); *walk* = hullcheck's pass: digest verified, tar headers parsed,
 merged view built, every regular file's full content offered to a no-op analyser.  Both
 run in fresh child processes (best of ``--repeat``), so each peak RSS
 (``resource.getrusage``) is its own.  Wall and CPU seconds are both shown: on a shared
@@ -15,6 +16,7 @@ that does not grow with the image.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import resource
 import subprocess
@@ -31,7 +33,7 @@ from hullcheck.sources.walker import Subscription
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _floor(reference: str) -> dict[str, float]:
+def _floor(reference: str, verify: bool = False) -> dict[str, float]:
     with open_image(reference) as handle:
         layers = handle.image.layers
         t0 = time.perf_counter()
@@ -39,8 +41,16 @@ def _floor(reference: str) -> dict[str, float]:
         total = 0
         for layer in layers:
             raw = handle.source.open_blob(layer.digest, layer.compressed_size)
+            hasher = hashlib.sha256()
             head = raw.read(4)
-            rest = raw.read
+            hasher.update(head)
+
+            def rest(n: int, raw: object = raw, hasher: object = hasher) -> bytes:
+                data: bytes = raw.read(n)  # type: ignore[attr-defined]
+                if verify:
+                    hasher.update(data)  # type: ignore[attr-defined]
+                return data
+
             if head[:2] == b"\x1f\x8b":
                 d = isal_zlib.decompressobj(31)
                 total += len(d.decompress(head))
@@ -48,7 +58,7 @@ def _floor(reference: str) -> dict[str, float]:
                     total += len(d.decompress(chunk))
             elif head == b"\x28\xb5\x2f\xfd":
                 reader = zstandard.ZstdDecompressor().stream_reader(
-                    _Prefixed(head, raw), read_size=1 << 20, read_across_frames=True
+                    _Prefixed(head, rest), read_size=1 << 20, read_across_frames=True
                 )
                 while chunk := reader.read(4 << 20):
                     total += len(chunk)
@@ -63,15 +73,15 @@ def _floor(reference: str) -> dict[str, float]:
 
 
 class _Prefixed:
-    def __init__(self, head: bytes, raw: object) -> None:
+    def __init__(self, head: bytes, read: object) -> None:
         self._head = head
-        self._raw = raw
+        self._read = read
 
     def read(self, n: int = -1) -> bytes:
         if self._head:
             data, self._head = self._head, b""
             return data
-        return self._raw.read(n)  # type: ignore[attr-defined, no-any-return]
+        return self._read(n)  # type: ignore[operator, no-any-return]
 
 
 def _walk(reference: str) -> dict[str, float]:
@@ -145,7 +155,7 @@ def main() -> None:
             count, _, out = ref.partition(":")
             print(json.dumps({"reference": _build(int(count), Path(out))}))
             return
-        res = _floor(ref) if mode == "floor" else _walk(ref)
+        res = _walk(ref) if mode == "walk" else _floor(ref, verify=mode == "floor+sha256")
         res["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(res))
         return
@@ -161,20 +171,23 @@ def main() -> None:
         ]
     )
     print(
-        f"{'image':50} {'floor s':>8} {'walk s':>8} {'ratio':>6} {'floor cpu':>9} "
-        f"{'walk cpu':>8} {'ratio':>6} {'floor MB':>9} {'walk MB':>8}"
+        f"{'image':46} {'floor s':>8} {'walk s':>8} {'ratio':>6} {'floor cpu':>9} "
+        f"{'walk cpu':>8} {'ratio':>6} {'+sha cpu':>8} {'ratio':>6} {'floor MB':>9} {'walk MB':>8}"
     )
     for ref in refs:
         floors = [_child("floor", ref) for _ in range(args.repeat)]
         walks = [_child("walk", ref) for _ in range(args.repeat)]
+        hashed = [_child("floor+sha256", ref) for _ in range(args.repeat)]
+        hc = min(r["cpu"] for r in hashed)
         f = min(floors, key=lambda r: r["seconds"])
         w = min(walks, key=lambda r: r["seconds"])
         fc = min(r["cpu"] for r in floors)
         wc = min(r["cpu"] for r in walks)
         assert f["bytes"] == w["bytes"], (f, w)
         print(
-            f"{ref.replace(str(images), '…'):50} {f['seconds']:8.3f} {w['seconds']:8.3f} "
+            f"{ref.replace(str(images), '…'):46} {f['seconds']:8.3f} {w['seconds']:8.3f} "
             f"{w['seconds'] / f['seconds']:6.2f} {fc:9.3f} {wc:8.3f} {wc / fc:6.2f} "
+            f"{hc:8.3f} {wc / hc:6.2f} "
             f"{max(r['max_rss_mb'] for r in floors):9.1f} "
             f"{max(r['max_rss_mb'] for r in walks):8.1f}"
             f"   ({int(w['bytes']) >> 20} MiB, {int(w['files'])} entries offered,"
