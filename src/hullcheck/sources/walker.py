@@ -28,13 +28,7 @@ from hullcheck.sources.image import Image, Layer
 from hullcheck.sources.layerfs import LayerFS, LayerStats, type_bits
 from hullcheck.sources.layerstream import Inflation, InflationError, LayerReader
 from hullcheck.sources.limits import Deadline, Limits, MiB, ReadTimeout
-from hullcheck.sources.tarstream import (
-    HARDLINK,
-    REGULAR,
-    SYMLINK,
-    TarError,
-    TarStream,
-)
+from hullcheck.sources.tarstream import HARDLINK, REGULAR, SYMLINK, TarStream
 
 OnFile = Callable[[FileRef, bytes | None], None]
 """Called with the entry and its content (``None`` for non-regular entries or when
@@ -331,7 +325,6 @@ def walk_image(
 
 __all__ = [
     "Subscription",
-    "TarError",
     "WalkError",
     "WalkResult",
     "Walker",
