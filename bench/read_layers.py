@@ -28,6 +28,8 @@ import zstandard
 from isal import isal_zlib
 
 from hullcheck.sources.api import open_image
+from hullcheck.sources.limits import Limits
+from hullcheck.sources.open import SourceOptions
 from hullcheck.sources.walker import Subscription
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +96,9 @@ def _walk(reference: str) -> dict[str, float]:
     sub = Subscription("noop", noop, all_entries=True, max_size=1 << 40)
     t0 = time.perf_counter()
     c0 = time.process_time()
-    with open_image(reference) as handle:
+    # no cap on paths: the synthetic images measure what each one costs
+    options = SourceOptions(limits=Limits(max_entries=100_000_000))
+    with open_image(reference, options=options) as handle:
         result = handle.walk([sub])
     elapsed = time.perf_counter() - t0
     cpu = time.process_time() - c0
