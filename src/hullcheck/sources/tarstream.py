@@ -213,7 +213,6 @@ class TarStream:
         self._offset = 0  # stream offset of self._buf[0]
         self._remaining = 0  # content bytes of the current member not yet consumed
         self._padding = 0
-        self.ended_cleanly = False
 
     def _block(self) -> bytes:
         """The next 512-byte header block; ``b""`` at a clean end of the stream.
@@ -325,7 +324,6 @@ class TarStream:
                 return  # no end-of-archive marker: tolerated, as GNU tar does
             offset = self._offset + self._pos - BLOCK
             if block == _ZERO_BLOCK:
-                self.ended_cleanly = True
                 return
             h_name, h_link, kb, mode, uid, gid, size = _parse_header(block, offset)
             if size < 0:
@@ -386,8 +384,8 @@ class TarStream:
 def index_tar(fileobj: BinaryIO, limits: Limits) -> dict[str, TarEntry]:
     """Read the headers of a seekable tar file, seeking over contents; name -> entry.
 
-    Names are normalised (leading ``./`` and ``/`` removed); a later duplicate wins, as
-    when extracting.  At most ``Limits.max_archive_members`` members.
+    Names are normalised by ``clean_path``; a later duplicate wins, as when extracting.
+    At most ``Limits.max_archive_members`` members.
     """
     fileobj.seek(0, 2)
     file_size = fileobj.tell()
@@ -397,7 +395,9 @@ def index_tar(fileobj: BinaryIO, limits: Limits) -> dict[str, TarEntry]:
     for count, entry in enumerate(stream, 1):
         if count > limits.max_archive_members:
             raise TarError(f"archive has more than {limits.max_archive_members} members")
-        out[normalise_member(entry.name)] = entry
+        key = clean_path(entry.name)
+        if key:  # members outside the archive's root are unreachable by name
+            out[key] = entry
     return out
 
 
@@ -426,7 +426,20 @@ class _SeekingTarStream(TarStream):
         self._pos = 0
 
 
-def normalise_member(name: str) -> str:
-    """An outer-archive member name without ``./`` or leading slashes."""
-    parts = [p for p in name.split("/") if p and p != "."]
+def clean_path(name: str) -> str | None:
+    """A member name as a relative path with no ``.``/``..``; None if it leaves the root."""
+    fast = name[2:] if name.startswith("./") else name
+    fast = fast.rstrip("/")
+    if "/." not in fast and "//" not in fast and not fast.startswith(("/", ".")):
+        return fast  # the usual case: nothing to normalise
+    parts: list[str] = []
+    for part in name.split("/"):
+        if not part or part == ".":
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+            continue
+        parts.append(part)
     return "/".join(parts)

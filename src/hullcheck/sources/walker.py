@@ -28,7 +28,7 @@ from hullcheck.sources.image import Image, Layer
 from hullcheck.sources.layerfs import LayerFS, LayerStats, type_bits
 from hullcheck.sources.layerstream import Inflation, InflationError, LayerReader
 from hullcheck.sources.limits import Deadline, Limits, MiB, ReadTimeout
-from hullcheck.sources.tarstream import HARDLINK, REGULAR, SYMLINK, TarStream
+from hullcheck.sources.tarstream import HARDLINK, REGULAR, SYMLINK, TarStream, clean_path
 
 OnFile = Callable[[FileRef, bytes | None], None]
 """Called with the entry and its content (``None`` for non-regular entries or when
@@ -108,25 +108,6 @@ class WalkResult:
     @property
     def complete(self) -> bool:
         return not self.errors and all(s.complete for s in self.view.stats)
-
-
-def clean_path(name: str) -> str | None:
-    """A member name as a relative path with no ``.``/``..``; None if it leaves the root."""
-    fast = name[2:] if name.startswith("./") else name
-    fast = fast.rstrip("/")
-    if "/." not in fast and "//" not in fast and not fast.startswith(("/", ".")):
-        return fast  # the usual case: nothing to normalise
-    parts: list[str] = []
-    for part in name.split("/"):
-        if not part or part == ".":
-            continue
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-            continue
-        parts.append(part)
-    return "/".join(parts)
 
 
 class Walker:
@@ -328,6 +309,5 @@ __all__ = [
     "WalkError",
     "WalkResult",
     "Walker",
-    "clean_path",
     "walk_image",
 ]
