@@ -49,6 +49,8 @@ def test_forms_agree(tmp_path: Path, form: str) -> None:
         assert image.repo_tags == ("fixture/image:latest",)
     else:
         assert image.manifest_digest == img.manifest_digest
+        if form == "docker25":
+            assert image.repo_tags == ("docker.io/fixture/image:latest",)
         assert [layer.digest for layer in image.layers] == img.layer_digests
 
 
