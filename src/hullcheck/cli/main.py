@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from hullcheck import __version__
+from hullcheck.cli import lint
 from hullcheck.errors import HullcheckError
 
-COMMANDS: tuple[ModuleType, ...] = ()
+COMMANDS: tuple[ModuleType, ...] = (lint,)
 
 
 def build_parser() -> argparse.ArgumentParser:
