@@ -206,3 +206,17 @@ def test_buildkit_accepts_these() -> None:
     parse("FROM a:1\nCOPY --user=me foo /tmp/\nCOPY -- foo /tmp/\n")
     parse('FROM a:1\nENV name value with spaces\nENV a="x y" b=c\\ d\n')
     parse("\ufeffFROM a:1\r\nRUN echo hi\r\n")
+
+
+def test_hadolint_shell_pragma_and_windows_base_names() -> None:
+    text = "FROM bats-jenkins\n# hadolint shell=powershell\nRUN & C:/x.ps1 --plugins a\n"
+    assert parse(text).instructions[1].script is None
+    text = "FROM stefanscherer/node-windows:8.6.0-build-tools\nRUN iex ((new-object x))\n"
+    assert parse(text).stages[0].windows
+    assert parse(text).instructions[1].script is None
+
+
+def test_heredoc_fed_to_a_shell_is_a_script() -> None:
+    text = "FROM a:1\nRUN <<EOT bash\nset -ex\napt-get install -y x\nEOT\n"
+    cmds = parse(text).instructions[1].commands()
+    assert ("apt-get", 4) in [(c.name, c.line) for c in cmds]

@@ -30,6 +30,7 @@ MAX_LINE = 65535
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 _HEREDOC = re.compile(r"^(\d*)<<(-?)([^<]*)$")
+_HEREDOC_WORD = re.compile(r"\d*<<-?\s*(['\"]?)[A-Za-z0-9_]+\1")
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9\-_.]*$")
 _VALID_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
@@ -55,10 +56,11 @@ _VALUE_FLAGS = {
 _JSON_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL"})
 _JSON_LIST_KEYWORDS = frozenset({"ADD", "COPY", "VOLUME"})
 _WINDOWS_IMAGE = re.compile(
-    r"mcr\.microsoft\.com/(windows|dotnet/framework)|nanoserver|servercore|windowsservercore"
-    r"|(^|/)windows(:|$)|:ltsc20\d\d|-ltsc20\d\d",
+    r"mcr\.microsoft\.com/(windows|dotnet/framework)|nanoserver|servercore|windows"
+    r"|:ltsc20\d\d|-ltsc20\d\d",
     re.IGNORECASE,
 )
+_SHELL_PRAGMA = re.compile(r"^(hadolint|hullcheck)\s+shell\s*=\s*(\S+)", re.IGNORECASE)
 _POSIX_DEFAULT = ("/bin/sh", "-c")
 _WINDOWS_DEFAULT = ("cmd", "/S", "/C")
 
@@ -104,6 +106,8 @@ class _Parser:
         self.global_args: dict[str, str | None] = {}
         self.stage_shell: list[tuple[str, ...]] = []
         self.stage_shell_set: list[bool] = []
+        # `# hadolint shell=powershell`: the file's RUNs are in that shell from here on
+        self.shell_pragma: tuple[str, ...] | None = None
 
     # -- line scanning -------------------------------------------------------------
 
@@ -127,6 +131,9 @@ class _Parser:
                 comment = Comment(lineno, stripped[1:].strip())
                 self.comments.append(comment)
                 pending.append(comment)
+                shell_pragma = _SHELL_PRAGMA.match(comment.text)
+                if shell_pragma:
+                    self.shell_pragma = (shell_pragma.group(2),)
                 continue
             body, ends = self._trim_continuation(stripped)
             if ends and not body.strip():
@@ -231,6 +238,8 @@ class _Parser:
         ins.inner_comments = tuple(logical.comments)
         self._place(ins)
         if target.keyword == "RUN":
+            if self.shell_pragma is not None and not self._explicit_shell():
+                target.shell = self.shell_pragma
             target.script = self._script(target, logical, raw_bodies)
         return next_index
 
@@ -306,6 +315,9 @@ class _Parser:
         eff.shell = self.stage_shell[-1]
         stage.instructions.append(ins)
         self.instructions.append(ins)
+
+    def _explicit_shell(self) -> bool:
+        return bool(self.stage_shell_set) and self.stage_shell_set[-1]
 
     def _from(self, ins: Instruction) -> None:
         words = ins.args.split()
@@ -387,21 +399,28 @@ class _Parser:
         starts: list[int] = []
         lines: list[int] = []
         offset = 0
-        for text, lineno in pieces:
+        blank_heredocs = any(script_docs)
+        for piece, lineno in pieces:
+            text = piece
+            if blank_heredocs:
+                # `RUN bash <<EOF`: the body is parsed as the script below; blank the
+                # redirect (same length, offsets kept) so the grammar sees only `bash`
+                text = _HEREDOC_WORD.sub(lambda m: " " * len(m.group(0)), text)
             starts.append(offset)
             lines.append(lineno)
             data = text.encode("utf-8", "surrogateescape")
             chunks.append(text)
             offset += len(data)
+        chunks.append("\n")
+        offset += 1
         for (terminator, body), as_script in zip(raw_bodies, script_docs, strict=True):
-            chunks.append("\n")
-            offset += 1
-            if not as_script:
-                for text, lineno in body:
-                    starts.append(offset)
-                    lines.append(lineno)
-                    chunks.append(text + "\n")
-                    offset += len(text.encode("utf-8", "surrogateescape")) + 1
+            if as_script:
+                continue
+            for text, lineno in body:
+                starts.append(offset)
+                lines.append(lineno)
+                chunks.append(text + "\n")
+                offset += len(text.encode("utf-8", "surrogateescape")) + 1
             chunks.append(terminator + "\n")
             offset += len(terminator.encode("utf-8", "surrogateescape")) + 1
         # a RUN of bare heredocs: BuildKit runs each body itself (shell bodies parsed below)
@@ -528,10 +547,12 @@ def _runs_as_script(args: str, doc: Heredoc, count: int) -> bool:
         if prog not in SHELLS:
             return False
     words = args.split()
-    if all(_HEREDOC.match(w) for w in words):
+    programs = [w for w in words if not _HEREDOC.match(w)]
+    if not programs:
         return True
-    head = words[0].rsplit("/", 1)[-1] if words else ""
-    return count == 1 and head in SHELLS and "-c" not in words
+    # `RUN bash <<EOF`, `RUN <<EOF sh -e`: the body is the interpreter's script
+    head = programs[0].rsplit("/", 1)[-1]
+    return count == 1 and head in SHELLS and "-c" not in programs
 
 
 def _row_offsets(text: str, first_line: int) -> tuple[list[int], list[int]]:
