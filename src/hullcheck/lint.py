@@ -60,6 +60,9 @@ def find_dockerfiles(paths: Sequence[str]) -> list[Path]:
         path = Path(raw)
         if not path.exists():
             raise InputError(f"{raw}: no such file or directory")
+        if not path.is_dir() and not path.is_file():
+            # a FIFO or device would block or never end
+            raise InputError(f"{raw}: not a regular file or directory")
         if path.is_dir():
             found: list[Path] = []
             for root, dirs, files in os.walk(path):

@@ -210,3 +210,15 @@ def test_hostile_text_never_crashes() -> None:
     ]
     for text in samples:
         Linter().lint_text(text, "Dockerfile")
+
+
+def test_fifo_is_refused_not_read(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "Dockerfile"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        Linter().lint_paths([str(fifo)])
+    write(tmp_path / "d" / "Dockerfile", BAD)
+    os.mkfifo(tmp_path / "d" / "Containerfile")
+    assert [p.name for p in find_dockerfiles([str(tmp_path / "d")])] == ["Dockerfile"]
