@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from hullcheck.dockerfile.imageref import ImageRef
 from hullcheck.dockerfile.shell import Command, Script
-from hullcheck.dockerfile.words import parse_flag, parse_kv_list
+from hullcheck.dockerfile.words import parse_flag, parse_kv_list, split_words, unquote
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,7 @@ class Instruction:
     script: Script | None = None
     shell: tuple[str, ...] = ()
     original: str = ""
+    escape: str = "\\"
 
     def flag(self, name: str) -> str | None:
         """Value of ``--name=value`` (``""`` for a bare ``--name``), else None; last one wins."""
@@ -93,6 +94,25 @@ class Instruction:
     def mounts(self) -> list[dict[str, str]]:
         """``RUN --mount=...`` options as dicts (``{"type": "cache", "target": "/x"}``)."""
         return [parse_kv_list(v) for v in self.flag_values("mount")]
+
+    @property
+    def key_values(self) -> list[tuple[str, str | None]]:
+        """ENV/LABEL/ARG pairs, values unquoted (``None``: an ARG without default).
+
+        ``ENV a=1 b="x y"`` -> ``[("a", "1"), ("b", "x y")]``; the legacy ``ENV key some
+        value`` -> ``[("key", "some value")]``.
+        """
+        if self.keyword not in ("ENV", "LABEL", "ARG"):
+            return []
+        words = split_words(self.args, self.escape)
+        if self.keyword != "ARG" and words and "=" not in words[0]:
+            key, _, value = self.args.partition(" ")
+            return [(key, value.strip())]
+        out: list[tuple[str, str | None]] = []
+        for word in words:
+            key, sep, value = word.partition("=")
+            out.append((unquote(key, self.escape), unquote(value, self.escape) if sep else None))
+        return out
 
     @property
     def is_exec_form(self) -> bool:

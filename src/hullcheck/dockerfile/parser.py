@@ -258,7 +258,9 @@ class _Parser:
                 and "=" not in flag
             ):
                 raise DockerfileError(f"missing a value on flag: {flag[:40]}", start, logical.end)
-        ins = Instruction(keyword, args, start, logical.end, tuple(flags), original=line)
+        ins = Instruction(
+            keyword, args, start, logical.end, tuple(flags), original=line, escape=self.escape
+        )
         if keyword == "ONBUILD":
             if not rest.strip():
                 raise DockerfileError("ONBUILD requires at least one argument", start)
