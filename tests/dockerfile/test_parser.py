@@ -246,3 +246,9 @@ def test_onbuild_heredoc_and_healthcheck_exec_form() -> None:
     assert onbuild.onbuild is not None
     assert [(c.name, c.line) for c in onbuild.onbuild.commands()] == [("apt-get", 3)]
     assert health.flag("interval") == "5s" and health.json == ("curl", "-f", "http://localhost/")
+
+
+def test_only_ascii_whitespace_separates_the_keyword() -> None:
+    with pytest.raises(DockerfileError, match="unknown instruction"):
+        parse("FROM a:1\nRUN\u00a0echo hi\n")
+    assert parse("FROM\ta:1\nRUN\techo hi\n").stages[0].image == "a:1"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from hullcheck.dockerfile.imageref import ImageRef
 from hullcheck.dockerfile.shell import Command, Script
-from hullcheck.dockerfile.words import parse_flag, parse_kv_list, split_words, unquote
+from hullcheck.dockerfile.words import parse_flag, parse_kv_list, split_words, split_ws, unquote
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +106,8 @@ class Instruction:
             return []
         words = split_words(self.args, self.escape)
         if self.keyword != "ARG" and words and "=" not in words[0]:
-            key, _, value = self.args.partition(" ")
-            return [(key, value.strip())]
+            parts = split_ws(self.args, 1)
+            return [(parts[0], parts[1] if len(parts) > 1 else "")]
         out: list[tuple[str, str | None]] = []
         for word in words:
             key, sep, value = word.partition("=")
@@ -123,7 +123,7 @@ class Instruction:
         """Exec-form array, or whitespace-split arguments (COPY/ADD/VOLUME/EXPOSE style)."""
         if self.json is not None:
             return self.json
-        return tuple(self.args.split())
+        return tuple(split_ws(self.args))
 
     def commands(self) -> tuple[Command, ...]:
         """The shell commands of a RUN (empty when not analysed)."""
