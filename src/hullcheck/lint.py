@@ -203,6 +203,24 @@ class Linter:
         return report
 
 
+def rules_table(rules: Sequence[Rule] = RULES) -> str:
+    """The rule reference as a Markdown table, straight from the registry (cannot drift)."""
+    rows = [
+        "| id | severity | practice | title | hadolint |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in sorted(rules, key=lambda r: r.id):
+        cells = (
+            rule.id,
+            rule.severity.value,
+            rule.practice.value,
+            rule.title,
+            ", ".join(rule.hadolint) or "-",
+        )
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
 def exit_code(report: Report) -> int:
     """0 clean, 1 findings at/above the threshold, 2 when some input could not be checked."""
     if report.errors:

@@ -9,9 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from hullcheck.dockerfile.imageref import ImageRef
+from hullcheck.dockerfile.imageref import ImageRef, parse_image_ref
 from hullcheck.dockerfile.shell import Command, Script
-from hullcheck.dockerfile.words import parse_flag, parse_kv_list, split_words, split_ws, unquote
+from hullcheck.dockerfile.words import (
+    expand,
+    parse_flag,
+    parse_kv_list,
+    split_words,
+    split_ws,
+    unquote,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +224,17 @@ class Dockerfile:
             if idx < len(self.stages):
                 return self.stages[idx]
         return None
+
+    def from_reference(self, name: str, before: int | None = None) -> Stage | ImageRef | None:
+        """What ``COPY --from=<name>`` / ``RUN --mount=from=<name>`` names: an earlier stage
+        (by name or index, only stages before index ``before`` when given), else an image.
+        None for an empty name."""
+        if not name:
+            return None
+        stage = self.stage_named(name)
+        if stage is not None and (before is None or stage.index < before):
+            return stage
+        return parse_image_ref(expand(name, self.global_args, self.escape))
 
     def instruction_at(self, line: int) -> Instruction | None:
         """The instruction whose span (heredoc bodies included) holds ``line``."""
