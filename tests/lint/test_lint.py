@@ -243,3 +243,14 @@ def test_from_reference_stage_or_image() -> None:
     assert df.from_reference("BUILD", before=0) != df.stages[0]
     ref = df.from_reference("nginx:${V}")
     assert isinstance(ref, ImageRef) and ref.tag == "1.2"
+
+
+def test_fail_on_none_reports_but_never_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    df = write(tmp_path / "Dockerfile", BAD)
+    assert main(["lint", "--fail-on", "none", str(df)]) == 0
+    assert "HC2001" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:  # argparse's usage error
+        main(["lint", "--fail-on", "nonsense", str(df)])
+    assert exc.value.code == 2

@@ -17,6 +17,7 @@ from hullcheck.report import json_format
 from hullcheck.report.document import Report
 
 FORMATS = ("table", "json", "sarif")
+NEVER = "none"
 
 
 def register(subparsers: Any) -> None:
@@ -38,8 +39,8 @@ def register(subparsers: Any) -> None:
         type=_severity,
         default=None,
         metavar="SEVERITY",
-        help="exit 1 when a finding is at or above this (critical|high|medium|low|info;"
-        " default: config's fail-on, else high)",
+        help="exit 1 when a finding is at or above this (critical|high|medium|low|info, or"
+        " none to never fail on findings; default: config's fail-on, else high)",
     )
     parser.add_argument(
         "--config",
@@ -57,15 +58,20 @@ def run(args: argparse.Namespace) -> int:
     if not args.paths:
         raise InputError("lint needs at least one PATH (a Dockerfile or a directory)")
     config = config_mod.load(args.config) if args.config is not None else None
-    linter = lint.Linter(config=config, fail_on=args.fail_on)
+    never = args.fail_on == NEVER
+    linter = lint.Linter(config=config, fail_on=None if never else args.fail_on)
     report = linter.lint_paths(args.paths)
     sys.stdout.write(_renderer(args.format)(report))
     for error in report.errors:
         print(f"hullcheck: error: {error.message}", file=sys.stderr)
+    if never and not report.errors:
+        return 0
     return lint.exit_code(report)
 
 
-def _severity(text: str) -> Severity:
+def _severity(text: str) -> Severity | str:
+    if text.strip().lower() == NEVER:
+        return NEVER
     try:
         return Severity.parse(text)
     except ValueError as err:
