@@ -214,6 +214,7 @@ def test_hadolint_shell_pragma_and_windows_base_names() -> None:
     text = "FROM stefanscherer/node-windows:8.6.0-build-tools\nRUN iex ((new-object x))\n"
     assert parse(text).stages[0].windows
     assert parse(text).instructions[1].script is None
+    assert not parse("FROM dockcross/windows-static-x64\nRUN make\n").stages[0].windows
 
 
 def test_heredoc_fed_to_a_shell_is_a_script() -> None:
