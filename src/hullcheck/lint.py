@@ -9,9 +9,11 @@ does not depend on how the secrets engine works.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from hullcheck.dockerfile.parser import parse
 from hullcheck.errors import DockerfileError, HullcheckError, InputError
@@ -30,6 +32,7 @@ MAX_BYTES = 4 << 20
 """Larger files are refused: no real Dockerfile comes near 4 MiB."""
 
 DEFAULT_FAIL_ON = Severity.HIGH
+STDIN = "-"
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"})
 
 
@@ -85,6 +88,11 @@ def read_dockerfile(path: Path) -> str:
             data = handle.read(MAX_BYTES + 1)
     except OSError as err:
         raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
+    return decode_dockerfile(data, str(path))
+
+
+def decode_dockerfile(data: bytes, path: str) -> str:
+    """Bytes read (at most ``MAX_BYTES + 1``) as text; ``InputError`` if binary or too big."""
     if len(data) > MAX_BYTES:
         raise InputError(f"{path}: larger than {MAX_BYTES // (1 << 20)} MiB, not a Dockerfile")
     if b"\x00" in data[:8192]:
@@ -112,6 +120,7 @@ class Linter:
         self._dl = hadolint_map()
         self._known = {r.id for r in self.rules} | {SYNTAX_RULE.id}
         self._configs: dict[Path, Config] = {}
+        self.stdin_text: str | None = None
 
     def resolve(self, code: str) -> tuple[str, ...]:
         """HC id -> itself; hadolint code -> the HC rules covering it."""
@@ -166,23 +175,33 @@ class Linter:
         fail_on = self.fail_on or config.fail_on or DEFAULT_FAIL_ON
         return FileResult(path, findings, suppressed, fail_on)
 
-    def lint_paths(self, paths: Sequence[str]) -> Report:
+    def lint_paths(self, paths: Sequence[str], stdin: BinaryIO | None = None) -> Report:
         """Lint every Dockerfile named or found under ``paths`` into one report.
 
-        A missing path raises ``InputError`` before anything runs.  A file that cannot
-        be read becomes a report error and the others are still linted.
+        ``-`` reads one Dockerfile from ``stdin`` (config searched from the current
+        directory; its text is kept in ``self.stdin_text`` for quoting).  A missing path
+        raises ``InputError`` before anything runs.  A file that cannot be read becomes
+        a report error and the others are still linted.
         """
-        files = find_dockerfiles(paths)
+        use_stdin = STDIN in paths
+        files: list[Path | None] = [None] if use_stdin else []
+        files.extend(find_dockerfiles([p for p in paths if p != STDIN]))
         if not files:
             raise InputError(f"no Dockerfile found in {', '.join(paths)}")
         report = Report()
         failed = False
         counts = {s.value: 0 for s in Severity}
         for file in files:
-            shown = str(file)
+            shown = STDIN if file is None else str(file)
             try:
-                text = read_dockerfile(file)
-                config = self.config_for(file)
+                if file is None:
+                    stream = stdin if stdin is not None else sys.stdin.buffer
+                    text = decode_dockerfile(stream.read(MAX_BYTES + 1), "standard input")
+                    self.stdin_text = text
+                    config = self.config_for(Path.cwd() / STDIN)
+                else:
+                    text = read_dockerfile(file)
+                    config = self.config_for(file)
             except HullcheckError as err:
                 report.errors.append(ReportError(err.message, shown))
                 continue

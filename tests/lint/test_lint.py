@@ -276,3 +276,17 @@ def test_cli_sarif_and_output_file(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["lint", "--format", "table", "--color", "never", str(df)]) == 1
     table = capsys.readouterr().out
     assert "HC2001" in table and "\x1b[" not in table
+
+
+def test_stdin_dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / ".hullcheck.yaml", "rules:\n  ignore: [HC2001]\n")
+    linter = Linter()
+    report = linter.lint_paths(["-"], stdin=io.BytesIO(BAD.encode()))
+    assert rules_of(report.findings) == [("HC1001", 1), ("HC3001", 2)]
+    assert {f.location.path for f in report.findings} == {"-"}
+    assert linter.stdin_text == BAD
+    report = Linter().lint_paths(["-"], stdin=io.BytesIO(b"\x00\x01binary"))
+    assert report.errors and "standard input" in report.errors[0].message

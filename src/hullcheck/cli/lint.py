@@ -28,7 +28,9 @@ def register(subparsers: Any) -> None:
             " *.Dockerfile and Dockerfile.*)."
         ),
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="Dockerfile or directory")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="Dockerfile or directory; - reads standard input"
+    )
     parser.add_argument(
         "--list-rules", action="store_true", help="print the rules (Markdown table) and exit"
     )
@@ -73,9 +75,13 @@ def run(args: argparse.Namespace) -> int:
     linter = lint.Linter(config=config, fail_on=None if never else args.fail_on)
     report = linter.lint_paths(args.paths)
     to_terminal = args.output in (None, "-")
+    sources = {}
+    if linter.stdin_text is not None:  # the table quotes lines; stdin cannot be re-read
+        sources[lint.STDIN] = linter.stdin_text.splitlines()
     options = RenderOptions(
         color=to_terminal and resolve_color(args.color),
         rule_help=rule_help(),
+        sources=sources,
     )
     write_output(render_as(args.format, report, options), args.output)
     for error in report.errors:
