@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -44,6 +44,8 @@ class FileResult:
     findings: list[Finding]
     suppressed: list[Finding]
     fail_on: Severity
+    errors: list[str] = field(default_factory=list)
+    """Checks that crashed on this file (a bug): the file was not fully checked."""
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -148,6 +150,7 @@ class Linter:
             for hc in self.resolve(code):
                 overrides[hc] = sev
         raw: list[Finding] = []
+        errors: list[str] = []
         pragmas = Pragmas()
         try:
             dockerfile = parse(text, path)
@@ -157,10 +160,20 @@ class Linter:
             pragmas = collect(dockerfile, self.resolve)
             ctx = RuleContext(dockerfile, config.trusted_registries)
             for rule in self.rules:
-                for hit in rule.check(ctx):
+                try:
+                    hits = list(rule.check(ctx))
+                except Exception as err:  # one buggy rule must not stop the other checks
+                    if os.environ.get("HULLCHECK_DEBUG"):
+                        raise
+                    errors.append(f"rule {rule.id} failed: {type(err).__name__}: {err}")
+                    continue
+                for hit in hits:
                     raw.append(_finding(rule, path, hit.line, hit.end_line, hit.message, hit=hit))
         for scanner in self.scanners:
-            raw.extend(scanner(path, text))
+            try:
+                raw.extend(scanner(path, text))
+            except HullcheckError as err:
+                errors.append(err.message)
         findings: list[Finding] = []
         suppressed: list[Finding] = []
         for found in raw:
@@ -173,7 +186,7 @@ class Linter:
                 findings.append(finding)
         findings.sort(key=_order)
         fail_on = self.fail_on or config.fail_on or DEFAULT_FAIL_ON
-        return FileResult(path, findings, suppressed, fail_on)
+        return FileResult(path, findings, suppressed, fail_on, errors)
 
     def lint_paths(self, paths: Sequence[str], stdin: BinaryIO | None = None) -> Report:
         """Lint every Dockerfile named or found under ``paths`` into one report.
@@ -206,6 +219,7 @@ class Linter:
                 report.errors.append(ReportError(err.message, shown))
                 continue
             result = self.lint_text(text, shown, config)
+            report.errors.extend(ReportError(message, shown) for message in result.errors)
             report.findings.extend(result.findings)
             report.suppressed.extend(result.suppressed)
             for finding in result.findings:

@@ -290,3 +290,18 @@ def test_stdin_dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert linter.stdin_text == BAD
     report = Linter().lint_paths(["-"], stdin=io.BytesIO(b"\x00\x01binary"))
     assert report.errors and "standard input" in report.errors[0].message
+
+
+def test_a_crashing_rule_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    from hullcheck.rules.base import Hit, Rule, RuleContext
+    from hullcheck.rules.registry import RULES
+
+    def broken(ctx: RuleContext) -> list[Hit]:
+        raise IndexError("oops")
+
+    bad_rule = Rule("HC9999", "Broken", Severity.LOW, Practice.AUDIT, "x", "y", broken)
+    df = write(tmp_path / "Dockerfile", BAD)
+    report = Linter(rules=(*RULES, bad_rule)).lint_paths([str(df)])
+    assert "rule HC9999 failed: IndexError: oops" in report.errors[0].message
+    assert ("HC2001", 1) in rules_of(report.findings)  # the other rules still ran
+    assert exit_code(report) == 2  # an incomplete check never passes a gate
