@@ -33,6 +33,14 @@ MAX_BYTES = 4 << 20
 
 DEFAULT_FAIL_ON = Severity.HIGH
 STDIN = "-"
+_NAME_SEPARATORS = frozenset("._-")
+_NOT_DOCKERFILE = frozenset(
+    {
+        "md", "rst", "txt", "adoc", "html", "py", "go", "js", "ts", "rb", "java", "json",
+        "yaml", "yml", "toml", "sh", "ps1", "bat", "orig", "rej", "swp", "patch", "diff",
+    }
+)  # fmt: skip
+"""Extensions that make ``Dockerfile.<ext>`` documentation or code about Dockerfiles."""
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"})
 
 
@@ -49,11 +57,16 @@ class FileResult:
 
 
 def is_dockerfile_name(name: str) -> bool:
-    """Dockerfile, Containerfile, ``*.Dockerfile``, ``Dockerfile.*`` (any case)."""
+    """Dockerfile, Containerfile, ``*.Dockerfile``, ``Dockerfile.*``, ``Dockerfile-dev``,
+    ``prod_Dockerfile`` (any case), but not ``Dockerfile.md``, ``dockerfile.py``..."""
     low = name.lower()
     for base in ("dockerfile", "containerfile"):
-        if low == base or low.startswith(base + ".") or low.endswith("." + base):
+        if low == base:
             return True
+        if low.endswith(base) and low[-len(base) - 1] in _NAME_SEPARATORS:
+            return True
+        if low.startswith(base) and low[len(base)] in _NAME_SEPARATORS:
+            return low.rsplit(".", 1)[-1] not in _NOT_DOCKERFILE
     return False
 
 

@@ -48,10 +48,19 @@ def test_syntax_error_is_one_finding_and_other_files_still_checked(tmp_path: Pat
 
 
 def test_directory_discovery(tmp_path: Path) -> None:
-    names = ["Dockerfile", "Containerfile", "api.Dockerfile", "Dockerfile.dev", "x.dockerfile"]
+    names = [
+        "Dockerfile",
+        "Containerfile",
+        "api.Dockerfile",
+        "Dockerfile.dev",
+        "x.dockerfile",
+        "Dockerfile-prod",
+        "build_Dockerfile",
+    ]
     for name in names:
         write(tmp_path / "sub" / name, BAD)
-    write(tmp_path / "sub" / "README.md", "x")
+    for other in ("README.md", "Dockerfile.md", "dockerfile.py", "Dockerfiles", "mydockerfile"):
+        write(tmp_path / "sub" / other, "x")
     write(tmp_path / ".git" / "Dockerfile", BAD)
     found = {p.name for p in find_dockerfiles([str(tmp_path)])}
     assert found == set(names)
