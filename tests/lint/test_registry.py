@@ -12,7 +12,7 @@ import hullcheck.rules
 from hullcheck.rules.registry import MODULES, RULES, SYNTAX_RULE
 from hullcheck.rules.testing import Case, run_rule, with_pragma
 
-_FRAMEWORK = {"base", "registry", "testing"}
+_FRAMEWORK = {"base", "common", "registry", "testing"}
 _CASE_DIR = Path(__file__).parent / "rules"
 
 

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from hullcheck.rules import apt_get, base_image_tag, pipe_to_shell, root_user, syntax
+from hullcheck.rules import (
+    apk,
+    apt,
+    apt_get,
+    base_image_tag,
+    langpkgs,
+    pipe_to_shell,
+    root_user,
+    rpm,
+    syntax,
+)
 from hullcheck.rules.base import Rule
 
 MODULES: tuple[ModuleType, ...] = (
@@ -18,6 +28,10 @@ MODULES: tuple[ModuleType, ...] = (
     root_user,
     apt_get,
     pipe_to_shell,
+    apt,
+    apk,
+    rpm,
+    langpkgs,
 )
 
 RULES: tuple[Rule, ...] = tuple(rule for module in MODULES for rule in module.RULES)
