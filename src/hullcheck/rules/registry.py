@@ -14,6 +14,7 @@ from hullcheck.rules import (
     apt,
     apt_get,
     base_image_tag,
+    instructions,
     langpkgs,
     pipe_to_shell,
     root_user,
@@ -24,6 +25,7 @@ from hullcheck.rules.base import Rule
 
 MODULES: tuple[ModuleType, ...] = (
     syntax,
+    instructions,
     base_image_tag,
     root_user,
     apt_get,
