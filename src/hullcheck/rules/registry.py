@@ -14,11 +14,17 @@ from hullcheck.rules import (
     apt,
     apt_get,
     base_image_tag,
+    base_images,
+    hygiene,
     instructions,
     langpkgs,
+    metadata,
     pipe_to_shell,
+    privileges,
+    provenance,
     root_user,
     rpm,
+    shell_usage,
     syntax,
 )
 from hullcheck.rules.base import Rule
@@ -34,6 +40,12 @@ MODULES: tuple[ModuleType, ...] = (
     apk,
     rpm,
     langpkgs,
+    shell_usage,
+    privileges,
+    provenance,
+    base_images,
+    hygiene,
+    metadata,
 )
 
 RULES: tuple[Rule, ...] = tuple(rule for module in MODULES for rule in module.RULES)

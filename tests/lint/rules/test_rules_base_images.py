@@ -1,0 +1,35 @@
+"""Base images: HC1002 digest, HC1003 trusted registries, HC1004 heavy final image."""
+
+from __future__ import annotations
+
+import pytest
+
+from hullcheck.rules.testing import Case, check_case
+
+DIGEST = "@sha256:" + "a" * 64
+
+CASES = (
+    Case("HC1002", "FROM debian:12-slim\n", (1,)),
+    Case("HC1002", "FROM debian:12-slim" + DIGEST + "\n", (), "digest"),
+    Case("HC1002", "FROM debian\n", (), "untagged is HC1001's"),
+    Case("HC1002", "ARG T\nFROM debian:$T\n", (), "unknown"),
+    Case("HC1003", "FROM quay.io/x/y:1\n", (1,), trusted=("docker.io",)),
+    Case(
+        "HC1003",
+        "FROM debian:12\nCOPY --from=evil.io/t:1 /t /t\n",
+        (2,),
+        "COPY --from image",
+        trusted=("docker.io",),
+    ),
+    Case("HC1003", "FROM ghcr.io/acme/app:1\n", (), "prefix", trusted=("ghcr.io/acme",)),
+    Case("HC1003", "FROM quay.io/x/y:1\n", (), "no policy configured"),
+    Case("HC1004", "FROM python:3.12\n", (1,)),
+    Case("HC1004", "FROM golang:1.22 AS b\nFROM b\n", (1,), "via a stage"),
+    Case("HC1004", "FROM golang:1.22 AS b\nFROM python:3.12-slim\n", (), "slim final"),
+    Case("HC1004", "FROM ubuntu/nginx:1.24\n", (), "not the plain image"),
+)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_case(case: Case) -> None:
+    check_case(case)
