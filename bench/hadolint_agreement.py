@@ -63,12 +63,17 @@ def run_hullcheck(root: Path, files: list[str]) -> tuple[dict[str, Counter[Key]]
             dockerfile = None
         for finding in result.findings:
             line = finding.location.line or 0
+            ins = None
             if dockerfile is not None:
                 ins = dockerfile.instruction_at(line)
                 if ins is not None:
                     line = ins.line
             tagged = finding.extra.get("hadolint")
             codes = (tagged,) if isinstance(tagged, str) else codes_of.get(finding.rule, ())
+            if finding.rule == "HC0001":
+                codes = ("DL1000",)  # a parse error is not any other rule's finding
+            if finding.rule == "HC2001" and ins is not None and ins.keyword == "FROM":
+                codes = ()  # no USER at all: hadolint's DL3002 only looks at USER root
             for code in codes:
                 by_code[code][(rel, line)] += 1
     return by_code, elapsed

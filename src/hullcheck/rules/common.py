@@ -6,7 +6,7 @@ it in ``registry.MODULES``.
 
 from __future__ import annotations
 
-from hullcheck.dockerfile.model import Dockerfile, Instruction
+from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
 from hullcheck.dockerfile.shell import Command
 
 APT_VALUE_OPTIONS = (
@@ -33,12 +33,34 @@ def apt_packages(cmd: Command) -> tuple[str, ...]:
 
 
 def final_chain(dockerfile: Dockerfile) -> set[int]:
-    """Indices of the final stage and the stages it builds FROM (what ships)."""
+    """Indices of the stages whose files can ship: build targets and the stages they build FROM.
+
+    A target is the final stage or any stage no other stage uses (by FROM, COPY --from
+    or RUN --mount from=): those are what ``docker build --target`` makes.  A stage
+    only copied from is a builder; its layers are thrown away.
+    """
+    stages = dockerfile.stages
+    if not stages:
+        return set()
+    used: set[int] = set()
+    for stage in stages:
+        if stage.parent is not None:
+            used.add(stage.parent)
+        for ins in stage.instructions:
+            refs = [ins.flag("from")] if ins.keyword in ("COPY", "ADD") else []
+            if ins.keyword == "RUN":
+                refs.extend(m.get("from") for m in ins.mounts)
+            for ref in refs:
+                if ref:
+                    named = dockerfile.stage_named(ref)
+                    if named is not None and named.index != stage.index:
+                        used.add(named.index)
     out: set[int] = set()
-    stage = dockerfile.final_stage
-    while stage is not None and stage.index not in out:
-        out.add(stage.index)
-        stage = dockerfile.stages[stage.parent] if stage.parent is not None else None
+    for leaf in [s for s in stages if s.index not in used] + [stages[-1]]:
+        current: Stage | None = leaf
+        while current is not None and current.index not in out:
+            out.add(current.index)
+            current = stages[current.parent] if current.parent is not None else None
     return out
 
 

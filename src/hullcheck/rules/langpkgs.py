@@ -277,7 +277,8 @@ GEM_PIN = Rule(
 
 def _check_go_pin(ctx: RuleContext) -> Iterator[Hit]:
     for _ins, cmd in ctx.dockerfile.commands():
-        if cmd.basename != "go" or cmd.subcommand(("-o", "-C", "-tags", "-ldflags")) != "install":
+        sub = cmd.subcommand(("-o", "-C", "-tags", "-ldflags")) if cmd.basename == "go" else None
+        if sub not in ("install", "get"):
             continue
         pos = cmd.positional(("-o", "-C", "-tags", "-ldflags", "-gcflags", "-p", "-mod"))[1:]
         remote = [p for p in pos if "." in p.split("/", 1)[0] and not p.startswith(".")]
@@ -287,14 +288,14 @@ def _check_go_pin(ctx: RuleContext) -> Iterator[Hit]:
         if loose:
             yield at_command(
                 cmd,
-                f"go install of an unpinned module: {loose[0]}",
-                fix=f"Pin a version: `go install {loose[0].split('@')[0]}@v<version>`.",
+                f"go {sub} of an unpinned module: {loose[0]}",
+                fix=f"Pin a version: `go {sub} {loose[0].split('@')[0]}@v<version>`.",
             )
 
 
 GO_PIN = Rule(
     id="HC3025",
-    title="go install without a pinned version",
+    title="go install or go get without a pinned version",
     severity=Severity.LOW,
     practice=Practice.BUILD,
     explanation=(

@@ -40,7 +40,7 @@ def _action(cmd: Command) -> str | None:
 
 
 def _installs(cmd: Command, tool: str) -> bool:
-    if cmd.basename != tool:
+    if cmd.basename != tool and not (tool == "dnf" and cmd.basename == "microdnf"):
         return False
     pos = cmd.positional(_VALUE_OPTIONS)
     if not pos:

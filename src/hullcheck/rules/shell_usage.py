@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from hullcheck.dockerfile.model import Instruction
+from hullcheck.dockerfile.shell import Command
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command, at_line
 from hullcheck.rules.common import final_chain, ships
@@ -126,6 +127,11 @@ def _pipefail_set(ins: Instruction) -> bool:
     return any(cmd.basename == "set" and "pipefail" in cmd.args for cmd in ins.commands())
 
 
+def _cannot_fail(cmd: Command) -> bool:
+    """``echo text |``: nothing to lose; ``echo "$(cat f)" |`` hides cat's failure."""
+    return cmd.basename in _HARMLESS_HEADS and not any("$(" in a or "`" in a for a in cmd.args)
+
+
 def _check_pipefail(ctx: RuleContext) -> Iterator[Hit]:
     for ins in ctx.dockerfile.runs():
         script = ins.script
@@ -133,7 +139,7 @@ def _check_pipefail(ctx: RuleContext) -> Iterator[Hit]:
             continue
         for pipe in script.pipelines:
             cmds = pipe.commands
-            if len(cmds) < 2 or all(c.basename in _HARMLESS_HEADS for c in cmds[:-1]):
+            if len(cmds) < 2 or all(_cannot_fail(c) for c in cmds[:-1]):
                 continue
             yield at_command(
                 cmds[0],

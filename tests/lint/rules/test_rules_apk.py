@@ -34,6 +34,12 @@ CASES = (
         (),
         "builder stage",
     ),
+    Case(
+        "HC3011",
+        "FROM alpine:3.20 AS dev\nRUN apk add gcc\nFROM alpine:3.20\nRUN true\n",
+        (2,),
+        "a stage nothing uses is a --target",
+    ),
 )
 
 

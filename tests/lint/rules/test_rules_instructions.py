@@ -42,7 +42,12 @@ CASES = (
     Case("HC0008", "FROM debian:12 AS a\nFROM debian:12 AS b\n", ()),
     Case("HC0009", D + "CMD python app.py\n", (2,)),
     Case("HC0009", D + 'ENTRYPOINT ["python"]\nCMD ["app.py"]\n', (), "exec form"),
-    Case("HC0009", "FROM debian:12 AS b\nCMD make\nFROM scratch\n", (), "stage not shipped"),
+    Case(
+        "HC0009",
+        "FROM debian:12 AS b\nCMD make\nFROM scratch\nCOPY --from=b /a /a\n",
+        (),
+        "builder stage",
+    ),
     Case("HC0009", WIN + "CMD powershell -File x.ps1\n", (), "windows"),
     Case("HC0010", "LABEL a=b\nFROM debian:12\n", (1,)),
     Case("HC0010", "ARG V=12\nFROM debian:$V\n", (), "ARG first is fine"),

@@ -49,6 +49,13 @@ CASES = (
     Case("HC3025", "FROM golang:1.22\nRUN go install golang.org/x/tools/gopls@latest\n", (2,)),
     Case("HC3025", "FROM golang:1.22\nRUN go install github.com/a/b/cmd/x@v1.2.3\n", (), "pinned"),
     Case("HC3025", "FROM golang:1.22\nRUN go install ./cmd/...\n", (), "local packages"),
+    Case("HC3025", "FROM golang:1.22\nRUN go get github.com/a/b/...\n", (2,), "go get"),
+    Case(
+        "HC3025",
+        "FROM golang:1.22\nRUN go install -tags extended github.com/a/b@v0.111.3\n",
+        (),
+        "flag value is not a module",
+    ),
     Case("HC3026", N + "RUN yarn install --frozen-lockfile\n", (2,)),
     Case("HC3026", N + "RUN yarn install --frozen-lockfile && yarn cache clean\n", (), "cleaned"),
     Case("HC3026", N + "RUN yarn build\n", (), "not an install"),

@@ -28,6 +28,7 @@ CASES = (
     ),
     Case("HC3033", D + "RUN set -o pipefail && curl -fsSL https://x | tar -xz\n", (), "set"),
     Case("HC3033", D + "RUN echo 'x y' | tee /etc/conf\n", (), "echo cannot fail"),
+    Case("HC3033", D + 'RUN echo "u:$(cat /run/s)" | chpasswd\n', (2,), "echo of $( ) can"),
     Case("HC3033", WIN + "RUN Get-Content x | Out-File y\n", (), "PowerShell"),
     Case("HC3034", D + "RUN wget https://x/y.tgz\n", (2,)),
     Case("HC3034", D + "RUN wget -qO- https://x/y.tgz > y && wget -nv https://z\n", (), "quiet"),
