@@ -67,7 +67,11 @@ def _check_cache(ctx: RuleContext) -> Iterator[Hit]:
     for ins in df.runs():
         if not ships(ins, chain):
             continue
-        adds = [c for c in ins.commands() if _apk_add(c) and not c.has_flag("--no-cache")]
+        adds = [
+            c
+            for c in ins.commands()
+            if _apk_add(c) and not c.has_flag("--no-cache", "--no-network")
+        ]
         if not adds:
             continue
         if removes(ins, "/var/cache/apk") or has_cache_mount(

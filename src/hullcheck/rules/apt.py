@@ -116,6 +116,8 @@ def _check_lists(ctx: RuleContext) -> Iterator[Hit]:
             continue
         if removes(ins, "/var/lib/apt/lists") or has_cache_mount(ins, "/var/lib/apt"):
             continue
+        if any(apt_action(c) == "dist-clean" for c in ins.commands()):
+            continue  # apt 3: `apt-get dist-clean` also deletes the lists
         yield at_command(
             updates[0],
             "apt-get update leaves its package lists (/var/lib/apt/lists, tens of MB) in"

@@ -401,7 +401,7 @@ def _check_relative_dest(ctx: RuleContext) -> Iterator[Hit]:
         for ins in stage.instructions:
             if ins.keyword == "WORKDIR":
                 current = True
-            elif ins.keyword == "COPY" and not current and not stage.windows:
+            elif ins.keyword == "COPY" and not current:
                 dest = unquote(ins.arg_list[-1]) if ins.arg_list else "/"
                 if not _abs_or_var(dest):
                     yield at_line(

@@ -21,6 +21,7 @@ CASES = (
     Case("HC3011", A + "RUN apk update && apk add curl=8.5.0-r0\n", (2,)),
     Case("HC3011", A + "RUN apk add -U curl\n", (2,), "short update flag"),
     Case("HC3011", A + "RUN apk add --no-cache curl\n", (), "flag"),
+    Case("HC3011", A + "RUN apk add --no-network --virtual .rd $deps\n", (), "no download"),
     Case("HC3011", A + "RUN apk add curl && rm -rf /var/cache/apk/*\n", (), "removed"),
     Case(
         "HC3011",

@@ -44,6 +44,7 @@ CASES = (
         (),
         "cleaned",
     ),
+    Case("HC3004", D + "RUN apt-get update && apt-get dist-clean\n", (), "apt 3 dist-clean"),
     Case(
         "HC3004",
         D + "RUN --mount=type=cache,target=/var/lib/apt/lists apt-get update\n",
