@@ -60,6 +60,9 @@ def find_dockerfiles(paths: Sequence[str]) -> list[Path]:
         path = Path(raw)
         if not path.exists():
             raise InputError(f"{raw}: no such file or directory")
+        if not path.is_dir() and not path.is_file():
+            # a FIFO or device would block or never end
+            raise InputError(f"{raw}: not a regular file or directory")
         if path.is_dir():
             found: list[Path] = []
             for root, dirs, files in os.walk(path):
@@ -198,6 +201,24 @@ class Linter:
             "failed": failed,
         }
         return report
+
+
+def rules_table(rules: Sequence[Rule] = RULES) -> str:
+    """The rule reference as a Markdown table, straight from the registry (cannot drift)."""
+    rows = [
+        "| id | severity | practice | title | hadolint |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in sorted(rules, key=lambda r: r.id):
+        cells = (
+            rule.id,
+            rule.severity.value,
+            rule.practice.value,
+            rule.title,
+            ", ".join(rule.hadolint) or "-",
+        )
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
 
 
 def exit_code(report: Report) -> int:

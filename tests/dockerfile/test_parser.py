@@ -220,3 +220,35 @@ def test_heredoc_fed_to_a_shell_is_a_script() -> None:
     text = "FROM a:1\nRUN <<EOT bash\nset -ex\napt-get install -y x\nEOT\n"
     cmds = parse(text).instructions[1].commands()
     assert ("apt-get", 4) in [(c.name, c.line) for c in cmds]
+
+
+def test_key_values_of_env_label_arg() -> None:
+    text = (
+        "ARG A B=2\nFROM a:1\n"
+        'ENV X=1 Y="two words" Z=a\\ b\nENV LEGACY some value here\n'
+        "LABEL org.opencontainers.image.source='https://x'\n"
+    )
+    arg, _, env, legacy, label = parse(text).instructions
+    assert arg.key_values == [("A", None), ("B", "2")]
+    assert env.key_values == [("X", "1"), ("Y", "two words"), ("Z", "a b")]
+    assert legacy.key_values == [("LEGACY", "some value here")]
+    assert label.key_values == [("org.opencontainers.image.source", "https://x")]
+
+
+def test_onbuild_heredoc_and_healthcheck_exec_form() -> None:
+    text = (
+        "FROM a:1\nONBUILD RUN <<EOF\napt-get install -y x\nEOF\n"
+        'HEALTHCHECK --interval=5s CMD ["curl", "-f", "http://localhost/"]\n'
+    )
+    df = parse(text)
+    onbuild, health = df.instructions[1], df.instructions[2]
+    assert (onbuild.line, onbuild.end_line) == (2, 4)
+    assert onbuild.onbuild is not None
+    assert [(c.name, c.line) for c in onbuild.onbuild.commands()] == [("apt-get", 3)]
+    assert health.flag("interval") == "5s" and health.json == ("curl", "-f", "http://localhost/")
+
+
+def test_only_ascii_whitespace_separates_the_keyword() -> None:
+    with pytest.raises(DockerfileError, match="unknown instruction"):
+        parse("FROM a:1\nRUN\u00a0echo hi\n")
+    assert parse("FROM\ta:1\nRUN\techo hi\n").stages[0].image == "a:1"

@@ -215,3 +215,36 @@ def test_hostile_text_never_crashes() -> None:
     ]
     for text in samples:
         Linter().lint_text(text, "Dockerfile")
+
+
+def test_fifo_is_refused_not_read(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "Dockerfile"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        Linter().lint_paths([str(fifo)])
+    write(tmp_path / "d" / "Dockerfile", BAD)
+    os.mkfifo(tmp_path / "d" / "Containerfile")
+    assert [p.name for p in find_dockerfiles([str(tmp_path / "d")])] == ["Dockerfile"]
+
+
+def test_list_rules_comes_from_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    from hullcheck.rules.registry import RULES
+
+    assert main(["lint", "--list-rules"]) == 0
+    out = capsys.readouterr().out
+    for rule in RULES:
+        assert f"| {rule.id} | {rule.severity.value} |" in out
+    assert main(["lint"]) == 2
+
+
+def test_from_reference_stage_or_image() -> None:
+    from hullcheck.dockerfile import parse
+    from hullcheck.dockerfile.imageref import ImageRef
+
+    df = parse("ARG V=1.2\nFROM a:1 AS build\nFROM b:2\nCOPY --from=build /x /y\n")
+    assert df.from_reference("build") is df.stages[0]
+    assert df.from_reference("BUILD", before=0) != df.stages[0]
+    ref = df.from_reference("nginx:${V}")
+    assert isinstance(ref, ImageRef) and ref.tag == "1.2"

@@ -28,7 +28,10 @@ def register(subparsers: Any) -> None:
             " *.Dockerfile and Dockerfile.*)."
         ),
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfile or directory")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="Dockerfile or directory")
+    parser.add_argument(
+        "--list-rules", action="store_true", help="print the rules (Markdown table) and exit"
+    )
     parser.add_argument("--format", "-f", choices=FORMATS, default="table", help="output format")
     parser.add_argument(
         "--fail-on",
@@ -48,6 +51,11 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.list_rules:
+        sys.stdout.write(lint.rules_table())
+        return 0
+    if not args.paths:
+        raise InputError("lint needs at least one PATH (a Dockerfile or a directory)")
     config = config_mod.load(args.config) if args.config is not None else None
     linter = lint.Linter(config=config, fail_on=args.fail_on)
     report = linter.lint_paths(args.paths)

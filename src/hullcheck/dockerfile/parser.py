@@ -22,7 +22,14 @@ from collections.abc import Sequence
 from hullcheck.dockerfile.imageref import parse_image_ref
 from hullcheck.dockerfile.model import Comment, Dockerfile, Heredoc, Instruction, Stage
 from hullcheck.dockerfile.shell import SHELLS, Command, Script, parse_script
-from hullcheck.dockerfile.words import expand, split_flags, split_words, unquote, unresolved
+from hullcheck.dockerfile.words import (
+    expand,
+    split_flags,
+    split_words,
+    split_ws,
+    unquote,
+    unresolved,
+)
 from hullcheck.errors import DockerfileError
 
 MAX_LINE = 65535
@@ -244,8 +251,7 @@ class _Parser:
         return next_index
 
     def _make(self, line: str, logical: _Line, start: int) -> Instruction:
-        stripped = line.strip()
-        parts = stripped.split(None, 1)
+        parts = split_ws(line, 1)
         keyword = parts[0].upper() if parts else ""
         rest = parts[1] if len(parts) > 1 else ""
         if keyword not in _KEYWORDS:
@@ -258,7 +264,9 @@ class _Parser:
                 and "=" not in flag
             ):
                 raise DockerfileError(f"missing a value on flag: {flag[:40]}", start, logical.end)
-        ins = Instruction(keyword, args, start, logical.end, tuple(flags), original=line)
+        ins = Instruction(
+            keyword, args, start, logical.end, tuple(flags), original=line, escape=self.escape
+        )
         if keyword == "ONBUILD":
             if not rest.strip():
                 raise DockerfileError("ONBUILD requires at least one argument", start)
@@ -320,7 +328,7 @@ class _Parser:
         return bool(self.stage_shell_set) and self.stage_shell_set[-1]
 
     def _from(self, ins: Instruction) -> None:
-        words = ins.args.split()
+        words = split_ws(ins.args)
         if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "as"):
             raise DockerfileError(
                 "FROM requires either one or three arguments (FROM image [AS name])",
@@ -478,7 +486,7 @@ def _check_name_values(keyword: str, args: str, escape: str, line: int) -> None:
     if not words:
         raise DockerfileError(f"{keyword} requires at least one argument", line)
     if "=" not in words[0]:
-        if len(args.split(None, 1)) < 2:
+        if len(split_ws(args, 1)) < 2:
             raise DockerfileError(f"{keyword} must have two arguments", line)
         return
     for word in words:
