@@ -892,6 +892,40 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         reveal=0,
     ),
     Rule(
+        "cli-password-flag",
+        "Password or token passed on a command line",
+        "generic",
+        H,
+        r"(?i)(?<![\w\-])--(?:password|passwd|pass|token|api-key|apikey|secret|client-secret"
+        r"|auth-token|access-token)(?:=|[ \t]+)(?P<q>[\"']?)"
+        r"(?P<secret>[^\s\"'$`;|&\\]{4,128})(?P=q)(?=[\s;|&)]|$)",
+        (
+            "--pass",
+            "--token",
+            "--api-key",
+            "--apikey",
+            "--secret",
+            "--client-secret",
+            "--auth-token",
+            "--access-token",
+        ),
+        paths=NOT_DOCS,
+        validator="cli-credential",
+        reveal=0,
+    ),
+    Rule(
+        "curl-user-password",
+        "Password passed to curl/wget on a command line",
+        "generic",
+        H,
+        r"(?i)\b(?:curl|wget)\b[^\n|;&]{0,300}?[ \t](?:-u|--user)[ \t]*(?P<q>[\"']?)[^\s:\"'$]+:"
+        r"(?P<secret>[^\s\"'$@`]{3,128})(?P=q)(?=[\s;|&)]|$)",
+        ("curl", "wget"),
+        paths=NOT_DOCS,
+        validator="basic-credentials",
+        reveal=0,
+    ),
+    Rule(
         "netrc-password",
         "Password in a .netrc file",
         "generic",

@@ -75,8 +75,16 @@ def compile_rule(rule: Rule) -> CompiledRule:
             raise ConfigError(
                 f"secret rule {rule.id}: unknown validator {rule.validator!r} (known: {known})"
             )
-    if rule.finder is None and rule.secret_group not in pattern.groupindex:
-        group: str | int = 1 if pattern.groups else 0
-    else:
-        group = rule.secret_group
+    group: str | int = rule.secret_group
+    if rule.finder is not None:
+        pass
+    elif rule.secret_group.isdigit():
+        group = int(rule.secret_group)
+        if group > pattern.groups:
+            raise ConfigError(
+                f"secret rule {rule.id}: secret group {group} but the regex has {pattern.groups}"
+            )
+    elif rule.secret_group not in pattern.groupindex:
+        # gitleaks' convention: with exactly one capture group, that group is the secret
+        group = 1 if pattern.groups == 1 else 0
     return CompiledRule(rule, pattern, allow, paths, validator, group)

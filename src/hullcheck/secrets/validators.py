@@ -122,6 +122,15 @@ def basic_credentials(secret: bytes) -> bool:
     return is_literal_secret(text, strict=False)
 
 
+_WORDS = re.compile(r"[A-Za-z]+(?:[-_][A-Za-z]+)*")
+
+
+def cli_credential(secret: bytes) -> bool:
+    """A ``--password VALUE`` value; a bare word is prose (``--password options``)."""
+    text = secret.decode("utf-8", "replace")
+    return basic_credentials(secret) and not _WORDS.fullmatch(text)
+
+
 def url_password(secret: bytes) -> bool:
     """The password part of ``scheme://user:password@host``, if it is a literal."""
     try:
@@ -172,6 +181,7 @@ VALIDATORS: Mapping[str, Validator] = {
     "docker-auth": docker_auth,
     "basic-credentials": basic_credentials,
     "url-password": url_password,
+    "cli-credential": cli_credential,
     "generic-assignment": generic_assignment,
     "high-entropy": high_entropy,
     "k8s-secret-value": k8s_secret_value,
