@@ -1005,5 +1005,6 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         paths=CONFIG_FILES,
         validator="generic-assignment",
         reveal=0,
+        yields_to=("kubernetes-secret",),
     ),
 )

@@ -45,6 +45,7 @@ class Rule:
     reveal: int = 4
     finder: str | None = None
     fix: str = ""
+    yields_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
