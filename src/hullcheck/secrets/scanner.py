@@ -129,14 +129,18 @@ class ScanStats:
         }
 
 
+_CONTROL = bytes(b for b in range(32) if b not in (8, 9, 10, 12, 13, 27))
+
+
 def is_binary(data: bytes) -> bool:
-    """NUL bytes, or many control characters, in the first 8 KiB."""
+    """NUL bytes, or more than 10% control characters, in the first 8 KiB."""
     head = data[:BINARY_SNIFF]
     if b"\x00" in head:
         return True
     if not head:
         return False
-    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27, 8))
+    # translate() deletes in C: what is left of the head is its control characters
+    control = len(head) - len(head.translate(None, _CONTROL))
     return control * 10 > len(head)
 
 
