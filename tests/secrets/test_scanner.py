@@ -121,3 +121,13 @@ def test_many_keyword_hits_fall_back_to_whole_file() -> None:
 def test_token_in_longer_word_is_not_matched() -> None:
     data = f"prefix{TOKEN}suffix\n".encode()
     assert SecretScanner().scan(data, path="/a") == []
+
+
+def test_docs_rule_table_is_current() -> None:
+    from pathlib import Path
+
+    from hullcheck.secrets.ruledoc import rule_table
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "secrets.md").read_text()
+    block = doc.split("<!-- rules:start -->\n", 1)[1].split("<!-- rules:end -->", 1)[0]
+    assert block == rule_table(), "regenerate: PYTHONPATH=src python -m hullcheck.secrets.ruledoc"
