@@ -24,6 +24,7 @@ from hullcheck.rules import (
     provenance,
     root_user,
     rpm,
+    secrets,
     shell_usage,
     syntax,
 )
@@ -46,6 +47,7 @@ MODULES: tuple[ModuleType, ...] = (
     base_images,
     hygiene,
     metadata,
+    secrets,
 )
 
 RULES: tuple[Rule, ...] = tuple(rule for module in MODULES for rule in module.RULES)
