@@ -129,7 +129,9 @@ SUDO_INSTALLED = Rule(
 def _check_gosu(ctx: RuleContext) -> Iterator[Hit]:
     for _ins, cmd in ctx.dockerfile.commands():
         if cmd.basename in ("gosu", "su-exec") and cmd.wrapper is None:
-            user = cmd.args[0] if cmd.args else "?"
+            if not cmd.args or cmd.args[0].startswith("-") or cmd.args[1:] in ((), ("true",)):
+                continue  # `gosu --version`, `gosu nobody true`: the install's smoke test
+            user = cmd.args[0]
             yield at_command(
                 cmd,
                 f"{cmd.basename} in a RUN: switch users with `USER {user}` instead",
@@ -232,11 +234,16 @@ def _check_setuid(ctx: RuleContext) -> Iterator[Hit]:
         _world, _sticky, suid, sgid = _mode_bits(mode)
         if not (suid or sgid):
             continue
-        bit = "setuid" if suid else "setgid"
-        message = (
-            f"mode {mode} sets the {bit} bit: the program runs with its owner's"
-            f" {'user' if suid else 'group'} rights whoever starts it"
-        )
+        if suid:
+            message = (
+                f"mode {mode} sets the setuid bit: the program runs with its owner's rights"
+                " (root, usually) whoever starts it"
+            )
+        else:
+            message = (
+                f"mode {mode} sets the setgid bit: a program runs with its group's rights"
+                " whoever starts it (on a directory it only makes new files inherit the group)"
+            )
         if cmd is not None:
             yield at_command(cmd, message)
         else:

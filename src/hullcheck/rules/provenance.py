@@ -18,7 +18,7 @@ from hullcheck.rules.base import Hit, Rule, RuleContext, at_command, at_line
 from hullcheck.rules.langpkgs import env_pairs, pip_args
 
 _URL = re.compile(r"^(https?|ftp)://", re.IGNORECASE)
-_GIT = re.compile(r"^(git@|git://|https?://[^ ]+\.git(#|$)|ssh://)", re.IGNORECASE)
+_GIT = re.compile(r"^(git@|git://|https?://[^ ]+\.git([#?]|$)|ssh://)", re.IGNORECASE)
 ARCHIVE_SUFFIXES = (
     ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst",
     ".tar.lz", ".tar.lzma", ".tlz", ".gz", ".bz2", ".xz", ".zst", ".lz", ".lzma", ".zip",
@@ -40,7 +40,7 @@ def _check_add_url(ctx: RuleContext) -> Iterator[Hit]:
             continue
         for src in _sources(eff):
             if _GIT.match(src):
-                if "checksum=" in src or re.search(r"#[0-9a-f]{40}", src):
+                if "checksum=" in src or "commit=" in src or re.search(r"#[0-9a-f]{40}", src):
                     continue
                 yield at_line(
                     ins,

@@ -32,8 +32,8 @@ _ASSIGN = re.compile(
     r"(\"[^\"]*\"|'[^']*'|[^\s;&|)]+)"
 )
 _SHORT_PASSWORD = re.compile(
-    r"\b(?:(?:docker|podman|buildah|skopeo|helm|oras|nerdctl)\b[^;&|\n]*?\blogin\b[^;&|\n]*?"
-    r"\s-p\s*|sshpass\s+-p\s*|mysql(?:dump|admin)?\b[^;&|\n]*?\s-p(?=\S))"
+    r"(?:^|[\s;&|(])(?:(?:docker|podman|buildah|skopeo|helm|oras|nerdctl)\s[^;&|\n]*?\blogin\s"
+    r"[^;&|\n]*?-p\s*|sshpass\s+-p\s*|mysql(?:dump|admin)?\s[^;&|\n]*?(?<=\s)-p(?=[^\s-]))"
     r"(\"[^\"]*\"|'[^']*'|[^\s;&|)]+)"
 )
 _NETRC = re.compile(r"\bmachine\s+\S+.*?\bpassword\s+(\"[^\"]*\"|'[^']*'|[^\s;&|)'\"]+)")
@@ -97,10 +97,14 @@ def _hits(ctx: RuleContext, files: bool) -> Iterator[Hit]:
         extra["secret_rule"] = finding.rule
         line = finding.location.line or 1
         end = finding.location.end_line or line
-        message = finding.message.split(" at ", 1)[0] if not files else finding.message
-        shown = finding.extra.get("secret")
-        if shown and not files:
-            message = f"{message} ({shown})"
+        if files:
+            ins = ctx.dockerfile.instruction_at(line)
+            what = " ".join(ins.arg_list[:-1]) if ins is not None else "a file"
+            message = f"{finding.title}: {what} is copied into the image"
+        else:
+            key = finding.extra.get("key")
+            where = f" in {key}" if key else ""
+            message = f"{finding.title}{where} ({finding.extra.get('secret')})"
         yield Hit(line, end, message, fix=finding.fix, extra=extra)
 
 

@@ -30,6 +30,7 @@ CASES = (
     ),
     Case("HC2004", D + "RUN gosu app make install\n", (2,)),
     Case("HC2004", D + 'ENTRYPOINT ["gosu", "app", "server"]\n', (), "entrypoint is the use"),
+    Case("HC2004", D + "RUN gosu --version && gosu nobody true\n", (), "install smoke test"),
     Case("HC2005", D + "RUN chmod -R 777 /app\n", (2,)),
     Case("HC2005", D + "RUN chmod o+w /data\n", (2,), "symbolic"),
     Case("HC2005", D + "COPY --chmod=666 a /a\n", (2,), "COPY --chmod"),

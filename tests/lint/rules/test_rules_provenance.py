@@ -13,6 +13,7 @@ CASES = (
     Case("HC5002", D + "ADD https://github.com/a/b.git#main /src\n", (2,), "git ref"),
     Case("HC5002", D + "ADD --checksum=sha256:" + "a" * 64 + " https://x/a.tgz /opt/\n", ()),
     Case("HC5002", D + "ADD app.tgz /opt/\n", (), "local archive"),
+    Case("HC5002", D + "ADD https://github.com/a/b.git?commit=${REV} /src\n", (), "commit pin"),
     Case("HC5003", D + "ADD app.py /app/\n", (2,)),
     Case("HC5003", D + "ADD app.tar.gz /app/\n", (), "archive"),
     Case("HC5003", D + "ADD https://x/y /y\n", (), "url"),

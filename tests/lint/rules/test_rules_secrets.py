@@ -59,6 +59,12 @@ CASES = (
         (),
         "password from a secret mount",
     ),
+    Case(
+        "HC6001",
+        D + "RUN find /etc/mysql/ -name '*.cnf' -print0 | xargs -0 grep -l x\n",
+        (),
+        "a path named mysql and -print0 are no password",
+    ),
     Case("HC6002", D + "COPY id_rsa /root/.ssh/id_rsa\n", (2,)),
     Case("HC6002", D + "COPY .env /app/.env\n", (2,), ".env"),
     Case("HC6002", D + "COPY .env.example /app/\n", (), "example file"),
