@@ -48,11 +48,24 @@ def _removed_later(ins: Instruction, pkg: str, virtual: str | None) -> bool:
     return False
 
 
+def _purges_build_deps(ins: Instruction) -> bool:
+    """docker-library's pattern: ``apt-mark auto '.*'; apt-mark manual $saved;`` then
+    ``apt-get purge --auto-remove`` drops everything installed in this RUN."""
+    cmds = ins.commands()
+    marks = any(c.basename == "apt-mark" and c.args[:1] == ("auto",) for c in cmds)
+    purge = any(
+        apt_action(c) in ("purge", "remove", "autoremove")
+        and (c.has_flag("--auto-remove") or apt_action(c) == "autoremove")
+        for c in cmds
+    )
+    return marks and purge
+
+
 def _check_toolchain(ctx: RuleContext) -> Iterator[Hit]:
     df = ctx.dockerfile
     chain = final_chain(df)
     for ins in df.runs():
-        if not ships(ins, chain):
+        if not ships(ins, chain) or _purges_build_deps(ins):
             continue
         for cmd in ins.commands():
             pkgs = installed_packages(cmd)

@@ -19,6 +19,13 @@ CASES = (
     ),
     Case(
         "HC4001",
+        D + 'RUN saved="$(apt-mark showmanual)"; apt-get install -y gcc; make;'
+        " apt-mark auto '.*'; apt-mark manual $saved; apt-get purge -y --auto-remove\n",
+        (),
+        "apt-mark purge pattern",
+    ),
+    Case(
+        "HC4001",
         "FROM debian:12 AS b\nRUN apt-get install -y gcc\n"
         "FROM debian:12-slim\nCOPY --from=b /a /a\n",
         (),
