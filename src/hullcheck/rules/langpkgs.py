@@ -52,7 +52,12 @@ def _pip_install(cmd: Command) -> Command | None:
     return view if view.subcommand(_PIP_VALUE_OPTIONS) == "install" else None
 
 
+_VCS = ("git+", "hg+", "svn+", "bzr+")
+
+
 def _pip_pinned(pkg: str) -> bool:
+    if pkg.startswith(_VCS):
+        return "@" in pkg.rsplit("/", 1)[-1]  # `git+https://host/x/y.git@v1.2`
     if any(op in pkg for op in ("==", ">=", "<=", "!=", "~=", "<", ">", "@", "$")):
         return True
     return pkg.endswith((".whl", ".tar.gz", ".zip", ".tgz")) or "/" in pkg or pkg.startswith(".")

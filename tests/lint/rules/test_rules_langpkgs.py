@@ -16,6 +16,8 @@ CASES = (
     Case("HC3021", P + "RUN pip install --no-cache-dir 'flask>=3,<4' ./pkg\n", (), "range, path"),
     Case("HC3021", P + "RUN pip install --no-cache-dir -e .\n", (), "editable local"),
     Case("HC3021", P + "RUN pipx install black\n", (), "pipx is not pip"),
+    Case("HC3021", P + "RUN pip install --no-cache-dir git+https://h/x/y.git\n", (2,), "vcs"),
+    Case("HC3021", P + "RUN pip install --no-cache-dir git+ssh://git@h/x/y.git@v1\n", (), "vcs@"),
     Case("HC3022", P + "RUN pip install flask==3.0.3\n", (2,)),
     Case("HC3022", P + "RUN pip3 install -r req.txt\n", (2,), "pip3 -r"),
     Case("HC3022", P + "RUN pip install --no-cache-dir flask==3.0.3\n", (), "flag"),
