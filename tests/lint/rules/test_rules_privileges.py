@@ -12,6 +12,8 @@ CASES = (
     # HC2001 also handles uid 0 forms and inheritance (extra near misses)
     Case("HC2001", D + "USER root:root\n", (2,), "root:root"),
     Case("HC2001", D + "USER 0\n", (2,), "uid 0"),
+    Case("HC2001", D + "USER root:app\n", (2,), "root with another group"),
+    Case("HC2001", D + "USER app:root\n", (), "group root only"),
     Case("HC2001", D + "USER rootless\n", (), "name starting with root"),
     Case("HC2002", D + "RUN sudo apt-get install -y curl=1\n", (2,)),
     Case("HC2002", D + "RUN echo sudo && apt-get -y install sudo=1\n", (), "package name"),
