@@ -39,6 +39,18 @@ def final_chain(dockerfile: Dockerfile) -> set[int]:
     or RUN --mount from=): those are what ``docker build --target`` makes.  A stage
     only copied from is a builder; its layers are thrown away.
     """
+    if _CHAIN and _CHAIN[0][0] is dockerfile:
+        return _CHAIN[0][1]
+    chain = _shipped(dockerfile)
+    _CHAIN[:] = [(dockerfile, chain)]
+    return chain
+
+
+_CHAIN: list[tuple[Dockerfile, set[int]]] = []
+"""One-entry cache: every ship-aware rule asks for the same file in turn."""
+
+
+def _shipped(dockerfile: Dockerfile) -> set[int]:
     stages = dockerfile.stages
     if not stages:
         return set()

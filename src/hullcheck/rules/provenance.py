@@ -224,7 +224,7 @@ def _insecure_command(cmd: Command) -> str | None:
             return f"{name} strict-ssl false skips TLS certificate checks"
     if name in ("npm", "yarn", "pnpm") and any(a.startswith("--strict-ssl=false") for a in args):
         return f"{name} --strict-ssl=false skips TLS certificate checks"
-    if name == "git" and any(re.match(r"(?i)^http\.(\S+\.)?sslverify(=|$)", a) for a in args):
+    if name == "git" and any(_GIT_SSLVERIFY.match(a) for a in args):
         joined = " ".join(args).lower()
         if "false" in joined or "=0" in joined:
             return "git http.sslVerify=false skips TLS certificate checks"
@@ -241,24 +241,22 @@ def _insecure_command(cmd: Command) -> str | None:
         return "apk --allow-untrusted installs unsigned packages"
     if name == "go" and cmd.has_flag("-insecure"):
         return "go -insecure fetches modules over plain HTTP"
-    if any(
-        re.match(r"(?i)^(GIT_SSL_NO_VERIFY=(1|true)|NODE_TLS_REJECT_UNAUTHORIZED=0)$", a)
-        for a in cmd.assignments
-    ):
+    if cmd.assignments and any(_ENV_ASSIGN_OFF.match(a) for a in cmd.assignments):
         return "an environment setting turns off TLS certificate checks"
-    for arg in (*args, *cmd.redirects):
-        if "[trusted=yes]" in arg:
-            return "an apt source marked [trusted=yes] is used without signature checks"
-        if re.search(r"gpgcheck\s*=\s*0", arg):
-            return "a repository with gpgcheck=0 is used without signature checks"
-        if "sslverify=false" in arg.lower().replace(" ", "") and name in (
-            "echo",
-            "printf",
-            "sed",
-            "tee",
-        ):
-            return "a repository with sslverify=false skips TLS certificate checks"
+    low = " ".join((*args, *cmd.redirects)).lower()
+    if "trusted=yes" in low:
+        return "an apt source marked [trusted=yes] is used without signature checks"
+    if "gpgcheck" in low and _GPG_OFF.search(low):
+        return "a repository with gpgcheck=0 is used without signature checks"
+    if "sslverify" in low and name in ("echo", "printf", "sed", "tee") and _SSL_OFF.search(low):
+        return "a repository with sslverify=false skips TLS certificate checks"
     return None
+
+
+_ENV_ASSIGN_OFF = re.compile(r"(?i)^(GIT_SSL_NO_VERIFY=(1|true)|NODE_TLS_REJECT_UNAUTHORIZED=0)$")
+_GPG_OFF = re.compile(r"gpgcheck\s*=\s*0")
+_SSL_OFF = re.compile(r"sslverify\s*=\s*(false|0)")
+_GIT_SSLVERIFY = re.compile(r"(?i)^http\.(\S+\.)?sslverify(=|$)")
 
 
 def _check_insecure(ctx: RuleContext) -> Iterator[Hit]:

@@ -36,6 +36,11 @@ _SHORT_PASSWORD = re.compile(
     r"[^;&|\n]*?-p\s*|sshpass\s+-p\s*|mysql(?:dump|admin)?\s[^;&|\n]*?(?<=\s)-p(?=[^\s-]))"
     r"(\"[^\"]*\"|'[^']*'|[^\s;&|)]+)"
 )
+# the engine's context mode only judges names ending in a secret word; skip the rest early
+_SECRET_NAME = re.compile(
+    r"(?i)(pass|passwd|password|pwd|passphrase|secret|token|apikey|api_key|credentials?"
+    r"|auth|pat|key)$"
+)
 _NETRC = re.compile(r"\bmachine\s+\S+.*?\bpassword\s+(\"[^\"]*\"|'[^']*'|[^\s;&|)'\"]+)")
 
 
@@ -79,7 +84,8 @@ def _run_candidates(dockerfile: Dockerfile) -> Iterator[tuple[int, str, str]]:
             text = lines[number - 1]
             if "=" in text:
                 for match in _ASSIGN.finditer(text):
-                    yield number, match.group(1), unquote(match.group(2))
+                    if _SECRET_NAME.search(match.group(1)):
+                        yield number, match.group(1), unquote(match.group(2))
             if "-p" in text:
                 for match in _SHORT_PASSWORD.finditer(text):
                     yield number, "password", unquote(match.group(1))
