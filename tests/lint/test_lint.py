@@ -52,10 +52,19 @@ def test_syntax_error_is_one_finding_and_other_files_still_checked(tmp_path: Pat
 
 
 def test_directory_discovery(tmp_path: Path) -> None:
-    names = ["Dockerfile", "Containerfile", "api.Dockerfile", "Dockerfile.dev", "x.dockerfile"]
+    names = [
+        "Dockerfile",
+        "Containerfile",
+        "api.Dockerfile",
+        "Dockerfile.dev",
+        "x.dockerfile",
+        "Dockerfile-prod",
+        "build_Dockerfile",
+    ]
     for name in names:
         write(tmp_path / "sub" / name, BAD)
-    write(tmp_path / "sub" / "README.md", "x")
+    for other in ("README.md", "Dockerfile.md", "dockerfile.py", "Dockerfiles", "mydockerfile"):
+        write(tmp_path / "sub" / other, "x")
     write(tmp_path / ".git" / "Dockerfile", BAD)
     found = {p.name for p in find_dockerfiles([str(tmp_path)])}
     assert found == set(names)
@@ -248,3 +257,65 @@ def test_from_reference_stage_or_image() -> None:
     assert df.from_reference("BUILD", before=0) != df.stages[0]
     ref = df.from_reference("nginx:${V}")
     assert isinstance(ref, ImageRef) and ref.tag == "1.2"
+
+
+def test_fail_on_none_reports_but_never_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    df = write(tmp_path / "Dockerfile", BAD)
+    assert main(["lint", "--fail-on", "none", str(df)]) == 0
+    assert "HC2001" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:  # argparse's usage error
+        main(["lint", "--fail-on", "nonsense", str(df)])
+    assert exc.value.code == 2
+
+
+def test_cli_sarif_and_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    df = write(tmp_path / "Dockerfile", BAD)
+    out = tmp_path / "report.sarif"
+    assert main(["lint", "--format", "sarif", "--output", str(out), str(df)]) == 1
+    assert capsys.readouterr().out == ""
+    log = json.loads(out.read_text())
+    assert log["version"] == "2.1.0"
+    run = log["runs"][0]
+    rule_ids = {r["id"] for r in run["tool"]["driver"]["rules"]}
+    assert {"HC1001", "HC2001", "HC3001"} <= rule_ids
+    root = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "HC2001")
+    assert "root" in json.dumps(root)
+    lines = {
+        (res["ruleId"], res["locations"][0]["physicalLocation"]["region"]["startLine"])
+        for res in run["results"]
+    }
+    assert ("HC3001", 2) in lines
+    assert main(["lint", "--format", "table", "--color", "never", str(df)]) == 1
+    table = capsys.readouterr().out
+    assert "HC2001" in table and "\x1b[" not in table
+
+
+def test_stdin_dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / ".hullcheck.yaml", "rules:\n  ignore: [HC2001]\n")
+    linter = Linter()
+    report = linter.lint_paths(["-"], stdin=io.BytesIO(BAD.encode()))
+    assert rules_of(report.findings) == [("HC1001", 1), ("HC3001", 2)]
+    assert {f.location.path for f in report.findings} == {"-"}
+    assert linter.stdin_text == BAD
+    report = Linter().lint_paths(["-"], stdin=io.BytesIO(b"\x00\x01binary"))
+    assert report.errors and "standard input" in report.errors[0].message
+
+
+def test_a_crashing_rule_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    from hullcheck.rules.base import Hit, Rule, RuleContext
+    from hullcheck.rules.registry import RULES
+
+    def broken(ctx: RuleContext) -> list[Hit]:
+        raise IndexError("oops")
+
+    bad_rule = Rule("HC9999", "Broken", Severity.LOW, Practice.AUDIT, "x", "y", broken)
+    df = write(tmp_path / "Dockerfile", BAD)
+    report = Linter(rules=(*RULES, bad_rule)).lint_paths([str(df)])
+    assert "rule HC9999 failed: IndexError: oops" in report.errors[0].message
+    assert ("HC2001", 1) in rules_of(report.findings)  # the other rules still ran
+    assert exit_code(report) == 2  # an incomplete check never passes a gate

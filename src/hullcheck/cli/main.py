@@ -18,10 +18,16 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from hullcheck import __version__
-from hullcheck.cli import lint
+from hullcheck.cli import cache, db, lint, sbom, scan
 from hullcheck.errors import HullcheckError
 
-COMMANDS: tuple[ModuleType, ...] = (lint,)
+COMMANDS: tuple[ModuleType, ...] = (
+    lint,
+    scan,
+    sbom,
+    db,
+    cache,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

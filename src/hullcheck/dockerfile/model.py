@@ -189,6 +189,11 @@ class Dockerfile:
     directives: dict[str, str] = field(default_factory=dict)
     escape: str = "\\"
     global_args: dict[str, str | None] = field(default_factory=dict)
+    # caches: every rule walks RUNs and commands; the file does not change underneath
+    _runs: tuple[Instruction, ...] | None = field(default=None, repr=False, compare=False)
+    _commands: tuple[tuple[Instruction, Command], ...] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def find(self, *keywords: str) -> Iterator[Instruction]:
         """Every instruction with one of ``keywords``, in file order."""
@@ -197,17 +202,22 @@ class Dockerfile:
 
     def runs(self) -> Iterator[Instruction]:
         """Every RUN, ONBUILD RUN triggers included (as the trigger instruction)."""
-        for ins in self.instructions:
-            eff = ins.effective
-            if eff.keyword == "RUN":
-                yield eff
+        if self._runs is None:
+            self._runs = tuple(
+                ins.effective for ins in self.instructions if ins.effective.keyword == "RUN"
+            )
+        return iter(self._runs)
 
     def commands(self) -> Iterator[tuple[Instruction, Command]]:
         """Every analysed shell command of every RUN, with its instruction."""
-        for ins in self.runs():
-            if ins.script is not None:
-                for cmd in ins.script.commands:
-                    yield ins, cmd
+        if self._commands is None:
+            self._commands = tuple(
+                (ins, cmd)
+                for ins in self.runs()
+                if ins.script is not None
+                for cmd in ins.script.commands
+            )
+        return iter(self._commands)
 
     @property
     def final_stage(self) -> Stage | None:

@@ -68,6 +68,8 @@ _WINDOWS_IMAGE = re.compile(
     re.IGNORECASE,
 )
 _SHELL_PRAGMA = re.compile(r"^(hadolint|hullcheck)\s+shell\s*=\s*(\S+)", re.IGNORECASE)
+_CROSS_IMAGE = re.compile(r"dockcross/|mingw|cross", re.IGNORECASE)
+"""Linux images that build *for* Windows (dockcross/windows-static-x64...)."""
 _POSIX_DEFAULT = ("/bin/sh", "-c")
 _WINDOWS_DEFAULT = ("cmd", "/S", "/C")
 
@@ -353,7 +355,9 @@ class _Parser:
             # a build arg without default: the real image is only known at build time
             ref = dataclasses.replace(ref, has_variables=True)
         platform = ins.flag("platform")
-        windows = self.escape == "`" or bool(_WINDOWS_IMAGE.search(image))
+        windows = self.escape == "`" or (
+            bool(_WINDOWS_IMAGE.search(image)) and not _CROSS_IMAGE.search(image)
+        )
         shell: tuple[str, ...] = _WINDOWS_DEFAULT if windows else _POSIX_DEFAULT
         shell_set = False
         if parent is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import tree_sitter
@@ -74,15 +74,15 @@ class Command:
     redirects: tuple[str, ...] = ()
     in_substitution: bool = False
     negated_or_guarded: bool = False
+    basename: str = field(init=False, repr=False, compare=False)
+    """``/usr/bin/apt-get`` -> ``apt-get`` (a field: rules read it millions of times)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "basename", self.name.rsplit("/", 1)[-1])
 
     @property
     def argv(self) -> tuple[str, ...]:
         return (self.name, *self.args)
-
-    @property
-    def basename(self) -> str:
-        """``/usr/bin/apt-get`` -> ``apt-get``."""
-        return self.name.rsplit("/", 1)[-1]
 
     def has_flag(self, *flags: str) -> bool:
         """True when any of ``flags`` is given, before a ``--`` end-of-options marker.
