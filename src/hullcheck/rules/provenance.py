@@ -123,22 +123,28 @@ _EXTRACTORS = frozenset({"tar", "unzip", "bsdtar", "gunzip", "xz", "bzip2", "zst
 
 
 def _downloads(ins: Instruction, cmd: Command) -> bool:
+    """Whether ``cmd`` saves a download (to a file, or streamed into an unpacker)."""
     if cmd.basename == "curl":
         if cmd.has_flag("-o", "--output", "-O", "--remote-name", "--remote-name-all"):
             return True
         if any(r.lstrip().startswith(">") for r in cmd.redirects):
             return True
-        script = ins.script
-        if script is not None and cmd.pipeline is not None:
-            later = script.pipelines[cmd.pipeline].commands
-            return any(c.basename in _EXTRACTORS for c in later)
-        return False
+        return _piped_into_unpacker(ins, cmd)
     if cmd.basename == "wget":
         if cmd.has_flag("--spider"):
             return False
         out = cmd.flag_value("-O", "--output-document")
-        return out not in ("/dev/null",)
+        if out == "-" or any(a.startswith("-") and a.endswith("O-") for a in cmd.args):
+            return _piped_into_unpacker(ins, cmd)  # `| sh` is HC5001's
+        return out != "/dev/null"
     return False
+
+
+def _piped_into_unpacker(ins: Instruction, cmd: Command) -> bool:
+    script = ins.script
+    if script is None or cmd.pipeline is None:
+        return False
+    return any(c.basename in _EXTRACTORS for c in script.pipelines[cmd.pipeline].commands)
 
 
 def _verifies(ins: Instruction) -> bool:

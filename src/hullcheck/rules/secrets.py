@@ -109,8 +109,11 @@ def _hits(ctx: RuleContext, files: bool) -> Iterator[Hit]:
             message = f"{finding.title}: {what} is copied into the image"
         else:
             key = finding.extra.get("key")
-            where = f" in {key}" if key else ""
-            message = f"{finding.title}{where} ({finding.extra.get('secret')})"
+            shown = finding.extra.get("secret")
+            if key:
+                message = f"{key} is set to a literal credential ({shown})"
+            else:
+                message = f"{finding.title} ({shown})"
         yield Hit(line, end, message, fix=finding.fix, extra=extra)
 
 

@@ -19,6 +19,8 @@ CASES = (
     Case("HC5003", D + "ADD https://x/y /y\n", (), "url"),
     Case("HC5004", D + "RUN curl -fsSLo /tmp/a.tgz https://x/a.tgz && tar -xzf /tmp/a.tgz\n", (2,)),
     Case("HC5004", D + "RUN wget -q https://x/a.tgz\n", (2,), "wget"),
+    Case("HC5004", D + "RUN wget -qO- https://x/a.tgz | tar -xz\n", (2,), "wget into tar"),
+    Case("HC5004", D + "RUN wget -qO- https://x/i.sh | sh\n", (), "piped to sh is HC5001"),
     Case(
         "HC5004",
         D + "RUN curl -fsSLo a.tgz https://x/a.tgz \\\n && echo 'abc  a.tgz' | sha256sum -c -\n",
