@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Iterator
 
-from hullcheck.dockerfile.model import Instruction
+from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
 from hullcheck.dockerfile.words import unquote
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command, at_line
@@ -292,4 +292,50 @@ CONTEXT = Rule(
     check=_check_context,
 )
 
-RULES = (TOOLCHAIN, CONSECUTIVE, UPDATE_ALONE, COPY_EXTRACT, CONTEXT)
+# -- HC4006 the whole filesystem of another stage copied
+
+
+def _scratch_based(dockerfile: Dockerfile, index: int) -> bool:
+    stage: Stage | None = dockerfile.stages[index]
+    while stage is not None and stage.parent is not None:
+        stage = dockerfile.stages[stage.parent]
+    return stage is not None and stage.is_scratch
+
+
+def _check_copy_root(ctx: RuleContext) -> Iterator[Hit]:
+    df = ctx.dockerfile
+    for stage in df.stages:
+        for ins in stage.find("COPY"):
+            src = ins.flag("from")
+            args = [unquote(a) for a in ins.arg_list]
+            if not src or len(args) < 2 or not any(a in ("/", "/.", "/*") for a in args[:-1]):
+                continue
+            named = df.stage_named(src)
+            if named is not None and (
+                named.index >= stage.index or _scratch_based(df, named.index)
+            ):
+                continue  # an export stage built FROM scratch holds only artifacts
+            yield at_line(
+                ins,
+                f"copies the whole filesystem of {src}: its OS, package database and caches"
+                " come along",
+                fix="Copy only the paths the image needs (`COPY --from=build /app/bin/ /app/`).",
+            )
+
+
+COPY_ROOT = Rule(
+    id="HC4006",
+    title="Whole filesystem copied from another stage",
+    severity=Severity.LOW,
+    practice=Practice.LAYER_HYGIENE,
+    explanation=(
+        "`COPY --from=stage / /` duplicates a full OS into the image (one more copy of every"
+        " library and tool, invisible to package scanners since the package database is"
+        " overwritten or mixed)."
+    ),
+    fix="Copy only the build artifacts, or build the stage FROM scratch as an export stage.",
+    check=_check_copy_root,
+    hadolint=("DL3067",),
+)
+
+RULES = (TOOLCHAIN, CONSECUTIVE, UPDATE_ALONE, COPY_EXTRACT, CONTEXT, COPY_ROOT)

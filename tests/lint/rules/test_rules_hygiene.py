@@ -47,6 +47,14 @@ CASES = (
     Case("HC4004", D + "COPY app.tar.gz /tmp/\nRUN ls /tmp/app.tar.gz\n", (), "not unpacked"),
     Case("HC4005", D + "COPY . .\n", (2,)),
     Case("HC4005", D + "COPY src/ /app/src/\n", (), "explicit paths"),
+    Case("HC4006", "FROM debian:12 AS b\nRUN make\nFROM debian:12\nCOPY --from=b / /\n", (4,)),
+    Case(
+        "HC4006",
+        "FROM golang:1 AS b\nRUN make\nFROM scratch AS out\nCOPY --from=b /app /app\n"
+        "FROM debian:12\nCOPY --from=out / /\n",
+        (),
+        "export stage FROM scratch, and a path",
+    ),
 )
 
 
