@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from hullcheck.lint import Linter
 from hullcheck.rules.testing import Case, check_case
 
 DIGEST = "@sha256:" + "a" * 64
@@ -39,3 +42,14 @@ CASES = (
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_case(case: Case) -> None:
     check_case(case)
+
+
+def test_trusted_registries_from_hadolint_config(tmp_path: Path) -> None:
+    """hadolint's `trustedRegistries` drives HC1003 when no .hullcheck.yaml exists."""
+    (tmp_path / ".hadolint.yaml").write_text("trustedRegistries:\n  - docker.io\n")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM quay.io/acme/app:1\nFROM debian:12\n")
+    report = Linter().lint_paths([str(dockerfile)])
+    assert [(f.rule, f.location.line) for f in report.findings if f.rule == "HC1003"] == [
+        ("HC1003", 1)
+    ]
