@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hullcheck.model import Location, Practice, Severity
 from hullcheck.secrets import Allowlist, SecretScanner, to_finding
 from hullcheck.secrets.findings import image_location
@@ -131,3 +133,27 @@ def test_docs_rule_table_is_current() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "secrets.md").read_text()
     block = doc.split("<!-- rules:start -->\n", 1)[1].split("<!-- rules:end -->", 1)[0]
     assert block == rule_table(), "regenerate: PYTHONPATH=src python -m hullcheck.secrets.ruledoc"
+
+
+HOSTILE_UNITS = [
+    b"-----BEGIN PRIVATE KEY-----\n" + b"A" * 40 + b"\n",
+    b'password = "a1b2c3d4e5"\n',
+    b'password = "changeme12"\n',
+    b"https://u:p4ssw0rd@h/ ",
+    b"AKIAAAAAAAAAAAAAAAAA ",
+    b"kind: Secret\ndata:\n" + b"  k: Y2hhbmdlbWU=\n" * 10,
+]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("unit", HOSTILE_UNITS, ids=range(len(HOSTILE_UNITS)))
+def test_hostile_repetition_stays_linear_and_bounded(unit: bytes) -> None:
+    # 2 MB of one candidate repeated: per-match work must not rescan the file
+    # (quadratic line counting, unterminated PEM blocks) and matches are capped
+    scanner = SecretScanner()
+    data = unit * (2_000_000 // len(unit))
+    matches = scanner.scan(data, path="/app/x.env")
+    assert len(matches) <= 1000
+    if len(matches) == 1000:
+        assert scanner.stats.truncated_files == 1
+        assert matches[-1].line > 1

@@ -1277,8 +1277,11 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         "Private key",
         "crypto",
         H,
+        # headers (Proc-Type, DEK-Info, Version) first, then a body that cannot contain
+        # "-": an unterminated block stops at the next "-----" instead of running on
         r"(?P<secret>-----BEGIN[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----"
-        r"[A-Za-z0-9+/=\s\\:,\-\"'.]{64,32768}?"
+        r"(?:\s|\\[rn])*(?:[A-Za-z][A-Za-z0-9\-]{0,30}:[^\n\\]{0,200}(?:\n|\\n)){0,8}"
+        r"[A-Za-z0-9+/=\s\\,\"']{64,32768}?"
         r"-----END[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----)",
         ("private key",),
         validator="private-key",
