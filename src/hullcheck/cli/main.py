@@ -18,9 +18,15 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from hullcheck import __version__
+from hullcheck.cli import cache, db, sbom, scan
 from hullcheck.errors import HullcheckError
 
-COMMANDS: tuple[ModuleType, ...] = ()
+COMMANDS: tuple[ModuleType, ...] = (
+    scan,
+    sbom,
+    db,
+    cache,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,241 @@
+"""A content-addressed cache of image blobs, shared by concurrent runs.
+
+Layout: ``<cache>/blobs/<algo>/<hex>`` and ``<cache>/tmp/``.  A blob is written to a
+private temporary file in ``tmp/`` (same filesystem), its digest checked, then renamed
+into place: readers only ever see complete, verified blobs, and two runs storing the
+same blob at once both succeed (the rename is atomic and the content identical).
+Recency is the file's mtime, refreshed on every hit; past ``max_bytes`` the least
+recently used blobs are removed (a run still reading one keeps its open file).
+
+Where: ``--cache-dir``, else ``$HULLCHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/hullcheck``,
+else ``~/.cache/hullcheck``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import BinaryIO
+
+from hullcheck.errors import ImageError
+from hullcheck.sources.base import ImageSource
+from hullcheck.sources.digest import blob_name, check_digest, new_hasher
+from hullcheck.sources.image import Layer
+from hullcheck.sources.limits import GiB
+
+DEFAULT_MAX_BYTES = 20 * GiB
+STALE_TMP_SECONDS = 3600
+
+
+def default_cache_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The cache directory chosen by flag, environment, XDG, or home (in that order)."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("HULLCHECK_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "hullcheck"
+
+
+class BlobCache:
+    """Blobs by digest under ``root`` (see the module docstring)."""
+
+    def __init__(self, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+
+    def _blob_path(self, digest: str) -> Path:
+        check_digest(digest, "cached blob")
+        return self.root / "blobs" / blob_name(digest)
+
+    def _ensure(self) -> Path:
+        tmp = self.root / "tmp"
+        try:
+            tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
+            (self.root / "blobs").mkdir(mode=0o700, exist_ok=True)
+        except OSError as err:
+            raise ImageError(f"cannot create cache directory {self.root}: {err.strerror}") from None
+        return tmp
+
+    def get(self, digest: str) -> Path | None:
+        """The cached blob's path (and mark it recently used), or None."""
+        path = self._blob_path(digest)
+        try:
+            os.utime(path)
+        except OSError:
+            return None
+        return path
+
+    def open(self, digest: str) -> BinaryIO | None:
+        path = self.get(digest)
+        if path is None:
+            return None
+        try:
+            return open(path, "rb")
+        except OSError:
+            return None  # evicted meanwhile
+
+    def writer(self, digest: str) -> BlobWriter:
+        """A writer that becomes the cached blob on ``commit()`` if the digest matches."""
+        return BlobWriter(self, digest, self._ensure())
+
+    def put(self, digest: str, data: bytes) -> Path:
+        w = self.writer(digest)
+        w.write(data)
+        return w.commit()
+
+    def _entries(self) -> list[tuple[float, int, Path]]:
+        out: list[tuple[float, int, Path]] = []
+        blobs = self.root / "blobs"
+        if not blobs.is_dir():
+            return out
+        for algo in blobs.iterdir():
+            if not algo.is_dir():
+                continue
+            for f in algo.iterdir():
+                try:
+                    st = f.stat()
+                except OSError:
+                    continue
+                out.append((st.st_mtime, st.st_size, f))
+        return out
+
+    def usage(self) -> tuple[int, int]:
+        """(number of blobs, bytes)."""
+        entries = self._entries()
+        return len(entries), sum(e[1] for e in entries)
+
+    def evict(self, max_bytes: int | None = None) -> tuple[int, int]:
+        """Remove least recently used blobs until at most ``max_bytes`` remain."""
+        cap = self.max_bytes if max_bytes is None else max_bytes
+        entries = sorted(self._entries())
+        total = sum(e[1] for e in entries)
+        removed = freed = 0
+        for _, size, path in entries:
+            if total <= cap:
+                break
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
+                freed += size
+            total -= size
+        self._clean_tmp(STALE_TMP_SECONDS)
+        return removed, freed
+
+    def _clean_tmp(self, older_than: float) -> None:
+        tmp = self.root / "tmp"
+        if not tmp.is_dir():
+            return
+        now = time.time()
+        for f in tmp.iterdir():
+            with contextlib.suppress(OSError):
+                if now - f.stat().st_mtime >= older_than:
+                    f.unlink()
+
+    def clean(self) -> tuple[int, int]:
+        """Remove every cached blob and stale temporary file; (blobs, bytes) removed."""
+        result = self.evict(0)
+        self._clean_tmp(STALE_TMP_SECONDS)
+        return result
+
+
+class BlobWriter:
+    """A temporary file in the cache that is renamed into place once verified."""
+
+    def __init__(self, cache: BlobCache, digest: str, tmp_dir: Path) -> None:
+        self._cache = cache
+        self._digest = digest
+        self._hasher = new_hasher(digest)
+        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="blob-")
+        self._tmp = Path(name)
+        self._file = os.fdopen(fd, "wb")
+        self._done = False
+
+    def write(self, data: bytes) -> None:
+        self._hasher.update(data)
+        self._file.write(data)
+
+    def commit(self) -> Path:
+        self._file.close()
+        self._done = True
+        algo = self._digest.partition(":")[0]
+        if f"{algo}:{self._hasher.hexdigest()}" != self._digest:
+            self._tmp.unlink(missing_ok=True)
+            raise ImageError(f"blob {self._digest} does not match its digest; not cached")
+        final = self._cache._blob_path(self._digest)
+        final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.replace(self._tmp, final)
+        self._cache.evict()
+        return final
+
+    def abort(self) -> None:
+        if not self._done:
+            self._done = True
+            self._file.close()
+            self._tmp.unlink(missing_ok=True)
+
+
+class _Tee(io.RawIOBase):
+    """Reads from a remote blob stream while writing what it reads to the cache."""
+
+    def __init__(self, stream: BinaryIO, writer: BlobWriter) -> None:
+        super().__init__()
+        self._stream = stream
+        self._writer = writer
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if data:
+            self._writer.write(data)
+        else:
+            self._eof = True
+        return data
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            if self._eof:
+                try:
+                    self._writer.commit()
+                except (ImageError, OSError):
+                    self._writer.abort()  # the walker reports the mismatch itself
+            else:
+                self._writer.abort()
+        finally:
+            self._stream.close()
+            super().close()
+
+
+class CachingOpener:
+    """Opens layer blobs from the cache, or from the source while filling the cache."""
+
+    def __init__(self, source: ImageSource, cache: BlobCache) -> None:
+        self._source = source
+        self._cache = cache
+
+    def open(self, layer: Layer) -> BinaryIO:
+        cached = self._cache.open(layer.digest)
+        if cached is not None:
+            return cached
+        stream = self._source.open_blob(layer.digest, layer.compressed_size)
+        try:
+            writer = self._cache.writer(layer.digest)
+        except (ImageError, OSError):
+            return stream  # an unusable cache must not stop the scan
+        return _Tee(stream, writer)  # type: ignore[return-value]

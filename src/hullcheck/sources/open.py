@@ -1,0 +1,189 @@
+"""Turn what the user typed (``IMAGE``) into the right ``ImageSource``.
+
+Forms (``--source`` forces the kind and takes the rest as is):
+
+- ``docker-archive:FILE[:TAG|:@N]`` and any tar file: a ``docker save`` / skopeo
+  archive; when the tar holds an OCI layout (Docker 25+, or a tar of a layout) that
+  layout is read instead.  ``oci-archive:FILE[:TAG]`` is a tar of an OCI layout.
+- ``oci:DIR[:TAG]`` and any directory holding ``index.json``: an OCI image layout.
+- ``registry:HOST/REPO[:TAG|@DIGEST]`` and any other plain reference: a registry.
+- ``docker:NAME[:TAG]`` (or ``docker-daemon:``): the local Docker engine.
+
+Registry and engine sources live in ``hullcheck.sources.registry`` and
+``hullcheck.sources.engine`` (another part of the project); they are imported only when
+asked for, by name, and must expose ``open_registry_source(ref, options)`` and
+``open_engine_source(ref, options)`` returning an ``ImageSource``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hullcheck.errors import ImageError, InputError
+from hullcheck.sources.archive import DockerArchiveSource
+from hullcheck.sources.base import ImageSource
+from hullcheck.sources.limits import Limits
+from hullcheck.sources.oci import OCILayoutSource, parse_layout_marker
+from hullcheck.sources.store import DirStore, TarStore
+
+KINDS = ("docker-archive", "oci", "oci-archive", "registry", "docker")
+_ALIASES = {"docker-daemon": "docker", "oci-dir": "oci"}
+_TRANSPORT_PREFIXES = (
+    "docker-archive:",
+    "oci-archive:",
+    "oci:",
+    "registry:",
+    "docker:",
+    "docker-daemon:",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    """Everything a source may need besides the reference.
+
+    ``cache_dir`` is where remote blobs are kept; ``extra`` carries options of the
+    registry/engine sources (credentials file, insecure registries...) without this
+    module knowing them.
+    """
+
+    limits: Limits = field(default_factory=Limits)
+    cache_dir: Path | None = None
+    timeout: float | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedReference:
+    """``kind`` and the kind-specific rest: a path and optional tag, or a remote ref."""
+
+    kind: str
+    rest: str
+    path: Path | None = None
+    tag: str | None = None
+
+
+def _split_path(rest: str, want_dir: bool) -> tuple[Path, str | None]:
+    """``PATH[:TAG]`` where PATH may itself hold colons: the longest existing prefix wins."""
+    candidate = Path(rest)
+    if candidate.exists() or ":" not in rest:
+        return candidate, None
+    cut = len(rest)
+    while True:
+        cut = rest.rfind(":", 0, cut)
+        if cut <= 0:
+            break
+        head = Path(rest[:cut])
+        if head.exists() and (head.is_dir() if want_dir else head.is_file()):
+            tag = rest[cut + 1 :]
+            return head, tag or None
+    return candidate, None
+
+
+def parse_reference(text: str, forced: str | None = None) -> ParsedReference:
+    """Work out which kind of source ``text`` names (see the module docstring)."""
+    text = text.strip()
+    if not text:
+        raise InputError("empty image reference")
+    if forced is not None:
+        kind = _ALIASES.get(forced, forced)
+        if kind not in KINDS:
+            raise InputError(f"unknown source {forced!r} (choose from {', '.join(KINDS)})")
+        rest = text
+        if rest.startswith(kind + ":"):
+            rest = rest[len(kind) + 1 :]
+    else:
+        kind, rest = "", text
+        for prefix in _TRANSPORT_PREFIXES:
+            if text.startswith(prefix):
+                kind = _ALIASES.get(prefix[:-1], prefix[:-1])
+                rest = text[len(prefix) :]
+                break
+        if not kind:
+            path = Path(text)
+            if path.is_dir():
+                kind = "oci"
+            elif path.is_file():
+                kind = "docker-archive"
+            else:
+                head = _split_path(text, want_dir=False)[0]
+                if head.is_file():
+                    kind = "docker-archive"
+                elif _split_path(text, want_dir=True)[0].is_dir():
+                    kind = "oci"
+                elif text.startswith(("/", "./", "../", "~")) or text.endswith(".tar"):
+                    raise InputError(f"{text} does not exist")
+                else:
+                    kind = "registry"
+    if kind in ("docker-archive", "oci-archive", "oci"):
+        path, tag = _split_path(rest, want_dir=kind == "oci")
+        return ParsedReference(kind, rest, path, tag)
+    return ParsedReference(kind, rest)
+
+
+def _remote(module: str, func: str, ref: str, options: SourceOptions, what: str) -> ImageSource:
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as err:
+        if err.name != module:
+            raise
+        raise ImageError(f"{what} images are not supported by this build of hullcheck") from None
+    opener = getattr(mod, func, None)
+    if opener is None:
+        raise ImageError(f"{what} images are not supported by this build of hullcheck")
+    source: ImageSource = opener(ref, options)
+    return source
+
+
+def open_source(
+    reference: str, forced: str | None = None, options: SourceOptions | None = None
+) -> ImageSource:
+    """Open the image ``reference`` names; the caller closes the returned source."""
+    options = options or SourceOptions()
+    parsed = parse_reference(reference, forced)
+    limits = options.limits
+    if parsed.kind == "registry":
+        return _remote(
+            "hullcheck.sources.registry", "open_registry_source", parsed.rest, options, "registry"
+        )
+    if parsed.kind == "docker":
+        return _remote(
+            "hullcheck.sources.engine", "open_engine_source", parsed.rest, options, "Docker engine"
+        )
+    path = parsed.path
+    assert path is not None
+    if parsed.kind == "oci":
+        if not path.is_dir():
+            if path.is_file():
+                return _open_tar(path, parsed.tag, reference, "oci-archive", limits)
+            raise InputError(f"{path} is not a directory (expected an OCI layout)")
+        store = DirStore(path)
+        if not store.exists("index.json"):
+            raise InputError(f"{path} is not an OCI layout (no index.json)")
+        parse_layout_marker(store, limits)
+        return OCILayoutSource(store, reference, parsed.tag, "oci", limits)
+    if not path.exists():
+        raise InputError(f"{path} does not exist")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory, not a tar archive (use oci:{path})")
+    return _open_tar(path, parsed.tag, reference, parsed.kind, limits)
+
+
+def _open_tar(
+    path: Path, tag: str | None, reference: str, kind: str, limits: Limits
+) -> ImageSource:
+    store = TarStore(path, limits)
+    if store.exists("index.json") and (kind == "oci-archive" or _prefer_oci(store)):
+        parse_layout_marker(store, limits)
+        return OCILayoutSource(store, reference, tag, kind, limits)
+    if store.exists("manifest.json"):
+        return DockerArchiveSource(store, reference, tag, limits)
+    raise ImageError(f"{path} holds neither manifest.json nor index.json: not an image archive")
+
+
+def _prefer_oci(store: TarStore) -> bool:
+    """Docker 25+ writes both forms; the OCI one carries real manifest digests."""
+    return store.exists("oci-layout") or not store.exists("manifest.json")

@@ -1,0 +1,362 @@
+"""A minimal, bounded tar reader: ustar, GNU (long names, base-256 numbers) and PAX.
+
+Written instead of ``tarfile`` because hostile layers must not choose how much memory we
+use: ``tarfile`` reads a PAX or GNU long-name header of any declared size into memory,
+and keeps every member it has seen.  This reader holds at most one chunk of the stream,
+one header (``Limits.max_header_bytes``) and the content a caller asks for.
+
+``TarStream`` reads forward only (a decompressing layer stream); ``index_tar`` reads the
+headers of a seekable file (an outer docker-archive) and seeks over contents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from hullcheck.errors import ImageError
+from hullcheck.sources.limits import Limits
+
+BLOCK = 512
+CHUNK = 1 << 20
+
+REGULAR = "file"
+DIRECTORY = "dir"
+SYMLINK = "symlink"
+HARDLINK = "hardlink"
+CHARDEV = "char"
+BLOCKDEV = "block"
+FIFO = "fifo"
+
+_KINDS = {
+    b"0": REGULAR,
+    b"\0": REGULAR,
+    b"7": REGULAR,
+    b"1": HARDLINK,
+    b"2": SYMLINK,
+    b"3": CHARDEV,
+    b"4": BLOCKDEV,
+    b"5": DIRECTORY,
+    b"6": FIFO,
+}
+_ZERO_BLOCK = bytes(BLOCK)
+
+
+class TarError(ImageError):
+    """A tar stream that is corrupt, truncated or over a limit."""
+
+
+@dataclass(slots=True)
+class TarEntry:
+    """One member, with long names and PAX overrides applied.  ``name`` is as stored."""
+
+    name: str
+    kind: str
+    size: int
+    mode: int
+    uid: int
+    gid: int
+    linkname: str
+    offset: int
+    """Offset of the content in the (uncompressed) stream."""
+    raw_name_ok: bool = True
+    """False when the stored name was not UTF-8 (shown with backslash escapes)."""
+
+
+def _number(field: bytes) -> int:
+    if field and field[0] & 0x80:  # GNU base-256 for values that do not fit in octal
+        value = int.from_bytes(bytes([field[0] & 0x7F]) + field[1:], "big")
+        if field[0] & 0x40:
+            value -= 1 << (8 * len(field) - 1)
+        return value
+    text = field.split(b"\0", 1)[0].strip(b" ")
+    if not text:
+        return 0
+    try:
+        return int(text, 8)
+    except ValueError:
+        raise TarError(f"corrupt tar header: bad number {text[:20]!r}") from None
+
+
+def _text(raw: bytes) -> tuple[str, bool]:
+    try:
+        return raw.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace"), False
+
+
+def _cstr(field: bytes) -> bytes:
+    end = field.find(b"\0")
+    return field if end < 0 else field[:end]
+
+
+def _parse_pax(data: bytes) -> dict[str, bytes]:
+    """``"%d key=value\\n"`` records; a malformed record raises TarError."""
+    out: dict[str, bytes] = {}
+    pos = 0
+    n = len(data)
+    while pos < n:
+        if data[pos] == 0:
+            break
+        sp = data.find(b" ", pos, pos + 24)
+        if sp < 0:
+            raise TarError("corrupt PAX header record")
+        try:
+            length = int(data[pos:sp])
+        except ValueError:
+            raise TarError("corrupt PAX header record length") from None
+        if length <= sp - pos or pos + length > n:
+            raise TarError("corrupt PAX header record length")
+        record = data[sp + 1 : pos + length - 1]
+        key, eq, value = record.partition(b"=")
+        if not eq:
+            raise TarError("corrupt PAX header record")
+        out[key.decode("utf-8", "backslashreplace")] = value
+        pos += length
+    return out
+
+
+def _pax_int(value: bytes, key: str) -> int:
+    try:
+        number = int(value.split(b".", 1)[0])
+    except ValueError:
+        raise TarError(f"corrupt PAX {key} value") from None
+    if number < 0:
+        raise TarError(f"negative PAX {key} value")
+    return number
+
+
+class _Header:
+    """The fields of one 512-byte header block."""
+
+    __slots__ = ("gid", "kind_byte", "linkname", "mode", "name", "size", "uid")
+
+    def __init__(self, block: bytes, offset: int) -> None:
+        stored = _number(block[148:156])
+        total = sum(block) - sum(block[148:156]) + 256
+        if stored != total:
+            # Some old writers summed signed bytes; accept that variant too.
+            signed = total - 2 * sum(1 for b in block if b > 127)
+            signed += 2 * sum(1 for b in block[148:156] if b > 127)
+            if stored != signed:
+                raise TarError(f"corrupt tar header at offset {offset} (bad checksum)")
+        name = _cstr(block[0:100])
+        if block[257:263] == b"ustar\x00":
+            prefix = _cstr(block[345:500])
+            if prefix:
+                name = prefix + b"/" + name
+        self.name = name
+        self.linkname = _cstr(block[157:257])
+        self.kind_byte = block[156:157]
+        self.mode = _number(block[100:108])
+        self.uid = _number(block[108:116])
+        self.gid = _number(block[116:124])
+        self.size = _number(block[124:136])
+        if self.size < 0:
+            raise TarError(f"corrupt tar header at offset {offset} (negative size)")
+
+
+def _padded(size: int) -> int:
+    return (size + BLOCK - 1) & ~(BLOCK - 1)
+
+
+class TarStream:
+    """Iterate the members of a forward-only tar stream, offering each member's content.
+
+    ``read(n)`` returns up to ``n`` bytes, ``b""`` at the end.  After an entry is yielded
+    the caller may call ``read_content(limit)`` once; whatever it does not read is skipped.
+    """
+
+    def __init__(self, read: Callable[[int], bytes], limits: Limits) -> None:
+        self._read = read
+        self._limits = limits
+        self._buf = b""
+        self._pos = 0
+        self._offset = 0  # stream offset of self._buf[0]
+        self._remaining = 0  # content bytes of the current member not yet consumed
+        self._padding = 0
+        self.ended_cleanly = False
+
+    def _fill(self, need: int) -> bool:
+        """Make ``need`` bytes available at ``_pos``; False if the stream ends first."""
+        while len(self._buf) - self._pos < need:
+            chunk = self._read(max(CHUNK, need))
+            if not chunk:
+                return False
+            if self._pos:
+                self._offset += self._pos
+                self._buf = self._buf[self._pos :] + chunk
+                self._pos = 0
+            else:
+                self._buf += chunk
+        return True
+
+    def _take(self, n: int) -> bytes:
+        if not self._fill(n):
+            raise TarError("layer tar is truncated")
+        out = self._buf[self._pos : self._pos + n]
+        self._pos += n
+        return out
+
+    def _skip(self, n: int) -> None:
+        avail = len(self._buf) - self._pos
+        if n <= avail:
+            self._pos += n
+            return
+        n -= avail
+        self._offset += len(self._buf)
+        self._buf = b""
+        self._pos = 0
+        while n > 0:
+            chunk = self._read(CHUNK)
+            if not chunk:
+                raise TarError("layer tar is truncated")
+            if len(chunk) > n:
+                self._buf = chunk
+                self._pos = n
+                return
+            self._offset += len(chunk)
+            n -= len(chunk)
+
+    def read_content(self, limit: int) -> bytes:
+        """Up to ``limit`` bytes of the current member's content."""
+        n = min(limit, self._remaining)
+        if n <= 0:
+            return b""
+        data = self._take(n)
+        self._remaining -= n
+        return data
+
+    def _finish_member(self) -> None:
+        if self._remaining or self._padding:
+            self._skip(self._remaining + self._padding)
+            self._remaining = 0
+            self._padding = 0
+
+    def _special(self, size: int, what: str) -> bytes:
+        if size > self._limits.max_header_bytes:
+            limit = self._limits.max_header_bytes
+            raise TarError(f"{what} header of {size} bytes is over the {limit}-byte limit")
+        data = self._take(size)
+        self._skip(_padded(size) - size)
+        return data
+
+    def __iter__(self) -> Iterator[TarEntry]:
+        pax: dict[str, bytes] = {}
+        global_pax: dict[str, bytes] = {}
+        long_name: bytes | None = None
+        long_link: bytes | None = None
+        while True:
+            self._finish_member()
+            if not self._fill(BLOCK):
+                if len(self._buf) - self._pos:
+                    raise TarError("layer tar is truncated")
+                return  # no end-of-archive marker: tolerated, as GNU tar does
+            offset = self._offset + self._pos
+            block = self._buf[self._pos : self._pos + BLOCK]
+            self._pos += BLOCK
+            if block == _ZERO_BLOCK:
+                self.ended_cleanly = True
+                return
+            hdr = _Header(block, offset)
+            kb = hdr.kind_byte
+            if kb == b"x":
+                pax = _parse_pax(self._special(hdr.size, "PAX"))
+                continue
+            if kb == b"g":
+                global_pax.update(_parse_pax(self._special(hdr.size, "PAX global")))
+                continue
+            if kb == b"L":
+                long_name = _cstr(self._special(hdr.size, "GNU long name"))
+                continue
+            if kb == b"K":
+                long_link = _cstr(self._special(hdr.size, "GNU long link"))
+                continue
+            raw_name = long_name if long_name is not None else hdr.name
+            raw_link = long_link if long_link is not None else hdr.linkname
+            size, uid, gid = hdr.size, hdr.uid, hdr.gid
+            if global_pax or pax:
+                merged = {**global_pax, **pax}
+                if "path" in merged:
+                    raw_name = merged["path"]
+                if "linkpath" in merged:
+                    raw_link = merged["linkpath"]
+                if "size" in merged:
+                    size = _pax_int(merged["size"], "size")
+                if "uid" in merged:
+                    uid = _pax_int(merged["uid"], "uid")
+                if "gid" in merged:
+                    gid = _pax_int(merged["gid"], "gid")
+            pax = {}
+            long_name = long_link = None
+            if len(raw_name) > self._limits.max_path_bytes:
+                raise TarError(f"tar member name of {len(raw_name)} bytes is over the limit")
+            kind = _KINDS.get(kb, REGULAR)
+            # As tarfile does: only regular (and unknown) members are followed by content.
+            data_size = size if kind == REGULAR else 0
+            name, ok = _text(raw_name)
+            link, ok_link = _text(raw_link) if raw_link else ("", True)
+            entry = TarEntry(
+                name=name,
+                kind=kind,
+                size=size if kind == REGULAR else 0,
+                mode=hdr.mode & 0o7777,
+                uid=uid,
+                gid=gid,
+                linkname=link,
+                offset=self._offset + self._pos,
+                raw_name_ok=ok and ok_link,
+            )
+            self._remaining = data_size
+            self._padding = _padded(data_size) - data_size
+            yield entry
+
+
+def index_tar(fileobj: BinaryIO, limits: Limits) -> dict[str, TarEntry]:
+    """Read the headers of a seekable tar file, seeking over contents; name -> entry.
+
+    Names are normalised (leading ``./`` and ``/`` removed); a later duplicate wins, as
+    when extracting.  At most ``Limits.max_archive_members`` members.
+    """
+    fileobj.seek(0, 2)
+    file_size = fileobj.tell()
+    fileobj.seek(0)
+    out: dict[str, TarEntry] = {}
+    stream = _SeekingTarStream(fileobj, limits, file_size)
+    for count, entry in enumerate(stream, 1):
+        if count > limits.max_archive_members:
+            raise TarError(f"archive has more than {limits.max_archive_members} members")
+        out[normalise_member(entry.name)] = entry
+    return out
+
+
+class _SeekingTarStream(TarStream):
+    """A ``TarStream`` over a seekable file that seeks over member contents."""
+
+    def __init__(self, fileobj: BinaryIO, limits: Limits, file_size: int) -> None:
+        super().__init__(self._read_file, limits)
+        self._file = fileobj
+        self._file_size = file_size
+
+    def _read_file(self, n: int) -> bytes:
+        return self._file.read(min(n, BLOCK * 8))
+
+    def _skip(self, n: int) -> None:
+        avail = len(self._buf) - self._pos
+        if n <= avail:
+            self._pos += n
+            return
+        target = self._offset + self._pos + n
+        if target > self._file_size:
+            raise TarError("archive is truncated")
+        self._file.seek(target)
+        self._offset = target
+        self._buf = b""
+        self._pos = 0
+
+
+def normalise_member(name: str) -> str:
+    """An outer-archive member name without ``./`` or leading slashes."""
+    parts = [p for p in name.split("/") if p and p != "."]
+    return "/".join(parts)

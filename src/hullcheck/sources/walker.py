@@ -1,0 +1,323 @@
+"""The single pass over an image's layers: each layer is read once, in order.
+
+Analysers *subscribe* before the pass, saying which entries they want (exact paths,
+basenames, globs, a predicate, or every entry of some kinds) and how much content
+(``max_size`` bytes; 0 = metadata only).  As each tar entry streams by, it is offered
+only to the subscriptions that match it, with its content read once (up to the largest
+``max_size`` asked) and shared.  Files later deleted or overwritten are offered too, as
+they stream: the merged view (``LayerFS``) says afterwards which were hidden and by what.
+
+Failures of one layer (corrupt data, digest mismatch, inflation limits) are recorded in
+``WalkResult.errors`` and the pass goes on with the next layer, so a report can show
+what was read; a timeout stops the pass.  An analyser that raises is recorded and
+unsubscribed; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from hullcheck.errors import HullcheckError, ImageError
+from hullcheck.model import FileRef
+from hullcheck.sources.base import ImageSource
+from hullcheck.sources.image import Image, Layer
+from hullcheck.sources.layerfs import LayerFS, LayerStats, type_bits
+from hullcheck.sources.layerstream import Inflation, InflationError, LayerReader
+from hullcheck.sources.limits import Deadline, Limits, MiB, ReadTimeout
+from hullcheck.sources.tarstream import (
+    HARDLINK,
+    REGULAR,
+    SYMLINK,
+    TarError,
+    TarStream,
+)
+
+OnFile = Callable[[FileRef, bytes | None], None]
+"""Called with the entry and its content (``None`` for non-regular entries or when
+``max_size`` is 0; shorter than ``ref.size`` when the file is larger than ``max_size``)."""
+
+WHITEOUT_PREFIX = ".wh."
+OPAQUE = ".wh..wh..opq"
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """What one analyser wants from the pass.
+
+    An entry matches when its kind is in ``kinds`` and any of: ``all_entries``, its path
+    in ``paths``, its basename in ``basenames``, a ``globs`` pattern matching the path
+    (``fnmatch``: ``*`` also crosses ``/``), or ``predicate(path)``.  Paths are absolute
+    (``/etc/os-release``).  Kinds: ``file`` (regular), ``dir``, ``symlink``, ``hardlink``,
+    ``char``, ``block``, ``fifo``.
+    """
+
+    name: str
+    on_file: OnFile
+    paths: frozenset[str] = frozenset()
+    basenames: frozenset[str] = frozenset()
+    globs: tuple[str, ...] = ()
+    predicate: Callable[[str], bool] | None = None
+    kinds: frozenset[str] = frozenset({REGULAR})
+    all_entries: bool = False
+    max_size: int = 1 * MiB
+
+
+class _Compiled:
+    __slots__ = ("all", "basenames", "failed", "glob", "kinds", "paths", "predicate", "sub")
+
+    def __init__(self, sub: Subscription) -> None:
+        self.sub = sub
+        self.kinds = sub.kinds
+        self.all = sub.all_entries
+        self.paths = sub.paths
+        self.basenames = sub.basenames
+        self.glob = (
+            re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in sub.globs))
+            if sub.globs
+            else None
+        )
+        self.predicate = sub.predicate
+        self.failed = False
+
+    def matches(self, path: str, base: str, kind: str) -> bool:
+        if kind not in self.kinds or self.failed:
+            return False
+        if self.all or path in self.paths or base in self.basenames:
+            return True
+        if self.glob is not None and self.glob.match(path):
+            return True
+        return self.predicate is not None and self.predicate(path)
+
+
+@dataclass(frozen=True, slots=True)
+class WalkError:
+    """A problem met during the pass; ``layer_index`` is None for image-wide ones."""
+
+    message: str
+    layer_index: int | None = None
+    path: str | None = None
+
+
+@dataclass
+class WalkResult:
+    """The merged view, per-layer statistics (in ``view.stats``) and what went wrong."""
+
+    view: LayerFS
+    errors: list[WalkError] = field(default_factory=list)
+    suppressed_errors: int = 0
+    """Per-entry problems beyond ``Limits.max_errors``, counted but not listed."""
+
+    @property
+    def complete(self) -> bool:
+        return not self.errors and all(s.complete for s in self.view.stats)
+
+
+def clean_path(name: str) -> str | None:
+    """A member name as a relative path with no ``.``/``..``; None if it leaves the root."""
+    parts: list[str] = []
+    for part in name.split("/"):
+        if not part or part == ".":
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+            continue
+        parts.append(part)
+    return "/".join(parts)
+
+
+class Walker:
+    """Runs one pass over ``image``'s layers from ``source`` for the given subscriptions."""
+
+    def __init__(
+        self,
+        source: ImageSource,
+        image: Image,
+        subscriptions: Iterable[Subscription] = (),
+        limits: Limits | None = None,
+        open_blob: Callable[[Layer], BinaryIO] | None = None,
+    ) -> None:
+        self.source = source
+        self.image = image
+        self.limits = limits or Limits()
+        self._subs = [_Compiled(s) for s in subscriptions]
+        self._open_blob = open_blob
+        self.result = WalkResult(view=LayerFS(max_entries=self.limits.max_entries))
+
+    def subscribe(self, subscription: Subscription) -> None:
+        self._subs.append(_Compiled(subscription))
+
+    def _error(self, message: str, layer: int | None = None, path: str | None = None) -> None:
+        if len(self.result.errors) >= self.limits.max_errors:
+            self.result.suppressed_errors += 1
+            return
+        self.result.errors.append(WalkError(message, layer, path))
+
+    def run(self) -> WalkResult:
+        deadline = Deadline(self.limits.timeout)
+        inflation = Inflation(self.limits)
+        view = self.result.view
+        view.stats = [
+            LayerStats(index=layer.index, digest=layer.digest) for layer in self.image.layers
+        ]
+        for layer in self.image.layers:
+            try:
+                self._walk_layer(layer, deadline, inflation)
+            except InflationError as err:
+                self._error(f"layer {layer.index} ({layer.digest}): {err.message}", layer.index)
+                if inflation.total > self.limits.max_total_bytes:
+                    break
+            except ReadTimeout as err:
+                self._error(err.message, layer.index)
+                break
+            except ImageError as err:
+                self._error(f"layer {layer.index} ({layer.digest}): {err.message}", layer.index)
+        if view.truncated:
+            self._error(
+                f"image has more than {self.limits.max_entries} paths; the merged view "
+                "lists the first ones only (raise --max-entries)"
+            )
+        return self.result
+
+    def _open(self, layer: Layer) -> BinaryIO:
+        if self._open_blob is not None:
+            return self._open_blob(layer)
+        return self.source.open_blob(layer.digest, layer.compressed_size)
+
+    def _walk_layer(self, layer: Layer, deadline: Deadline, inflation: Inflation) -> None:
+        stats = self.result.view.stats[layer.index]
+        raw = self._open(layer)
+        try:
+            reader = LayerReader(
+                raw,
+                layer.digest,
+                layer.compressed_size,
+                limits=self.limits,
+                deadline=deadline,
+                inflation=inflation,
+            )
+            tar = TarStream(reader.read, self.limits)
+            self._entries(tar, layer, stats)
+            reader.finish()
+            stats.uncompressed_size = reader.out_count
+            stats.compressed_size = reader.compressed_count
+            stats.complete = True
+        finally:
+            raw.close()
+
+    def _entries(self, tar: TarStream, layer: Layer, stats: LayerStats) -> None:
+        view = self.result.view
+        index = layer.index
+        digest = layer.digest
+        subs = self._subs
+        for entry in tar:
+            stats.entries += 1
+            path = clean_path(entry.name)
+            if path is None:
+                self._error(
+                    f"layer {index}: entry {entry.name[:200]!r} points outside the root; skipped",
+                    index,
+                    entry.name[:200],
+                )
+                continue
+            if not path:
+                continue  # the root directory itself
+            if not entry.raw_name_ok:
+                self._error(
+                    f"layer {index}: entry name is not UTF-8; shown as {path[:200]!r}",
+                    index,
+                    "/" + path,
+                )
+            dir_path, _, base = path.rpartition("/")
+            if base.startswith(WHITEOUT_PREFIX):
+                stats.whiteouts += 1
+                if base == OPAQUE:
+                    view.opaque(dir_path, index)
+                elif not base.startswith(".wh..wh."):
+                    view.whiteout(dir_path, base[len(WHITEOUT_PREFIX) :], index)
+                continue
+            kind = entry.kind
+            link: str | None = None
+            if kind == SYMLINK:
+                link = entry.linkname
+            elif kind == HARDLINK:
+                target = clean_path(entry.linkname)
+                if target is None:
+                    self._error(
+                        f"layer {index}: hard link /{path} points outside the root "
+                        f"({entry.linkname[:200]!r})",
+                        index,
+                        "/" + path,
+                    )
+                    link = entry.linkname
+                else:
+                    link = "/" + target
+            if kind == REGULAR:
+                stats.files += 1
+                stats.bytes_added += entry.size
+            view.add(path, kind, index, entry.size, entry.mode, entry.uid, entry.gid, link)
+            if not subs:
+                continue
+            abs_path = "/" + path
+            wanted = [s for s in subs if s.matches(abs_path, base, kind)]
+            if not wanted:
+                continue
+            data: bytes | None = None
+            if kind == REGULAR:
+                limit = max(s.sub.max_size for s in wanted)
+                if limit > 0:
+                    data = tar.read_content(limit)
+            ref = FileRef(
+                path=abs_path,
+                size=entry.size,
+                mode=type_bits(kind) | entry.mode,
+                layer_index=index,
+                layer_digest=digest,
+                uid=entry.uid,
+                gid=entry.gid,
+                link_target=link,
+            )
+            for s in wanted:
+                offered = data
+                if data is not None and s.sub.max_size <= 0:
+                    offered = None
+                elif data is not None and len(data) > s.sub.max_size:
+                    offered = data[: s.sub.max_size]
+                try:
+                    s.sub.on_file(ref, offered)
+                except HullcheckError as err:
+                    self._analyser_failed(s, abs_path, err.message, index)
+                except Exception as err:  # an analyser bug must not stop the pass
+                    self._analyser_failed(s, abs_path, f"{type(err).__name__}: {err}", index)
+
+    def _analyser_failed(self, s: _Compiled, path: str, message: str, index: int) -> None:
+        s.failed = True
+        self._error(
+            f"analyser {s.sub.name} failed on {path} and was stopped: {message}", index, path
+        )
+
+
+def walk_image(
+    source: ImageSource,
+    image: Image,
+    subscriptions: Sequence[Subscription] = (),
+    limits: Limits | None = None,
+) -> WalkResult:
+    """Read every layer of ``image`` once, offering entries to ``subscriptions``."""
+    return Walker(source, image, subscriptions, limits).run()
+
+
+__all__ = [
+    "Subscription",
+    "TarError",
+    "WalkError",
+    "WalkResult",
+    "Walker",
+    "clean_path",
+    "walk_image",
+]

@@ -1,0 +1,134 @@
+"""The merged view: whiteouts, opaque dirs, provenance of each path, wasted bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.fixtures.imagebuilder import (
+    Dir,
+    File,
+    Layer,
+    Opaque,
+    Symlink,
+    Whiteout,
+    make_image,
+)
+from tests.sources.helpers import read_all
+
+
+def test_whiteout_hides_file_and_remembers_layers(tmp_path: Path) -> None:
+    img = make_image(
+        tmp_path / "i",
+        [
+            Layer([Dir("etc"), File("etc/a", b"A" * 10), File("etc/b", b"B")]),
+            Layer([File("etc/a", b"AA" * 10)]),
+            Layer([Whiteout("etc/a")]),
+        ],
+    )
+    result, col = read_all(img.reference)
+    a = result.view.get("/etc/a")
+    assert a is not None
+    assert (a.added_by, a.changed_by, a.deleted_by, a.layer_index) == (0, (1,), 2, 1)
+    assert a.hidden and not result.view.exists("/etc/a")
+    assert result.view.exists("/etc/b")
+    assert "/etc/a" not in result.view.paths()
+    assert "/etc/a" in result.view.paths(include_hidden=True)
+    # both versions of /etc/a were offered as they streamed
+    assert [(p, layer) for p, layer, _ in col.seen if p == "/etc/a"] == [
+        ("/etc/a", 0),
+        ("/etc/a", 1),
+    ]
+    stats = result.view.stats
+    assert [s.bytes_added for s in stats] == [11, 20, 0]
+    assert [s.bytes_wasted for s in stats] == [10, 20, 0]
+    assert stats[2].whiteouts == 1
+
+
+def test_opaque_dir_hides_lower_children_only(tmp_path: Path) -> None:
+    img = make_image(
+        tmp_path / "i",
+        [
+            Layer([Dir("d"), File("d/old", b"1"), Dir("d/sub"), File("d/sub/x", b"2")]),
+            Layer([Dir("d"), File("d/new", b"3"), Opaque("d")]),
+        ],
+    )
+    result, _ = read_all(img.reference)
+    view = result.view
+    assert view.listdir("/d") == ["new"]
+    old = view.get("/d/old")
+    assert old is not None and old.deleted_by == 1
+    x = view.get("/d/sub/x")
+    assert x is not None and x.deleted_by == 1
+    assert view.exists("/d/new")
+
+
+def test_whiteout_of_directory_hides_subtree_and_readd(tmp_path: Path) -> None:
+    img = make_image(
+        tmp_path / "i",
+        [
+            Layer([Dir("opt"), Dir("opt/app"), File("opt/app/key", b"k")]),
+            Layer([Whiteout("opt/app")]),
+            Layer([Dir("opt/app"), File("opt/app/other", b"o")]),
+        ],
+    )
+    result, _ = read_all(img.reference)
+    view = result.view
+    key = view.get("/opt/app/key")
+    assert key is not None and key.deleted_by == 1
+    app = view.get("/opt/app")
+    assert app is not None and not app.hidden and 2 in app.changed_by
+    assert view.listdir("/opt/app") == ["other"]
+
+
+def test_whiteout_in_same_layer_does_not_hide_that_layers_file(tmp_path: Path) -> None:
+    img = make_image(tmp_path / "i", [Layer([File("a", b"1"), Whiteout("a")])])
+    result, _ = read_all(img.reference)
+    assert result.view.exists("/a")
+
+
+def test_file_replacing_directory_hides_its_children(tmp_path: Path) -> None:
+    img = make_image(
+        tmp_path / "i",
+        [Layer([Dir("x"), File("x/y", b"12345")]), Layer([File("x", b"now a file")])],
+    )
+    result, _ = read_all(img.reference)
+    y = result.view.get("/x/y")
+    assert y is not None and y.deleted_by == 1
+    assert result.view.stats[0].bytes_wasted == 5
+
+
+def test_resolve_follows_symlinks_inside_root(tmp_path: Path) -> None:
+    img = make_image(
+        tmp_path / "i",
+        [
+            Layer(
+                [
+                    Dir("usr"),
+                    Dir("usr/lib"),
+                    File("usr/lib/os-release", b"ID=x\n"),
+                    Dir("etc"),
+                    Symlink("etc/os-release", "../usr/lib/os-release"),
+                    Symlink("etc/escape", "../../../../usr/lib/os-release"),
+                    Symlink("etc/abs", "/usr/lib/os-release"),
+                    Symlink("loop1", "loop2"),
+                    Symlink("loop2", "loop1"),
+                ]
+            )
+        ],
+    )
+    result, _ = read_all(img.reference)
+    view = result.view
+    assert view.resolve("/etc/os-release") == "/usr/lib/os-release"
+    assert view.resolve("/etc/escape") == "/usr/lib/os-release"  # .. stops at /
+    assert view.resolve("/etc/abs") == "/usr/lib/os-release"
+    assert view.resolve("/loop1") is None
+    assert view.resolve("/nope") is None
+
+
+def test_duplicate_entries_last_wins(tmp_path: Path) -> None:
+    img = make_image(tmp_path / "i", [Layer([File("f", b"first"), File("f", b"second!")])])
+    result, col = read_all(img.reference)
+    f = result.view.get("/f")
+    assert f is not None and f.size == 7 and f.changed_by == ()
+    assert [d for p, _, d in col.seen if p == "/f"] == [b"first", b"second!"]
+    assert result.view.stats[0].bytes_wasted == 5
