@@ -70,6 +70,7 @@ def line(label: str, seconds: float, nbytes: int, nfiles: int, findings: int) ->
 
 
 def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layout", type=Path, default=Path("/work/cache/test-images/oci"))
     parser.add_argument("--image", default="python-npm")

@@ -157,3 +157,9 @@ def test_hostile_repetition_stays_linear_and_bounded(unit: bytes) -> None:
     if len(matches) == 1000:
         assert scanner.stats.truncated_files == 1
         assert matches[-1].line > 1
+
+
+def test_vendor_match_suppresses_generic_match_on_same_value() -> None:
+    key_id = "AKIA" + "QZ7RXW2TLM5PNB3K"
+    [m] = SecretScanner().scan(f'AWS_SECRET_ACCESS_KEY="{key_id}"\n'.encode(), path="/app/x.py")
+    assert m.rule.id == "aws-access-key-id"

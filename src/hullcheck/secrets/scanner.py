@@ -297,7 +297,7 @@ class SecretScanner:
                 continue
             break
         found.sort(key=lambda m: (m.start, m.rule.id))
-        return found
+        return _prefer_specific(found)
 
     def _run_rule(
         self,
@@ -415,6 +415,18 @@ class SecretScanner:
                 else:
                     self.stats.allowlisted[reason] += 1
         return found
+
+
+def _prefer_specific(matches: list[SecretMatch]) -> list[SecretMatch]:
+    """Drop generic matches whose value a vendor rule already reported (same bytes)."""
+    specific = [(m.start, m.end) for m in matches if m.rule.provider != "generic"]
+    if not specific:
+        return matches
+    return [
+        m
+        for m in matches
+        if m.rule.provider != "generic" or not any(s < m.end and m.start < e for s, e in specific)
+    ]
 
 
 def _windows(data: bytes, positions: list[tuple[int, int]], width: int) -> list[tuple[int, int]]:
