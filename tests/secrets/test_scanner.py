@@ -17,10 +17,19 @@ TOKEN = checksummed("ghp_")
 
 
 def test_binary_and_oversized_files_are_skipped_and_counted() -> None:
-    scanner = SecretScanner(max_bytes=1000)
+    scanner = SecretScanner(max_bytes=1000, scan_binaries=False)
     assert scanner.scan(b"\x7fELF\x00\x00" + TOKEN.encode(), path="/bin/x") == []
     assert scanner.scan(TOKEN.encode() + b" " * 2000, path="/big.txt") == []
     assert scanner.stats.skipped_files == {"binary": 1, "too-large": 1}
+    assert scanner.stats.files_scanned == 0
+
+
+def test_binary_files_get_only_the_unmistakable_rules() -> None:
+    scanner = SecretScanner()
+    elf = b"\x7fELF\x02\x01\x00\x00" + b"\x00" * 64
+    blob = elf + TOKEN.encode() + b"\x00" + b'password = "hunter2x9Q"\x00' + JWT.encode()
+    assert [m.rule.id for m in scanner.scan(blob, path="/usr/local/bin/app")] == ["github-token"]
+    assert scanner.stats.binary_files_scanned == 1
     assert scanner.stats.files_scanned == 0
 
 

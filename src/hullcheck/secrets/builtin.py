@@ -67,6 +67,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _B + r"(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})" + _E,
         ("akia", "asia", "abia", "acca", "a3t"),
         entropy=3.0,
+        binary=True,
     ),
     Rule(
         "aws-secret-access-key",
@@ -97,6 +98,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         r"(?P<secret>[a-f0-9]{40})\"",
         ("service_account",),
         window=8192,
+        binary=True,
     ),
     Rule(
         "gcp-api-key",
@@ -173,6 +175,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         _token(r"do[opr]_v1_[a-f0-9]{64}"),
         ("dop_v1_", "doo_v1_", "dor_v1_"),
+        binary=True,
     ),
     Rule(
         "heroku-api-key",
@@ -223,6 +226,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         _token(r"hv[sb]\.[A-Za-z0-9_\-]{90,}"),
         ("hvs.", "hvb."),
+        binary=True,
     ),
     Rule(
         "terraform-cloud-token",
@@ -241,6 +245,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"gh[pousr]_[A-Za-z0-9]{36,76}"),
         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
         validator="github-token",
+        binary=True,
     ),
     Rule(
         "github-fine-grained-pat",
@@ -250,6 +255,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}"),
         ("github_pat_",),
         entropy=4.0,
+        binary=True,
     ),
     Rule(
         "github-legacy-token",
@@ -286,6 +292,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             "gr1348941",
         ),
         entropy=3.0,
+        binary=True,
     ),
     Rule(
         "bitbucket-app-password",
@@ -322,6 +329,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"npm_[A-Za-z0-9]{36}"),
         ("npm_",),
         validator="npm-token",
+        binary=True,
     ),
     Rule(
         "npmrc-auth-token",
@@ -348,6 +356,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         _token(r"pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_\-]{50,1000}"),
         ("pypi-age",),
+        binary=True,
     ),
     Rule(
         "pypirc-password",
@@ -376,6 +385,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"dckr_(?:pat|oat)_[A-Za-z0-9_\-]{27,}"),
         ("dckr_pat_", "dckr_oat_"),
         entropy=3.5,
+        binary=True,
     ),
     Rule(
         "docker-config-auth",
@@ -440,6 +450,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ),
         ("xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-", "xoxe-", "xoxo-", "xoxe.", "xapp-"),
         entropy=3.0,
+        binary=True,
     ),
     Rule(
         "slack-webhook",
@@ -449,6 +460,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         r"(?P<secret>hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,56})",
         ("hooks.slack.com",),
         reveal=16,
+        binary=True,
     ),
     Rule(
         "discord-webhook",
@@ -509,6 +521,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         H,
         _token(r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}"),
         ("sg.",),
+        binary=True,
     ),
     Rule(
         "mailgun-api-key",
@@ -552,6 +565,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247}"),
         ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
         entropy=3.5,
+        binary=True,
     ),
     Rule(
         "stripe-webhook-secret",
@@ -586,6 +600,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         H,
         _token(r"shp(?:ss|at|ca|pa)_[a-fA-F0-9]{32}"),
         ("shpss_", "shpat_", "shpca_", "shppa_"),
+        binary=True,
     ),
     Rule(
         "flutterwave-key",
@@ -629,6 +644,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_\-]{20,80}T3BlbkFJ[A-Za-z0-9_\-]{20,80}"
         ),
         ("t3blbkfj",),
+        binary=True,
     ),
     Rule(
         "anthropic-api-key",
@@ -637,6 +653,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         _token(r"sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_\-]{80,100}AA"),
         ("sk-ant-",),
+        binary=True,
     ),
     Rule(
         "huggingface-token",
@@ -815,6 +832,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         H,
         r"(?P<secret>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})",
         ("age-secret-key-1",),
+        binary=True,
     ),
     Rule(
         "okta-api-token",
@@ -1287,6 +1305,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         validator="private-key",
         window=40000,
         reveal=0,
+        binary=True,
     ),
     Rule(
         "putty-private-key",

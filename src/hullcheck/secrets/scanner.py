@@ -112,6 +112,8 @@ class ScanStats:
     files_without_keywords: int = 0
     rule_runs: int = 0
     truncated_files: int = 0
+    binary_files_scanned: int = 0
+    binary_bytes_scanned: int = 0
     skipped_files: Counter[str] = field(default_factory=Counter)
     skipped_bytes: Counter[str] = field(default_factory=Counter)
     allowlisted: Counter[str] = field(default_factory=Counter)
@@ -126,6 +128,8 @@ class ScanStats:
             "bytes_scanned": self.bytes_scanned,
             "files_without_keywords": self.files_without_keywords,
             "truncated_files": self.truncated_files,
+            "binary_files_scanned": self.binary_files_scanned,
+            "binary_bytes_scanned": self.binary_bytes_scanned,
             "skipped": {
                 reason: {"files": n, "bytes": self.skipped_bytes[reason]}
                 for reason, n in sorted(self.skipped_files.items())
@@ -204,11 +208,13 @@ class SecretScanner:
         max_bytes: int = DEFAULT_MAX_BYTES,
         skip_paths: Sequence[tuple[str, str]] = DEFAULT_SKIP_PATHS,
         prefilter: bool = True,
+        scan_binaries: bool = True,
     ) -> None:
         self.rules: tuple[CompiledRule, ...] = tuple(compile_rule(r) for r in rules)
         self.allowlist = allowlist if allowlist is not None else Allowlist()
         self.max_bytes = max_bytes
         self.prefilter = prefilter
+        self.scan_binaries = scan_binaries and any(c.rule.binary for c in self.rules)
         self.stats = ScanStats()
         self._skips = tuple((reason, re.compile(rx)) for reason, rx in skip_paths)
         self._always = tuple(i for i, c in enumerate(self.rules) if not c.rule.keywords)
@@ -243,8 +249,13 @@ class SecretScanner:
             self.stats.skip("too-large", len(data))
             return []
         if is_binary(data):
-            self.stats.skip("binary", len(data))
-            return []
+            if not self.scan_binaries:
+                self.stats.skip("binary", len(data))
+                return []
+            # executables and databases can embed keys; only unmistakable formats apply
+            self.stats.binary_files_scanned += 1
+            self.stats.binary_bytes_scanned += len(data)
+            return self._scan(data, path, binary=True)
         self.stats.files_scanned += 1
         self.stats.bytes_scanned += len(data)
         return self._scan(data, path)
@@ -253,7 +264,7 @@ class SecretScanner:
         paths = self.rules[index].paths
         return paths is None or bool(paths.search(path))
 
-    def _scan(self, data: bytes, path: str) -> list[SecretMatch]:
+    def _scan(self, data: bytes, path: str, *, binary: bool = False) -> list[SecretMatch]:
         hits: dict[int, list[tuple[int, int]]] = {}
         if self.prefilter:
             for kw_start, kw_end, indexes in self._prefilter.hits(data):
@@ -280,6 +291,8 @@ class SecretScanner:
             if not self._applicable(index, path):
                 continue
             compiled = self.rules[index]
+            if binary and not compiled.rule.binary:
+                continue
             if woken.intersection(compiled.rule.yields_to):
                 continue
             positions = hits.get(index, [])
