@@ -54,7 +54,8 @@ GENERIC_KEYWORDS = (
 NOT_DOCS = r"(?i)^(?!.*\.(?:md|markdown|rst|adoc|txt|html?|1|[1-9]\.gz)$)"
 """Generic rules skip prose: documentation shows example credentials on purpose."""
 CONFIG_FILES = (
-    r"(?i)(?:^|/)(?:\.env(?:\.[\w.-]+)?|[^/]*\.(?:env|ini|cfg|conf|properties|ya?ml|toml))$"
+    r"(?i)(?:^|/)(?:\.env(?:\.[\w.-]+)?|\.s3cfg|\.boto|\.my\.cnf"
+    r"|[^/]*\.(?:env|ini|cfg|cnf|conf|properties|ya?ml|toml))$"
 )
 
 BUILTIN_RULES: tuple[Rule, ...] = (
@@ -1373,6 +1374,31 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ("curl", "wget"),
         paths=NOT_DOCS,
         validator="basic-credentials",
+        reveal=0,
+    ),
+    Rule(
+        "connection-string-password",
+        "Password in a database connection string",
+        "generic",
+        H,
+        r"(?i)(?:server|data source|host|user id|uid|username|database|initial catalog|address)"
+        r"\s*=[^;\n\"']{1,200};(?:[^;\n\"']{0,200};){0,8}?\s*(?:password|pwd)\s*=\s*"
+        r"(?P<secret>[^;\s\"'\n]{3,128})(?=[;\"'\s]|$)",
+        ("password=", "pwd=", "password =", "pwd ="),
+        paths=NOT_DOCS,
+        validator="cli-credential",
+        reveal=0,
+    ),
+    Rule(
+        "php-define-secret",
+        "Password or key in a PHP define()",
+        "generic",
+        M,
+        r"(?i)define\(\s*[\"'](?P<key>[A-Z0-9_]{0,40}(?:PASSWORD|PASS|SECRET|KEY|SALT|TOKEN))[\"']"
+        r"\s*,\s*(?P<q>[\"'])(?P<secret>[^\"'\s\\]{8,256})(?P=q)",
+        ("define(",),
+        paths=NOT_DOCS,
+        validator="generic-assignment",
         reveal=0,
     ),
     Rule(
