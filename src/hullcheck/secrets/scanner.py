@@ -394,6 +394,9 @@ class SecretScanner:
         finding even when no vendor rule recognises its format.
         """
         data = text.encode("utf-8", "surrogateescape")
+        if len(data) > self.max_bytes:
+            self.stats.skip("too-large", len(data))
+            return []
         found = [
             SecretMatch(
                 m.rule,

@@ -210,11 +210,12 @@ def is_literal_secret(value: str, *, strict: bool) -> bool:
     lenient mode is for a value whose key is known to name a secret (``ENV DB_PASSWORD``).
     """
     v = value.strip()
-    if not v or is_placeholder(v) or is_reference(v) or is_path(v) or any(c.isspace() for c in v):
+    if not v or is_placeholder(v) or is_reference(v) or is_path(v):
         return False
     if not strict:
-        return len(v) >= 4
-    if len(v) < 8 or len(v) > 256:
+        # a known secret variable may hold a passphrase with spaces, not a sentence
+        return len(v) >= 4 and len(v.split()) <= 4 and "\n" not in v
+    if len(v) < 8 or len(v) > 256 or any(c.isspace() for c in v):
         return False
     if _IDENTIFIER.match(v) or _CODE.search(v) or "://" in v:
         return False
