@@ -371,7 +371,7 @@ POSITIVES: list[tuple[str, str, str]] = [
         f"Private-MAC: {rand(HEX, 40)}\n",
         "/root/key.ppk",
     ),
-    ("jwt", f"Authorization: Bearer {JWT}", "/app/req.txt"),
+    ("jwt", f"Authorization: Bearer {JWT}", "/app/req.log"),
     ("url-password", "DATABASE_URL=postgres://app:Xk9!mQ2vLp@db.internal:5432/app", "/app/env.sh"),
     ("url-password", "https://bob:Gh7pLq2xZ@github.com\n", "/root/.git-credentials"),
     ("url-password", "mongodb+srv://svc:Zz81kQpwe@cluster0.fake.mongodb.net/db", "/app/c.js"),
@@ -500,6 +500,18 @@ NEGATIVES: list[tuple[str, str]] = [
     ("# The --password options can't be used for svn+ssh URLs\n", "/app/svn.py"),
     ("docker run -u 1000:1000 img\n", "/app/run.sh"),
     ("eyJhbGciOi.eyJzdWIiOi.not-a-token-at-all\n", "/app/x.txt"),
+    (  # jwt.io's documentation token
+        "t = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9l"
+        "IiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'\n",
+        "/app/x.js",
+    ),
+    (  # PyJWT's README token: no registered claim at all
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzb21lIjoicGF5bG9hZCJ9."
+        "4twFt5NiznN84AWoo1d7KO1T_yoc0Z6XOpOVswacPZg\n",
+        "/app/x.py",
+    ),
+    ("//registry.npmjs.org/:_authToken=MYTOKEN\n", "/usr/lib/node_modules/npm/man/man5/npmrc.5"),
+    ("r'_authToken\\s*=\\s*((npm_.+)|([A-Fa-f0-9-]{36})).*'\n", "/app/plugins/npm.py"),
     ('{"auths": {"r": {"auth": ""}}}\n', "/root/.docker/config.json"),
     ("machine github.com login bob password $GH_TOKEN\n", "/root/.netrc"),
     ("root:*:19000:0:99999:7:::\nnobody:!:19000::::::\n", "/etc/shadow"),

@@ -76,7 +76,7 @@ def test_fingerprint_is_stable_and_location_specific() -> None:
 
 def test_to_finding_shape_and_redaction() -> None:
     scanner = SecretScanner()
-    [m] = scanner.scan(f"x\nAuthorization: Bearer {JWT}\n".encode(), path="/app/req.txt")
+    [m] = scanner.scan(f"x\nAuthorization: Bearer {JWT}\n".encode(), path="/app/req.log")
     finding = to_finding(m, location=image_location(m, layer="sha256:ab", layer_index=1))
     doc = finding.to_json()
     assert doc["rule"] == "jwt"
@@ -87,14 +87,14 @@ def test_to_finding_shape_and_redaction() -> None:
         "end_line": 2,
         "layer": "sha256:ab",
         "layer_index": 1,
-        "file": "/app/req.txt",
+        "file": "/app/req.log",
     }
     assert doc["fingerprint"] == m.fingerprint
     assert JWT not in json.dumps(doc)
     assert doc["secret"] == f"eyJ****({len(JWT)} chars)"
     shown = to_finding(m, show_secret=True).to_json()
     assert shown["secret"] == JWT
-    assert to_finding(m).location == Location(path="/app/req.txt", line=2, end_line=2)
+    assert to_finding(m).location == Location(path="/app/req.log", line=2, end_line=2)
 
 
 def test_multiline_private_key_spans_lines() -> None:

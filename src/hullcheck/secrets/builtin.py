@@ -51,7 +51,10 @@ GENERIC_KEYWORDS = (
     "auth_key",
     "credential",
 )
-NOT_DOCS = r"(?i)^(?!.*\.(?:md|markdown|rst|adoc|txt|html?|1|[1-9]\.gz)$)"
+NOT_DOCS = (
+    r"(?i)^(?!.*(?:\.(?:md|markdown|rst|adoc|txt|html?|[1-9]|[1-9]\.gz)"
+    r"|/(?:METADATA|PKG-INFO|README[^/]*|CHANGELOG[^/]*|HISTORY[^/]*))$)"
+)
 """Generic rules skip prose: documentation shows example credentials on purpose."""
 CONFIG_FILES = (
     r"(?i)(?:^|/)(?:\.env(?:\.[\w.-]+)?|\.s3cfg|\.boto|\.my\.cnf"
@@ -339,7 +342,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         r"(?i)_authToken\s*=\s*[\"']?(?P<secret>[^\s\"'#]+)",
         ("_authtoken",),
-        validator="basic-credentials",
+        validator="token-value",
     ),
     Rule(
         "npmrc-basic-auth",
@@ -1328,6 +1331,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         + r"(?P<secret>eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{16,})"
         + _E,
         ("eyj",),
+        paths=NOT_DOCS,
         validator="jwt",
         reveal=3,
     ),
