@@ -47,6 +47,21 @@ def test_wants_counts_docs_and_extension_skips() -> None:
     }
 
 
+def test_third_party_test_data_is_skipped_and_counted() -> None:
+    scanner = SecretScanner()
+    for path in (
+        "/usr/lib/python3/dist-packages/requests/tests/certs/server.key",
+        "/app/node_modules/jsonwebtoken/test/priv.pem",
+        "/usr/lib/google-cloud-sdk/platform/gsutil/third_party/urllib3/dummyserver/certs/a.key",
+        "/usr/lib/python3.11/test/keycert.pem",
+    ):
+        assert not scanner.wants(path, 100), path
+    assert scanner.stats.skipped_files["package-tests"] == 4
+    # the application's own tests are read
+    assert scanner.wants("/app/tests/.env", 100)
+    assert scanner.wants("/srv/app/test/settings.py", 100)
+
+
 def test_is_binary() -> None:
     assert is_binary(b"abc\x00def")
     assert is_binary(bytes(range(1, 32)) * 10)

@@ -1341,7 +1341,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         "Password in a URL or connection string",
         "generic",
         H,
-        r"(?<=[A-Za-z0-9])://(?P<user>[^\s:@/?#\"'<>]{1,64}):(?P<secret>[^\s@/?#\"'<>]{3,128})@(?P<host>[A-Za-z0-9.\-_\[\]]{2,})",
+        r"(?<=[A-Za-z0-9])://(?P<user>[^\s:@/?#\"'<>]{1,64}):(?P<secret>[^\s@/?#\"'<>]{3,128})@"
+        r"(?!(?:[\w\-]+\.)*(?:example\.(?:com|org|net)|bogus\.net|[\w\-]+\.(?:example|invalid|test))\b)"
+        r"(?P<host>[A-Za-z0-9.\-_\[\]]{2,})",
         ("://",),
         validator="url-password",
         reveal=0,

@@ -48,6 +48,15 @@ DEFAULT_SKIP_PATHS: tuple[tuple[str, str], ...] = (
         r"|lintian|bug|doc-base|help)/",
     ),
     (
+        # test data and samples shipped inside third-party packages and system trees:
+        # fixture keys and passwords by design (requests' test certs, boto's p4ssw0rd)
+        "package-tests",
+        r"(?:/(?:site-packages|dist-packages|node_modules|vendor|vendored|third_party)/"
+        r"|^/?usr/(?:lib|share|local/lib)/)"
+        r"(?:[^/]+/)*?(?:tests?|testing|testdata|test_data|__tests__|fixtures?|dummyserver"
+        r"|examples?|samples?)/",
+    ),
+    (
         "binary-extension",
         r"(?i)\.(?:png|jpe?g|gif|ico|webp|bmp|tiff?|woff2?|ttf|otf|eot|pyc|pyo|so(?:\.[\d.]+)?"
         r"|a|o|mo|gz|xz|bz2|zst|lz4|zip|jar|war|whl|egg|tar|tgz|7z|rar|deb|rpm|apk"

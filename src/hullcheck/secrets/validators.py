@@ -59,7 +59,9 @@ def npm_token(secret: bytes) -> bool:
 def _b64decode(text: bytes) -> bytes | None:
     padded = text + b"=" * (-len(text) % 4)
     try:
-        return base64.b64decode(padded, altchars=b"-_" if b"-" in text or b"_" in text else None)
+        return base64.b64decode(
+            padded, altchars=b"-_" if b"-" in text or b"_" in text else None, validate=True
+        )
     except (binascii.Error, ValueError):
         return None
 
