@@ -496,6 +496,8 @@ NEGATIVES: list[tuple[str, str]] = [
     ("define('DB_PASSWORD', 'password_here');\n", "/var/www/wp-config-sample.php"),
     ("define('DB_PASSWORD', getenv('DB_PASSWORD'));\n", "/var/www/wp-config.php"),
     ("docker login --password-stdin < /run/secrets/pw\n", "/app/run.sh"),
+    ("  $ {command} --password=123Abpassword --x\n", "/usr/lib/sdk/surface/wallet.yaml"),
+    ("--secret=projects/my-project/secrets/my-secret/versions/1\n", "/app/update.yaml"),
     ('curl -u "$USER:$PASS" https://x\n', "/app/run.sh"),
     ("# The --password options can't be used for svn+ssh URLs\n", "/app/svn.py"),
     ("docker run -u 1000:1000 img\n", "/app/run.sh"),

@@ -54,12 +54,16 @@ def test_third_party_test_data_is_skipped_and_counted() -> None:
         "/app/node_modules/jsonwebtoken/test/priv.pem",
         "/usr/lib/google-cloud-sdk/platform/gsutil/third_party/urllib3/dummyserver/certs/a.key",
         "/usr/lib/python3.11/test/keycert.pem",
+        "/usr/share/go-1.19/src/crypto/tls/example_test.go",
+        "/usr/lib/google-cloud-sdk/lib/third_party/kubernetes/config/kube_config_test.py",
+        "/app/node_modules/pkg/lib/auth.spec.js",
     ):
         assert not scanner.wants(path, 100), path
-    assert scanner.stats.skipped_files["package-tests"] == 4
+    assert scanner.stats.skipped_files["package-tests"] == 7
     # the application's own tests are read
     assert scanner.wants("/app/tests/.env", 100)
     assert scanner.wants("/srv/app/test/settings.py", 100)
+    assert scanner.wants("/app/auth_test.py", 100)
 
 
 def test_is_binary() -> None:

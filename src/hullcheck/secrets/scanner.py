@@ -53,8 +53,9 @@ DEFAULT_SKIP_PATHS: tuple[tuple[str, str], ...] = (
         "package-tests",
         r"(?:/(?:site-packages|dist-packages|node_modules|vendor|vendored|third_party)/"
         r"|^/?usr/(?:lib|share|local/lib)/)"
-        r"(?:[^/]+/)*?(?:tests?|testing|testdata|test_data|__tests__|fixtures?|dummyserver"
-        r"|examples?|samples?)/",
+        r"(?:(?:[^/]+/)*?(?:tests?|testing|testdata|test_data|__tests__|fixtures?|dummyserver"
+        r"|examples?|samples?)/|(?:[^/]+/)*(?:[^/]*_test\.(?:go|py|rb)|test_[^/]*\.py"
+        r"|[^/]*\.(?:test|spec)\.[cm]?[jt]sx?)$)",
     ),
     (
         "binary-extension",

@@ -16,7 +16,12 @@ import re
 import zlib
 from collections.abc import Callable, Mapping
 
-from hullcheck.secrets.values import is_literal_secret, is_placeholder, shannon_entropy
+from hullcheck.secrets.values import (
+    SECRET_WORD,
+    is_literal_secret,
+    is_placeholder,
+    shannon_entropy,
+)
 
 Validator = Callable[[bytes], bool]
 
@@ -138,7 +143,11 @@ _WORDS = re.compile(r"[A-Za-z]+(?:[-_][A-Za-z]+)*")
 def cli_credential(secret: bytes) -> bool:
     """A ``--password VALUE`` value; a bare word is prose (``--password options``)."""
     text = secret.decode("utf-8", "replace")
-    return basic_credentials(secret) and not _WORDS.fullmatch(text)
+    return (
+        basic_credentials(secret)
+        and not _WORDS.fullmatch(text)
+        and not SECRET_WORD.search(text)  # "--password=123Abpassword" in help text
+    )
 
 
 _NOT_TOKEN_CHARS = re.compile(r"[\\()|\[\]{}*<>$`]")

@@ -179,7 +179,7 @@ _IDENTIFIER = re.compile(
     r"|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$"  # dotted module paths: google_oauth2.Credentials
     r"|^[A-Za-z]+(?:_[A-Za-z0-9]+)+$"  # SNAKE_CASE names: ACCESS_TOKEN_1, subject_token_0
 )
-_SECRET_WORD = re.compile(r"(?i)pass(?:wor)?d|secret|token|api_?key")
+SECRET_WORD = re.compile(r"(?i)pass(?:wor)?d|secret|token|api_?key")
 _CODE = re.compile(r"[()\[\]]|\b(?:process\.env|os\.environ|getenv|config\.|self\.|this\.)")
 
 
@@ -253,7 +253,7 @@ def is_literal_secret(value: str, *, strict: bool) -> bool:
         return False
     # a value that names what it stands for ("some+client+secret", "subject_token_0",
     # "##invalid-password##") is a placeholder written by a developer
-    if _SECRET_WORD.search(v):
+    if SECRET_WORD.search(v):
         return False
     if char_classes(v) < 2:
         return False
