@@ -357,6 +357,8 @@ def _check_env_self(ctx: RuleContext) -> Iterator[Hit]:
         pairs = _raw_pairs(ins.args)
         names = [k for k, _ in pairs]
         for i, (_key, value) in enumerate(pairs):
+            if value.startswith("'"):
+                continue  # single quotes: BuildKit does not expand
             used = {a or b for a, b in _REF.findall(value)}
             bad = [n for j, n in enumerate(names) if j < i and n in used and n not in known]
             if bad:
