@@ -133,16 +133,28 @@ class Linter:
         self.config = config
         self.fail_on = fail_on
         self._dl = hadolint_map()
+        self._by_id = {r.id: r for r in (*RULES, *self.rules)}
         self._known = {r.id for r in self.rules} | {SYNTAX_RULE.id}
         self._configs: dict[Path, Config] = {}
         self.stdin_text: str | None = None
 
     def resolve(self, code: str) -> tuple[str, ...]:
-        """HC id -> itself; hadolint code -> the HC rules covering it."""
+        """HC id -> itself; hadolint code -> the HC rules covering it.
+
+        When a rule covers several hadolint codes (HC1001: DL3006 untagged, DL3007
+        ``latest``), the code narrows it: ``HC1001/DL3007`` only matches that rule's
+        findings tagged ``extra["hadolint"] == "DL3007"`` (or not tagged at all), so
+        ignoring DL3007 never silences an untagged base image.
+        """
         code = code.upper()
         if code.startswith("HC"):
             return (code,)
-        return self._dl.get(code, ())
+        out = []
+        for hc in self._dl.get(code, ()):
+            rule = self._by_id.get(hc)
+            narrow = rule is not None and len(rule.hadolint) > 1
+            out.append(f"{hc}/{code}" if narrow else hc)
+        return tuple(out)
 
     def config_for(self, path: Path) -> Config:
         if self.config is not None:
@@ -191,9 +203,13 @@ class Linter:
         suppressed: list[Finding] = []
         for found in raw:
             finding = found
-            if finding.rule in overrides:
-                finding = replace(finding, severity=overrides[finding.rule])
-            if finding.rule in ignored or pragmas.silences(finding.rule, finding.location.line):
+            keys = match_keys(finding)
+            for key in keys:
+                if key in overrides:
+                    finding = replace(finding, severity=overrides[key])
+                    break
+            line = finding.location.line
+            if not ignored.isdisjoint(keys) or pragmas.silences_any(keys, line):
                 suppressed.append(finding)
             else:
                 findings.append(finding)
@@ -247,6 +263,23 @@ class Linter:
             "failed": failed,
         }
         return report
+
+
+def match_keys(finding: Finding) -> tuple[str, ...]:
+    """The ignore/override keys a finding answers to: its rule id, and ``id/DLnnnn`` for
+    the hadolint code it is tagged with (every code of its rule when untagged)."""
+    tag = finding.extra.get("hadolint")
+    if isinstance(tag, str) and tag:
+        return (finding.rule, f"{finding.rule}/{tag.upper()}")
+    return (finding.rule, *(f"{finding.rule}/{code}" for code in _codes_of(finding.rule)))
+
+
+def _codes_of(rule_id: str) -> tuple[str, ...]:
+    rule = _RULES_BY_ID.get(rule_id)
+    return rule.hadolint if rule is not None else ()
+
+
+_RULES_BY_ID = {rule.id: rule for rule in RULES}
 
 
 def rules_table(rules: Sequence[Rule] = RULES) -> str:

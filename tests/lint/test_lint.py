@@ -319,3 +319,20 @@ def test_a_crashing_rule_is_an_error_not_a_crash(tmp_path: Path) -> None:
     assert "rule HC9999 failed: IndexError: oops" in report.errors[0].message
     assert ("HC2001", 1) in rules_of(report.findings)  # the other rules still ran
     assert exit_code(report) == 2  # an incomplete check never passes a gate
+
+
+def test_hadolint_codes_narrow_multi_code_rules(tmp_path: Path) -> None:
+    text = "FROM debian\nFROM alpine:latest\nUSER app\n"  # HC1001 as DL3006, then as DL3007
+    both = Linter().lint_text(text, "D")
+    assert [(f.rule, f.location.line) for f in both.findings if f.rule == "HC1001"] == [
+        ("HC1001", 1),
+        ("HC1001", 2),
+    ]
+    only_latest = "# hadolint global ignore=DL3007\n" + text
+    result = Linter().lint_text(only_latest, "D")
+    assert [f.location.line for f in result.findings if f.rule == "HC1001"] == [2]
+    write(tmp_path / ".hadolint.yaml", "ignored: [DL3006]\noverride:\n  error: [DL3007]\n")
+    df = write(tmp_path / "Dockerfile", text)
+    report = Linter().lint_paths([str(df)])
+    hc1001 = [f for f in report.findings if f.rule == "HC1001"]
+    assert [(f.location.line, f.severity) for f in hc1001] == [(2, Severity.HIGH)]

@@ -163,6 +163,8 @@ class _Parser:
                 body, ends = self._trim_continuation(nxt)
                 logical.pieces.append((body, i))
             logical.end = i
+            if not split_ws(logical.text):
+                continue  # only continuation characters and blanks: nothing to run
             i = self._instruction(logical, pending, i)
             pending = []
         if not self.instructions:
