@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from hullcheck.secrets import SecretScanner
 from hullcheck.secrets.dockerfile import dockerfile_scanner, instructions, key_values
@@ -88,3 +89,48 @@ def test_image_config_env_labels_and_history() -> None:
         ("history[2]", "npm-access-token", None),
         ("history[3]", "secret-in-variable", "BUILD_PASSWORD"),
     ]
+
+
+# Every finding over the 1,285 real Dockerfiles of shared/corpus, each reviewed by hand:
+# literal passwords in ENV (CI demos, nagios, vsftpd), a secret-scanner test fixture, and
+# COPY/ADD of a .env, a Java keystore and a credentials.json into the image.
+CORPUS_FINDINGS = {
+    ("secret-in-variable", "JohnMsousa__Curso_CI_2/Dockerfile", 9),
+    ("secret-in-variable", "Lubrum__github-actions-with-go/Dockerfile", 8),
+    ("secret-in-variable", "michael-zero__integracao-continua/Dockerfile", 6),
+    (
+        "secret-in-variable",
+        "moby__buildkit/frontend__dockerfile__parser__testfiles__cpuguy83-nagios__Dockerfile",
+        8,
+    ),
+    ("secret-in-variable", "webdevops__Dockerfile/docker__vsftp__latest__Dockerfile", 8),
+    (
+        "aws-access-key-id",
+        "bridgecrewio__checkov/tests__secrets__resources__file_type__Dockerfile",
+        9,
+    ),
+    (
+        "aws-access-key-id",
+        "bridgecrewio__checkov/tests__secrets__resources__file_type__Dockerfile.simple",
+        3,
+    ),
+    ("sensitive-file-dotenv", "0-don__typescript-node/Dockerfile", 27),
+    ("sensitive-file-key-store", "SeleniumHQ__docker-selenium/Base__Dockerfile", 143),
+    (
+        "sensitive-file-credentials",
+        "goodwithtech__dockle/pkg__scanner__testdata__Dockerfile.base",
+        5,
+    ),
+}
+
+
+def test_real_dockerfile_corpus(shared_dir: Path) -> None:
+    root = shared_dir / "corpus" / "dockerfiles"
+    scan = dockerfile_scanner()
+    found = set()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.name != "MANIFEST.tsv":
+            rel = str(path.relative_to(root))
+            text = path.read_bytes().decode("utf-8", "replace")
+            found.update((f.rule, rel, f.location.line) for f in scan(rel, text))
+    assert found == CORPUS_FINDINGS

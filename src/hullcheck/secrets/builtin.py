@@ -51,10 +51,14 @@ GENERIC_KEYWORDS = (
     "auth_key",
     "credential",
 )
-NOT_DOCS = r"(?i)^(?!.*\.(?:md|markdown|rst|adoc|txt|html?|1|[1-9]\.gz)$)"
+NOT_DOCS = (
+    r"(?i)^(?!.*(?:\.(?:md|markdown|rst|adoc|txt|html?|[1-9]|[1-9]\.gz)"
+    r"|/(?:METADATA|PKG-INFO|README[^/]*|CHANGELOG[^/]*|HISTORY[^/]*))$)"
+)
 """Generic rules skip prose: documentation shows example credentials on purpose."""
 CONFIG_FILES = (
-    r"(?i)(?:^|/)(?:\.env(?:\.[\w.-]+)?|[^/]*\.(?:env|ini|cfg|conf|properties|ya?ml|toml))$"
+    r"(?i)(?:^|/)(?:\.env(?:\.[\w.-]+)?|\.s3cfg|\.boto|\.my\.cnf"
+    r"|[^/]*\.(?:env|ini|cfg|cnf|conf|properties|ya?ml|toml))$"
 )
 
 BUILTIN_RULES: tuple[Rule, ...] = (
@@ -67,6 +71,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _B + r"(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})" + _E,
         ("akia", "asia", "abia", "acca", "a3t"),
         entropy=3.0,
+        binary=True,
     ),
     Rule(
         "aws-secret-access-key",
@@ -97,6 +102,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         r"(?P<secret>[a-f0-9]{40})\"",
         ("service_account",),
         window=8192,
+        binary=True,
     ),
     Rule(
         "gcp-api-key",
@@ -173,6 +179,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         _token(r"do[opr]_v1_[a-f0-9]{64}"),
         ("dop_v1_", "doo_v1_", "dor_v1_"),
+        binary=True,
     ),
     Rule(
         "heroku-api-key",
@@ -223,6 +230,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         _token(r"hv[sb]\.[A-Za-z0-9_\-]{90,}"),
         ("hvs.", "hvb."),
+        binary=True,
     ),
     Rule(
         "terraform-cloud-token",
@@ -241,6 +249,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"gh[pousr]_[A-Za-z0-9]{36,76}"),
         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
         validator="github-token",
+        binary=True,
     ),
     Rule(
         "github-fine-grained-pat",
@@ -250,6 +259,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}"),
         ("github_pat_",),
         entropy=4.0,
+        binary=True,
     ),
     Rule(
         "github-legacy-token",
@@ -286,6 +296,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             "gr1348941",
         ),
         entropy=3.0,
+        binary=True,
     ),
     Rule(
         "bitbucket-app-password",
@@ -322,6 +333,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"npm_[A-Za-z0-9]{36}"),
         ("npm_",),
         validator="npm-token",
+        binary=True,
     ),
     Rule(
         "npmrc-auth-token",
@@ -330,7 +342,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         r"(?i)_authToken\s*=\s*[\"']?(?P<secret>[^\s\"'#]+)",
         ("_authtoken",),
-        validator="basic-credentials",
+        validator="token-value",
     ),
     Rule(
         "npmrc-basic-auth",
@@ -348,6 +360,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         _token(r"pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_\-]{50,1000}"),
         ("pypi-age",),
+        binary=True,
     ),
     Rule(
         "pypirc-password",
@@ -376,6 +389,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"dckr_(?:pat|oat)_[A-Za-z0-9_\-]{27,}"),
         ("dckr_pat_", "dckr_oat_"),
         entropy=3.5,
+        binary=True,
     ),
     Rule(
         "docker-config-auth",
@@ -440,6 +454,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ),
         ("xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-", "xoxe-", "xoxo-", "xoxe.", "xapp-"),
         entropy=3.0,
+        binary=True,
     ),
     Rule(
         "slack-webhook",
@@ -449,6 +464,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         r"(?P<secret>hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,56})",
         ("hooks.slack.com",),
         reveal=16,
+        binary=True,
     ),
     Rule(
         "discord-webhook",
@@ -509,6 +525,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         H,
         _token(r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}"),
         ("sg.",),
+        binary=True,
     ),
     Rule(
         "mailgun-api-key",
@@ -552,6 +569,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247}"),
         ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
         entropy=3.5,
+        binary=True,
     ),
     Rule(
         "stripe-webhook-secret",
@@ -586,6 +604,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         H,
         _token(r"shp(?:ss|at|ca|pa)_[a-fA-F0-9]{32}"),
         ("shpss_", "shpat_", "shpca_", "shppa_"),
+        binary=True,
     ),
     Rule(
         "flutterwave-key",
@@ -629,6 +648,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_\-]{20,80}T3BlbkFJ[A-Za-z0-9_\-]{20,80}"
         ),
         ("t3blbkfj",),
+        binary=True,
     ),
     Rule(
         "anthropic-api-key",
@@ -637,6 +657,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         _token(r"sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_\-]{80,100}AA"),
         ("sk-ant-",),
+        binary=True,
     ),
     Rule(
         "huggingface-token",
@@ -815,6 +836,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         H,
         r"(?P<secret>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})",
         ("age-secret-key-1",),
+        binary=True,
     ),
     Rule(
         "okta-api-token",
@@ -1277,13 +1299,17 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         "Private key",
         "crypto",
         H,
+        # headers (Proc-Type, DEK-Info, Version) first, then a body that cannot contain
+        # "-": an unterminated block stops at the next "-----" instead of running on
         r"(?P<secret>-----BEGIN[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----"
-        r"[A-Za-z0-9+/=\s\\:,\-\"'.]{64,32768}?"
+        r"(?:\s|\\[rn])*(?:[A-Za-z][A-Za-z0-9\-]{0,30}:[^\n\\]{0,200}(?:\n|\\n)){0,8}"
+        r"[A-Za-z0-9+/=\s\\,\"']{64,32768}?"
         r"-----END[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----)",
         ("private key",),
         validator="private-key",
         window=40000,
         reveal=0,
+        binary=True,
     ),
     Rule(
         "putty-private-key",
@@ -1305,6 +1331,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         + r"(?P<secret>eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{16,})"
         + _E,
         ("eyj",),
+        paths=NOT_DOCS,
         validator="jwt",
         reveal=3,
     ),
@@ -1314,7 +1341,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         "Password in a URL or connection string",
         "generic",
         H,
-        r"(?<=[A-Za-z0-9])://(?P<user>[^\s:@/?#\"'<>]{1,64}):(?P<secret>[^\s@/?#\"'<>]{3,128})@(?P<host>[A-Za-z0-9.\-_\[\]]{2,})",
+        r"(?<=[A-Za-z0-9])://(?P<user>[^\s:@/?#\"'<>]{1,64}):(?P<secret>[^\s@/?#\"'<>]{3,128})@"
+        r"(?!(?:[\w\-]+\.)*(?:example\.(?:com|org|net)|bogus\.net|[\w\-]+\.(?:example|invalid|test))\b)"
+        r"(?P<host>[A-Za-z0-9.\-_\[\]]{2,})",
         ("://",),
         validator="url-password",
         reveal=0,
@@ -1351,6 +1380,31 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ("curl", "wget"),
         paths=NOT_DOCS,
         validator="basic-credentials",
+        reveal=0,
+    ),
+    Rule(
+        "connection-string-password",
+        "Password in a database connection string",
+        "generic",
+        H,
+        r"(?i)(?:server|data source|host|user id|uid|username|database|initial catalog|address)"
+        r"\s*=[^;\n\"']{1,200};(?:[^;\n\"']{0,200};){0,8}?\s*(?:password|pwd)\s*=\s*"
+        r"(?P<secret>[^;\s\"'\n]{3,128})(?=[;\"'\s]|$)",
+        ("password=", "pwd=", "password =", "pwd ="),
+        paths=NOT_DOCS,
+        validator="cli-credential",
+        reveal=0,
+    ),
+    Rule(
+        "php-define-secret",
+        "Password or key in a PHP define()",
+        "generic",
+        M,
+        r"(?i)define\(\s*[\"'](?P<key>[A-Z0-9_]{0,40}(?:PASSWORD|PASS|SECRET|KEY|SALT|TOKEN))[\"']"
+        r"\s*,\s*(?P<q>[\"'])(?P<secret>[^\"'\s\\]{8,256})(?P=q)",
+        ("define(",),
+        paths=NOT_DOCS,
+        validator="generic-assignment",
         reveal=0,
     ),
     Rule(

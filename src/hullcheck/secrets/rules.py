@@ -46,6 +46,7 @@ class Rule:
     finder: str | None = None
     fix: str = ""
     yields_to: tuple[str, ...] = ()
+    binary: bool = False
 
 
 @dataclass(frozen=True, slots=True)
