@@ -125,11 +125,11 @@ class _Parser:
         n = len(lines)
         i = 0
         pending: list[Comment] = []
-        for idx, ln in enumerate(lines):
-            if len(ln) > MAX_LINE:
-                raise DockerfileError(
-                    f"line longer than BuildKit's limit of {MAX_LINE} characters", idx + 1
-                )
+        if lines and max(map(len, lines)) > MAX_LINE:
+            idx = next(k for k, ln in enumerate(lines) if len(ln) > MAX_LINE)
+            raise DockerfileError(
+                f"line longer than BuildKit's limit of {MAX_LINE} characters", idx + 1
+            )
         while i < n:
             raw = lines[i]
             stripped = raw.lstrip()

@@ -12,6 +12,7 @@ Rules never see the tree: they get ``Script.commands``, flat ``Command`` values 
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -215,6 +216,7 @@ def _replace(c: Command, shift_s: int, shift_p: int) -> Command:
 
 
 EMPTY = Script()
+_NESTING = re.compile(rb"\$\(|`|[<>]\(")
 MAX_WORD = 64 << 10
 """Longest text kept for one word or command (a longer one is cut)."""
 MAX_COMMANDS = 20_000
@@ -275,6 +277,17 @@ class _Builder:
         # hostile nesting ($( thousands deep) stays linear instead of quadratic
         self.budget = TEXT_BUDGET
         self.pending_redirects: dict[int, tuple[str, ...]] = {}
+        # where a command can hide inside a word: $( ` <( >( ; most words have none,
+        # and skipping them is most of the walk's time
+        self.marks = [m.start() for m in _NESTING.finditer(data)]
+
+    def nests(self, node: Any) -> bool:
+        """Whether ``node``'s text holds a ``$(``, backquote or process substitution."""
+        marks = self.marks
+        if not marks:
+            return False
+        i = bisect.bisect_left(marks, node.start_byte)
+        return i < len(marks) and marks[i] < node.end_byte
 
     def line_of(self, offset: int) -> int:
         """The Dockerfile line of byte ``offset``."""
@@ -331,14 +344,19 @@ class _Builder:
             if words:
                 # only looking for $(...) nested in a word
                 stack.extend(
-                    (child, None, sub, False, True) for child in reversed(cur.named_children)
+                    (child, None, sub, False, True)
+                    for child in reversed(cur.named_children)
+                    if self.nests(child)
                 )
                 continue
             if kind == "command":
                 self.emit(cur, pipe, sub, guard)
-                stack.extend(
-                    (child, None, sub, False, True) for child in reversed(cur.named_children)
-                )
+                if self.nests(cur):
+                    stack.extend(
+                        (child, None, sub, False, True)
+                        for child in reversed(cur.named_children)
+                        if self.nests(child)
+                    )
                 continue
             if kind == "pipeline":
                 index = len(self.pipelines)
@@ -359,7 +377,9 @@ class _Builder:
                 continue
             if kind in ("heredoc_body", "string", "concatenation", "expansion", "simple_expansion"):
                 stack.extend(
-                    (child, None, sub, False, True) for child in reversed(cur.named_children)
+                    (child, None, sub, False, True)
+                    for child in reversed(cur.named_children)
+                    if self.nests(child)
                 )
                 continue
             if kind == "redirected_statement":
