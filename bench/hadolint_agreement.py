@@ -103,10 +103,7 @@ def main() -> int:
     for rule in RULES:
         for code in rule.hadolint:
             covered[code].append(rule.id)
-    print(
-        f"{len(compared)} files compared ({len(unparsed)} that hadolint cannot parse left out);"
-        f" hullcheck rules took {elapsed:.2f} s in-process\n"
-    )
+    print(f"{len(compared)} files compared ({len(unparsed)} that hadolint cannot parse left out)\n")
     print("| hadolint | hullcheck | both | only hadolint | only hullcheck |")
     print("|---|---|---:|---:|---:|")
     totals = [0, 0, 0]
@@ -140,6 +137,7 @@ def main() -> int:
     if samples:
         print()
         print("\n".join(samples))
+    print(f"\n(hullcheck lint_text over these files, in-process: {elapsed:.2f} s)", file=sys.stderr)
     return 0
 
 

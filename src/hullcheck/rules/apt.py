@@ -68,7 +68,20 @@ ASSUME_YES = Rule(
 # -- HC3003 apt-get install without version pins -----------------------------------
 
 
+# Debian virtual packages: provided by others, they have no version to pin (`libc-dev=x`
+# fails), so asking for a pin is wrong advice (hadolint asks)
+_VIRTUAL = frozenset(
+    {
+        "libc-dev", "awk", "c-compiler", "mail-transport-agent", "x-terminal-emulator",
+        "www-browser", "java-runtime", "java-runtime-headless", "java-sdk",
+        "java-sdk-headless", "editor", "pager", "x-window-manager", "default-dbus-session-bus",
+    }
+)  # fmt: skip
+
+
 def _apt_pinned(pkg: str) -> bool:
+    if pkg in _VIRTUAL:
+        return True
     return "=" in pkg or "/" in pkg or pkg.endswith(".deb") or "$" in pkg or "*" in pkg
 
 

@@ -103,7 +103,8 @@ TOOLCHAIN = Rule(
 
 
 def _short(ins: Instruction) -> bool:
-    return ins.script is not None and len([c for c in ins.commands() if c.wrapper is None]) <= 2
+    """One command: a RUN of `a && b` is usually a deliberate unit, not a stray layer."""
+    return ins.script is not None and len([c for c in ins.commands() if c.wrapper is None]) <= 1
 
 
 def _check_consecutive(ctx: RuleContext) -> Iterator[Hit]:
@@ -131,7 +132,7 @@ def _check_consecutive(ctx: RuleContext) -> Iterator[Hit]:
 
 CONSECUTIVE = Rule(
     id="HC4002",
-    title="Consecutive short RUN instructions",
+    title="Consecutive single-command RUN instructions",
     severity=Severity.INFO,
     practice=Practice.LAYER_HYGIENE,
     explanation=(

@@ -194,8 +194,9 @@ def _check_from_ref(ctx: RuleContext) -> Iterator[Hit]:
                     continue  # a deliberate external image (`--from=nginx:1.27`)
                 yield at_line(
                     ins,
-                    f"--from={src} names no stage of this file: BuildKit silently pulls the"
-                    f" image docker.io/library/{src.lower()} instead",
+                    f"--from={src} names no stage of this file: unless the build passes"
+                    f" `--build-context {src}=...`, BuildKit pulls the image"
+                    f" docker.io/library/{src.lower()}:latest",
                     fix="Fix the stage name, or write the image reference in full with a tag"
                     f" (`--from=docker.io/library/{src.lower()}:<tag>`).",
                 )
@@ -210,11 +211,12 @@ def _check_from_ref(ctx: RuleContext) -> Iterator[Hit]:
 FROM_UNKNOWN = Rule(
     id="HC0006",
     title="COPY --from names no earlier stage",
-    severity=Severity.MEDIUM,
+    severity=Severity.LOW,
     practice=Practice.BUILD,
     explanation=(
-        "A `--from` name that matches no stage is taken as an image name and pulled from"
-        " Docker Hub: a typo turns into a dependency on whatever image has that name."
+        "A `--from` name that matches no stage (and no `--build-context` given to the build)"
+        " is taken as an image name and pulled from Docker Hub: a typo turns into a"
+        " dependency on whatever image has that name, at its `latest` tag."
     ),
     fix="Reference a stage defined above (`FROM ... AS build`, `COPY --from=build`).",
     check=_check_from_ref,
@@ -355,6 +357,8 @@ def _check_env_self(ctx: RuleContext) -> Iterator[Hit]:
         pairs = _raw_pairs(ins.args)
         names = [k for k, _ in pairs]
         for i, (_key, value) in enumerate(pairs):
+            if value.startswith("'"):
+                continue  # single quotes: BuildKit does not expand
             used = {a or b for a, b in _REF.findall(value)}
             bad = [n for j, n in enumerate(names) if j < i and n in used and n not in known]
             if bad:

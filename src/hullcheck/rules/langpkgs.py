@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 
 from hullcheck.dockerfile.model import Dockerfile, Instruction
 from hullcheck.dockerfile.shell import Command
-from hullcheck.dockerfile.words import split_words, unquote
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command
 from hullcheck.rules.common import final_chain, has_cache_mount, removes, ships
@@ -103,28 +102,13 @@ def _env_true(dockerfile: Dockerfile, chain: set[int], name: str) -> set[int]:
         if stage.parent is not None and stage.parent in out:
             out.add(stage.index)
         for ins in stage.find("ENV"):
-            for key, value in env_pairs(ins):
+            for key, value in ins.key_values:
                 if key == name:
-                    if value.lower() in _TRUTHY:
+                    if (value or "").lower() in _TRUTHY:
                         out.add(stage.index)
                     else:
                         out.discard(stage.index)
     return out & chain
-
-
-def env_pairs(ins: Instruction) -> list[tuple[str, str]]:
-    """``ENV a=1 b="x y"`` or legacy ``ENV a 1`` -> [(name, unquoted value)]."""
-    words = split_words(ins.args)
-    if not words:
-        return []
-    if "=" not in words[0]:
-        name, _, rest = ins.args.strip().partition(" ")
-        return [(name, unquote(rest.strip()))]
-    out: list[tuple[str, str]] = []
-    for word in words:
-        key, _, value = word.partition("=")
-        out.append((key, unquote(value)))
-    return out
 
 
 def _pip_cache_cleared(ins: Instruction) -> bool:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_line
 from hullcheck.rules.common import final_chain
-from hullcheck.rules.langpkgs import env_pairs
 
 
 def _check_maintainer(ctx: RuleContext) -> Iterator[Hit]:
@@ -63,7 +62,7 @@ def _check_frontend(ctx: RuleContext) -> Iterator[Hit]:
         if stage.index not in chain:
             continue
         for ins in stage.find("ENV"):
-            if any(k == "DEBIAN_FRONTEND" for k, _ in env_pairs(ins)):
+            if any(k == "DEBIAN_FRONTEND" for k, _ in ins.key_values):
                 yield at_line(
                     ins,
                     "ENV DEBIAN_FRONTEND persists into every container of the image",

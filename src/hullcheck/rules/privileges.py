@@ -199,17 +199,27 @@ def _chmods(ctx: RuleContext) -> Iterator[tuple[Command | None, Instruction, str
             yield cmd, ins, pos[0], recursive
 
 
-def _check_world_writable(ctx: RuleContext) -> Iterator[Hit]:
+def _world_writable(ctx: RuleContext, want_recursive: bool) -> Iterator[Hit]:
     for cmd, ins, mode, recursive in _chmods(ctx):
         world, sticky, _suid, _sgid = _mode_bits(mode)
-        if not world or sticky:
+        if not world or sticky or (recursive and cmd is not None) != want_recursive:
             continue
-        where = "recursively " if recursive and cmd is not None else ""
-        message = f"mode {mode} makes files {where}writable by every user of the container"
+        if want_recursive:
+            message = f"chmod -R {mode} makes a whole tree writable by every user of the container"
+        else:
+            message = f"mode {mode} makes files writable by every user of the container"
         if cmd is not None:
             yield at_command(cmd, message)
         else:
             yield at_line(ins, message)
+
+
+def _check_world_writable(ctx: RuleContext) -> Iterator[Hit]:
+    return _world_writable(ctx, want_recursive=False)
+
+
+def _check_world_writable_tree(ctx: RuleContext) -> Iterator[Hit]:
+    return _world_writable(ctx, want_recursive=True)
 
 
 WORLD_WRITABLE = Rule(
@@ -226,6 +236,23 @@ WORLD_WRITABLE = Rule(
         " chmod 750 /data`); shared temp dirs need the sticky bit (`chmod 1777`)."
     ),
     check=_check_world_writable,
+)
+
+WORLD_WRITABLE_TREE = Rule(
+    id="HC2011",
+    title="World-writable permissions applied recursively",
+    severity=Severity.HIGH,
+    practice=Practice.PRIVILEGES,
+    explanation=(
+        "`chmod -R 777` (or `a+w`, `o+w`) on a tree lets any process in the container, under"
+        " any UID, rewrite every program and configuration file below it: one compromised"
+        " unprivileged service can then plant code that others, including root, run."
+    ),
+    fix=(
+        "Give the tree to the user that must write it (`chown -R app:app /app/data`) with"
+        " `chmod -R u+rwX,go-w`; keep application code read-only."
+    ),
+    check=_check_world_writable_tree,
 )
 
 
@@ -402,6 +429,7 @@ RULES = (
     SUDO_INSTALLED,
     GOSU,
     WORLD_WRITABLE,
+    WORLD_WRITABLE_TREE,
     SETUID,
     PASSWORDS,
     SSHD,

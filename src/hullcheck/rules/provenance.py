@@ -15,7 +15,7 @@ from hullcheck.dockerfile.shell import Command
 from hullcheck.dockerfile.words import unquote
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command, at_line
-from hullcheck.rules.langpkgs import env_pairs, pip_args
+from hullcheck.rules.langpkgs import pip_args
 
 _URL = re.compile(r"^(https?|ftp)://", re.IGNORECASE)
 _GIT = re.compile(r"^(git@|git://|https?://[^ ]+\.git([#?]|$)|ssh://)", re.IGNORECASE)
@@ -270,10 +270,9 @@ def _check_insecure(ctx: RuleContext) -> Iterator[Hit]:
     for ins in df.instructions:
         eff = ins.effective
         if eff.keyword in ("ENV", "ARG"):
-            pairs = env_pairs(eff) if eff.keyword == "ENV" else _arg_pairs(eff)
-            for key, value in pairs:
+            for key, value in eff.key_values:
                 test = _ENV_OFF.get(key.upper())
-                if test is not None and test(value):
+                if test is not None and value is not None and test(value):
                     yield at_line(
                         ins,
                         f"{eff.keyword} {key}={value} turns off TLS or checksum verification"
@@ -284,15 +283,6 @@ def _check_insecure(ctx: RuleContext) -> Iterator[Hit]:
         problem = _insecure_command(cmd)
         if problem:
             yield at_command(cmd, problem)
-
-
-def _arg_pairs(ins: Instruction) -> list[tuple[str, str]]:
-    out = []
-    for word in ins.args.split():
-        key, sep, value = word.partition("=")
-        if sep:
-            out.append((key, unquote(value)))
-    return out
 
 
 INSECURE = Rule(

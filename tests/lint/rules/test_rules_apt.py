@@ -30,6 +30,7 @@ CASES = (
     ),
     Case("HC3003", D + "RUN apt-get install -y -t bookworm-backports curl=8.1\n", (), "-t value"),
     Case("HC3003", D + "RUN apt-get install -y $PACKAGES\n", (), "variable: unknown"),
+    Case("HC3003", D + "RUN apt-get install -y gcc=4:12.2.0-3 libc-dev\n", (), "virtual package"),
     # HC3004 apt lists left behind
     Case("HC3004", D + "RUN apt-get update && apt-get install -y curl\n", (2,)),
     Case(

@@ -34,6 +34,7 @@ CASES = (
     Case("HC4002", D + "RUN a\nRUN b\n", (3,)),
     Case("HC4002", D + "RUN a\n# why\nRUN b\n", (4,), "comment between"),
     Case("HC4002", D + "RUN a\nENV X=1\nRUN b\n", (), "not consecutive"),
+    Case("HC4002", D + "RUN a && b\nRUN c\n", (), "a deliberate unit"),
     Case("HC4002", D + "RUN --mount=type=cache,target=/c a\nRUN b\n", (), "different flags"),
     Case(
         "HC4002",

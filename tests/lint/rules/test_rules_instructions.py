@@ -56,6 +56,7 @@ CASES = (
     Case("HC0011", D + "ENV PATH=/x:$PATH A=1\n", (), "own old value"),
     Case("HC0011", D + "ARG A\nENV A=1 B=$A\n", (), "defined before by ARG"),
     Case("HC0011", D + "ENV A=1\nENV B=$A\n", (), "separate ENV"),
+    Case("HC0011", D + "ENV A=1 B='$A'\n", (), "single quotes do not expand"),
     Case("HC0012", D + "COPY app.py .\n", (2,)),
     Case("HC0012", D + "WORKDIR /app\nCOPY app.py .\n", (), "workdir set"),
     Case("HC0012", "FROM debian:12 AS b\nWORKDIR /a\nFROM b\nCOPY x .\n", (), "inherited"),
