@@ -67,7 +67,7 @@ def inventory_for_image(
         subscriber = CatalogSubscriber(CATALOGERS)
         walk = handle.walk(subscriber.subscriptions())
         result = subscriber.finish(walk)
-    errors = [CatalogError(w.message, w.path or "") for w in walk.errors]
+    errors = [CatalogError(path=w.path or "", message=w.message) for w in walk.errors]
     return Inventory(
         target=Target(
             kind="image",
