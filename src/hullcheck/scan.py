@@ -117,9 +117,5 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] = ()) -> Repo
             assert report.packages is not None
             report.packages.extend(out.packages)
             report.errors.extend(out.errors)
-        report.summary = {
-            "layers": len(image.layers),
-            "complete": walk.complete,
-            "paths": sum(1 for _ in walk.view.walk()),
-        }
+        report.summary = {"layers": len(image.layers), "complete": walk.complete}
     return report
