@@ -18,12 +18,16 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 TEMP_MARKERS = (".osv-", "blob-", ".tmp")
-# ``python -m hullcheck`` that also records its own peak RSS (KiB) when it exits
+# ``python -m hullcheck`` that also records its own peak RSS (KiB) when it exits.  VmHWM,
+# not getrusage's ru_maxrss: Linux carries ru_maxrss across exec, so the child would
+# report the (large) pytest parent's peak.
 _WRAPPER = (
-    "import atexit, os, resource, runpy, sys\n"
+    "import atexit, os, runpy, sys\n"
     "def _rss():\n"
+    "    with open('/proc/self/status') as st:\n"
+    "        hwm = [l.split()[1] for l in st if l.startswith('VmHWM:')]\n"
     "    with open(os.environ['HC_FUZZ_RSS_FILE'], 'w') as fh:\n"
-    "        fh.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+    "        fh.write(hwm[0] if hwm else '0')\n"
     "atexit.register(_rss)\n"
     "sys.argv[0] = 'hullcheck'\n"
     "runpy.run_module('hullcheck', run_name='__main__', alter_sys=True)\n"

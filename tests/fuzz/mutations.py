@@ -9,16 +9,26 @@ or NUL bytes inserted at some offset (several of these stacked).  ``bounded(fn)`
 
 from __future__ import annotations
 
+import os
 import time
 import tracemalloc
 from collections.abc import Callable
 from typing import TypeVar
 
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from hullcheck.errors import HullcheckError
 
 T = TypeVar("T")
+SCALE = int(os.environ.get("HULLCHECK_FUZZ_SCALE", "1"))
+"""Multiply every test's example budget (e.g. 20 for a long local fuzzing session)."""
+
+
+def examples(n: int) -> settings:
+    """``@examples(40)``: a modest budget for CI, scaled up by HULLCHECK_FUZZ_SCALE."""
+    return settings(max_examples=n * SCALE)
+
 
 INSERTS: tuple[bytes, ...] = (
     b"99999999999999999999999999999999",

@@ -16,7 +16,7 @@ import zipfile
 import zlib
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hullcheck.catalog.collector import Collector
@@ -31,7 +31,7 @@ from tests.catalog.test_python import METADATA
 from tests.catalog.test_rpm import tiny_header
 from tests.catalog.test_ruby import GEMSPEC
 
-from .mutations import bounded, mutated
+from .mutations import bounded, examples, mutated
 
 
 def _rpm_sqlite() -> bytes:
@@ -148,7 +148,7 @@ def test_seed_is_recognised(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(SEEDS))
 @given(data=st.data())
-@settings(max_examples=40)
+@examples(40)
 def test_mutated_catalog_inputs(name: str, data: st.DataObject) -> None:
     path, seed = SEEDS[name]
     raw = data.draw(mutated(seed, max_mutations=4))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hullcheck.catalog.base import Distro
@@ -30,7 +30,7 @@ from hullcheck.vulns.importer import import_path, iter_zip
 from hullcheck.vulns.osv import check_record, load_record, parse_advisory
 from hullcheck.vulns.store import VulnDatabase
 
-from .mutations import bounded, mutated
+from .mutations import bounded, examples, mutated
 
 _counter = itertools.count()
 
@@ -69,7 +69,7 @@ def test_sbom_seed_reads_back(fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", sorted(SBOMS))
 @given(data=st.data())
-@settings(max_examples=60)
+@examples(60)
 def test_mutated_sbom_input(fmt: str, data: st.DataObject) -> None:
     raw = data.draw(mutated(SBOMS[fmt], max_mutations=4))
     bounded(lambda: parse_sbom(raw, "x.json"), seconds=5, peak_bytes=32 * MiB)
@@ -107,7 +107,7 @@ def _osv(raw: bytes, name: str) -> object:
 
 @pytest.mark.parametrize("suffix", ["json", "yaml"])
 @given(data=st.data())
-@settings(max_examples=60)
+@examples(60)
 def test_mutated_osv_record(suffix: str, data: st.DataObject) -> None:
     seed = json.dumps(RECORD).encode() if suffix == "json" else yaml.safe_dump(RECORD).encode()
     raw = data.draw(mutated(seed, max_mutations=4))
@@ -137,7 +137,7 @@ def _leftovers(folder: Path) -> list[str]:
     "compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
 )
 @given(data=st.data())
-@settings(max_examples=40)
+@examples(40)
 def test_mutated_osv_zip_import(compression: int, data: st.DataObject, tmp_path: Path) -> None:
     raw = data.draw(mutated(_zip(compression), max_mutations=3))
     work = _fresh(tmp_path)
@@ -152,7 +152,7 @@ def test_mutated_osv_zip_import(compression: int, data: st.DataObject, tmp_path:
 
 
 @given(data=st.data())
-@settings(max_examples=40)
+@examples(40)
 def test_mutated_osv_zip_members(data: st.DataObject) -> None:
     raw = data.draw(mutated(_zip(zipfile.ZIP_DEFLATED), max_mutations=3))
     with tempfile.NamedTemporaryFile(suffix=".zip") as fh:
@@ -174,7 +174,7 @@ DOCKER_CONFIG = json.dumps(
 
 
 @given(data=st.data(), host=st.sampled_from(["docker.io", "registry.example.com:5000", "gcr.io"]))
-@settings(max_examples=60)
+@examples(60)
 def test_mutated_docker_config(
     data: st.DataObject, host: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -203,7 +203,7 @@ def _status(db: Path) -> object:
 
 
 @given(data=st.data())
-@settings(max_examples=60)
+@examples(60)
 def test_mutated_database_file(data: st.DataObject, tmp_path: Path) -> None:
     seed_dir = tmp_path / "seed"
     if not seed_dir.exists():

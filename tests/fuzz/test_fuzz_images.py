@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hullcheck.sources.api import open_image
@@ -35,7 +35,7 @@ from tests.fixtures.imagebuilder import (
     make_image,
 )
 
-from .mutations import bounded, mutated
+from .mutations import bounded, examples, mutated
 
 KINDS = frozenset({"file", "dir", "symlink", "hardlink", "char", "block", "fifo"})
 LIMITS = Limits(timeout=20)
@@ -95,7 +95,7 @@ def test_parse_json_object_never_escapes(data: st.DataObject) -> None:
 
 @pytest.mark.parametrize("which", ["index", "manifest", "config"])
 @given(data=st.data())
-@settings(max_examples=30)
+@examples(30)
 def test_mutated_oci_documents(
     which: str, data: st.DataObject, seed: dict[str, bytes], tmp_path: Path
 ) -> None:
@@ -108,7 +108,7 @@ def test_mutated_oci_documents(
 
 
 @given(data=st.data())
-@settings(max_examples=30)
+@examples(30)
 def test_mutated_docker_archive_manifest(data: st.DataObject, tmp_path: Path) -> None:
     manifest = canonical([{"Config": "c.json", "RepoTags": ["a:b"], "Layers": ["l.tar"]}])
     raw = data.draw(mutated(manifest))
@@ -127,7 +127,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 @given(data=st.data())
-@settings(max_examples=40)
+@examples(40)
 def test_mutated_outer_archive(data: st.DataObject, archive: bytes, tmp_path: Path) -> None:
     raw = data.draw(mutated(archive, max_mutations=4))
     path = _fresh(tmp_path) / "a.tar"
@@ -152,7 +152,7 @@ def _drain(stored: bytes) -> object:
 
 @pytest.mark.parametrize("how", ["gzip", "zstd", "none"])
 @given(data=st.data())
-@settings(max_examples=40)
+@examples(40)
 def test_mutated_layer_blob(how: str, data: st.DataObject) -> None:
     stored = data.draw(mutated(compress(TAR, how), max_mutations=4))
     bounded(lambda: _drain(stored), seconds=5, peak_bytes=48 * MiB)
@@ -160,7 +160,7 @@ def test_mutated_layer_blob(how: str, data: st.DataObject) -> None:
 
 @pytest.mark.parametrize("how", ["gzip", "zstd"])
 @given(data=st.data())
-@settings(max_examples=40)
+@examples(40)
 def test_mutated_tar_inside_valid_compression(how: str, data: st.DataObject) -> None:
     tar = data.draw(mutated(TAR, max_mutations=4))
     stored = compress(tar, how)
