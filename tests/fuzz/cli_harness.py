@@ -67,6 +67,11 @@ class World:
             HULLCHECK_DB=str(self.cache / "osv.sqlite3"),
             DOCKER_CONFIG=str(self.home / ".docker"),
             HULLCHECK_NO_PROGRESS="1",
+            # tests use no network: anything that tries goes to a closed local port
+            HTTPS_PROXY="http://127.0.0.1:9",
+            HTTP_PROXY="http://127.0.0.1:9",
+            ALL_PROXY="http://127.0.0.1:9",
+            NO_PROXY="127.0.0.1,localhost",
         )
         env.pop("HULLCHECK_DEBUG", None)
         return env

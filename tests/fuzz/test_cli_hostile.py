@@ -285,3 +285,15 @@ def test_cache_clean_with_planted_symlinks(world: World) -> None:
     assert run.code == 0, run.stderr
     assert (outside / ("b" * 64)).read_text() == "keep me"
     assert_nothing_left(run)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["db: " + "[" * 100_000, "db:\n" + "".join(" " * i + "a:\n" for i in range(1, 3000))],
+    ids=["deep-flow", "deep-block"],
+)
+def test_db_update_with_a_deeply_nested_config(text: str, world: World) -> None:
+    # was: RecursionError from the YAML loader ("internal error")
+    (world.work / "deep.yaml").write_text(text)
+    run = world.run("db", "update", "--config", "deep.yaml", "--mirror", "http://127.0.0.1:9/")
+    assert_one_line_failure(run, "nested too deeply")
