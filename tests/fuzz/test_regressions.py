@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import struct
 import time
@@ -13,13 +14,20 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from hullcheck.catalog.inventory import Inventory, Target
 from hullcheck.errors import ConfigError, DatabaseError, ImageError
+from hullcheck.model import Package
+from hullcheck.sbom import render_table
 from hullcheck.sources.cache import BlobCache
 from hullcheck.sources.digest import digest_of
 from hullcheck.sources.registry.credentials import find_credentials
 from hullcheck.vulns.importer import import_path, iter_source, iter_zip
 from hullcheck.vulns.osv import MAX_RECORD_BYTES
+
+from .mutations import examples
 
 RECORD = {"id": "OSV-1", "modified": "2024-01-01T00:00:00Z"}
 
@@ -164,3 +172,63 @@ def test_cache_clean_only_removes_blobs(tmp_path: Path) -> None:
     real = cache.put(digest_of(b"blob"), b"blob")
     assert cache.clean() == (1, 4)
     assert mine.exists() and notes.exists() and not real.exists()
+
+
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@given(names=st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=5))
+@examples(60)
+def test_sbom_table_never_passes_terminal_controls(names: list[str]) -> None:
+    # was: package names and versions from hostile files went raw to the terminal
+    # (ESC sequences, BEL, CR/LF forging extra rows)
+    pkgs = tuple(Package(name=n, version=n, type="npm", purl="pkg:npm/x@1") for n in names)
+    text = render_table(Inventory(Target("directory", "\x1b]0;t\x07root"), pkgs))
+    assert not CONTROL.search(text), repr(text)
+    assert len(text.splitlines()) == len(names) + 2
+
+
+def test_unicode_line_separators_do_not_forge_table_rows() -> None:
+    # was: U+2028/U+2029 passed through and split a row for any reader using splitlines()
+    pkg = Package(name="a\u2028b\u2029c\x85d", version="1", type="npm", purl="pkg:npm/a@1")
+    text = render_table(Inventory(Target("directory", "r"), (pkg,)))
+    assert len(text.splitlines()) == 3
+    assert "a\\u2028b\\u2029c\\x85d" in text
+
+
+def test_cli_error_lines_are_one_visible_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hullcheck.cli import main as cli_main
+
+    def boom(args: object) -> int:
+        raise ValueError("first line\nsecond \x1b[2J line")
+
+    monkeypatch.setattr(cli_main.cache, "run", boom)
+    assert cli_main.main(["cache", "info"]) == 2
+    err = capsys.readouterr().err
+    assert err == "hullcheck: internal error: ValueError: first line second \\x1b[2J line\n"
+
+    def hostile(args: object) -> int:
+        raise ImageError("bad name \x1b]0;pwned\x07 in layer")
+
+    monkeypatch.setattr(cli_main.cache, "run", hostile)
+    assert cli_main.main(["cache", "info"]) == 2
+    err = capsys.readouterr().err
+    assert err == "hullcheck: error: bad name \\x1b]0;pwned\\x07 in layer\n"
+
+
+def test_database_with_a_non_utf8_schema_is_a_database_error(tmp_path: Path) -> None:
+    # was: sqlite's error message quoted the damaged schema and decoding it raised
+    # UnicodeDecodeError out of VulnDatabase.open
+    from hullcheck.vulns.store import VulnDatabase
+
+    src = tmp_path / "r.json"
+    src.write_text(json.dumps(RECORD))
+    db = tmp_path / "osv.sqlite3"
+    import_path(db, src)
+    data = db.read_bytes()
+    assert b"CREATE TABLE meta" in data
+    db.write_bytes(data.replace(b"CREATE TABLE meta", b"CR\xc5ATE TABLE meta"))
+    with pytest.raises(DatabaseError), VulnDatabase.open(db) as handle:
+        handle.record_count()

@@ -134,8 +134,10 @@ class VulnDatabase:
             raise DatabaseError(f"no vulnerability database at {path}: run 'hullcheck db update'")
         try:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            # a damaged file may hold text that is not UTF-8: show it, do not fail on it
+            conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        except sqlite3.Error as err:
+        except (sqlite3.Error, UnicodeDecodeError) as err:
             raise DatabaseError(f"vulnerability database {path} is unreadable: {err}") from None
         if row is None or row[0] != SCHEMA_VERSION:
             conn.close()
@@ -175,7 +177,7 @@ class VulnDatabase:
             params += (exact_ecosystem,)
         try:
             rows = self._conn.execute(sql, params).fetchall()
-        except sqlite3.Error as err:
+        except (sqlite3.Error, UnicodeDecodeError) as err:
             raise DatabaseError(f"vulnerability database query failed: {err}") from None
         return [Candidate(self, row) for row in rows]
 
@@ -196,7 +198,7 @@ class VulnDatabase:
             by_source: dict[str, dict[str, int]] = {}
             for source, eco, count in ecos:
                 by_source.setdefault(source, {})[eco] = count
-        except sqlite3.Error as err:
+        except (sqlite3.Error, UnicodeDecodeError) as err:
             raise DatabaseError(f"vulnerability database query failed: {err}") from None
         out = []
         for row in rows:
@@ -231,7 +233,7 @@ class VulnDatabase:
     def record_count(self) -> int:
         try:
             row = self._conn.execute("SELECT COUNT(*) FROM advisories").fetchone()
-        except sqlite3.Error as err:
+        except (sqlite3.Error, UnicodeDecodeError) as err:
             raise DatabaseError(f"vulnerability database query failed: {err}") from None
         return int(row[0])
 
