@@ -1,0 +1,57 @@
+"""One hostile record must not hide the others: a package database with a bogus entry
+(odd unicode, "/", NULs, huge strings) still lists every well-formed package.  Dropping the
+whole database on one bad entry would let an image hide its vulnerable packages."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hullcheck.catalog.collector import Collector
+from hullcheck.catalog.registry import CATALOGERS
+from hullcheck.model import FileRef
+
+from .mutations import examples
+
+FIELD = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\n\r"),
+    min_size=1,
+    max_size=30,
+) | st.sampled_from(["/", "//", "%", "@", "?", "#", "\x00", ".", "..", " ", "a" * 3000])
+OS_RELEASE = FileRef("/etc/os-release", 30, mode=0o100644, layer_index=0)
+
+
+def _names(path: str, data: bytes) -> set[str]:
+    collector = Collector(CATALOGERS)
+    collector.feed(OS_RELEASE, b"ID=debian\nVERSION_ID=12\n")
+    collector.feed(FileRef(path, len(data), mode=0o100644, layer_index=0), data)
+    return {p.name for p in collector.finish().packages}
+
+
+@given(name=FIELD, version=FIELD)
+@examples(60)
+def test_a_bogus_dpkg_entry_hides_nothing(name: str, version: str) -> None:
+    good = (
+        b"Package: openssl\nStatus: install ok installed\nVersion: 3.0.0-1\nArchitecture: amd64\n"
+    )
+    bad = f"Package: {name}\nStatus: install ok installed\nVersion: {version}\n".encode()
+    assert "openssl" in _names("/var/lib/dpkg/status", bad + b"\n" + good + b"\n")
+    assert "openssl" in _names("/var/lib/dpkg/status", good + b"\n" + bad + b"\n")
+
+
+@given(name=FIELD, version=FIELD)
+@examples(60)
+def test_a_bogus_apk_entry_hides_nothing(name: str, version: str) -> None:
+    good = b"P:openssl\nV:3.0.0-r1\nA:x86_64\n"
+    bad = f"P:{name}\nV:{version}\nA:x86_64\n".encode()
+    assert "openssl" in _names("/lib/apk/db/installed", bad + b"\n" + good + b"\n")
+
+
+def test_a_package_named_slash_hides_nothing() -> None:
+    # was: packageurl raised TypeError on the name "/", and the dpkg cataloger lost the
+    # whole database: "Package: /" hid openssl (and everything else) from the scan
+    status = (
+        b"Package: openssl\nStatus: install ok installed\nVersion: 3.0.0-1\n\n"
+        b"Package: /\nStatus: install ok installed\nVersion: 1\n\n"
+    )
+    assert _names("/var/lib/dpkg/status", status) == {"openssl", "/"}
