@@ -55,3 +55,20 @@ def test_a_package_named_slash_hides_nothing() -> None:
         b"Package: /\nStatus: install ok installed\nVersion: 1\n\n"
     )
     assert _names("/var/lib/dpkg/status", status) == {"openssl", "/"}
+
+
+def test_a_damaged_rpm_header_hides_nothing() -> None:
+    # was: one header blob that failed to parse made the rpm cataloger drop the whole
+    # rpmdb, hiding every other package
+    import sqlite3
+
+    from tests.catalog.test_rpm import tiny_header
+
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB)")
+    for blob in (tiny_header("openssl", "3.0.7", "1.el9"), b"\x00\x00\x00\x05" + b"\xff" * 40):
+        con.execute("INSERT INTO Packages (blob) VALUES (?)", (blob,))
+    con.commit()
+    data = con.serialize()
+    con.close()
+    assert _names("/var/lib/rpm/rpmdb.sqlite", data) == {"openssl"}
