@@ -72,3 +72,18 @@ def test_a_damaged_rpm_header_hides_nothing() -> None:
     data = con.serialize()
     con.close()
     assert _names("/var/lib/rpm/rpmdb.sqlite", data) == {"openssl"}
+
+
+def test_junk_paragraphs_in_front_do_not_hide_packages_silently() -> None:
+    # was: paragraphs() stopped quietly after 200,000, so junk in front of the real
+    # entries (4 MB, well within dpkg's 64 MiB limit) hid them without a word
+    from hullcheck.catalog.deb822 import MAX_PARAGRAPHS
+
+    junk = b"X: y\n\n" * (MAX_PARAGRAPHS + 1)
+    good = b"Package: openssl\nStatus: install ok installed\nVersion: 3.0.0-1\n\n"
+    collector = Collector(CATALOGERS)
+    data = junk + good
+    collector.feed(FileRef("/var/lib/dpkg/status", len(data), mode=0o100644), data)
+    result = collector.finish()
+    assert result.packages == []
+    assert any(f"more than {MAX_PARAGRAPHS} paragraphs" in e.message for e in result.errors)
