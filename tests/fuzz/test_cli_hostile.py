@@ -297,3 +297,46 @@ def test_db_update_with_a_deeply_nested_config(text: str, world: World) -> None:
     (world.work / "deep.yaml").write_text(text)
     run = world.run("db", "update", "--config", "deep.yaml", "--mirror", "http://127.0.0.1:9/")
     assert_one_line_failure(run, "nested too deeply")
+
+
+class _Mirror:
+    """A local OSV mirror serving ``body`` for every <ECOSYSTEM>/all.zip."""
+
+    def __init__(self, body: bytes) -> None:
+        import http.server
+        import threading
+
+        payload = body
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("case", ["corrupt-zip", "truncated-zip", "not-osv"])
+def test_db_update_from_a_hostile_mirror(case: str, world: World) -> None:
+    body = (world.work / FROM[case](world)).read_bytes()
+    mirror = _Mirror(body)
+    try:
+        run = world.run("db", "update", "--mirror", mirror.url, "--ecosystem", "PyPI")
+    finally:
+        mirror.close()
+    assert_one_line_failure(run)
+    assert not (world.cache / "osv.sqlite3").exists()
+    leftovers = sorted(p.name for p in world.cache.iterdir()) if world.cache.exists() else []
+    assert leftovers == []  # no partial download, no temp database
