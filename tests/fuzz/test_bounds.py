@@ -18,10 +18,11 @@ import pytest
 
 from hullcheck.catalog.collector import catalog_directory
 from hullcheck.catalog.registry import CATALOGERS
+from hullcheck.errors import ImageError
 from hullcheck.sources.layerstream import OUT_SIZE, READ_SIZE, InflationError, LayerReader
 from hullcheck.sources.limits import Deadline, GiB, Limits, MiB
 from hullcheck.sources.tarstream import TarStream
-from tests.fixtures.imagebuilder import File, Layer, header, make_image, sha
+from tests.fixtures.imagebuilder import File, Layer, build_tar, header, make_image, sha
 
 from .cli_harness import World
 from .test_cli_hostile import assert_nothing_left
@@ -201,3 +202,24 @@ def test_symlink_loops_in_a_rootfs_terminate(tmp_path: Path) -> None:
     finally:
         signal.alarm(0)
     assert result.packages == []
+
+
+@pytest.mark.parametrize("window_log", [28, 31])
+def test_zstd_frames_asking_for_a_huge_window_are_refused(window_log: int) -> None:
+    """A zstd frame may declare a window of up to 2 GiB (memory the decoder must allocate);
+    zstd's default limit of 128 MiB (2^27) refuses larger ones before allocating."""
+    import zstandard
+
+    tar = build_tar([File("a", b"x" * 100_000)])
+    params = zstandard.ZstdCompressionParameters.from_level(
+        3, window_log=window_log, enable_ldm=True, write_content_size=False
+    )
+    out = io.BytesIO()
+    with zstandard.ZstdCompressor(compression_params=params).stream_writer(
+        out, closefd=False
+    ) as writer:
+        writer.write(tar)
+    stored = out.getvalue()
+    assert zstandard.get_frame_parameters(stored).window_size == 1 << window_log
+    with pytest.raises(ImageError, match="too much memory"):
+        _drain(stored, Limits())
