@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from hullcheck import __version__
-from hullcheck.cli import cache, db, sbom, scan
+from hullcheck.cli import cache, db, lint, sbom, scan
 from hullcheck.errors import HullcheckError
 from hullcheck.report.source_lines import visible
 
 COMMANDS: tuple[ModuleType, ...] = (
+    lint,
     scan,
     sbom,
     db,
