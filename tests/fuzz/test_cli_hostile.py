@@ -340,3 +340,50 @@ def test_db_update_from_a_hostile_mirror(case: str, world: World) -> None:
     assert not (world.cache / "osv.sqlite3").exists()
     leftovers = sorted(p.name for p in world.cache.iterdir()) if world.cache.exists() else []
     assert leftovers == []  # no partial download, no temp database
+
+
+# ---------------------------------------------------------------- lint
+LINT_UNUSABLE: dict[str, Callable[[World], str]] = {
+    "fifo": lambda w: (os.mkfifo(w.work / "Dockerfile.fifo"), "Dockerfile.fifo")[1],
+    "binary": lambda w: ((w.work / "bin").write_bytes(bytes(range(256)) * 50), "bin")[1],
+    "nul": lambda w: ((w.work / "nul").write_bytes(b"FROM a\nRUN echo \x00 x\n"), "nul")[1],
+    "huge": lambda w: ((w.work / "big").write_text("FROM a\n#" + "a" * (5 << 20)), "big")[1],
+    "device": lambda w: "/dev/zero",
+}
+
+
+@pytest.mark.parametrize("case", sorted(LINT_UNUSABLE))
+def test_lint_unusable_dockerfiles(case: str, world: World) -> None:
+    assert_one_line_failure(world.run("lint", LINT_UNUSABLE[case](world)))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "FROM a\nRUN " + "$(" * 20_000 + "\n",
+        "FROM a\nRUN " + "(" * 50_000 + "\n",
+        "FROM a\nRUN " + "`echo " * 3_000 + "\n",
+        "FROM a\nARG X=" + "${X:-" * 50_000 + "\n",
+        "FROM a\nRUN echo \\\n" + " a \\\n" * 100_000 + " b\n",
+        "FROM a\nRUN <<EOF\n" + "x\n" * 100_000,
+        "FROM a\nRUN echo \x1b]0;pwned\x07 \u202e\n",
+    ],
+    ids=[
+        "subshells",
+        "parens",
+        "backticks",
+        "param-expansion",
+        "continuations",
+        "heredoc",
+        "escapes",
+    ],
+)
+def test_lint_hostile_dockerfiles_terminate_cleanly(body: str, world: World) -> None:
+    (world.work / "Dockerfile").write_text(body)
+    run = world.run("lint", "Dockerfile", "--format", "json", timeout=60)
+    assert run.code in (0, 1, 2), run.stderr
+    assert "Traceback" not in run.stderr and "internal error" not in run.stderr, run.stderr
+    assert all(line.startswith("hullcheck: ") for line in run.stderr.splitlines())
+    assert "\x1b" not in run.stderr
+    json.loads(run.stdout)
+    assert_nothing_left(run)
