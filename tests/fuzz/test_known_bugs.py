@@ -37,13 +37,6 @@ def test_partial_scan_explains_itself_on_stderr(tmp_path: Path) -> None:
     assert lines and all(line.startswith("hullcheck: ") for line in lines), run.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="walker/catalog subscriber: the binary cataloger subscription is by path only "
-    "(Subscription has no mode filter), so every large non-executable file outside "
-    "/usr/share, /etc... is read into memory up to 256 MiB just to be dropped "
-    "(owner: sources walker API, then catalog/subscriber.py)",
-)
 def test_large_data_files_are_not_buffered(tmp_path: Path) -> None:
     w = World(tmp_path / "w")
     data = (bytes(range(256)) * 4096) * 150  # 150 MiB, mode 0644: not a program
