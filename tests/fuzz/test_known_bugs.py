@@ -49,12 +49,6 @@ def test_large_data_files_are_not_buffered(tmp_path: Path) -> None:
     assert run.max_rss_kib < 140 * 1024, f"peak RSS {run.max_rss_kib // 1024} MiB"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="layerstream: the bomb ratio is taken against stored bytes *read ahead* "
-    "(READ_SIZE), not consumed, so a tiny bomb inflates to max_ratio x READ_SIZE "
-    "(~256 MiB) before it is caught instead of ratio_grace (128 MiB) (owner: sources)",
-)
 def test_gzip_bomb_is_caught_right_after_the_grace_period() -> None:
     limits = Limits()
     try:
