@@ -60,12 +60,6 @@ def test_gzip_bomb_is_caught_right_after_the_grace_period() -> None:
     assert inflated <= limits.ratio_grace + OUT_SIZE + READ_SIZE, inflated // MiB
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sources/open.py parse_reference: a local path that exists but is neither a "
-    "regular file nor a directory (a FIFO) is taken for a Docker Hub reference and "
-    "fetched over the network; /dev/null is said not to exist (owner: sources)",
-)
 def test_a_fifo_path_is_refused_as_a_local_file(tmp_path: Path) -> None:
     w = World(tmp_path / "w")
     os.mkfifo(w.work / "image.fifo")
