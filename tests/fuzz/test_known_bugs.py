@@ -37,13 +37,6 @@ def test_partial_scan_explains_itself_on_stderr(tmp_path: Path) -> None:
     assert lines and all(line.startswith("hullcheck: ") for line in lines), run.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="walker/catalog subscriber: the binary cataloger subscription is by path only "
-    "(Subscription has no mode filter), so every large non-executable file outside "
-    "/usr/share, /etc... is read into memory up to 256 MiB just to be dropped "
-    "(owner: sources walker API, then catalog/subscriber.py)",
-)
 def test_large_data_files_are_not_buffered(tmp_path: Path) -> None:
     w = World(tmp_path / "w")
     data = (bytes(range(256)) * 4096) * 150  # 150 MiB, mode 0644: not a program
@@ -56,12 +49,6 @@ def test_large_data_files_are_not_buffered(tmp_path: Path) -> None:
     assert run.max_rss_kib < 140 * 1024, f"peak RSS {run.max_rss_kib // 1024} MiB"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="layerstream: the bomb ratio is taken against stored bytes *read ahead* "
-    "(READ_SIZE), not consumed, so a tiny bomb inflates to max_ratio x READ_SIZE "
-    "(~256 MiB) before it is caught instead of ratio_grace (128 MiB) (owner: sources)",
-)
 def test_gzip_bomb_is_caught_right_after_the_grace_period() -> None:
     limits = Limits()
     try:
@@ -73,12 +60,6 @@ def test_gzip_bomb_is_caught_right_after_the_grace_period() -> None:
     assert inflated <= limits.ratio_grace + OUT_SIZE + READ_SIZE, inflated // MiB
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sources/open.py parse_reference: a local path that exists but is neither a "
-    "regular file nor a directory (a FIFO) is taken for a Docker Hub reference and "
-    "fetched over the network; /dev/null is said not to exist (owner: sources)",
-)
 def test_a_fifo_path_is_refused_as_a_local_file(tmp_path: Path) -> None:
     w = World(tmp_path / "w")
     os.mkfifo(w.work / "image.fifo")

@@ -1,11 +1,13 @@
 """The catalogers as subscribers of the single-pass layer walker (``hullcheck.sources``).
 
 Two subscriptions: files some cataloger wants by path (one compiled predicate, content up
-to the largest ``max_size`` asked), and files that may be executables for the binary
-catalogers (Go, Rust).  The walker's subscriptions filter on the path only, so the
-second one excludes paths that never hold programs (documentation, headers, source and
-data files) and checks the mode bits itself.  After the pass, the walker's merged view
-says which file versions survive; results from overwritten or deleted files are dropped.
+to the largest ``max_size`` asked; archives such as ``.jar`` are wanted by name here),
+and executables for the binary catalogers (Go, Rust).  The second one excludes paths
+that never hold programs (documentation, headers, source and data files) and accepts,
+on the tar header before any content is read, only regular files with an execute bit:
+a large data file is skipped by the stream, never buffered.  After the pass, the
+walker's merged view says which file versions survive; results from overwritten or
+deleted files are dropped.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ def _maybe_program(path: str) -> bool:
     return not path.startswith(_NOT_PROGRAMS) and not path.endswith(_TEXT_SUFFIXES)
 
 
+def _executable(ref: FileRef) -> bool:
+    return stat.S_ISREG(ref.mode) and bool(ref.mode & EXEC_BITS)
+
+
 class CatalogSubscriber:
     """Feeds a :class:`Collector` from the walker; one instance per image pass."""
 
@@ -65,8 +71,11 @@ class CatalogSubscriber:
             subs.append(
                 Subscription(
                     name="catalog-binaries",
-                    on_file=self._on_binary,
+                    # a later non-executable version of the path is dropped by the
+                    # merged view, so offering executables only loses nothing
+                    on_file=self._on_file,
                     predicate=self._binary_candidate,
+                    accept=_executable,
                     max_size=self._exec_limit,
                 )
             )
@@ -80,11 +89,6 @@ class CatalogSubscriber:
             self.collector.feed(ref, None)  # not a regular file, or larger than asked for
             return
         self.collector.feed(ref, data)
-
-    def _on_binary(self, ref: FileRef, data: bytes | None) -> None:
-        if not stat.S_ISREG(ref.mode) or not ref.mode & EXEC_BITS:
-            return  # a later non-executable version is dropped by the merged view
-        self._on_file(ref, data)
 
     def finish(self, walk: WalkResult) -> CatalogResult:
         """Packages of the final filesystem, as the walker's merged view shows it."""

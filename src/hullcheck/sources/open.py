@@ -79,7 +79,8 @@ def _split_path(rest: str, want_dir: bool) -> tuple[Path, str | None]:
         if cut <= 0:
             break
         head = Path(rest[:cut])
-        if head.exists() and (head.is_dir() if want_dir else head.is_file()):
+        # a FIFO or device is kept too (not a dir), so that it is refused by name below
+        if head.exists() and (head.is_dir() if want_dir else not head.is_dir()):
             tag = rest[cut + 1 :]
             return head, tag or None
     return candidate, None
@@ -111,10 +112,14 @@ def parse_reference(text: str, forced: str | None = None) -> ParsedReference:
                 kind = "oci"
             elif path.is_file():
                 kind = "docker-archive"
+            elif path.exists():
+                raise _not_regular(path)
             else:
                 head = _split_path(text, want_dir=False)[0]
                 if head.is_file():
                     kind = "docker-archive"
+                elif head.exists() and not head.is_dir():
+                    raise _not_regular(head)
                 elif _split_path(text, want_dir=True)[0].is_dir():
                     kind = "oci"
                 elif text.startswith(("/", "./", "../", "~")) or text.endswith(".tar"):
@@ -125,6 +130,11 @@ def parse_reference(text: str, forced: str | None = None) -> ParsedReference:
         path, tag = _split_path(rest, want_dir=kind == "oci")
         return ParsedReference(kind, rest, path, tag)
     return ParsedReference(kind, rest)
+
+
+def _not_regular(path: Path) -> InputError:
+    """A FIFO, socket or device named as the image: never read, never taken for a ref."""
+    return InputError(f"{path} is not a regular file or directory")
 
 
 def _remote(module: str, func: str, ref: str, options: SourceOptions, what: str) -> ImageSource:
@@ -162,6 +172,8 @@ def open_source(
         if not path.is_dir():
             if path.is_file():
                 return _open_tar(path, parsed.tag, reference, "oci-archive", limits)
+            if path.exists():
+                raise _not_regular(path)
             raise InputError(f"{path} is not a directory (expected an OCI layout)")
         store = DirStore(path)
         if not store.exists("index.json"):
@@ -172,6 +184,8 @@ def open_source(
         raise InputError(f"{path} does not exist")
     if path.is_dir():
         raise InputError(f"{path} is a directory, not a tar archive (use oci:{path})")
+    if not path.is_file():
+        raise _not_regular(path)  # never open a FIFO (it would block) or a device
     return _open_tar(path, parsed.tag, reference, parsed.kind, limits)
 
 

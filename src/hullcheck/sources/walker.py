@@ -1,8 +1,9 @@
 """The single pass over an image's layers: each layer is read once, in order.
 
 Analysers *subscribe* before the pass, saying which entries they want (exact paths,
-basenames, globs, a predicate, or every entry of some kinds) and how much content
-(``max_size`` bytes; 0 = metadata only).  As each tar entry streams by, it is offered
+basenames, globs, a predicate, or every entry of some kinds; optionally narrowed by
+``accept(ref)`` on the header's mode and size) and how much content (``max_size``
+bytes; 0 = metadata only).  As each tar entry streams by, it is offered
 only to the subscriptions that match it, with its content read once (up to the largest
 ``max_size`` asked) and shared.  Files later deleted or overwritten are offered too, as
 they stream: the merged view (``LayerFS``) says afterwards which were hidden and by what.
@@ -46,7 +47,9 @@ class Subscription:
     in ``paths``, its basename in ``basenames``, a ``globs`` pattern matching the path
     (``fnmatch``: ``*`` also crosses ``/``), or ``predicate(path)``.  Paths are absolute
     (``/etc/os-release``).  Kinds: ``file`` (regular), ``dir``, ``symlink``, ``hardlink``,
-    ``char``, ``block``, ``fifo``.
+    ``char``, ``block``, ``fifo``.  ``accept(ref)``, when given, then sees the entry's
+    header (mode, size, owner; no content) and may still turn it down, before any content
+    is read: e.g. "executables only", so large data files are skipped, not buffered.
     """
 
     name: str
@@ -58,10 +61,21 @@ class Subscription:
     kinds: frozenset[str] = frozenset({REGULAR})
     all_entries: bool = False
     max_size: int = 1 * MiB
+    accept: Callable[[FileRef], bool] | None = None
 
 
 class _Compiled:
-    __slots__ = ("all", "basenames", "failed", "glob", "kinds", "paths", "predicate", "sub")
+    __slots__ = (
+        "accept",
+        "all",
+        "basenames",
+        "failed",
+        "glob",
+        "kinds",
+        "paths",
+        "predicate",
+        "sub",
+    )
 
     def __init__(self, sub: Subscription) -> None:
         self.sub = sub
@@ -75,6 +89,7 @@ class _Compiled:
             else None
         )
         self.predicate = sub.predicate
+        self.accept = sub.accept
         self.failed = False
 
     def matches(self, path: str, base: str, kind: str) -> bool:
@@ -259,11 +274,6 @@ class Walker:
             wanted = [s for s in subs if s.matches(abs_path, base, kind)]
             if not wanted:
                 continue
-            data: bytes | None = None
-            if kind == REGULAR:
-                limit = max(s.sub.max_size for s in wanted)
-                if limit > 0:
-                    data = tar.read_content(limit)
             ref = FileRef(
                 path=abs_path,
                 size=entry.size,
@@ -274,6 +284,14 @@ class Walker:
                 gid=entry.gid,
                 link_target=link,
             )
+            wanted = [s for s in wanted if s.accept is None or self._accepts(s, ref, index)]
+            if not wanted:
+                continue  # the content is skipped by the tar stream, never buffered
+            data: bytes | None = None
+            if kind == REGULAR:
+                limit = max(s.sub.max_size for s in wanted)
+                if limit > 0:
+                    data = tar.read_content(limit)
             for s in wanted:
                 offered = data
                 if data is not None and s.sub.max_size <= 0:
@@ -286,6 +304,16 @@ class Walker:
                     self._analyser_failed(s, abs_path, err.message, index)
                 except Exception as err:  # an analyser bug must not stop the pass
                     self._analyser_failed(s, abs_path, f"{type(err).__name__}: {err}", index)
+
+    def _accepts(self, s: _Compiled, ref: FileRef, index: int) -> bool:
+        assert s.accept is not None
+        try:
+            return s.accept(ref)
+        except HullcheckError as err:
+            self._analyser_failed(s, ref.path, err.message, index)
+        except Exception as err:  # an analyser bug must not stop the pass
+            self._analyser_failed(s, ref.path, f"{type(err).__name__}: {err}", index)
+        return False
 
     def _analyser_failed(self, s: _Compiled, path: str, message: str, index: int) -> None:
         s.failed = True
