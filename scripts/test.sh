@@ -15,6 +15,16 @@ if [ ! -f "$HULLCHECK_TEST_IMAGES/MANIFEST.txt" ] && [ "$(id -u)" = 0 ] \
         > "$HULLCHECK_TEST_IMAGES.log" 2>&1 || { tail -30 "$HULLCHECK_TEST_IMAGES.log" >&2; exit 1; }
 fi
 
+# A Debian rootfs with Debian's own python3 and nodejs: the secrets engine must stay silent on it.
+ROOTFS=$(dirname "$HULLCHECK_TEST_IMAGES")/secrets-images/debian-python-nodejs.tar
+if [ ! -f "$ROOTFS" ] && [ "$(id -u)" = 0 ] && command -v mmdebstrap >/dev/null; then
+    echo "test: building a Debian python3+nodejs rootfs (about 40 s, once)" >&2
+    mkdir -p "$(dirname "$ROOTFS")"
+    mmdebstrap --quiet --variant=minbase --include=python3,nodejs bookworm "${ROOTFS%.tar}.partial.tar" \
+        > "$ROOTFS.log" 2>&1 && mv "${ROOTFS%.tar}.partial.tar" "$ROOTFS" \
+        || { tail -20 "$ROOTFS.log" >&2; rm -f "${ROOTFS%.tar}.partial.tar"; exit 1; }
+fi
+
 echo "test: ruff" >&2
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
