@@ -16,8 +16,8 @@ if [ ! -f "$HULLCHECK_TEST_IMAGES/MANIFEST.txt" ] && [ "$(id -u)" = 0 ] \
 fi
 
 echo "test: ruff" >&2
-.venv/bin/ruff format --check src tests bench
-.venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check .
+.venv/bin/ruff check .
 echo "test: mypy --strict" >&2
 .venv/bin/mypy src
 echo "test: pytest" >&2

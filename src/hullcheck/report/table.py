@@ -1,0 +1,515 @@
+"""The human-readable report for a terminal (the default format), drawn with ``rich``.
+
+Lint reports are grouped by file, then ordered by line, each finding quoting the
+Dockerfile lines it points at.  Scan reports open with what was scanned (image,
+digest, base OS, size, user, age, efficiency), then group findings by practice, most
+severe group first; vulnerabilities take two lines each.  Both end with the errors met
+and one summary line of counts per severity.
+
+Plain text (no ANSI codes, no trailing blanks) unless ``RenderOptions.color`` is set:
+decide it with ``options.resolve_color``.  Everything shown that came from an input
+goes through ``source_lines.visible`` so hostile text cannot drive the terminal, and
+quoted code is masked for obvious secrets (finding values are redacted upstream).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.text import Text
+
+from hullcheck.model import Finding, JSONValue, Practice, Severity
+from hullcheck.report.document import Report
+from hullcheck.report.options import RenderOptions
+from hullcheck.report.source_lines import SourceCache, mask_secrets, visible
+
+DEFAULT_WIDTH = 100
+MAX_QUOTED_LINES = 6
+SEVERITY_STYLE: Mapping[Severity, str] = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+_SEVERITIES_WORST_FIRST = sorted(Severity, key=lambda s: -s.rank)
+_INDENT = 4
+_LINE_BREAKS = re.compile(r"[ \t]*\r?\n[ \t]*")
+
+
+def render(report: Report, options: RenderOptions | None = None) -> str:
+    """Return the report as text for a terminal (ANSI colour only if ``options.color``)."""
+    opts = options or RenderOptions()
+    width = opts.width or shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        width=max(width, 40),
+        color_system="standard" if opts.color else None,
+        force_terminal=opts.color,
+        no_color=not opts.color,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        legacy_windows=False,
+        force_jupyter=False,
+        force_interactive=False,
+        _environ={},  # NO_COLOR, COLUMNS... were already weighed by the caller
+    )
+    wrap = _Wrapper(console)
+    lines: list[Text] = []
+    if _is_scan(report):
+        lines.extend(_scan_body(report, opts, wrap))
+    else:
+        lines.extend(_lint_body(report, opts, wrap))
+    lines.extend(_errors(report, wrap))
+    lines.extend(wrap(_summary(report)))
+    if not opts.color:
+        return "".join(line.plain.rstrip() + "\n" for line in lines)
+    # One print of pre-wrapped lines: rich's per-renderable layout is the slow part.
+    console.print(Text("\n").join(lines), soft_wrap=True)
+    return buf.getvalue()
+
+
+class _Wrapper:
+    """Wraps one logical line into physical lines of the console width, indented."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.width = console.width
+
+    def __call__(self, text: Text, indent: int = 0) -> list[Text]:
+        room = max(self.width - indent, 20)
+        pad = " " * indent
+        if len(text) <= room and "\n" not in text.plain:
+            return [Text(pad) + text] if indent else [text]
+        return [Text(pad) + part for part in text.wrap(self.console, room)]
+
+
+def _is_scan(report: Report) -> bool:
+    if report.target is not None:
+        return True
+    return any(f.location.layer is not None or f.location.file is not None for f in report.findings)
+
+
+# -- pieces shared by both layouts ------------------------------------------------------
+
+
+def _severity_label(severity: Severity) -> Text:
+    return Text(f" {severity.value.upper():<8} ", style=SEVERITY_STYLE[severity])
+
+
+def _prose(text: str) -> str:
+    """A title, message or fix as one paragraph: line breaks become spaces, then ``visible``."""
+    return visible(_LINE_BREAKS.sub(" ", text.strip()))
+
+
+def _headline(finding: Finding) -> Text:
+    line = Text()
+    line.append_text(_severity_label(finding.severity))
+    line.append(" ")
+    line.append(visible(finding.rule), style="bold")
+    line.append("  ")
+    line.append(f"[{finding.practice.value}]", style="magenta")
+    line.append("  ")
+    line.append(_prose(finding.title), style="bold")
+    return line
+
+
+def _quote(
+    sources: SourceCache, path: str, line: int, end_line: int, wrap: _Wrapper, *, hidden: bool
+) -> list[Text]:
+    quoted = sources.quote(path, line, end_line)
+    if quoted is None:
+        return []
+    if hidden:
+        note = Text("(code not shown: it holds a secret)", style="dim italic")
+        return wrap(note, _INDENT + 2)
+    out: list[Text] = []
+    gutter = len(str(quoted[-1][0]))
+    room = max(wrap.width - _INDENT - 2 - gutter - 3, 20)
+    for number, raw in quoted[:MAX_QUOTED_LINES]:
+        code = visible(mask_secrets(raw))
+        if len(code) > room:
+            code = code[: room - 1] + "…"
+        text = Text(" " * (_INDENT + 2))
+        text.append(f"{number:>{gutter}} │ ", style="dim")
+        text.append(code)
+        out.append(text)
+    if len(quoted) > MAX_QUOTED_LINES:
+        more = Text(f"{'':>{gutter}} │ … {len(quoted) - MAX_QUOTED_LINES} more lines", style="dim")
+        out.extend(wrap(more, _INDENT + 2))
+    return out
+
+
+def _message_and_fix(finding: Finding, wrap: _Wrapper) -> list[Text]:
+    out: list[Text] = []
+    if finding.message:
+        out.extend(wrap(Text(_prose(finding.message)), _INDENT))
+    if finding.fix:
+        fix = Text()
+        fix.append("fix: ", style="green bold")
+        fix.append(_prose(finding.fix))
+        out.extend(wrap(fix, _INDENT))
+    return out
+
+
+def _secret_lines(findings: Iterable[Finding]) -> set[tuple[str, int]]:
+    """(path, line) pairs that a secrets finding covers: never quoted, whoever points there."""
+    out: set[tuple[str, int]] = set()
+    for f in findings:
+        if f.practice is not Practice.SECRETS and "secret" not in f.extra:
+            continue
+        loc = f.location
+        spans = []
+        if loc.path is not None and loc.line is not None:
+            spans.append((loc.path, loc.line, loc.end_line or loc.line))
+        if loc.instruction is not None:
+            ins = loc.instruction
+            spans.append((ins.path, ins.line, ins.end_line))
+        for path, start, end in spans:
+            out.update((path, n) for n in range(start, max(start, end) + 1))
+    return out
+
+
+def _covers_secret(secret_lines: set[tuple[str, int]], path: str, line: int, end: int) -> bool:
+    return any((path, n) in secret_lines for n in range(line, max(line, end) + 1))
+
+
+def _errors(report: Report, wrap: _Wrapper) -> list[Text]:
+    if not report.errors:
+        return []
+    out: list[Text] = [Text("Errors", style="bold red")]
+    for err in report.errors:
+        line = Text("  ")
+        if err.path is not None:
+            line.append(visible(err.path), style="bold")
+            line.append(": ")
+        line.append(visible(err.message))
+        out.extend(wrap(line))
+    out.append(Text(""))
+    return out
+
+
+def _summary(report: Report) -> Text:
+    counts = {s: 0 for s in Severity}
+    for f in report.findings:
+        counts[f.severity] += 1
+    total = len(report.findings)
+    text = Text()
+    if total == 0:
+        text.append("No findings", style="bold green")
+    else:
+        text.append(f"{total} finding{'s' if total != 1 else ''}: ", style="bold")
+        for i, severity in enumerate(_SEVERITIES_WORST_FIRST):
+            if i:
+                text.append(", ")
+            style = SEVERITY_STYLE[severity] if counts[severity] else "dim"
+            text.append(f"{counts[severity]} {severity.value}", style=style)
+    if report.suppressed:
+        text.append(f"; {len(report.suppressed)} suppressed", style="dim")
+    if report.errors:
+        n = len(report.errors)
+        text.append(f"; {n} error{'s' if n != 1 else ''}", style="bold red")
+    return text
+
+
+# -- lint ---------------------------------------------------------------------------------
+
+
+def _lint_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text]:
+    sources = SourceCache(opts.sources)
+    secret_lines = _secret_lines(report.findings)
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for f in report.findings:
+        by_file[f.location.path or ""].append(f)
+    out: list[Text] = []
+    for path in sorted(by_file):
+        out.extend(wrap(Text(visible(path) if path else "(no file)", style="bold underline")))
+        findings = sorted(
+            by_file[path],
+            key=lambda f: (f.location.line or 0, -f.severity.rank, f.rule, f.message),
+        )
+        for f in findings:
+            out.extend(wrap(_headline(f)))
+            loc = f.location
+            if path and loc.line is not None:
+                end = loc.end_line or loc.line
+                where = f"{path}:{loc.line}" + (f"-{end}" if end != loc.line else "")
+                out.extend(wrap(Text(visible(where), style="dim"), _INDENT))
+                hidden = _covers_secret(secret_lines, path, loc.line, end)
+                out.extend(_quote(sources, path, loc.line, end, wrap, hidden=hidden))
+            out.extend(_message_and_fix(f, wrap))
+            out.append(Text(""))
+    return out
+
+
+# -- scan ---------------------------------------------------------------------------------
+
+_TARGET_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Image", ("reference", "image", "name", "path")),
+    ("Tags", ("repo_tags", "tags")),
+    ("Digest", ("digest", "manifest_digest")),
+    ("Source", ("source",)),
+    ("Platform", ("platform",)),
+    ("Base OS", ("base_os", "os", "distro")),
+    ("Size", ("size",)),
+    ("Layers", ("layers", "layer_count")),
+    ("User", ("user", "config.user")),
+    ("Created", ("created",)),
+    ("Efficiency", ("efficiency",)),
+    ("Wasted", ("wasted_bytes", "wasted")),
+)
+"""Header rows: a label and where to look, in ``target`` then ``summary`` (dotted = nested).
+Deliberately not ``config.env``: environment values often hold credentials."""
+
+
+def _lookup(mapping: Mapping[str, JSONValue], dotted: str) -> JSONValue:
+    current: JSONValue = mapping
+    for part in dotted.split("."):
+        if not isinstance(current, Mapping) or part not in current:
+            return None
+        current = current[part]
+    return current
+
+
+def _int(value: JSONValue) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _derived(target: Mapping[str, JSONValue]) -> dict[str, JSONValue]:
+    """Size, efficiency and waste from per-layer figures when the target has no totals."""
+    layers = target.get("layers")
+    if not isinstance(layers, list):
+        return {}
+    out: dict[str, JSONValue] = {}
+    sizes = [_int(layer.get("size")) for layer in layers if isinstance(layer, Mapping)]
+    if sizes and all(size is not None for size in sizes):
+        out["size"] = sum(size for size in sizes if size is not None)
+    added = [_int(layer.get("bytes_added")) for layer in layers if isinstance(layer, Mapping)]
+    wasted = [_int(layer.get("bytes_wasted")) for layer in layers if isinstance(layer, Mapping)]
+    if added and all(a is not None for a in added) and all(w is not None for w in wasted):
+        total = sum(a for a in added if a is not None)
+        waste = sum(w for w in wasted if w is not None)
+        if total > 0:
+            out["efficiency"] = max(0.0, 1 - waste / total)
+            out["wasted_bytes"] = waste
+    return out
+
+
+def _scalar(value: JSONValue) -> bool:
+    return isinstance(value, str | int | float | bool)
+
+
+def _human_size(value: JSONValue) -> str:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return str(value)
+    size = float(value)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{value} B" if unit == "B" else f"{size:.1f} {unit} ({value:,} bytes)"
+        size /= 1000
+    return str(value)  # pragma: no cover - loop always returns
+
+
+def _age(value: JSONValue, now: datetime) -> str:
+    if not isinstance(value, str):
+        return str(value)
+    try:
+        created = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    days = (now - created).days
+    if days < 0:
+        return f"{value} (in the future)"
+    return f"{value} ({days} day{'s' if days != 1 else ''} ago)"
+
+
+def _format_field(label: str, value: JSONValue, now: datetime) -> str | None:
+    """The text of one header row, or None when the value says nothing."""
+    if label == "User" and value in ("", None):
+        return "(not set: root)"
+    if value is None:
+        return None
+    if label in ("Size", "Wasted"):
+        return _human_size(value)
+    if label == "Created":
+        return _age(value, now)
+    if label == "Efficiency" and isinstance(value, int | float) and not isinstance(value, bool):
+        percent = value * 100 if value <= 1 else value
+        return f"{percent:.1f} %"
+    if label == "Layers" and isinstance(value, list):
+        return str(len(value))
+    if label == "Tags" and isinstance(value, list):
+        return ", ".join(str(v) for v in value) or None
+    if label == "Base OS" and isinstance(value, Mapping):
+        parts = [value.get(k) for k in ("pretty_name", "name", "id")]
+        words = [str(p) for p in parts if p]
+        version = value.get("version_id") or value.get("version")
+        if not words:
+            return None
+        return words[0] + (
+            f" {version}" if version and words[0] != value.get("pretty_name") else ""
+        )
+    if not _scalar(value):
+        return None
+    return str(value)
+
+
+def _target_block(report: Report, now: datetime, wrap: _Wrapper) -> list[Text]:
+    target: Mapping[str, JSONValue] = report.target or {}
+    sources: list[Mapping[str, JSONValue]] = [target, report.summary, _derived(target)]
+    rows: list[tuple[str, str]] = []
+    for label, keys in _TARGET_FIELDS:
+        value = next(
+            (v for src in sources for k in keys if (v := _lookup(src, k)) is not None), None
+        )
+        if value is None and not (label == "User" and ("config" in target or "user" in target)):
+            continue
+        text = _format_field(label, value, now)
+        if text is not None and not (label == "Tags" and text == target.get("reference")):
+            rows.append((label, visible(text)))
+    if not rows:
+        return []
+    column = max(len(label) for label, _ in rows) + 2
+    out: list[Text] = []
+    for label, value in rows:
+        parts = wrap(Text(value), column)
+        head = Text()  # a base style would cover the appended value too
+        head.append(f"{label:<{column}}", style="bold")
+        out.append(head + parts[0][column:])
+        out.extend(parts[1:])
+    out.append(Text(""))
+    return out
+
+
+def _dockerfile_span(f: Finding) -> tuple[str, int, int] | None:
+    """The Dockerfile lines behind an image finding: its instruction, else its own span."""
+    loc = f.location
+    if loc.instruction is not None:
+        return loc.instruction.path, loc.instruction.line, loc.instruction.end_line
+    if loc.path is not None and loc.line is not None:
+        return loc.path, loc.line, loc.end_line or loc.line
+    return None
+
+
+def _where(f: Finding) -> str:
+    loc = f.location
+    parts: list[str] = []
+    if loc.layer_index is not None:
+        parts.append(f"layer {loc.layer_index}")
+    elif loc.layer is not None:
+        parts.append(f"layer {loc.layer[:19]}")
+    if loc.file is not None:
+        in_file = loc.path is None and loc.line is not None
+        parts.append(f"{loc.file}:{loc.line}" if in_file else loc.file)
+    if loc.instruction is not None:
+        ins = loc.instruction
+        span = f"{ins.line}" + (f"-{ins.end_line}" if ins.end_line != ins.line else "")
+        parts.append(f"{ins.path}:{span}")
+    elif loc.path is not None:
+        parts.append(f"{loc.path}:{loc.line}" if loc.line is not None else loc.path)
+    return " · ".join(parts)
+
+
+def _package_cells(f: Finding) -> tuple[str, str, str]:
+    pkg = f.extra.get("package")
+    name = version = ""
+    if isinstance(pkg, Mapping):
+        name = str(pkg.get("name", ""))
+        version = str(pkg.get("version", ""))
+    elif isinstance(pkg, str):
+        name = pkg
+    installed = f.extra.get("installed_version", version)
+    fixed = f.extra.get("fixed_version")
+    if isinstance(fixed, list):
+        fixed = ", ".join(str(v) for v in fixed)
+    return name or (f.location.file or ""), str(installed or ""), str(fixed or "-")
+
+
+def _vulnerability_lines(findings: list[Finding], wrap: _Wrapper) -> list[Text]:
+    """Two lines per vulnerability: id, package, installed -> fixed, where; then the title."""
+    out: list[Text] = []
+    id_width = min(max(len(f.rule) for f in findings), 24)
+    for f in findings:
+        name, installed, fixed = _package_cells(f)
+        line = Text()
+        line.append_text(_severity_label(f.severity))
+        line.append(" ")
+        line.append(f"{visible(f.rule):<{id_width}}", style="bold")
+        line.append("  ")
+        line.append(visible(f"{name} {installed}".strip()))
+        if fixed != "-":
+            line.append(" → ")
+            line.append(visible(fixed), style="green")
+        else:
+            line.append("  (no fix yet)", style="dim")
+        where = _where_short(f)
+        if where:
+            line.append(f"  · {visible(where)}", style="dim")
+        out.extend(wrap(line))
+        title = f.title.removeprefix(f"{f.rule}: ")  # the id is already on the line above
+        out.extend(wrap(Text(_prose(title)), _INDENT))
+    return out
+
+
+def _where_short(f: Finding) -> str:
+    loc = f.location
+    parts: list[str] = []
+    if loc.layer_index is not None:
+        parts.append(f"layer {loc.layer_index}")
+    if loc.instruction is not None:
+        parts.append(f"{loc.instruction.path}:{loc.instruction.line}")
+    return " · ".join(parts)
+
+
+def _scan_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text]:
+    now = opts.now or datetime.now(UTC)
+    sources = SourceCache(opts.sources)
+    secret_lines = _secret_lines(report.findings)
+    out = _target_block(report, now, wrap)
+    groups: dict[Practice, list[Finding]] = defaultdict(list)
+    for f in report.findings:
+        groups[f.practice].append(f)
+
+    def group_key(practice: Practice) -> tuple[int, int, str]:
+        worst = max(f.severity.rank for f in groups[practice])
+        return (-worst, -len(groups[practice]), practice.value)
+
+    for practice in sorted(groups, key=group_key):
+        findings = sorted(
+            groups[practice],
+            key=lambda f: (
+                -f.severity.rank,
+                f.location.layer_index if f.location.layer_index is not None else -1,
+                f.location.file or "",
+                f.rule,
+                f.message,
+            ),
+        )
+        out.append(Text(f"{practice.value} ({len(findings)})", style="bold underline"))
+        if practice is Practice.VULNERABILITIES:
+            out.extend(_vulnerability_lines(findings, wrap))
+            out.append(Text(""))
+            continue
+        for f in findings:
+            out.extend(wrap(_headline(f)))
+            where = _where(f)
+            if where:
+                out.extend(wrap(Text(visible(where), style="dim"), _INDENT))
+            span = _dockerfile_span(f)
+            if span is not None:
+                path, start, end = span
+                hidden = _covers_secret(secret_lines, path, start, end)
+                out.extend(_quote(sources, path, start, end, wrap, hidden=hidden))
+            out.extend(_message_and_fix(f, wrap))
+            out.append(Text(""))
+    return out
