@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from hullcheck import __version__
-from hullcheck.cli import cache, scan
+from hullcheck.cli import cache, lint, scan
 from hullcheck.errors import HullcheckError
 
 COMMANDS: tuple[ModuleType, ...] = (
+    lint,
     scan,
     cache,
 )

@@ -1,0 +1,229 @@
+"""The lint pipeline: find Dockerfiles, parse, run rules and text scanners, apply policy.
+
+Stages meet only here: ``dockerfile`` parses, ``rules`` check, ``policy`` decides what
+is ignored and what fails, ``report`` gets one ``Report``.  Secret detection plugs in
+as a ``TextScanner`` (a callable given the path and text, returning findings), so lint
+does not depend on how the secrets engine works.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from hullcheck.dockerfile.parser import parse
+from hullcheck.errors import DockerfileError, HullcheckError, InputError
+from hullcheck.model import Finding, Location, Severity
+from hullcheck.policy import config as config_mod
+from hullcheck.policy.config import Config
+from hullcheck.policy.pragmas import Pragmas, collect
+from hullcheck.report.document import Report, ReportError
+from hullcheck.rules.base import Hit, Rule, RuleContext
+from hullcheck.rules.registry import RULES, SYNTAX_RULE, hadolint_map
+
+TextScanner = Callable[[str, str], Iterable[Finding]]
+"""``(path, text) -> findings`` over the raw Dockerfile text (e.g. the secrets engine)."""
+
+MAX_BYTES = 4 << 20
+"""Larger files are refused: no real Dockerfile comes near 4 MiB."""
+
+DEFAULT_FAIL_ON = Severity.HIGH
+_SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"})
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What linting one file produced."""
+
+    path: str
+    findings: list[Finding]
+    suppressed: list[Finding]
+    fail_on: Severity
+
+
+def is_dockerfile_name(name: str) -> bool:
+    """Dockerfile, Containerfile, ``*.Dockerfile``, ``Dockerfile.*`` (any case)."""
+    low = name.lower()
+    for base in ("dockerfile", "containerfile"):
+        if low == base or low.startswith(base + ".") or low.endswith("." + base):
+            return True
+    return False
+
+
+def find_dockerfiles(paths: Sequence[str]) -> list[Path]:
+    """Expand the paths given: files as is, directories to every Dockerfile under them."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError(f"{raw}: no such file or directory")
+        if path.is_dir():
+            found: list[Path] = []
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+                found.extend(Path(root) / f for f in files if is_dockerfile_name(f))
+            for item in sorted(found):
+                if item not in seen and item.is_file():
+                    seen.add(item)
+                    out.append(item)
+        elif path not in seen:
+            seen.add(path)
+            out.append(path)
+    return out
+
+
+def read_dockerfile(path: Path) -> str:
+    """The file's text; ``InputError`` for unreadable, binary or oversized input."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as err:
+        raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{path}: larger than {MAX_BYTES // (1 << 20)} MiB, not a Dockerfile")
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{path}: binary data, not a Dockerfile")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace")
+
+
+class Linter:
+    """Lints texts with one rule set; resolves configs and hadolint codes once."""
+
+    def __init__(
+        self,
+        rules: Sequence[Rule] = RULES,
+        scanners: Sequence[TextScanner] = (),
+        config: Config | None = None,
+        fail_on: Severity | None = None,
+    ) -> None:
+        self.rules = tuple(rules)
+        self.scanners = tuple(scanners)
+        self.config = config
+        self.fail_on = fail_on
+        self._dl = hadolint_map()
+        self._known = {r.id for r in self.rules} | {SYNTAX_RULE.id}
+        self._configs: dict[Path, Config] = {}
+
+    def resolve(self, code: str) -> tuple[str, ...]:
+        """HC id -> itself; hadolint code -> the HC rules covering it."""
+        code = code.upper()
+        if code.startswith("HC"):
+            return (code,)
+        return self._dl.get(code, ())
+
+    def config_for(self, path: Path) -> Config:
+        if self.config is not None:
+            return self.config
+        folder = path.parent.resolve()
+        cached = self._configs.get(folder)
+        if cached is None:
+            found = config_mod.discover(folder)
+            cached = config_mod.load(found) if found is not None else config_mod.DEFAULT
+            self._configs[folder] = cached
+        return cached
+
+    def lint_text(self, text: str, path: str, config: Config = config_mod.DEFAULT) -> FileResult:
+        """Lint one Dockerfile's text; never raises for bad Dockerfile content."""
+        ignored = {hc for code in config.ignored for hc in self.resolve(code)}
+        overrides: dict[str, Severity] = {}
+        for code, sev in config.severity.items():
+            for hc in self.resolve(code):
+                overrides[hc] = sev
+        raw: list[Finding] = []
+        pragmas = Pragmas()
+        try:
+            dockerfile = parse(text, path)
+        except DockerfileError as err:
+            raw.append(_finding(SYNTAX_RULE, path, err.line, err.end_line, err.message, hit=None))
+        else:
+            pragmas = collect(dockerfile, self.resolve)
+            ctx = RuleContext(dockerfile, config.trusted_registries)
+            for rule in self.rules:
+                for hit in rule.check(ctx):
+                    raw.append(_finding(rule, path, hit.line, hit.end_line, hit.message, hit=hit))
+        for scanner in self.scanners:
+            raw.extend(scanner(path, text))
+        findings: list[Finding] = []
+        suppressed: list[Finding] = []
+        for found in raw:
+            finding = found
+            if finding.rule in overrides:
+                finding = replace(finding, severity=overrides[finding.rule])
+            if finding.rule in ignored or pragmas.silences(finding.rule, finding.location.line):
+                suppressed.append(finding)
+            else:
+                findings.append(finding)
+        findings.sort(key=_order)
+        fail_on = self.fail_on or config.fail_on or DEFAULT_FAIL_ON
+        return FileResult(path, findings, suppressed, fail_on)
+
+    def lint_paths(self, paths: Sequence[str]) -> Report:
+        """Lint every Dockerfile named or found under ``paths`` into one report.
+
+        A missing path raises ``InputError`` before anything runs.  A file that cannot
+        be read becomes a report error and the others are still linted.
+        """
+        files = find_dockerfiles(paths)
+        if not files:
+            raise InputError(f"no Dockerfile found in {', '.join(paths)}")
+        report = Report()
+        failed = False
+        counts = {s.value: 0 for s in Severity}
+        for file in files:
+            shown = str(file)
+            try:
+                text = read_dockerfile(file)
+                config = self.config_for(file)
+            except HullcheckError as err:
+                report.errors.append(ReportError(err.message, shown))
+                continue
+            result = self.lint_text(text, shown, config)
+            report.findings.extend(result.findings)
+            report.suppressed.extend(result.suppressed)
+            for finding in result.findings:
+                counts[finding.severity.value] += 1
+                if finding.severity.rank >= result.fail_on.rank:
+                    failed = True
+        report.summary = {
+            "files": len(files),
+            "findings": len(report.findings),
+            "suppressed": len(report.suppressed),
+            "by_severity": counts,
+            "failed": failed,
+        }
+        return report
+
+
+def exit_code(report: Report) -> int:
+    """0 clean, 1 findings at/above the threshold, 2 when some input could not be checked."""
+    if report.errors:
+        return 2
+    return 1 if report.summary.get("failed") else 0
+
+
+def _finding(
+    rule: Rule, path: str, line: int, end_line: int, message: str, *, hit: Hit | None
+) -> Finding:
+    fix = (hit.fix if hit is not None else None) or rule.fix
+    extra = hit.extra if hit is not None else {}
+    return Finding(
+        rule=rule.id,
+        practice=rule.practice,
+        severity=rule.severity,
+        title=rule.title,
+        message=message,
+        location=Location(path=path, line=line, end_line=end_line),
+        fix=fix,
+        extra=extra,
+    )
+
+
+def _order(finding: Finding) -> tuple[str, int, str]:
+    loc = finding.location
+    return (loc.path or "", loc.line or 0, finding.rule)

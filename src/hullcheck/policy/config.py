@@ -1,0 +1,189 @@
+"""``.hullcheck.yaml``: ignored rules, severity overrides, trusted registries, fail-on.
+
+Found by walking up from the Dockerfile's directory, or given with ``--config``.  A
+``.hadolint.yaml``/``.hadolint.yml`` is read too when no ``.hullcheck.yaml`` is found
+on the way up (``ignored``, ``trustedRegistries``, ``override``, ``failure-threshold``),
+its DL codes mapped to HC rules by the caller.
+
+Schema (every key optional)::
+
+    fail-on: high                 # critical|high|medium|low|info: exit 1 at/above this
+    trusted-registries: [docker.io, ghcr.io/acme]
+    rules:
+      ignore: [HC1001, DL3008]    # HC ids or hadolint codes
+      severity: {HC3001: medium}  # per-rule severity override
+    secrets: {...}                # other sections are kept raw in ``Config.sections``
+
+Unknown keys inside ``rules`` are errors (a typo must not silently disable a policy);
+unknown top-level sections are kept for the stages that own them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hullcheck.errors import ConfigError
+from hullcheck.model import Severity
+
+NAMES = (".hullcheck.yaml", ".hullcheck.yml")
+HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
+MAX_BYTES = 1 << 20
+_RULE_KEYS = frozenset({"ignore", "severity"})
+_HADOLINT_LEVELS = {
+    "error": Severity.HIGH,
+    "warning": Severity.MEDIUM,
+    "info": Severity.LOW,
+    "style": Severity.INFO,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Settings for one run.  ``ignored`` and ``severity`` keys may hold DL codes still."""
+
+    path: str | None = None
+    ignored: frozenset[str] = frozenset()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    trusted_registries: tuple[str, ...] = ()
+    fail_on: Severity | None = None
+    sections: Mapping[str, Any] = field(default_factory=dict)
+    hadolint: bool = False
+
+
+DEFAULT = Config()
+
+
+def discover(start: Path) -> Path | None:
+    """The nearest ``.hullcheck.yaml`` (else ``.hadolint.yaml``) in ``start`` or above."""
+    here = start if start.is_dir() else start.parent
+    here = here.resolve()
+    hadolint: Path | None = None
+    for folder in (here, *here.parents):
+        for name in NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+        if hadolint is None:
+            for name in HADOLINT_NAMES:
+                candidate = folder / name
+                if candidate.is_file():
+                    hadolint = candidate
+                    break
+    return hadolint
+
+
+def load(path: Path) -> Config:
+    """Read and validate a config file (hullcheck or hadolint format, by file name)."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as err:
+        raise ConfigError(f"cannot read config {path}: {err.strerror or err}") from None
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"config {path} is larger than {MAX_BYTES} bytes")
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ConfigError(f"config {path} is not valid YAML: {first}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config {path} must be a mapping at the top level")
+    if path.name in HADOLINT_NAMES:
+        return _from_hadolint(data, str(path))
+    return _from_hullcheck(data, str(path))
+
+
+def _from_hullcheck(data: dict[Any, Any], where: str) -> Config:
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise ConfigError(f"{where}: 'rules' must be a mapping")
+    extra = set(map(str, rules)) - _RULE_KEYS
+    if extra:
+        raise ConfigError(f"{where}: unknown key(s) under 'rules': {', '.join(sorted(extra))}")
+    ignored = _id_list(rules.get("ignore"), f"{where}: rules.ignore")
+    severity_raw = rules.get("severity") or {}
+    if not isinstance(severity_raw, dict):
+        raise ConfigError(f"{where}: rules.severity must map rule ids to severities")
+    severity = {
+        _rule_id(k, where): _severity(v, f"{where}: rules.severity.{k}")
+        for k, v in severity_raw.items()
+    }
+    fail_on = data.get("fail-on")
+    sections = {
+        str(k): v for k, v in data.items() if k not in ("rules", "fail-on", "trusted-registries")
+    }
+    return Config(
+        path=where,
+        ignored=frozenset(ignored),
+        severity=severity,
+        trusted_registries=tuple(
+            _str_list(data.get("trusted-registries"), f"{where}: trusted-registries")
+        ),
+        fail_on=None if fail_on is None else _severity(fail_on, f"{where}: fail-on"),
+        sections=sections,
+    )
+
+
+def _from_hadolint(data: dict[Any, Any], where: str) -> Config:
+    ignored = _id_list(data.get("ignored"), f"{where}: ignored")
+    severity: dict[str, Severity] = {}
+    override = data.get("override") or {}
+    if not isinstance(override, dict):
+        raise ConfigError(f"{where}: 'override' must be a mapping of level to codes")
+    for level, codes in override.items():
+        if str(level) not in _HADOLINT_LEVELS:
+            raise ConfigError(f"{where}: unknown hadolint level {level!r} in override")
+        for code in _id_list(codes, f"{where}: override.{level}"):
+            severity[code] = _HADOLINT_LEVELS[str(level)]
+    threshold = data.get("failure-threshold")
+    fail_on = None
+    if threshold is not None:
+        if str(threshold) in _HADOLINT_LEVELS:
+            fail_on = _HADOLINT_LEVELS[str(threshold)]
+        elif str(threshold) not in ("none", "ignore"):
+            raise ConfigError(f"{where}: unknown failure-threshold {threshold!r}")
+    return Config(
+        path=where,
+        ignored=frozenset(ignored),
+        severity=severity,
+        trusted_registries=tuple(
+            _str_list(data.get("trustedRegistries"), f"{where}: trustedRegistries")
+        ),
+        fail_on=fail_on,
+        hadolint=True,
+    )
+
+
+def _str_list(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of strings")
+    return [v.strip() for v in value if v.strip()]
+
+
+def _id_list(value: Any, where: str) -> list[str]:
+    return [_rule_id(v, where) for v in _str_list(value, where)]
+
+
+def _rule_id(value: Any, where: str) -> str:
+    text = str(value).strip().upper()
+    if text[:2] not in ("HC", "DL", "SC") or not text[2:].isdigit():
+        raise ConfigError(f"{where}: {value!r} is not a rule id (HCnnnn or a hadolint DLnnnn)")
+    return text
+
+
+def _severity(value: Any, where: str) -> Severity:
+    try:
+        return Severity.parse(str(value))
+    except ValueError as err:
+        raise ConfigError(f"{where}: {err}") from None

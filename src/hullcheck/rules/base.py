@@ -1,0 +1,92 @@
+"""What a lint rule is: metadata plus a ``check`` function over a parsed Dockerfile.
+
+A rule module defines ``RULES: tuple[Rule, ...]`` (one or a small family) and nothing
+runs at import.  ``check(ctx)`` yields ``Hit`` values (a line span and a message); the
+pipeline (``hullcheck.lint``) turns hits into ``Finding`` objects with the rule's id,
+severity (after config overrides), practice, title and fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
+from hullcheck.dockerfile.shell import Command
+from hullcheck.model import JSONValue, Practice, Severity
+
+RULE_ID = re.compile(r"^HC\d{4}$")
+HADOLINT_ID = re.compile(r"^(DL|SC)\d{4}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One place a rule fired: Dockerfile lines and a message specific to this place.
+
+    ``fix`` overrides the rule's generic fix when the rule knows a concrete one
+    (``use debian:12.5 instead of debian:latest``).  ``extra`` adds keys to the JSON finding.
+    """
+
+    line: int
+    end_line: int
+    message: str
+    fix: str | None = None
+    extra: Mapping[str, JSONValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """What a check may look at: the Dockerfile and the user's settings that rules read."""
+
+    dockerfile: Dockerfile
+    trusted_registries: tuple[str, ...] = ()
+
+    @property
+    def final_stage(self) -> Stage | None:
+        return self.dockerfile.final_stage
+
+
+Check = Callable[[RuleContext], Iterable[Hit]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A lint rule.
+
+    ``id`` is ``HC`` + four digits; ``hadolint`` lists the hadolint/ShellCheck codes it
+    covers so ``# hadolint ignore=DL3008`` and ``.hadolint.yaml`` keep working.
+    ``explanation`` says why it matters (for docs and SARIF help); ``fix`` says what to
+    change, concretely.
+    """
+
+    id: str
+    title: str
+    severity: Severity
+    practice: Practice
+    explanation: str
+    fix: str
+    check: Check
+    hadolint: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not RULE_ID.match(self.id):
+            raise ValueError(f"rule id {self.id!r} is not HC + 4 digits")
+        for code in self.hadolint:
+            if not HADOLINT_ID.match(code):
+                raise ValueError(f"{self.id}: {code!r} is not a hadolint/ShellCheck code")
+
+
+def at(instruction: Instruction, message: str, fix: str | None = None) -> Hit:
+    """A hit spanning a whole instruction (its first line to its last, heredocs included)."""
+    return Hit(instruction.line, instruction.end_line, message, fix)
+
+
+def at_line(instruction: Instruction, message: str, fix: str | None = None) -> Hit:
+    """A hit on the first line of an instruction only."""
+    return Hit(instruction.line, instruction.line, message, fix)
+
+
+def at_command(command: Command, message: str, fix: str | None = None) -> Hit:
+    """A hit on the exact lines of one shell command inside a RUN."""
+    return Hit(command.line, command.end_line, message, fix)

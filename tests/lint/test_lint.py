@@ -1,0 +1,212 @@
+"""The lint pipeline and CLI: discovery, config, pragmas, formats, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from hullcheck.cli.main import main
+from hullcheck.errors import ConfigError, InputError
+from hullcheck.lint import Linter, exit_code, find_dockerfiles
+from hullcheck.model import Finding, Location, Practice, Severity
+from hullcheck.policy import config as config_mod
+
+BAD = "FROM debian\nRUN apt-get install -y curl\n"  # HC1001 (medium), HC2001 (high), HC3001
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def rules_of(findings: Iterable[Finding]) -> list[tuple[str, int | None]]:
+    return sorted((f.rule, f.location.line) for f in findings)
+
+
+def test_findings_carry_rule_metadata_and_exact_lines() -> None:
+    result = Linter().lint_text(BAD, "Dockerfile")
+    assert rules_of(result.findings) == [("HC1001", 1), ("HC2001", 1), ("HC3001", 2)]
+    f = next(f for f in result.findings if f.rule == "HC3001")
+    assert f.practice is Practice.LAYER_HYGIENE and f.severity is Severity.LOW
+    assert f.fix and f.title and f.location.path == "Dockerfile"
+
+
+def test_syntax_error_is_one_finding_and_other_files_still_checked(tmp_path: Path) -> None:
+    write(tmp_path / "a" / "Dockerfile", "FROM alpine:3\nRUN <<EOF\necho\n")
+    write(tmp_path / "b" / "Dockerfile", BAD)
+    report = Linter().lint_paths([str(tmp_path)])
+    syntax = [f for f in report.findings if f.rule == "HC0001"]
+    assert len(syntax) == 1 and syntax[0].location.line == 2
+    assert syntax[0].practice is Practice.SYNTAX
+    assert "unterminated heredoc" in syntax[0].message
+    assert {"HC1001", "HC2001", "HC3001"} <= {f.rule for f in report.findings}
+    assert exit_code(report) == 1
+
+
+def test_directory_discovery(tmp_path: Path) -> None:
+    names = ["Dockerfile", "Containerfile", "api.Dockerfile", "Dockerfile.dev", "x.dockerfile"]
+    for name in names:
+        write(tmp_path / "sub" / name, BAD)
+    write(tmp_path / "sub" / "README.md", "x")
+    write(tmp_path / ".git" / "Dockerfile", BAD)
+    found = {p.name for p in find_dockerfiles([str(tmp_path)])}
+    assert found == set(names)
+
+
+def test_missing_binary_and_huge_inputs(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        Linter().lint_paths([str(tmp_path / "nope")])
+    binary = tmp_path / "Dockerfile"
+    binary.write_bytes(b"\x7fELF\x00\x00\x01")
+    report = Linter().lint_paths([str(binary)])
+    assert report.errors and "binary" in report.errors[0].message
+    assert exit_code(report) == 2
+    huge = tmp_path / "big" / "Dockerfile"
+    huge.parent.mkdir()
+    huge.write_bytes(b"FROM a\n" + b"# x\n" * (2 << 20))
+    report = Linter().lint_paths([str(huge)])
+    assert report.errors and "MiB" in report.errors[0].message
+
+
+def test_hullcheck_config_found_upward(tmp_path: Path) -> None:
+    write(
+        tmp_path / ".hullcheck.yaml",
+        "fail-on: medium\nrules:\n  ignore: [HC2001]\n  severity: {HC3001: critical}\n"
+        "secrets:\n  entropy: 4.5\n",
+    )
+    df = write(tmp_path / "deep" / "er" / "Dockerfile", BAD)
+    linter = Linter()
+    config = linter.config_for(df)
+    assert config.sections == {"secrets": {"entropy": 4.5}}
+    report = linter.lint_paths([str(df)])
+    assert rules_of(report.findings) == [("HC1001", 1), ("HC3001", 2)]
+    assert [f.rule for f in report.suppressed] == ["HC2001"]
+    assert next(f for f in report.findings if f.rule == "HC3001").severity is Severity.CRITICAL
+    assert report.summary["failed"] is True
+
+
+def test_hadolint_config_maps_dl_codes(tmp_path: Path) -> None:
+    write(
+        tmp_path / ".hadolint.yaml",
+        "ignored: [DL3006, DL3007]\noverride:\n  error: [DL3015]\ntrustedRegistries: [r.io]\n"
+        "failure-threshold: error\n",
+    )
+    df = write(tmp_path / "Dockerfile", BAD)
+    linter = Linter()
+    config = linter.config_for(df)
+    assert config.hadolint and config.trusted_registries == ("r.io",)
+    assert config.fail_on is Severity.HIGH
+    result = linter.lint_text(BAD, str(df), config)
+    assert rules_of(result.findings) == [("HC2001", 1), ("HC3001", 2)]
+    assert next(f for f in result.findings if f.rule == "HC3001").severity is Severity.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rules: [HC1]\n",
+        "rules:\n  ignores: [HC1001]\n",
+        "rules:\n  ignore: [nonsense]\n",
+        "fail-on: extreme\n",
+        "- a list\n",
+        "key: [unclosed\n",
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path / ".hullcheck.yaml", text)
+    with pytest.raises(ConfigError):
+        config_mod.load(path)
+
+
+def test_pragmas_hullcheck_hadolint_global_and_inside_continuations() -> None:
+    text = (
+        "# hullcheck global ignore=HC2001\n"
+        "# hadolint ignore=DL3006 because we build from a local mirror\n"
+        "FROM debian\n"
+        "RUN apt-get update && \\\n"
+        "    # hullcheck ignore=HC3001\n"
+        "    apt-get install -y curl\n"
+        "RUN apt-get install -y git\n"
+    )
+    result = Linter().lint_text(text, "Dockerfile")
+    assert rules_of(result.findings) == [("HC3001", 7)]
+    assert rules_of(result.suppressed) == [("HC1001", 3), ("HC2001", 3), ("HC3001", 6)]
+
+
+def test_pragma_applies_only_to_the_next_instruction() -> None:
+    text = "FROM debian:12\n# hullcheck ignore=HC3001\nRUN true\nRUN apt-get install -y x\n"
+    result = Linter().lint_text(text, "Dockerfile")
+    assert ("HC3001", 4) in rules_of(result.findings)
+
+
+def test_text_scanner_plug_point_gets_policy_applied() -> None:
+    def scanner(path: str, text: str) -> list[Finding]:
+        line = text.splitlines().index("ENV TOKEN=abc") + 1
+        return [
+            Finding(
+                "HC6001",
+                Practice.SECRETS,
+                Severity.CRITICAL,
+                "Secret in Dockerfile",
+                "token",
+                Location(path=path, line=line, end_line=line),
+            )
+        ]
+
+    text = "FROM debian:12\nUSER app\nENV TOKEN=abc\n"
+    assert [f.rule for f in Linter(scanners=[scanner]).lint_text(text, "D").findings] == ["HC6001"]
+    silenced = "FROM debian:12\nUSER app\n# hullcheck ignore=HC6001\nENV TOKEN=abc\n"
+    result = Linter(scanners=[scanner]).lint_text(silenced, "D")
+    assert result.findings == [] and len(result.suppressed) == 1
+
+
+def test_cli_json_exit_codes_and_fail_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    df = write(tmp_path / "Dockerfile", BAD)
+    assert main(["lint", "--format", "json", str(df)]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["schema"] == 1 and doc["tool"]["name"] == "hullcheck"
+    assert {f["rule"] for f in doc["findings"]} == {"HC1001", "HC2001", "HC3001"}
+    first = doc["findings"][0]
+    assert set(first) >= {"rule", "practice", "severity", "title", "message", "location", "fix"}
+    assert first["location"] == {"path": str(df), "line": 1, "end_line": 1}
+    assert main(["lint", "--format", "json", "--fail-on", "critical", str(df)]) == 0
+    capsys.readouterr()
+    clean = write(tmp_path / "ok" / "Dockerfile", "FROM debian:12\nUSER app\n")
+    assert main(["lint", str(clean)]) == 0
+    assert main(["lint", str(clean), str(tmp_path / "missing")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_cli_plain_output_and_explicit_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    df = write(tmp_path / "Dockerfile", BAD)
+    cfg = write(tmp_path / "conf.yaml", "rules:\n  ignore: [HC1001, HC2001, HC3001]\n")
+    cfg = cfg.rename(tmp_path / ".hullcheck.yaml")
+    assert main(["lint", "--config", str(cfg), str(df)]) == 0
+    out = capsys.readouterr().out
+    assert "0 finding(s), 3 suppressed" in out
+    assert main(["lint", "--config", str(tmp_path / "nope.yaml"), str(df)]) == 2
+    assert "cannot read config" in capsys.readouterr().err
+
+
+def test_hostile_text_never_crashes() -> None:
+    samples = [
+        "",
+        "\x00\x01\x02",
+        "FROM " + "a" * 70000,
+        "RUN " + "$(" * 500,
+        "FROM a\nRUN " + "\\\n" * 1000,
+        "FROM a\nRUN <<" + "A" * 300 + "\n",
+        "FROM a\nCOPY <<EOF\n",
+        "\ufeff# escape=`\nFROM a`\n b\n",
+        "FROM a\nENV " + 'x="' * 100,
+    ]
+    for text in samples:
+        Linter().lint_text(text, "Dockerfile")
