@@ -1,0 +1,85 @@
+"""Files whose name alone says they hold secrets: key files, ``.env``, credential stores.
+
+Used on ``COPY``/``ADD`` sources by ``lint`` (the content may not be at hand) and on image
+paths by ``scan`` (reported when the content scan found nothing more precise, e.g. an
+encrypted or binary key store).  Templates such as ``.env.example`` are not sensitive.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hullcheck.model import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class SensitiveFile:
+    """A path that looks like a secret store.  ``needs_content``: the name is not proof
+    (a ``.pem`` may hold only certificates), so only the content scan should decide."""
+
+    path: str
+    rule_id: str
+    title: str
+    severity: Severity
+    needs_content: bool = False
+
+
+_TEMPLATE = re.compile(r"(?i)\.(?:example|sample|template|dist|tmpl|tpl|defaults?|schema)$")
+
+# (rule id, title, severity, needs_content, regex on the path)
+_NAMES: tuple[tuple[str, str, Severity, bool, re.Pattern[str]], ...] = (
+    (
+        "sensitive-file-ssh-key",
+        "SSH private key file",
+        Severity.HIGH,
+        False,
+        re.compile(r"(?:^|/)id_(?:rsa|dsa|ecdsa|ed25519|ecdsa_sk|ed25519_sk)$"),
+    ),
+    (
+        "sensitive-file-key-store",
+        "Private key or key store file",
+        Severity.HIGH,
+        False,
+        re.compile(r"(?i)\.(?:p12|pfx|jks|keystore|ppk|kdbx)$|(?:^|/)secring\.\w+$"),
+    ),
+    (
+        "sensitive-file-key",
+        "Key file",
+        Severity.HIGH,
+        True,
+        re.compile(r"(?i)\.(?:pem|key|der|asc|gpg|pgp|crt)$"),
+    ),
+    (
+        "sensitive-file-dotenv",
+        "Environment file (.env)",
+        Severity.MEDIUM,
+        False,
+        re.compile(r"(?:^|/)\.env(?:\.[\w-]+)?$"),
+    ),
+    (
+        "sensitive-file-credentials",
+        "Credentials file",
+        Severity.HIGH,
+        False,
+        re.compile(
+            r"(?:^|/)(?:\.aws/credentials|\.git-credentials|\.netrc|_netrc|\.pgpass|\.my\.cnf"
+            r"|\.s3cfg|\.boto|\.vault-token|\.dockercfg|\.docker/config\.json|\.kube/config"
+            r"|kubeconfig|\.npmrc|\.pypirc|\.gem/credentials|\.htpasswd|credentials\.json"
+            r"|client_secrets?(?:_[\w.-]+)?\.json|service[-_]?account[\w.-]*\.json"
+            r"|terraform\.tfstate(?:\.backup)?|\.terraformrc|\.config/gh/hosts\.yml"
+            r"|\.cargo/credentials(?:\.toml)?|\.composer/auth\.json|auth\.json)$"
+        ),
+    ),
+)
+
+
+def sensitive_file(path: str) -> SensitiveFile | None:
+    """What kind of secret store ``path`` names, or ``None``."""
+    clean = path.rstrip("/")
+    if _TEMPLATE.search(clean) or clean.endswith(".pub"):
+        return None
+    for rule_id, title, severity, needs_content, rx in _NAMES:
+        if rx.search(clean):
+            return SensitiveFile(clean, rule_id, title, severity, needs_content)
+    return None

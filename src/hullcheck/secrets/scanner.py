@@ -1,0 +1,397 @@
+"""The secrets scanner: one pass of a keyword prefilter, then only the rules it woke up.
+
+``SecretScanner.scan(data, path=...)`` examines one file's bytes.  An Aho-Corasick
+automaton over every rule's keywords (lower-cased) runs once over the content; a rule
+whose keywords never occur is never tried, and a rule that is tried only runs its regex
+on windows around the keyword hits.  Binary files, files over the size limit and
+package-owned documentation are skipped, and every skip is counted in ``stats`` so a
+report can say what was not examined.
+
+``scan_text`` is for short strings with context: a Dockerfile ``ENV``/``ARG``/``LABEL``
+value, a ``RUN`` line, an image history ``created_by``, an image config ``Env`` entry.
+With ``key=`` the value is also judged as the value of that variable, so
+``ENV DB_PASSWORD=hunter2x9`` is found while ``ENV PASSWORD_FILE=/run/secrets/db`` is
+not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from hullcheck.model import Severity
+from hullcheck.secrets.allowlist import Allowlist
+from hullcheck.secrets.builtin import BUILTIN_RULES
+from hullcheck.secrets.finders import FINDERS
+from hullcheck.secrets.keys import is_secret_key
+from hullcheck.secrets.prefilter import KeywordPrefilter
+from hullcheck.secrets.rules import CompiledRule, Rule, compile_rule
+from hullcheck.secrets.values import is_documented_example, is_literal_secret, shannon_entropy
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+"""Files larger than this are skipped (and counted): secrets live in small files."""
+
+BINARY_SNIFF = 8192
+MAX_HITS = 4096
+"""Past this many keyword hits for one rule in one file, the rule reads the whole file."""
+
+DEFAULT_SKIP_PATHS: tuple[tuple[str, str], ...] = (
+    (
+        "package-docs",
+        r"^/?usr/share/(?:doc|man|info|locale|i18n|zoneinfo|terminfo|common-licenses"
+        r"|lintian|bug|doc-base|help)/",
+    ),
+    (
+        "binary-extension",
+        r"(?i)\.(?:png|jpe?g|gif|ico|webp|bmp|tiff?|woff2?|ttf|otf|eot|pyc|pyo|so(?:\.[\d.]+)?"
+        r"|a|o|mo|gz|xz|bz2|zst|lz4|zip|jar|war|whl|egg|tar|tgz|7z|rar|deb|rpm|apk"
+        r"|mp3|mp4|ogg|wav|pdf)$",
+    ),
+)
+"""Paths never read: (reason, regex).  Reasons are reported with their counts."""
+
+CONTEXT_RULE = Rule(
+    "secret-in-variable",
+    "Secret value in a variable whose name says it holds one",
+    "generic",
+    Severity.HIGH,
+    "",
+    reveal=0,
+    fix="Pass the secret at run time (a mounted secret file or a BuildKit --mount=type=secret),"
+    " never as a literal value baked into the image or Dockerfile.",
+)
+"""The rule reported by ``scan_text(..., key=...)`` when the key name alone is the signal."""
+
+
+@dataclass(frozen=True, slots=True)
+class SecretMatch:
+    """One secret found.  ``secret`` is the raw value: never print it; use ``redacted``."""
+
+    rule: Rule
+    path: str
+    line: int
+    end_line: int
+    start: int
+    end: int
+    secret: bytes = field(repr=False)
+    key: str | None = None
+
+    @property
+    def secret_text(self) -> str:
+        return self.secret.decode("utf-8", "replace")
+
+    @property
+    def redacted(self) -> str:
+        """A short prefix (vendor prefixes only, never most of a password) and the length."""
+        text = self.secret_text
+        shown = min(self.rule.reveal, len(text) // 4)
+        return f"{text[:shown]}{'*' * 4}({len(text)} chars)"
+
+    @property
+    def value_hash(self) -> str:
+        return hashlib.sha256(self.secret).hexdigest()
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable id of this secret at this place: ``path:rule:line:valuehash``."""
+        return f"{self.path}:{self.rule.id}:{self.line}:{self.value_hash[:16]}"
+
+
+@dataclass(slots=True)
+class ScanStats:
+    """What the scanner looked at and what it skipped, by reason."""
+
+    files_scanned: int = 0
+    bytes_scanned: int = 0
+    files_without_keywords: int = 0
+    rule_runs: int = 0
+    skipped_files: Counter[str] = field(default_factory=Counter)
+    skipped_bytes: Counter[str] = field(default_factory=Counter)
+    allowlisted: Counter[str] = field(default_factory=Counter)
+
+    def skip(self, reason: str, size: int) -> None:
+        self.skipped_files[reason] += 1
+        self.skipped_bytes[reason] += size
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "files_scanned": self.files_scanned,
+            "bytes_scanned": self.bytes_scanned,
+            "files_without_keywords": self.files_without_keywords,
+            "skipped": {
+                reason: {"files": n, "bytes": self.skipped_bytes[reason]}
+                for reason, n in sorted(self.skipped_files.items())
+            },
+            "allowlisted": dict(sorted(self.allowlisted.items())),
+        }
+
+
+def is_binary(data: bytes) -> bool:
+    """NUL bytes, or many control characters, in the first 8 KiB."""
+    head = data[:BINARY_SNIFF]
+    if b"\x00" in head:
+        return True
+    if not head:
+        return False
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27, 8))
+    return control * 10 > len(head)
+
+
+_DOC_EXAMPLE = re.compile(rb"[ \t]*(?:>>>|\.\.\.|\$ |In \[\d+\]:)[ \t]")
+
+
+def _in_doc_example(data: bytes, offset: int) -> bool:
+    """Whether ``offset`` is on an interactive-session line (``>>> ``, ``... ``, ``$ ``).
+
+    Docstrings and READMEs show credentials in doctest and shell-prompt examples; a
+    value typed at a documented prompt is an example, not configuration.
+    """
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return _DOC_EXAMPLE.match(data, line_start) is not None
+
+
+def _in_docstring(data: bytes, offset: int) -> bool:
+    """Whether ``offset`` lies inside a Python triple-quoted string (usage examples)."""
+    before = data[:offset]
+    return (before.count(b'"""') + before.count(b"'''")) % 2 == 1
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+class SecretScanner:
+    """Finds secrets in file contents and in short strings; build once, reuse for all files."""
+
+    def __init__(
+        self,
+        rules: Sequence[Rule] = BUILTIN_RULES,
+        *,
+        allowlist: Allowlist | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        skip_paths: Sequence[tuple[str, str]] = DEFAULT_SKIP_PATHS,
+        prefilter: bool = True,
+    ) -> None:
+        self.rules: tuple[CompiledRule, ...] = tuple(compile_rule(r) for r in rules)
+        self.allowlist = allowlist if allowlist is not None else Allowlist()
+        self.max_bytes = max_bytes
+        self.prefilter = prefilter
+        self.stats = ScanStats()
+        self._skips = tuple((reason, re.compile(rx)) for reason, rx in skip_paths)
+        self._always = tuple(i for i, c in enumerate(self.rules) if not c.rule.keywords)
+        self._prefilter = KeywordPrefilter(
+            (kw, index) for index, c in enumerate(self.rules) for kw in c.rule.keywords
+        )
+
+    # -- deciding what to read -----------------------------------------------------
+    def skip_reason(self, path: str, size: int) -> str | None:
+        """Why a file would not be scanned (``None``: scan it).  Does not count."""
+        if size > self.max_bytes:
+            return "too-large"
+        for reason, rx in self._skips:
+            if rx.search(path):
+                return reason
+        if self.allowlist.path_allowed(path):
+            return "allowlisted-path"
+        return None
+
+    def wants(self, path: str, size: int) -> bool:
+        """Whether the caller should read this file for ``scan``; counts the skips."""
+        reason = self.skip_reason(path, size)
+        if reason is not None:
+            self.stats.skip(reason, size)
+            return False
+        return True
+
+    # -- file contents -------------------------------------------------------------
+    def scan(self, data: bytes, *, path: str) -> list[SecretMatch]:
+        """All secrets in one file's contents, in file order."""
+        if len(data) > self.max_bytes:
+            self.stats.skip("too-large", len(data))
+            return []
+        if is_binary(data):
+            self.stats.skip("binary", len(data))
+            return []
+        self.stats.files_scanned += 1
+        self.stats.bytes_scanned += len(data)
+        return self._scan(data, path)
+
+    def _applicable(self, index: int, path: str) -> bool:
+        paths = self.rules[index].paths
+        return paths is None or bool(paths.search(path))
+
+    def _scan(self, data: bytes, path: str) -> list[SecretMatch]:
+        hits: dict[int, list[tuple[int, int]]] = {}
+        if self.prefilter:
+            for kw_start, kw_end, indexes in self._prefilter.hits(data):
+                for index in indexes:
+                    positions = hits.setdefault(index, [])
+                    if len(positions) < MAX_HITS:
+                        positions.append((kw_start, kw_end))
+            if not hits:
+                self.stats.files_without_keywords += 1
+        else:
+            # the baseline the prefilter is measured against: one substring search per
+            # keyword, then each woken rule's regex over the whole file
+            lowered = data.lower()
+            hits = {
+                i: []
+                for i, c in enumerate(self.rules)
+                if any(kw.lower().encode() in lowered for kw in c.rule.keywords)
+            }
+        candidates = set(hits) | set(self._always)
+        woken = {self.rules[i].rule.id for i in hits}
+        found: list[SecretMatch] = []
+        for index in sorted(candidates):
+            if not self._applicable(index, path):
+                continue
+            compiled = self.rules[index]
+            if woken.intersection(compiled.rule.yields_to):
+                continue
+            positions = hits.get(index, [])
+            if len(positions) >= MAX_HITS or not positions or not compiled.rule.window:
+                windows = [(0, len(data))]
+            else:
+                windows = _windows(data, positions, compiled.rule.window)
+            self.stats.rule_runs += 1
+            found.extend(self._run_rule(compiled, data, path, windows))
+        found.sort(key=lambda m: (m.start, m.rule.id))
+        return found
+
+    def _run_rule(
+        self,
+        compiled: CompiledRule,
+        data: bytes,
+        path: str,
+        windows: Iterable[tuple[int, int]],
+    ) -> Iterable[SecretMatch]:
+        rule = compiled.rule
+        if rule.finder is not None:
+            for start, end in FINDERS[rule.finder](data):
+                match = self._accept(compiled, data, path, (start, end), None)
+                if match is not None:
+                    yield match
+            return
+        seen: set[tuple[int, int]] = set()
+        for lo, hi in windows:
+            for m in compiled.pattern.finditer(data, lo, hi):
+                try:
+                    start, end = m.span(compiled.group)
+                except IndexError:
+                    start, end = m.span()
+                if start < 0 or (start, end) in seen:
+                    continue
+                seen.add((start, end))
+                key = None
+                if "key" in compiled.pattern.groupindex and m.group("key") is not None:
+                    key = m.group("key").decode("latin-1")
+                match = self._accept(compiled, data, path, (start, end), key)
+                if match is not None:
+                    yield match
+
+    def _accept(
+        self,
+        compiled: CompiledRule,
+        data: bytes,
+        path: str,
+        span: tuple[int, int],
+        key: str | None,
+    ) -> SecretMatch | None:
+        rule = compiled.rule
+        start, end = span
+        secret = data[start:end]
+        if not secret:
+            return None
+        text = secret.decode("latin-1")
+        if rule.entropy is not None and shannon_entropy(secret) < rule.entropy:
+            return None
+        if is_documented_example(text):
+            return None
+        if any(a.search(secret) for a in compiled.allow):
+            return None
+        if compiled.validator is not None and not compiled.validator(secret):
+            return None
+        if rule.provider == "generic" and (
+            _in_doc_example(data, start) or (path.endswith(".py") and _in_docstring(data, start))
+        ):
+            return None
+        line = _line_of(data, start)
+        end_line = line + secret.count(b"\n")
+        match = SecretMatch(rule, path, line, end_line, start, end, secret, key)
+        reason = self.allowlist.reason(match)
+        if reason is not None:
+            self.stats.allowlisted[reason] += 1
+            return None
+        return match
+
+    # -- short strings with context ----------------------------------------------------
+    def scan_text(
+        self,
+        text: str,
+        *,
+        path: str,
+        line: int = 1,
+        key: str | None = None,
+    ) -> list[SecretMatch]:
+        """Secrets in a short string: a variable value, a ``RUN`` line, a history entry.
+
+        ``line`` is the line the string starts on (matches are shifted to it).  With
+        ``key`` (the variable name), a literal value of a secret-named variable is a
+        finding even when no vendor rule recognises its format.
+        """
+        data = text.encode("utf-8", "surrogateescape")
+        found = [
+            SecretMatch(
+                m.rule,
+                m.path,
+                m.line + line - 1,
+                m.end_line + line - 1,
+                m.start,
+                m.end,
+                m.secret,
+                m.key,
+            )
+            for m in self._scan(data, path)
+        ]
+        if key is not None and not found:
+            value = text.strip().strip("\"'")
+            if is_secret_key(key) and is_literal_secret(value, strict=False):
+                raw = value.encode("utf-8", "surrogateescape")
+                start = data.find(raw)
+                match = SecretMatch(
+                    CONTEXT_RULE,
+                    path,
+                    line,
+                    line + raw.count(b"\n"),
+                    max(start, 0),
+                    max(start, 0) + len(raw),
+                    raw,
+                    key,
+                )
+                reason = self.allowlist.reason(match)
+                if reason is None:
+                    found.append(match)
+                else:
+                    self.stats.allowlisted[reason] += 1
+        return found
+
+
+def _windows(data: bytes, positions: list[tuple[int, int]], width: int) -> list[tuple[int, int]]:
+    """Merged byte ranges around keyword hits, widened to whole lines when lines are short."""
+    out: list[tuple[int, int]] = []
+    size = len(data)
+    for kw_start, kw_end in sorted(positions):
+        lo = max(0, kw_start - width)
+        hi = min(size, kw_end + width)
+        nl = data.rfind(b"\n", max(0, lo - width), lo)
+        lo = nl + 1 if nl >= 0 else (0 if lo <= width else lo)
+        nl = data.find(b"\n", hi, min(size, hi + width))
+        hi = nl if nl >= 0 else (size if size - hi <= width else hi)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out

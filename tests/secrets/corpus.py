@@ -1,0 +1,421 @@
+"""Format-valid FAKE secrets for every built-in rule, and near misses that must stay quiet.
+
+Nothing here is a live credential: tokens are generated from a seeded RNG at import time
+(GitHub and npm tokens get a correct CRC32 checksum so they pass validation), which also
+keeps real-looking tokens out of the repository text.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import string
+
+from hullcheck.secrets.validators import base62_checksum
+
+_rng = random.Random(20261127)
+ALNUM = string.ascii_letters + string.digits
+HEX = "0123456789abcdef"
+B64 = ALNUM + "+/"
+URLSAFE = ALNUM + "-_"
+
+
+def rand(alphabet: str, n: int) -> str:
+    return "".join(_rng.choice(alphabet) for _ in range(n))
+
+
+def checksummed(prefix: str) -> str:
+    body = rand(ALNUM, 30)
+    return prefix + body + base62_checksum(body)
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def b64url_json(obj: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+
+def uuid() -> str:
+    h = rand(HEX, 32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def pem(label: str, body_len: int = 1600, headers: str = "") -> str:
+    body = rand(B64, body_len)
+    lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+    return f"-----BEGIN {label}-----\n{headers}{lines}\n-----END {label}-----\n"
+
+
+JWT = (
+    b64url_json({"alg": "HS256", "typ": "JWT"})
+    + "."
+    + b64url_json({"sub": "4242", "name": "fake user", "iat": 1700000000})
+    + "."
+    + rand(URLSAFE, 43)
+)
+
+SA_KEY = json.dumps(
+    {
+        "type": "service_account",
+        "project_id": "fake-project",
+        "private_key_id": rand(HEX, 40),
+        "private_key": pem("PRIVATE KEY"),
+        "client_email": "fake@fake-project.iam.gserviceaccount.com",
+        "client_id": "1" + rand("0123456789", 20),
+    },
+    indent=2,
+)
+
+# (rule id, file content, path).  Every built-in rule appears at least once.
+POSITIVES: list[tuple[str, str, str]] = [
+    (
+        "aws-access-key-id",
+        f"AWS_ACCESS_KEY_ID={'AKIA' + rand('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}",
+        "/app/env.sh",
+    ),
+    (
+        "aws-access-key-id",
+        f"key: {'ASIA' + rand('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}",
+        "/app/c.txt",
+    ),
+    (
+        "aws-secret-access-key",
+        f"[default]\naws_secret_access_key = {rand(ALNUM + '/+', 40)}\n",
+        "/root/.aws/credentials",
+    ),
+    ("aws-session-token", f'AWS_SESSION_TOKEN="{rand(ALNUM + "/+", 300)}"', "/app/env.sh"),
+    ("gcp-service-account-key", SA_KEY, "/app/sa.json"),
+    ("gcp-api-key", f'const key = "{"AIza" + rand(URLSAFE, 35)}";', "/app/main.js"),
+    (
+        "gcp-oauth-client-secret",
+        f'"client_secret": "{"GOCSPX-" + rand(URLSAFE, 28)}"',
+        "/app/client.json",
+    ),
+    (
+        "azure-storage-account-key",
+        f"DefaultEndpointsProtocol=https;AccountName=fakeacct;AccountKey={rand(B64, 86)}==;"
+        "EndpointSuffix=core.windows.net",
+        "/app/appsettings.json",
+    ),
+    (
+        "azure-shared-access-key",
+        "Endpoint=sb://fake.servicebus.windows.net/;SharedAccessKeyName=Root;"
+        f"SharedAccessKey={rand(B64, 43)}=",
+        "/app/conn.txt",
+    ),
+    (
+        "azure-sas-token",
+        "https://fake.blob.core.windows.net/c?sv=2021-06-08&ss=b&srt=sco&sp=rl"
+        f"&se=2030-01-01T00:00:00Z&sig={rand(ALNUM, 43)}%3D",
+        "/app/sas.txt",
+    ),
+    (
+        "azure-ad-client-secret",
+        f"AZURE_CLIENT_SECRET={rand(ALNUM, 3)}8Q~{rand(ALNUM + '_~.-', 34)}",
+        "/app/env.sh",
+    ),
+    ("alibaba-access-key-id", f"id = {'LTAI' + rand(ALNUM, 20)}", "/app/a.conf"),
+    ("tencent-secret-id", f"SecretId: {'AKID' + rand(ALNUM, 32)}", "/app/t.yaml"),
+    ("digitalocean-token", f"DO_TOKEN={'dop_v1_' + rand(HEX, 64)}", "/app/env.sh"),
+    ("heroku-api-key", f'HEROKU_API_KEY="{uuid()}"', "/app/env.sh"),
+    ("heroku-api-key-v2", f"token {'HRKU-' + rand(URLSAFE, 60)}", "/app/x.txt"),
+    (
+        "cloudflare-origin-ca-key",
+        f"key={'v1.0-' + rand(HEX, 24) + '-' + rand(HEX, 146)}",
+        "/app/cf.txt",
+    ),
+    ("cloudflare-api-token", f'cloudflare_api_token = "{rand(URLSAFE, 40)}"', "/app/cf.tf"),
+    ("databricks-token", f"DATABRICKS_TOKEN={'dapi' + rand(HEX, 32)}", "/app/env.sh"),
+    ("hashicorp-vault-token", f"VAULT_TOKEN={'hvs.' + rand(URLSAFE, 95)}", "/app/env.sh"),
+    (
+        "terraform-cloud-token",
+        f'token = "{rand(ALNUM, 14)}.atlasv1.{rand(URLSAFE, 67)}"',
+        "/root/.terraformrc",
+    ),
+    ("github-token", f"GH={checksummed('ghp_')}", "/app/env.sh"),
+    ("github-token", f"oauth: {checksummed('gho_')}", "/app/hosts.yml"),
+    ("github-token", f"x-access-token:{checksummed('ghs_')}", "/app/x.txt"),
+    (
+        "github-fine-grained-pat",
+        f"{'github_pat_' + rand(ALNUM, 22) + '_' + rand(ALNUM, 59)}",
+        "/app/t.txt",
+    ),
+    ("github-legacy-token", f"GITHUB_TOKEN={rand(HEX, 40)}", "/app/env.sh"),
+    ("gitlab-token", f"CI_TOKEN={'glpat-' + rand(URLSAFE, 20)}", "/app/env.sh"),
+    ("gitlab-token", f'token = "{"glrt-" + rand(URLSAFE, 20)}"', "/etc/gitlab-runner/config.toml"),
+    ("bitbucket-app-password", f"BB={'ATBB' + rand(ALNUM, 32)}", "/app/env.sh"),
+    ("atlassian-api-token", f"JIRA={'ATATT3' + rand(URLSAFE, 186)}", "/app/env.sh"),
+    ("bitbucket-client-secret", f'bitbucket_client_secret: "{rand(URLSAFE, 64)}"', "/app/c.yml"),
+    ("npm-access-token", f"token {checksummed('npm_')}", "/app/t.txt"),
+    ("npmrc-auth-token", f"//registry.npmjs.org/:_authToken={uuid()}\n", "/root/.npmrc"),
+    ("npmrc-basic-auth", f"_auth={b64('deploy:Pa55w0rd-' + rand(ALNUM, 8))}\n", "/app/.npmrc"),
+    (
+        "pypi-upload-token",
+        f"password = {'pypi-AgEIcHlwaS5vcmc' + rand(URLSAFE, 120)}",
+        "/app/upload.cfg",
+    ),
+    ("pypirc-password", "[pypi]\nusername = bob\npassword = Tr0ub4dor&3x\n", "/root/.pypirc"),
+    (
+        "rubygems-api-token",
+        f":rubygems_api_key: {'rubygems_' + rand(HEX, 48)}",
+        "/root/.gem/credentials",
+    ),
+    ("dockerhub-pat", f"echo {'dckr_pat_' + rand(URLSAFE, 27)} | docker login", "/app/login.sh"),
+    (
+        "docker-config-auth",
+        json.dumps({"auths": {"https://index.docker.io/v1/": {"auth": b64("bob:S3cr3tPa55")}}}),
+        "/root/.docker/config.json",
+    ),
+    (
+        "docker-config-identity-token",
+        json.dumps({"auths": {"fake.azurecr.io": {"identitytoken": rand(URLSAFE, 60)}}}),
+        "/root/.docker/config.json",
+    ),
+    (
+        "kubernetes-dockerconfigjson",
+        "data:\n  .dockerconfigjson: " + b64(json.dumps({"auths": {"r": {"auth": b64("a:b")}}})),
+        "/app/pull-secret.yaml",
+    ),
+    ("private-packagist-token", f"{'packagist_out_' + rand(HEX, 68)}", "/app/auth.txt"),
+    (
+        "clojars-token",
+        f"{'CLOJARS_' + rand('abcdefghijklmnopqrstuvwxyz0123456789', 60)}",
+        "/app/x.txt",
+    ),
+    ("jfrog-api-key", f"X-JFrog-Art-Api: {'AKCp' + rand(ALNUM, 69)}", "/app/x.txt"),
+    (
+        "slack-token",
+        f"SLACK_BOT_TOKEN=xoxb-{rand('0123456789', 12)}-{rand('0123456789', 13)}-{rand(ALNUM, 24)}",
+        "/app/env.sh",
+    ),
+    (
+        "slack-webhook",
+        f"https://hooks.slack.com/services/T{rand(ALNUM, 10)}/B{rand(ALNUM, 10)}/{rand(ALNUM, 24)}",
+        "/app/hook.txt",
+    ),
+    (
+        "discord-webhook",
+        f"https://discord.com/api/webhooks/{rand('0123456789', 18)}/{rand(URLSAFE, 68)}",
+        "/app/hook.txt",
+    ),
+    (
+        "discord-bot-token",
+        f'DISCORD_BOT_TOKEN="M{rand(URLSAFE, 23)}.{rand(URLSAFE, 6)}.{rand(URLSAFE, 27)}"',
+        "/app/env.sh",
+    ),
+    (
+        "teams-webhook",
+        f"https://fake.webhook.office.com/webhookb2/{uuid()}@{uuid()}"
+        f"/IncomingWebhook/{rand(HEX, 32)}/{uuid()}",
+        "/app/hook.txt",
+    ),
+    ("telegram-bot-token", f"BOT={rand('0123456789', 10)}:AA{rand(URLSAFE, 33)}", "/app/env.sh"),
+    ("twilio-api-key", f'twilio_api_key = "SK{rand(HEX, 32)}"', "/app/settings.py"),
+    ("twilio-auth-token", f'TWILIO_AUTH_TOKEN = "{rand(HEX, 32)}"', "/app/settings.py"),
+    ("sendgrid-api-key", f"SG.{rand(URLSAFE, 22)}.{rand(URLSAFE, 43)}", "/app/x.txt"),
+    ("mailgun-api-key", f'MAILGUN_API_KEY = "key-{rand(HEX, 32)}"', "/app/settings.py"),
+    ("mailchimp-api-key", f"MC={rand(HEX, 32)}-us12", "/app/env.sh"),
+    ("sendinblue-api-key", f"xkeysib-{rand(HEX, 64)}-{rand(ALNUM, 16)}", "/app/x.txt"),
+    ("postmark-token", f'POSTMARK_SERVER_TOKEN = "{uuid()}"', "/app/settings.py"),
+    ("stripe-secret-key", "STRIPE_KEY=" + "sk_" + "live_" + rand(ALNUM, 24), "/app/env.sh"),
+    ("stripe-secret-key", "key = '" + "rk_" + "test_" + rand(ALNUM, 99) + "'", "/app/pay.py"),
+    ("stripe-webhook-secret", "whsec_" + rand(ALNUM, 32), "/app/x.txt"),
+    ("square-token", "sq0atp-" + rand(URLSAFE, 22), "/app/x.txt"),
+    (
+        "paypal-braintree-token",
+        f"access_token$production${rand(HEX, 16)}${rand(HEX, 32)}",
+        "/app/x.txt",
+    ),
+    ("shopify-token", "shpat_" + rand(HEX, 32), "/app/x.txt"),
+    ("flutterwave-key", "FLWSECK_TEST-" + rand("abcdefgh0123456789", 32) + "-X", "/app/x.txt"),
+    ("duffel-token", "duffel_test_" + rand(URLSAFE, 43), "/app/x.txt"),
+    ("easypost-token", "EZAK" + rand(ALNUM, 54), "/app/x.txt"),
+    ("shippo-token", "shippo_live_" + rand(HEX, 40), "/app/x.txt"),
+    (
+        "openai-api-key",
+        "OPENAI_API_KEY=sk-proj-" + rand(URLSAFE, 40) + "T3BlbkFJ" + rand(URLSAFE, 40),
+        "/app/env.sh",
+    ),
+    ("openai-api-key", "key: sk-" + rand(ALNUM, 20) + "T3BlbkFJ" + rand(ALNUM, 20), "/app/c.yaml"),
+    (
+        "anthropic-api-key",
+        "ANTHROPIC_API_KEY=sk-ant-api03-" + rand(URLSAFE, 93) + "AA",
+        "/app/env.sh",
+    ),
+    ("huggingface-token", "HF_TOKEN=hf_" + rand(string.ascii_letters, 34), "/app/env.sh"),
+    ("groq-api-key", "gsk_" + rand(ALNUM, 52), "/app/x.txt"),
+    ("replicate-token", "r8_" + rand(ALNUM, 37), "/app/x.txt"),
+    ("perplexity-api-key", "pplx-" + rand(ALNUM, 48), "/app/x.txt"),
+    ("xai-api-key", "xai-" + rand(ALNUM, 80), "/app/x.txt"),
+    ("cohere-api-key", f'COHERE_API_KEY="{rand(ALNUM, 40)}"', "/app/env.sh"),
+    ("deepseek-api-key", f'DEEPSEEK_API_KEY="sk-{rand(HEX, 32)}"', "/app/env.sh"),
+    ("datadog-api-key", f"DD_API_KEY={rand(HEX, 32)}", "/app/env.sh"),
+    ("newrelic-key", "NRAK-" + rand(string.ascii_uppercase + string.digits, 27), "/app/x.txt"),
+    ("sentry-token", "sntrys_" + rand(ALNUM, 80), "/app/x.txt"),
+    ("grafana-token", "glsa_" + rand(ALNUM, 32) + "_" + rand(HEX, 8), "/app/x.txt"),
+    ("dynatrace-token", f"dt0c01.{rand(ALNUM, 24)}.{rand(ALNUM, 64)}", "/app/x.txt"),
+    ("doppler-token", "dp.pt." + rand(ALNUM, 43), "/app/x.txt"),
+    ("linear-api-key", "lin_api_" + rand(ALNUM, 40), "/app/x.txt"),
+    ("postman-api-key", f"PMAK-{rand(HEX, 24)}-{rand(HEX, 34)}", "/app/x.txt"),
+    ("pulumi-token", "pul-" + rand(HEX, 40), "/app/x.txt"),
+    ("planetscale-token", "pscale_tkn_" + rand(URLSAFE, 43), "/app/x.txt"),
+    ("supabase-token", "sbp_" + rand(HEX, 40), "/app/x.txt"),
+    ("frameio-token", "fio-u-" + rand(URLSAFE, 64), "/app/x.txt"),
+    ("mapbox-secret-token", "sk.eyJ" + rand(URLSAFE, 60) + "." + rand(URLSAFE, 22), "/app/x.txt"),
+    (
+        "age-secret-key",
+        "AGE-SECRET-KEY-1" + rand("QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 58),
+        "/root/key.txt",
+    ),
+    ("okta-api-token", f'OKTA_API_TOKEN="00{rand(URLSAFE, 40)}"', "/app/env.sh"),
+    ("facebook-access-token", "EAAG" + rand(ALNUM, 120), "/app/x.txt"),
+    ("twitter-bearer-token", "AAAAAAAAAAAAAAAAAAAAA" + rand(ALNUM, 80), "/app/x.txt"),
+    ("private-key", pem("RSA PRIVATE KEY"), "/app/key.pem"),
+    ("private-key", pem("EC PRIVATE KEY", 300), "/app/ec.pem"),
+    ("private-key", pem("DSA PRIVATE KEY", 900), "/app/dsa.pem"),
+    ("private-key", pem("PRIVATE KEY"), "/app/pkcs8.pem"),
+    ("private-key", pem("ENCRYPTED PRIVATE KEY"), "/app/enc.pem"),
+    (
+        "private-key",
+        pem(
+            "RSA PRIVATE KEY",
+            headers="Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,"
+            + rand(HEX, 32).upper()
+            + "\n\n",
+        ),
+        "/app/legacy-enc.pem",
+    ),
+    ("private-key", pem("OPENSSH PRIVATE KEY", 400), "/root/.ssh/id_ed25519"),
+    (
+        "private-key",
+        pem("PGP PRIVATE KEY BLOCK", 1200, headers="Version: GnuPG v2\n\n"),
+        "/root/secret.asc",
+    ),
+    ("private-key", SA_KEY, "/app/sa2.json"),
+    (
+        "putty-private-key",
+        "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nComment: fake\nPublic-Lines: 2\n"
+        f"{rand(B64, 64)}\n{rand(B64, 20)}\nPrivate-Lines: 2\n{rand(B64, 64)}\n{rand(B64, 40)}\n"
+        f"Private-MAC: {rand(HEX, 40)}\n",
+        "/root/key.ppk",
+    ),
+    ("jwt", f"Authorization: Bearer {JWT}", "/app/req.txt"),
+    ("url-password", "DATABASE_URL=postgres://app:Xk9!mQ2vLp@db.internal:5432/app", "/app/env.sh"),
+    ("url-password", "https://bob:Gh7pLq2xZ@github.com\n", "/root/.git-credentials"),
+    ("url-password", "mongodb+srv://svc:Zz81kQpwe@cluster0.fake.mongodb.net/db", "/app/c.js"),
+    ("netrc-password", "machine github.com login bob password Zr7qLm2Vx9\n", "/root/.netrc"),
+    ("pgpass-password", "db.internal:5432:app:app:Qw3rty!Zx9\n", "/root/.pgpass"),
+    (
+        "htpasswd-hash",
+        f"admin:$apr1${rand(ALNUM, 8)}${rand(ALNUM + './', 22)}\n",
+        "/etc/nginx/.htpasswd",
+    ),
+    (
+        "shadow-password-hash",
+        f"root:$6${rand(ALNUM, 16)}${rand(ALNUM + './', 86)}:19000:0:99999:7:::\n",
+        "/etc/shadow",
+    ),
+    (
+        "kubernetes-secret",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\ndata:\n"
+        f"  password: {b64('S3cr3tP4ss!')}\n  username: {b64('admin')}\n",
+        "/app/k8s/secret.yaml",
+    ),
+    (
+        "kubernetes-secret",
+        "---\nkind: ConfigMap\ndata:\n  a: b\n---\napiVersion: v1\nkind: Secret\nstringData:\n"
+        "  api-token: Vq8sLm2pZx\n",
+        "/app/k8s/multi.yaml",
+    ),
+    ("generic-secret-assignment", 'DB_PASSWORD = "hunter2x9Q"\n', "/app/settings.py"),
+    ("generic-secret-assignment", "{'client_secret': 'a8Fq2LmZ0pWx'}", "/app/conf.py"),
+    ("generic-secret-assignment", 'const apiKey = "Zk29fLq8Wm3v";', "/app/index.js"),
+    ("generic-config-secret", "DEBUG=1\nDB_PASSWORD=hunter2x9Q\n", "/app/.env"),
+    ("generic-config-secret", "[db]\npassword = Vx8!q2Lmz\n", "/etc/app/app.ini"),
+    ("generic-config-secret", "db:\n  password: Vx8!q2Lmz\n", "/etc/app/config.yaml"),
+    ("cli-password-flag", "mysql --password=Xy7zz9pq -e 'select 1'\n", "/app/run.sh"),
+    ("cli-password-flag", "vault login --token hvx7Lq2Pz\n", "/app/run.sh"),
+    ("curl-user-password", "curl -fsSL -u admin:S3cretPass9 https://nexus/x\n", "/app/fetch.sh"),
+]
+
+# (content, path): none of these may produce any finding.
+NEGATIVES: list[tuple[str, str]] = [
+    ('password = "changeme"\n', "/app/settings.py"),
+    ('password: "${DB_PASSWORD}"\n', "/app/config.yaml"),
+    ("DB_PASSWORD=${DB_PASSWORD:-}\n", "/app/.env"),
+    ('token = "<your-token-here>"\n', "/app/settings.py"),
+    ('api_key = "xxxxxxxxxxxxxxxxxxxx"\n', "/app/settings.py"),
+    ('password = "$(cat /run/secrets/db)"\n', "/app/run.sh"),
+    ('password = "/run/secrets/db_password"\n', "/app/settings.py"),
+    ("password=\n", "/app/.env"),
+    ('secret_key = "your_secret_key_here"\n', "/app/settings.py"),
+    ('password = "********"\n', "/app/settings.py"),
+    ('PASSWORD = "%(password)s"\n', "/app/settings.py"),
+    ('password = "{{ vault_password }}"\n', "/app/tpl.j2"),
+    ("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n", "/app/env.sh"),
+    (
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+        "/root/.aws/credentials",
+    ),
+    ("password = getpass.getpass()\n", "/app/cli.py"),
+    ("token = self._tokens[0]\n", "/app/lexer.py"),
+    ("secret: process.env.SECRET,\n", "/app/index.js"),
+    ('{ token: "punctuation", regex: /[,;]/ }\n', "/app/mode.js"),
+    (">>> opener.add_password(user='klem', passwd='geheim$parole')\n", "/app/doc.py"),
+    ('"""\nauth.add_password(realm="x", passwd="geheim$parole")\n"""\n', "/app/mod.py"),
+    ("password = 'hunter2x9Q'\n", "/app/README.md"),
+    ("ghp_" + rand(ALNUM, 36) + "\n", "/app/t.txt"),  # wrong checksum
+    ("npm_" + rand(ALNUM, 36) + "\n", "/app/t.txt"),  # wrong checksum
+    ("ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", "/app/t.txt"),
+    (pem("PUBLIC KEY", 400), "/app/pub.pem"),
+    (pem("RSA PUBLIC KEY", 400), "/app/pub.pem"),
+    (pem("CERTIFICATE", 1200), "/etc/ssl/certs/fake.pem"),
+    (pem("PGP PUBLIC KEY BLOCK", 1200), "/etc/apt/trusted.gpg.d/fake.asc"),
+    ("ssh-rsa " + rand(B64, 372) + " user@host\n", "/root/.ssh/authorized_keys"),
+    (
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----\n",
+        "/app/README.txt",
+    ),
+    (
+        "-----BEGIN PRIVATE KEY-----\n<your private key here, base64 encoded, "
+        "at least a few lines long>\n-----END PRIVATE KEY-----\n",
+        "/app/notes.txt",
+    ),
+    (f"sha256:{rand(HEX, 64)}  file.tar.gz\n", "/app/SHA256SUMS"),
+    (f"commit {rand(HEX, 40)}\nAuthor: A <a@b>\n", "/app/git.log"),
+    (f"id = {uuid()}\n", "/app/ids.txt"),
+    (f"data = {rand(B64, 2000)}\n", "/app/blob.txt"),
+    (
+        json.dumps(
+            {
+                "packages": {
+                    "node_modules/x": {
+                        "integrity": "sha512-" + rand(B64, 86) + "==",
+                        "resolved": "https://registry.npmjs.org/x/-/x-1.0.0.tgz",
+                    }
+                }
+            }
+        ),
+        "/app/package-lock.json",
+    ),
+    (f"requests==2.19.1 --hash=sha256:{rand(HEX, 64)}\n", "/app/requirements.txt"),
+    ("https://user@example.com/repo.git\n", "/app/x.txt"),
+    ("postgres://app:${DB_PASS}@db:5432/app\n", "/app/env.sh"),
+    ("https://user:password@example.com\n", "/app/x.txt"),
+    ("scheme://user:pass@host\n", "/app/x.txt"),
+    ("apiVersion: v1\nkind: Secret\ndata:\n  password: " + b64("changeme") + "\n", "/app/s.yaml"),
+    ("docker login --password-stdin < /run/secrets/pw\n", "/app/run.sh"),
+    ('curl -u "$USER:$PASS" https://x\n', "/app/run.sh"),
+    ("# The --password options can't be used for svn+ssh URLs\n", "/app/svn.py"),
+    ("docker run -u 1000:1000 img\n", "/app/run.sh"),
+    ("eyJhbGciOi.eyJzdWIiOi.not-a-token-at-all\n", "/app/x.txt"),
+    ('{"auths": {"r": {"auth": ""}}}\n', "/root/.docker/config.json"),
+    ("machine github.com login bob password $GH_TOKEN\n", "/root/.netrc"),
+    ("root:*:19000:0:99999:7:::\nnobody:!:19000::::::\n", "/etc/shadow"),
+    ("//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n", "/app/.npmrc"),
+    ("TWILIO_ACCOUNT_SID = 'AC' + 'x' * 32\n", "/app/settings.py"),
+    ("SK" + rand(HEX, 32) + "\n", "/app/no-twilio-context.txt"),
+]
