@@ -281,6 +281,7 @@ class Walker:
                 uid=entry.uid,
                 gid=entry.gid,
                 link_target=link,
+                xattrs=entry.xattrs,
             )
             for s in wanted:
                 offered = data

@@ -1,0 +1,205 @@
+"""Tracing an image back to its Dockerfile: which instruction made each layer.
+
+The image config's history has one entry per build step (``empty_layer`` for metadata
+steps).  Each entry is read back into a keyword and text (``imagerules.history``) and
+aligned, in order, with the instructions that built the final stage (its ancestor stages
+first when it builds FROM one of them): a weighted longest-common-subsequence, where a
+pair counts only when the keywords agree and weighs more the closer the texts are.
+Entries before the first matched one came from the base image.  Findings then get
+``location.instruction``: the instruction of their layer or history entry, the final
+stage's FROM line for base-image layers.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from hullcheck.dockerfile import parse
+from hullcheck.dockerfile.model import Dockerfile, Instruction
+from hullcheck.imagerules.base import HISTORY_INDEX
+from hullcheck.imagerules.history import ParsedHistory, parse_created_by
+from hullcheck.model import Finding, JSONValue, Location, SourceSpan
+from hullcheck.sources.image import Image
+
+MAX_COMPARE = 400
+ROOT_RULES = frozenset({"HC8001"})
+"""Config findings that, untraced, belong to the base image's FROM (its default user)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TracedStep:
+    """What one history entry was traced to."""
+
+    history_index: int
+    instruction: Instruction | None
+    base_image: bool
+
+
+@dataclass
+class Trace:
+    path: str
+    dockerfile: Dockerfile
+    steps: dict[int, TracedStep]
+    from_line: Instruction | None
+
+    def span(self, ins: Instruction) -> SourceSpan:
+        return SourceSpan(self.path, ins.line, ins.end_line)
+
+    def for_history(self, index: int | None) -> TracedStep | None:
+        return None if index is None else self.steps.get(index)
+
+    def for_layer(self, image: Image, layer_index: int | None) -> TracedStep | None:
+        if layer_index is None or not 0 <= layer_index < len(image.layers):
+            return None
+        return self.for_history(image.layers[layer_index].history_index)
+
+    def layer_json(self, image: Image) -> list[dict[str, JSONValue]]:
+        out: list[dict[str, JSONValue]] = []
+        for layer in image.layers:
+            step = self.for_layer(image, layer.index)
+            entry: dict[str, JSONValue] = {"index": layer.index}
+            if step is None:
+                entry["traced"] = False
+            elif step.base_image:
+                entry["base_image"] = True
+            elif step.instruction is not None:
+                entry["instruction"] = self.span(step.instruction).to_json()
+                entry["keyword"] = step.instruction.keyword
+            out.append(entry)
+        return out
+
+
+def build_instructions(dockerfile: Dockerfile) -> tuple[list[Instruction], Instruction | None]:
+    """The instructions that built the final stage (ancestors first), and its root FROM."""
+    final = dockerfile.final_stage
+    if final is None:
+        return [], None
+    chain = [final]
+    seen = {final.index}
+    while chain[-1].parent is not None and chain[-1].parent not in seen:
+        parent = dockerfile.stages[chain[-1].parent]
+        seen.add(parent.index)
+        chain.append(parent)
+    chain.reverse()
+    steps = [ins for stage in chain for ins in stage.instructions if ins.keyword != "FROM"]
+    return steps, final.from_
+
+
+def _instruction_text(ins: Instruction) -> str:
+    if ins.json is not None:
+        return " ".join(ins.json)
+    return " ".join(ins.args.split())
+
+
+def _weight(h: ParsedHistory, ins: Instruction) -> float:
+    if not h.keyword or h.keyword != ins.keyword:
+        return 0.0
+    a = " ".join(h.text.split())[:MAX_COMPARE]
+    b = _instruction_text(ins)[:MAX_COMPARE]
+    if ins.keyword in ("COPY", "ADD") and " in " in a and (":" in a.split(" in ")[0]):
+        # classic builder: ``file:<sha> in /dest``: only the destination is comparable
+        a = a.rsplit(" in ", 1)[1].strip()
+        words = ins.arg_list
+        b = words[-1] if words else b
+    if a == b:
+        return 2.0
+    return 1.0 + difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def align(history: Sequence[ParsedHistory], steps: Sequence[Instruction]) -> dict[int, int]:
+    """history index -> step index, maximising the total weight, order preserved."""
+    n, m = len(history), len(steps)
+    score = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        row, prev = score[i], score[i - 1]
+        for j in range(1, m + 1):
+            best = max(prev[j], row[j - 1])
+            w = _weight(history[i - 1], steps[j - 1])
+            if w > 0 and prev[j - 1] + w > best:
+                best = prev[j - 1] + w
+            row[j] = best
+    pairs: dict[int, int] = {}
+    i, j = n, m
+    while i > 0 and j > 0:
+        w = _weight(history[i - 1], steps[j - 1])
+        if w > 0 and abs(score[i][j] - (score[i - 1][j - 1] + w)) < 1e-9:
+            pairs[i - 1] = j - 1
+            i -= 1
+            j -= 1
+        elif score[i - 1][j] >= score[i][j - 1]:
+            i -= 1
+        else:
+            j -= 1
+    return pairs
+
+
+def trace_image(image: Image, text: str, path: str) -> Trace:
+    """Trace ``image``'s history to the Dockerfile ``text`` (raises DockerfileError)."""
+    dockerfile = parse(text, path)
+    steps, from_line = build_instructions(dockerfile)
+    history = [parse_created_by(h.created_by) for h in image.config.history]
+    pairs = align(history, steps)
+    first = min(pairs) if pairs else len(history)
+    traced: dict[int, TracedStep] = {}
+    for i in range(len(history)):
+        if i < first:
+            traced[i] = TracedStep(i, None, True)
+        elif i in pairs:
+            traced[i] = TracedStep(i, steps[pairs[i]], False)
+    return Trace(path, dockerfile, traced, from_line)
+
+
+def annotate(findings: Iterable[Finding], image: Image, trace: Trace) -> list[Finding]:
+    """Findings with ``location.instruction`` set wherever the trace knows it."""
+    out: list[Finding] = []
+    for f in findings:
+        if f.location.instruction is not None:
+            out.append(f)
+            continue
+        raw = f.extra.get(HISTORY_INDEX)
+        step = trace.for_history(raw) if isinstance(raw, int) else None
+        if step is None:
+            step = trace.for_layer(image, f.location.layer_index)
+        ins: Instruction | None = None
+        extra = dict(f.extra)
+        if step is not None and step.instruction is not None:
+            ins = step.instruction
+        elif (step is not None and step.base_image) or (f.rule in ROOT_RULES and raw is None):
+            ins = trace.from_line
+            extra["from_base_image"] = True
+        if ins is None:
+            out.append(f)
+            continue
+        loc: Location = replace(f.location, instruction=trace.span(ins))
+        out.append(replace(f, location=loc, extra=extra))
+    return out
+
+
+def merge_lint(
+    image_findings: Sequence[Finding], lint_findings: Sequence[Finding]
+) -> list[Finding]:
+    """Image findings plus lint findings, a lint finding that duplicates an image one
+    (same problem, e.g. root user) folded into it: one finding with both locations."""
+    out = list(image_findings)
+    by_rule: dict[str, int] = {}
+    for i, f in enumerate(out):
+        by_rule.setdefault(f.rule, i)
+    for lf in lint_findings:
+        twin = LINT_TWINS.get(lf.rule)
+        index = by_rule.get(twin) if twin else None
+        if index is None:
+            out.append(lf)
+            continue
+        f = out[index]
+        loc = replace(
+            f.location, path=lf.location.path, line=lf.location.line, end_line=lf.location.end_line
+        )
+        extra = {**f.extra, "also_found_by": lf.rule}
+        out[index] = replace(f, location=loc, extra=extra)
+    return out
+
+
+LINT_TWINS = {"HC2001": "HC8001"}
+"""Lint rule -> the image rule reporting the same problem in the built image."""
