@@ -212,7 +212,8 @@ class BaseImage:
         today = now.date()
         if today <= eol:
             return []
-        if extended is not None and today <= extended:
+        free = distro in load("eol.json").get("free_extended", ())
+        if extended is not None and today <= extended and free:
             return [
                 EOL.finding(
                     image,
@@ -224,11 +225,17 @@ class BaseImage:
                     extra={"eol": str(eol), "extended_support": str(extended)},
                 )
             ]
-        until = extended or eol
+        until = extended if extended is not None and free else eol
+        paid = (
+            f" (paid extended support runs until {extended})"
+            if extended is not None and not free and today <= extended
+            else ""
+        )
         return [
             EOL.finding(
                 image,
-                f"{name} reached end of life on {until}: its packages get no security fixes.",
+                f"{name} reached end of life on {until}: its packages get no free security "
+                f"fixes{paid}.",
                 layer_index=layer,
                 file=file,
                 extra={"eol": str(eol), "extended_support": str(extended) if extended else None},

@@ -38,6 +38,7 @@ KEYWORDS = frozenset(
 )
 _NOP = re.compile(r"^/bin/sh\s+-c\s+#\(nop\)\s*")
 _SHELL = re.compile(r"^(?:/bin/(?:ba)?sh|/usr/bin/(?:ba)?sh|sh|bash)\s+-c\s+")
+_SHELL_ANY = re.compile(r"(?:^|(?<=\s))(?:/bin/(?:ba)?sh|/usr/bin/(?:ba)?sh|sh|bash)\s+-c\s+")
 _BUILD_ARGS = re.compile(r"^\|(\d{1,4})\s+")
 _ARG_PAIR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=")
 _BUILDKIT = re.compile(r"\s+#\s*buildkit\s*$")
@@ -61,7 +62,7 @@ def _split_build_args(text: str) -> tuple[tuple[tuple[str, str], ...], str]:
     rest = text[m.end() :]
     # Values are written unquoted and may hold spaces: each pair runs to the next
     # ``KEY=`` that starts a word, the last one to the shell that follows.
-    shell = _SHELL.search(rest)
+    shell = _SHELL_ANY.search(rest)
     head, tail = (rest[: shell.start()], rest[shell.start() :]) if shell else (rest, "")
     starts = [p for p in _ARG_PAIR.finditer(head) if p.start() == 0 or head[p.start() - 1] == " "]
     pairs: list[tuple[str, str]] = []

@@ -219,12 +219,10 @@ class Hygiene:
         efficiency = 1.0 if added == 0 else max(0.0, 1 - wasted / added)
         table: list[JSONValue] = []
         for s in stats:
-            layer = image.layers[s.index] if s.index < len(image.layers) else None
             table.append(
                 {
                     "index": s.index,
                     "digest": s.digest,
-                    "created_by": layer.created_by if layer else None,
                     "bytes_added": s.bytes_added,
                     "bytes_wasted": s.bytes_wasted,
                     "efficiency": 1.0

@@ -67,7 +67,7 @@ class ImageSecrets:
     def finish(self, image: Image, walk: WalkResult) -> AnalyserOutput:
         out = AnalyserOutput()
         digests = [layer.digest for layer in image.layers]
-        for match, layer in self._matches:
+        for match, layer in _dedupe(self._matches):
             digest = digests[layer] if 0 <= layer < len(digests) else None
             finding = to_finding(
                 match, location=image_location(match, layer=digest, layer_index=layer)
@@ -107,6 +107,17 @@ class ImageSecrets:
                 finding = to_finding(m, location=loc)
                 out.append(replace(finding, extra={**finding.extra, "history_index": i}))
         return out
+
+
+def _dedupe(matches: list[tuple[SecretMatch, int]]) -> list[tuple[SecretMatch, int]]:
+    """One finding per secret value at one place: a vendor rule wins over a generic one."""
+    best: dict[tuple[int, str, int, str], tuple[SecretMatch, int]] = {}
+    for match, layer in matches:
+        key = (layer, match.path, match.line, match.value_hash)
+        kept = best.get(key)
+        if kept is None or (kept[0].rule.provider == "generic" != match.rule.provider):
+            best[key] = (match, layer)
+    return list(best.values())
 
 
 def _hidden_note(finding: Finding, walk: WalkResult, path: str, layer: int) -> Finding:
