@@ -24,6 +24,7 @@ from hullcheck.model import Finding, JSONValue, Location, SourceSpan
 from hullcheck.sources.image import Image
 
 MAX_COMPARE = 400
+MIN_RUN_SIMILARITY = 0.6
 ROOT_RULES = frozenset({"HC8001"})
 """Config findings that, untraced, belong to the base image's FROM (its default user)."""
 
@@ -84,7 +85,7 @@ def build_instructions(dockerfile: Dockerfile) -> tuple[list[Instruction], Instr
         chain.append(parent)
     chain.reverse()
     steps = [ins for stage in chain for ins in stage.instructions if ins.keyword != "FROM"]
-    return steps, final.from_
+    return steps, chain[0].from_
 
 
 def _instruction_text(ins: Instruction) -> str:
@@ -105,7 +106,10 @@ def _weight(h: ParsedHistory, ins: Instruction) -> float:
         b = words[-1] if words else b
     if a == b:
         return 2.0
-    return 1.0 + difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    similarity = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    if ins.keyword == "RUN" and similarity < MIN_RUN_SIMILARITY:
+        return 0.0  # builders record RUN commands as written: a different one is not it
+    return 1.0 + similarity
 
 
 def align(history: Sequence[ParsedHistory], steps: Sequence[Instruction]) -> dict[int, int]:
@@ -141,7 +145,7 @@ def trace_image(image: Image, text: str, path: str) -> Trace:
     steps, from_line = build_instructions(dockerfile)
     history = [parse_created_by(h.created_by) for h in image.config.history]
     pairs = align(history, steps)
-    first = min(pairs) if pairs else len(history)
+    first = min(pairs) if pairs else -1  # nothing matched: the Dockerfile is not this image's
     traced: dict[int, TracedStep] = {}
     for i in range(len(history)):
         if i < first:

@@ -42,7 +42,7 @@ BUILD_ARGS = ImageRule(
     "HC8403",
     "Build arguments recorded in the image history",
     Practice.AUDIT,
-    Severity.MEDIUM,
+    Severity.LOW,
     "Every build argument in scope of a RUN is written into the image's history with its "
     "value (docker history shows it): never pass credentials as --build-arg.",
     "Pass credentials with RUN --mount=type=secret; declare ARGs only in the stages and "
@@ -84,29 +84,29 @@ class Provenance:
                     extra={"digest": image.manifest_digest},
                 )
             )
+        first: dict[str, int] = {}
         for i, entry in enumerate(image.config.history):
-            parsed = parse_created_by(entry.created_by)
-            if not parsed.build_args:
-                continue
-            keys = [k for k, _ in parsed.build_args]
-            secret_keys = [k for k in keys if is_secret_key(k)]
+            for key, _ in parse_created_by(entry.created_by).build_args:
+                first.setdefault(key, i)
+        for key, i in first.items():
+            entry = image.config.history[i]
+            secret = is_secret_key(key)
+            used = sum(
+                1
+                for h in image.config.history
+                if key in dict(parse_created_by(h.created_by).build_args)
+            )
             out.findings.append(
                 BUILD_ARGS.finding(
                     image,
-                    f"History entry {i} records build argument"
-                    f"{'s' if len(keys) > 1 else ''} {', '.join(keys)} with "
-                    f"{'their values' if len(keys) > 1 else 'its value'}"
-                    + (
-                        f"; {', '.join(secret_keys)} look{'s' if len(secret_keys) == 1 else ''}"
-                        " like a credential"
-                        if secret_keys
-                        else ""
-                    )
+                    f"Build argument {key} is recorded with its value in "
+                    f"{used} history entr{'y' if used == 1 else 'ies'}, first entry {i}"
+                    + ("; its name says it holds a credential" if secret else "")
                     + ".",
                     layer_index=entry.layer_index,
-                    severity=Severity.HIGH if secret_keys else None,
+                    severity=Severity.HIGH if secret else None,
                     history_index=i,
-                    extra={"build_args": keys},
+                    extra={"build_arg": key, "history_entries": used},
                 )
             )
         return out
