@@ -18,12 +18,13 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from hullcheck import __version__
-from hullcheck.cli import cache, lint, scan
+from hullcheck.cli import cache, lint, sbom, scan
 from hullcheck.errors import HullcheckError
 
 COMMANDS: tuple[ModuleType, ...] = (
     lint,
     scan,
+    sbom,
     cache,
 )
 

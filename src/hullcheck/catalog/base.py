@@ -1,0 +1,132 @@
+"""The cataloger contract: what a cataloger declares, and what its parse function gets.
+
+A cataloger never reads an image or a directory itself.  It declares which files it
+wants (a path predicate, optionally "any executable", and a size limit) and gives a pure
+``parse(file, content, context) -> list[Package]``.  Whatever walks the files (the
+single-pass layer walker, or :func:`hullcheck.catalog.collector.catalog_directory`)
+offers each wanted file to a :class:`~hullcheck.catalog.collector.Collector`, which runs
+the parse functions and keeps results keyed by ``(path, layer)`` so that a later
+overwrite or deletion can drop them.
+
+OS package databases (dpkg, apk, rpm) are *deferred*: their contents are kept until the
+walk ends, because their purls need the distribution (``/etc/os-release``) and dpkg's
+licences live in other files (``/usr/share/doc/<pkg>/copyright``).  The context then
+carries the distribution and the final version of every *context file* that was asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from hullcheck.model import FileRef, Package
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Distro:
+    """The distribution of the image, from ``/etc/os-release``: ``debian`` ``12``."""
+
+    id: str
+    version_id: str = ""
+    pretty_name: str = ""
+    name: str = ""
+    version_codename: str = ""
+    id_like: tuple[str, ...] = ()
+
+    @property
+    def purl_qualifier(self) -> str:
+        """The ``distro`` purl qualifier syft writes: ``debian-12``, ``alpine-3.20.3``."""
+        return f"{self.id}-{self.version_id}" if self.version_id else self.id
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogContext:
+    """What a parse function may know besides its own file.
+
+    ``files`` maps absolute paths to the final content of the context files the
+    catalogers asked for (``context_wants``), e.g. dpkg's copyright files.  Language
+    catalogers are run during the walk and get an empty context.
+    """
+
+    distro: Distro | None = None
+    files: Mapping[str, bytes] = field(default_factory=dict)
+
+
+ParseFn = Callable[[FileRef, bytes, CatalogContext], list[Package]]
+PathPredicate = Callable[[str], bool]
+
+
+def _never(path: str) -> bool:
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Cataloger:
+    """One package type: which files it wants and how to read one.
+
+    ``wants(path)`` is a pure predicate on the absolute path (cheap: it runs on every
+    file of every layer).  ``executables`` adds every regular file with an execute bit
+    (binaries such as Go or Rust programs are found by content, not by name).  Files
+    larger than ``max_size`` are skipped.  ``deferred`` parses after the walk, with the
+    distribution and ``context_wants`` files (each at most ``context_max_size``).
+    """
+
+    name: str
+    wants: PathPredicate
+    parse: ParseFn
+    max_size: int = 8 * MiB
+    executables: bool = False
+    deferred: bool = False
+    context_wants: PathPredicate = _never
+    context_max_size: int = 512 * 1024
+
+
+def glob_predicate(*patterns: str) -> PathPredicate:
+    """A path predicate matching any of the shell globs (``**`` spans directories).
+
+    ``*`` does not cross ``/``; ``**/`` matches zero or more directories.  The globs are
+    compiled once into one regular expression.
+    """
+    parts = [_glob_to_regex(p) for p in patterns]
+    regex = re.compile("|".join(f"(?:{p})" for p in parts))
+
+    def wants(path: str) -> bool:
+        return regex.fullmatch(path) is not None
+
+    return wants
+
+
+def _glob_to_regex(pattern: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return "".join(out)
+
+
+__all__ = [
+    "CatalogContext",
+    "Cataloger",
+    "Distro",
+    "MiB",
+    "ParseFn",
+    "PathPredicate",
+    "glob_predicate",
+]

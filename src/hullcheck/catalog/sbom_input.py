@@ -1,0 +1,286 @@
+"""Read an SBOM (CycloneDX or SPDX JSON, hullcheck's or syft's) back into packages.
+
+``hullcheck scan`` accepts an SBOM instead of an image: this module turns one into an
+:class:`~hullcheck.catalog.inventory.Inventory` with the same ``Package`` objects the
+catalogers produce, so matching works the same.  The purl is the source of truth for
+type, namespace and qualifiers; the source package comes from hullcheck's or syft's
+properties, else from the purl's ``upstream`` qualifier; the distribution from the
+``operating-system`` component, else from the ``distro`` qualifier of OS purls.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from packageurl import PackageURL
+
+from hullcheck.catalog.base import Distro
+from hullcheck.catalog.inventory import Inventory, Target
+from hullcheck.errors import InputError
+from hullcheck.model import Package
+
+MAX_SBOM_BYTES = 256 * 1024 * 1024
+MAX_COMPONENTS = 500_000
+_OS_TYPES = {"deb", "apk", "rpm", "alpm"}
+
+
+def read_sbom(path: Path) -> Inventory:
+    """Read an SBOM file; :class:`InputError` when it is missing, too big or not an SBOM."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SBOM_BYTES:
+            raise InputError(f"{path}: SBOM larger than {MAX_SBOM_BYTES // (1024 * 1024)} MiB")
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"{path}: cannot read SBOM: {err.strerror or err}") from None
+    return parse_sbom(data, str(path))
+
+
+def parse_sbom(data: bytes, name: str = "sbom") -> Inventory:
+    """Parse CycloneDX or SPDX JSON bytes into an inventory."""
+    if len(data) > MAX_SBOM_BYTES:
+        raise InputError(f"{name}: SBOM too large")
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError) as err:
+        raise InputError(f"{name}: not a JSON SBOM ({type(err).__name__})") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{name}: not a JSON SBOM (top level is not an object)")
+    if doc.get("bomFormat") == "CycloneDX":
+        return _from_cyclonedx(doc, name)
+    if str(doc.get("spdxVersion", "")).startswith("SPDX-2"):
+        return _from_spdx(doc, name)
+    raise InputError(f"{name}: neither CycloneDX (bomFormat) nor SPDX 2.x (spdxVersion) JSON")
+
+
+def is_sbom_file(path: Path) -> bool:
+    """Cheap sniff: a JSON file that names CycloneDX or SPDX in its first 4 KiB."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return head.lstrip().startswith(b"{") and (b'"bomFormat"' in head or b'"spdxVersion"' in head)
+
+
+# -- CycloneDX -----------------------------------------------------------------------------
+def _walk_components(items: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:
+    if not isinstance(items, list) or depth > 32:
+        return
+    for item in items:
+        if isinstance(item, dict):
+            yield item
+            yield from _walk_components(item.get("components"), depth + 1)
+
+
+def _properties(component: Mapping[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for prop in component.get("properties") or []:
+        if isinstance(prop, dict) and isinstance(prop.get("name"), str):
+            out.setdefault(prop["name"], str(prop.get("value", "")))
+    return out
+
+
+def _cdx_licenses(component: Mapping[str, Any]) -> tuple[str, ...]:
+    out: list[str] = []
+    for entry in component.get("licenses") or []:
+        if not isinstance(entry, dict):
+            continue
+        if isinstance(entry.get("expression"), str):
+            out.append(entry["expression"])
+        lic = entry.get("license")
+        if isinstance(lic, dict):
+            value = lic.get("id") or lic.get("name")
+            if isinstance(value, str):
+                out.append(value)
+    return tuple(dict.fromkeys(out))
+
+
+def _indexed(props: Mapping[str, str], prefix: str, suffix: str = "") -> tuple[str, ...]:
+    found: list[tuple[int, str]] = []
+    for key, value in props.items():
+        if key.startswith(prefix) and key.endswith(suffix):
+            middle = key[len(prefix) : len(key) - len(suffix)] if suffix else key[len(prefix) :]
+            if middle.isdigit():
+                found.append((int(middle), value))
+    return tuple(v for _, v in sorted(found))
+
+
+def _from_cyclonedx(doc: Mapping[str, Any], name: str) -> Inventory:
+    metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    root = metadata.get("component") if isinstance(metadata, dict) else None
+    target = Target(kind="sbom", name=name)
+    if isinstance(root, dict) and isinstance(root.get("name"), str):
+        version = root.get("version")
+        digest = version if isinstance(version, str) and version.startswith("sha256:") else None
+        target = Target(kind="sbom", name=root["name"], digest=digest)
+    distro: Distro | None = None
+    packages: list[Package] = []
+    for count, comp in enumerate(_walk_components(doc.get("components"))):
+        if count >= MAX_COMPONENTS:
+            raise InputError(f"{name}: more than {MAX_COMPONENTS} components")
+        if comp.get("type") == "operating-system":
+            if distro is None and isinstance(comp.get("name"), str):
+                distro = Distro(
+                    id=comp["name"].lower(),
+                    version_id=str(comp.get("version") or ""),
+                    pretty_name=str(comp.get("description") or ""),
+                )
+            continue
+        props = _properties(comp)
+        files = _indexed(props, "hullcheck:file:") or _indexed(props, "syft:location:", ":path")
+        layer_ids = _indexed(props, "syft:location:", ":layerID")
+        layer_index = props.get("hullcheck:layer_index")
+        pkg = _package(
+            purl_text=comp.get("purl"),
+            name=comp.get("name"),
+            version=comp.get("version"),
+            group=comp.get("group"),
+            licenses=_cdx_licenses(comp),
+            files=files,
+            layer_digest=props.get("hullcheck:layer"),
+            layer_index=int(layer_index) if layer_index and layer_index.isdigit() else None,
+            source_name=props.get("hullcheck:source:name") or props.get("syft:metadata:source"),
+            source_version=props.get("hullcheck:source:version")
+            or props.get("syft:metadata:sourceVersion"),
+            cataloger=props.get("hullcheck:cataloger") or props.get("syft:package:foundBy", ""),
+            extra={"syft_layer_ids": list(dict.fromkeys(layer_ids))} if layer_ids else {},
+        )
+        if pkg is not None:
+            packages.append(pkg)
+    return Inventory(target, tuple(packages), distro or _distro_from_purls(packages))
+
+
+# -- SPDX ----------------------------------------------------------------------------------
+def _from_spdx(doc: Mapping[str, Any], name: str) -> Inventory:
+    raw = doc.get("packages")
+    items = [p for p in raw if isinstance(p, dict)] if isinstance(raw, list) else []
+    if len(items) > MAX_COMPONENTS:
+        raise InputError(f"{name}: more than {MAX_COMPONENTS} packages")
+    described = {
+        r.get("relatedSpdxElement")
+        for r in doc.get("relationships") or []
+        if isinstance(r, dict)
+        and r.get("relationshipType") == "DESCRIBES"
+        and r.get("spdxElementId") == "SPDXRef-DOCUMENT"
+    }
+    target = Target(kind="sbom", name=str(doc.get("name") or name))
+    distro: Distro | None = None
+    packages: list[Package] = []
+    for item in items:
+        purpose = item.get("primaryPackagePurpose")
+        if item.get("SPDXID") in described or purpose == "CONTAINER":
+            version = item.get("versionInfo")
+            digest = version if isinstance(version, str) and version.startswith("sha256:") else None
+            target = Target(kind="sbom", name=str(item.get("name") or target.name), digest=digest)
+            continue
+        if purpose == "OPERATING-SYSTEM":
+            if distro is None and isinstance(item.get("name"), str):
+                distro = Distro(
+                    id=item["name"].lower(),
+                    version_id=str(item.get("versionInfo") or ""),
+                    pretty_name=str(item.get("description") or ""),
+                )
+            continue
+        purl_text = next(
+            (
+                ref.get("referenceLocator")
+                for ref in item.get("externalRefs") or []
+                if isinstance(ref, dict) and ref.get("referenceType") == "purl"
+            ),
+            None,
+        )
+        declared = item.get("licenseDeclared")
+        licenses = (
+            (declared,)
+            if isinstance(declared, str) and declared not in ("NOASSERTION", "NONE")
+            else ()
+        )
+        pkg = _package(
+            purl_text=purl_text,
+            name=item.get("name"),
+            version=item.get("versionInfo"),
+            group=None,
+            licenses=licenses,
+            files=(),
+            layer_digest=None,
+            layer_index=None,
+            source_name=None,
+            source_version=None,
+            cataloger="",
+            extra={},
+        )
+        if pkg is not None:
+            packages.append(pkg)
+    return Inventory(target, tuple(packages), distro or _distro_from_purls(packages))
+
+
+# -- shared --------------------------------------------------------------------------------
+def _package(
+    *,
+    purl_text: Any,
+    name: Any,
+    version: Any,
+    group: Any,
+    licenses: tuple[str, ...],
+    files: tuple[str, ...],
+    layer_digest: str | None,
+    layer_index: int | None,
+    source_name: str | None,
+    source_version: str | None,
+    cataloger: str,
+    extra: dict[str, Any],
+) -> Package | None:
+    """A package from SBOM fields; ``None`` without a parseable purl (it cannot be matched)."""
+    if not isinstance(purl_text, str):
+        return None
+    try:
+        purl = PackageURL.from_string(purl_text)
+    except ValueError:
+        return None
+    pkg_name = name if isinstance(name, str) and name else purl.name
+    if isinstance(group, str) and group and purl.type == "npm" and "/" not in pkg_name:
+        pkg_name = f"{group}/{pkg_name}"
+    if purl.type == "npm" and purl.namespace and "/" not in pkg_name:
+        pkg_name = f"{purl.namespace}/{pkg_name}"
+    pkg_version = version if isinstance(version, str) and version else (purl.version or "")
+    quals = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
+    if source_name is None and (upstream := quals.get("upstream")):
+        source_name, _, up_version = str(upstream).partition("@")
+        source_version = source_version or up_version or None
+    if purl.type in _OS_TYPES and source_name is None:
+        source_name = pkg_name
+    if source_name is not None and not source_version:
+        source_version = pkg_version
+    return Package(
+        name=pkg_name,
+        version=pkg_version,
+        type=purl.type,
+        purl=purl_text,
+        licenses=licenses,
+        files=files,
+        layer_index=layer_index,
+        layer_digest=layer_digest,
+        source_name=source_name,
+        source_version=source_version,
+        cataloger=cataloger,
+        metadata=extra,
+    )
+
+
+def _distro_from_purls(packages: list[Package]) -> Distro | None:
+    for pkg in packages:
+        if pkg.type not in _OS_TYPES:
+            continue
+        try:
+            quals = PackageURL.from_string(pkg.purl).qualifiers
+        except ValueError:
+            continue
+        value = quals.get("distro") if isinstance(quals, dict) else None
+        if value:
+            ident, _, version = str(value).partition("-")
+            return Distro(id=ident, version_id=version)
+    return None

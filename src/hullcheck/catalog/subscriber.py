@@ -1,0 +1,99 @@
+"""The catalogers as subscribers of the single-pass layer walker (``hullcheck.sources``).
+
+Two subscriptions: files some cataloger wants by path (one compiled predicate, content up
+to the largest ``max_size`` asked), and files that may be executables for the binary
+catalogers (Go, Rust).  The walker's subscriptions filter on the path only, so the
+second one excludes paths that never hold programs (documentation, headers, source and
+data files) and checks the mode bits itself.  After the pass, the walker's merged view
+says which file versions survive; results from overwritten or deleted files are dropped.
+"""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Sequence
+
+from hullcheck.catalog import osrelease
+from hullcheck.catalog.base import Cataloger
+from hullcheck.catalog.collector import EXEC_BITS, CatalogResult, Collector
+from hullcheck.catalog.registry import CATALOGERS
+from hullcheck.model import FileRef
+from hullcheck.sources.walker import Subscription, WalkResult
+
+_NOT_PROGRAMS = (
+    "/usr/share/",
+    "/usr/include/",
+    "/var/lib/dpkg/",
+    "/var/cache/",
+    "/var/log/",
+    "/etc/",
+    "/proc/",
+    "/sys/",
+    "/dev/",
+)
+_TEXT_SUFFIXES = (
+    ".py", ".pyc", ".js", ".mjs", ".ts", ".json", ".txt", ".md", ".html", ".css", ".h",
+    ".c", ".go", ".rs", ".sh", ".pl", ".pm", ".rb", ".php", ".xml", ".yaml", ".yml",
+    ".gz", ".xz", ".zst", ".png", ".jpg", ".svg", ".a", ".o", ".so", ".mo", ".jar",
+)  # fmt: skip
+
+
+def _maybe_program(path: str) -> bool:
+    return not path.startswith(_NOT_PROGRAMS) and not path.endswith(_TEXT_SUFFIXES)
+
+
+class CatalogSubscriber:
+    """Feeds a :class:`Collector` from the walker; one instance per image pass."""
+
+    def __init__(self, catalogers: Sequence[Cataloger] = CATALOGERS) -> None:
+        self.collector = Collector(catalogers)
+        named = [c.max_size for c in catalogers if not c.executables]
+        named += [c.context_max_size for c in catalogers]
+        self._path_limit = max([*named, osrelease.MAX_SIZE])
+        self._exec_limit = max((c.max_size for c in catalogers if c.executables), default=0)
+
+    def subscriptions(self) -> list[Subscription]:
+        subs = [
+            Subscription(
+                name="catalog",
+                on_file=self._on_file,
+                predicate=self.collector.wants_path,
+                max_size=self._path_limit,
+            )
+        ]
+        if self._exec_limit:
+            subs.append(
+                Subscription(
+                    name="catalog-binaries",
+                    on_file=self._on_binary,
+                    predicate=self._binary_candidate,
+                    max_size=self._exec_limit,
+                )
+            )
+        return subs
+
+    def _binary_candidate(self, path: str) -> bool:
+        return _maybe_program(path) and not self.collector.wants_path(path)
+
+    def _on_file(self, ref: FileRef, data: bytes | None) -> None:
+        if data is None or len(data) < ref.size:
+            self.collector.feed(ref, None)  # not a regular file, or larger than asked for
+            return
+        self.collector.feed(ref, data)
+
+    def _on_binary(self, ref: FileRef, data: bytes | None) -> None:
+        if not stat.S_ISREG(ref.mode) or not ref.mode & EXEC_BITS:
+            return  # a later non-executable version is dropped by the merged view
+        self._on_file(ref, data)
+
+    def finish(self, walk: WalkResult) -> CatalogResult:
+        """Packages of the final filesystem, as the walker's merged view shows it."""
+        view = walk.view
+
+        def survives(ref: FileRef) -> bool:
+            if ref.layer_index is None:
+                return True
+            info = view.get(ref.path)
+            return info is not None and not info.hidden and info.layer_index == ref.layer_index
+
+        return self.collector.finish(survives=survives)

@@ -1,0 +1,73 @@
+"""``hullcheck sbom TARGET``: list every package of an image, rootfs directory or SBOM."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hullcheck import sbom
+from hullcheck.errors import InputError
+from hullcheck.sources.base import Platform
+from hullcheck.sources.cache import default_cache_dir
+from hullcheck.sources.open import KINDS, SourceOptions
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "sbom",
+        help="list every package of an image (or rootfs, or SBOM) as an SBOM",
+        description="Catalogue every OS and language package and print an SBOM.",
+    )
+    parser.add_argument(
+        "target",
+        help="an image (oci:DIR[:TAG], docker-archive:FILE, registry:REF, docker:REF, ...), "
+        "an unpacked root filesystem directory, or a CycloneDX/SPDX JSON SBOM",
+    )
+    parser.add_argument("--source", choices=KINDS, help="read TARGET as this kind of image source")
+    parser.add_argument("--platform", help="os/arch[/variant] to pick from an index")
+    parser.add_argument("--cache-dir", help="blob cache (default: $XDG_CACHE_HOME/hullcheck)")
+    parser.add_argument(
+        "--format", "-f", choices=sbom.FORMATS, default="table", help="output format"
+    )
+    parser.add_argument("--output", "-o", help="write to this file instead of stdout")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    platform = None
+    if args.platform:
+        try:
+            platform = Platform.parse(args.platform)
+        except ValueError as err:
+            raise InputError(str(err)) from None
+    options = SourceOptions(cache_dir=default_cache_dir(args.cache_dir))
+    inventory = sbom.inventory_for(
+        args.target, source=args.source, platform=platform, options=options
+    )
+    text = sbom.render(inventory, args.format)
+    if args.output:
+        _write_atomically(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+    for error in inventory.errors:
+        print(f"hullcheck: warning: {error.message}", file=sys.stderr)
+    return 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as err:
+        raise InputError(f"{path}: cannot write: {err.strerror or err}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write: {err.strerror or err}") from None

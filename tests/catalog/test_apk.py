@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from hullcheck.catalog import apk
+from hullcheck.catalog.base import CatalogContext, Distro
+
+from .helpers import ref
+
+INSTALLED = b"""C:Q1abc=
+P:musl
+V:1.2.5-r0
+A:x86_64
+L:MIT
+o:musl
+F:lib
+R:ld-musl-x86_64.so.1
+
+C:Q1def=
+P:libcrypto3
+V:3.3.2-r0
+A:x86_64
+L:Apache-2.0
+o:openssl
+
+P:broken
+"""
+
+
+def test_packages_origin_and_purl() -> None:
+    context = CatalogContext(distro=Distro(id="alpine", version_id="3.20.3"))
+    pkgs = {p.name: p for p in apk.parse(ref("/lib/apk/db/installed"), INSTALLED, context)}
+    assert set(pkgs) == {"musl", "libcrypto3"}
+    assert pkgs["musl"].purl == "pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64&distro=alpine-3.20.3"
+    crypto = pkgs["libcrypto3"]
+    assert crypto.source_name == "openssl"
+    assert crypto.licenses == ("Apache-2.0",)
+    assert crypto.purl.endswith("&upstream=openssl")
+
+
+def test_wants_only_the_database() -> None:
+    assert apk.wants("/lib/apk/db/installed")
+    assert not apk.wants("/lib/apk/db/triggers")
