@@ -18,13 +18,14 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from hullcheck import __version__
-from hullcheck.cli import cache, lint, sbom, scan
+from hullcheck.cli import cache, db, lint, sbom, scan
 from hullcheck.errors import HullcheckError
 
 COMMANDS: tuple[ModuleType, ...] = (
     lint,
     scan,
     sbom,
+    db,
     cache,
 )
 

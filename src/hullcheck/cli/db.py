@@ -1,0 +1,127 @@
+"""``hullcheck db``: update and inspect the local vulnerability database.
+
+``db update`` downloads OSV exports (``--ecosystem``, ``--mirror``) or imports local OSV
+files (``--from DIR|ZIP``); ``db status`` lists sources, ecosystems, record counts and age.
+The work is done in :mod:`hullcheck.vulns`; this module only parses and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hullcheck.errors import ConfigError
+from hullcheck.vulns.database import install_embedded, staleness_warning
+from hullcheck.vulns.importer import ImportStats, import_path
+from hullcheck.vulns.store import VulnDatabase, default_db_path
+from hullcheck.vulns.update import DEFAULT_ECOSYSTEMS, resolve_mirror, update_database
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("db", help="update or inspect the vulnerability database")
+    parser.add_argument(
+        "--db", type=Path, help="database file (default: $HULLCHECK_DB or the user cache dir)"
+    )
+    sub = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    update = sub.add_parser("update", help="download OSV exports, or import local OSV files")
+    update.add_argument(
+        "--ecosystem",
+        action="append",
+        metavar="NAME",
+        help=f"OSV ecosystem to download (repeatable; default: {', '.join(DEFAULT_ECOSYSTEMS)})",
+    )
+    update.add_argument(
+        "--mirror", help="base URL serving <ECOSYSTEM>/all.zip (or $HULLCHECK_OSV_MIRROR)"
+    )
+    update.add_argument(
+        "--from", dest="source", type=Path, metavar="PATH", help="import a folder or zip of OSV"
+    )
+    update.add_argument("--timeout", type=float, default=30.0, help="network timeout, seconds")
+    update.add_argument(
+        "--embedded", action="store_true", help="(re)build the database from the embedded snapshot"
+    )
+    update.add_argument("--config", type=Path, help="config file with db.mirror")
+    status = sub.add_parser("status", help="show sources, ecosystems, record counts and age")
+    status.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(func=run)
+
+
+def _config(path: Path | None) -> dict[str, Any]:
+    path = path or Path(".hullcheck.yaml")
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: cannot read config: {err}") from None
+    return data if isinstance(data, dict) else {}
+
+
+def _print_stats(label: str, stats: ImportStats) -> None:
+    print(f"{label}: {stats.records} records imported, {stats.skipped} skipped")
+    for reason in stats.reasons[:5]:
+        print(f"  skipped: {reason}")
+
+
+def run(args: argparse.Namespace) -> int:
+    db_path: Path = (args.db or default_db_path()).expanduser()
+    if args.db_command == "update":
+        if args.embedded:
+            install_embedded(db_path)
+            print(f"{db_path}: rebuilt from the embedded snapshot")
+            return 0
+        if args.source is not None:
+            _print_stats(str(args.source), import_path(db_path, args.source))
+            return 0
+        mirror = resolve_mirror(args.mirror, _config(args.config))
+        ecosystems = args.ecosystem or list(DEFAULT_ECOSYSTEMS)
+        for result in update_database(db_path, ecosystems, mirror=mirror, timeout=args.timeout):
+            _print_stats(f"{result.ecosystem} ({result.size} bytes, sha256 {result.sha256[:16]})",
+                         result.stats)  # fmt: skip
+        print(f"{db_path}: updated")
+        return 0
+    with VulnDatabase.open(db_path) as db:
+        sources = db.sources()
+        if args.format == "json":
+            json.dump(
+                {
+                    "path": str(db_path),
+                    "records": db.record_count(),
+                    "sources": [
+                        {
+                            "name": s.name,
+                            "origin": s.origin,
+                            "data_date": s.data_date,
+                            "imported_at": s.imported_at,
+                            "age_days": round(s.age_days(), 1),
+                            "records": s.records,
+                            "skipped": s.skipped,
+                            "sha256": s.sha256,
+                            "ecosystems": dict(s.ecosystems),
+                        }
+                        for s in sources
+                    ],
+                },
+                sys.stdout,
+                indent=2,
+            )
+            print()
+            return 0
+        print(f"database: {db_path} ({db.record_count()} records)")
+        for s in sources:
+            print(f"{s.name}: {s.records} records, {s.skipped} skipped, "
+                  f"{s.age_days():.0f} days old (data {(s.data_date or s.imported_at)[:10]}, "
+                  f"imported {s.imported_at[:10]})")  # fmt: skip
+            print(f"  from {s.origin}")
+            ecos = ", ".join(f"{eco} {n}" for eco, n in sorted(s.ecosystems.items())[:12])
+            more = len(s.ecosystems) - 12
+            print(f"  ecosystems: {ecos}{f' (+{more} more)' if more > 0 else ''}")
+        warning = staleness_warning(db)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
+    return 0

@@ -1,0 +1,81 @@
+"""Opening the vulnerability database for a scan, and telling the user when it is old.
+
+``open_database`` opens ``--db``/``$HULLCHECK_DB``/the cache default; on a first run, when
+no database exists yet, it builds one from the embedded snapshot (in the cache dir, or in
+memory when the cache dir is not writable), so scanning works offline out of the box.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hullcheck.errors import DatabaseError
+from hullcheck.vulns.embedded import install_snapshot
+from hullcheck.vulns.store import DatabaseWriter, VulnDatabase, default_db_path
+
+STALE_AFTER_DAYS = 7
+
+
+def install_embedded(path: Path) -> None:
+    """Create the database at ``path`` from the embedded snapshot (atomically)."""
+    with DatabaseWriter(path, keep_existing=False) as writer:
+        install_snapshot(writer)
+        writer.commit()
+
+
+def open_database(path: Path | None = None, *, create: bool = True) -> VulnDatabase:
+    """The database at ``path`` (default: :func:`default_db_path`).
+
+    When it does not exist and ``create`` is true, it is built from the embedded snapshot.
+    """
+    path = (path or default_db_path()).expanduser()
+    if path.exists() or not create:
+        return VulnDatabase.open(path)
+    try:
+        install_embedded(path)
+    except DatabaseError:
+        if path.exists():
+            raise
+        return _in_memory()
+    return VulnDatabase.open(path)
+
+
+def _in_memory() -> VulnDatabase:
+    """The snapshot in a private temp copy when the cache dir cannot be written."""
+    import tempfile  # noqa: PLC0415
+
+    tmpdir = Path(tempfile.mkdtemp(prefix="hullcheck-db-"))
+    target = tmpdir / "osv.sqlite3"
+    install_embedded(target)
+    conn = sqlite3.connect(":memory:")
+    src = sqlite3.connect(target)
+    src.backup(conn)
+    src.close()
+    target.unlink()
+    tmpdir.rmdir()
+    return VulnDatabase(conn, None)
+
+
+def staleness_warning(
+    db: VulnDatabase, *, now: datetime | None = None, max_age_days: float = STALE_AFTER_DAYS
+) -> str | None:
+    """One line to show before scan results when the data is old or embedded, else None."""
+    sources = db.sources()
+    if not sources:
+        return "the vulnerability database is empty: run 'hullcheck db update'"
+    now = now or datetime.now(UTC)
+    oldest = max(sources, key=lambda s: s.age_days(now))
+    age = oldest.age_days(now)
+    embedded = [s.name for s in sources if s.name.startswith("embedded:")]
+    if embedded:
+        return (
+            f"using the embedded vulnerability snapshot ({', '.join(embedded)}; data up to "
+            f"{(oldest.data_date or oldest.imported_at)[:10]}): run 'hullcheck db update'"
+        )
+    if age > max_age_days:
+        return (
+            f"vulnerability data for {oldest.name} is {age:.0f} days old: run 'hullcheck db update'"
+        )
+    return None

@@ -1,0 +1,188 @@
+"""``hullcheck db update``: download OSV ecosystem exports and swap them in atomically.
+
+Each export is ``<mirror>/<ECOSYSTEM>/all.zip``.  Every export is downloaded to a temp file
+in the cache dir first, checked (HTTP status, Content-Length, the ``x-goog-hash`` MD5 that
+Google Cloud Storage sends, a size cap, then the zip's own CRCs while importing), and only
+when all of them are good is the new database renamed over the old one.  A refused,
+interrupted, corrupt or hanging download raises :class:`DatabaseError` and leaves the
+previous database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import Message
+from http.client import HTTPException
+from pathlib import Path
+from typing import Any
+
+from hullcheck.errors import DatabaseError
+from hullcheck.vulns.importer import ImportStats, import_into, iter_zip
+from hullcheck.vulns.store import DatabaseWriter
+
+DEFAULT_MIRROR = "https://osv-vulnerabilities.storage.googleapis.com"
+DEFAULT_ECOSYSTEMS: tuple[str, ...] = (
+    "PyPI",
+    "npm",
+    "Go",
+    "Maven",
+    "RubyGems",
+    "crates.io",
+    "Packagist",
+    "NuGet",
+    "Debian",
+    "Ubuntu",
+    "Alpine",
+    "Red Hat",
+)
+MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024 * 1024
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class Downloaded:
+    ecosystem: str
+    path: Path
+    sha256: str
+    size: int
+    url: str
+
+
+def resolve_mirror(cli: str | None = None, config: Mapping[str, Any] | None = None) -> str:
+    """The OSV base URL: ``--mirror``, else ``$HULLCHECK_OSV_MIRROR``, else the config file's
+    ``db.mirror``, else osv.dev's bucket.  Only http(s) URLs are accepted."""
+    db_conf = (config or {}).get("db")
+    from_config = db_conf.get("mirror") if isinstance(db_conf, Mapping) else None
+    url = cli or os.environ.get("HULLCHECK_OSV_MIRROR") or from_config or DEFAULT_MIRROR
+    if not isinstance(url, str) or urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise DatabaseError(f"OSV mirror must be an http(s) URL, not {str(url)[:100]!r}")
+    return url.rstrip("/")
+
+
+def export_url(mirror: str, ecosystem: str) -> str:
+    return f"{mirror.rstrip('/')}/{urllib.parse.quote(ecosystem)}/all.zip"
+
+
+def _goog_md5(headers: Message) -> bytes | None:
+    for value in headers.get_all("x-goog-hash") or ():
+        for part in value.split(","):
+            key, _, digest = part.strip().partition("=")
+            if key == "md5":
+                try:
+                    return base64.b64decode(digest, validate=True)
+                except ValueError:
+                    raise DatabaseError("mirror sent a malformed x-goog-hash header") from None
+    return None
+
+
+def download(
+    url: str, dest_dir: Path, *, timeout: float = 30.0, max_bytes: int = MAX_DOWNLOAD_BYTES
+) -> tuple[Path, str, int]:
+    """Fetch ``url`` into a temp file in ``dest_dir``; (path, sha256, size).
+
+    ``timeout`` bounds every socket operation and 60x it bounds the whole transfer, so a
+    server that stops sending or drips bytes cannot hang the update.
+    """
+    fd, tmp_name = tempfile.mkstemp(prefix=".osv-download-", suffix=".zip", dir=dest_dir)
+    tmp = Path(tmp_name)
+    sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+    deadline = time.monotonic() + timeout * 60
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": "hullcheck"})  # noqa: S310
+        with (
+            os.fdopen(fd, "wb") as out,
+            urllib.request.urlopen(  # noqa: S310 - scheme checked
+                request, timeout=timeout
+            ) as response,
+        ):
+            expected = response.headers.get("Content-Length")
+            goog_md5 = _goog_md5(response.headers)
+            if expected is not None and (not expected.isdigit() or int(expected) > max_bytes):
+                raise DatabaseError(f"{url}: export too large or bad Content-Length")
+            while True:
+                if time.monotonic() > deadline:
+                    raise DatabaseError(f"{url}: download took too long")
+                chunk = response.read(_CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise DatabaseError(f"{url}: export larger than {max_bytes} bytes")
+                sha.update(chunk)
+                md5.update(chunk)
+                out.write(chunk)
+            if expected is not None and size != int(expected):
+                raise DatabaseError(f"{url}: download interrupted ({size} of {expected} bytes)")
+            if goog_md5 is not None and md5.digest() != goog_md5:
+                raise DatabaseError(f"{url}: download does not match the server's MD5")
+    except DatabaseError:
+        tmp.unlink(missing_ok=True)
+        raise
+    except urllib.error.HTTPError as err:
+        tmp.unlink(missing_ok=True)
+        raise DatabaseError(f"{url}: HTTP {err.code} {err.reason}") from None
+    except (urllib.error.URLError, HTTPException, OSError, ValueError) as err:
+        tmp.unlink(missing_ok=True)
+        reason = getattr(err, "reason", None) or err
+        raise DatabaseError(f"{url}: download failed: {reason}") from None
+    return tmp, sha.hexdigest(), size
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateResult:
+    ecosystem: str
+    url: str
+    sha256: str
+    size: int
+    stats: ImportStats
+
+
+def update_database(
+    db_path: Path,
+    ecosystems: Sequence[str] = DEFAULT_ECOSYSTEMS,
+    *,
+    mirror: str = DEFAULT_MIRROR,
+    timeout: float = 30.0,
+) -> list[UpdateResult]:
+    """Download each ecosystem's export and replace those sources in one atomic swap."""
+    db_path = db_path.expanduser()
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DatabaseError(f"cannot create {db_path.parent}: {err}") from None
+    files: list[Downloaded] = []
+    try:
+        for eco in ecosystems:
+            url = export_url(mirror, eco)
+            path, digest, size = download(url, db_path.parent, timeout=timeout)
+            files.append(Downloaded(eco, path, digest, size, url))
+        results = []
+        with DatabaseWriter(db_path) as writer:
+            for item in files:
+                writer.drop_source(f"embedded:{item.ecosystem}")
+                stats = import_into(
+                    writer,
+                    item.ecosystem,
+                    iter_zip(item.path),
+                    origin=item.url,
+                    data_date=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    sha256=item.sha256,
+                )
+                results.append(
+                    UpdateResult(item.ecosystem, item.url, item.sha256, item.size, stats)
+                )
+            writer.commit()
+        return results
+    finally:
+        for item in files:
+            item.path.unlink(missing_ok=True)
