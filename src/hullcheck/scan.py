@@ -152,6 +152,43 @@ def _walk(
     return Walker(source, handle.image, subs, handle.options.limits, open_blob=open_blob).run()
 
 
+def _is_sbom(reference: str) -> bool:
+    from hullcheck.catalog.sbom_input import is_sbom_file  # noqa: PLC0415
+
+    path = Path(reference)
+    return path.is_file() and is_sbom_file(path)
+
+
+def scan_sbom(request: ScanRequest) -> Report:
+    """An SBOM file as the target: its packages, matched against the vulnerability data."""
+    from hullcheck.catalog.sbom_input import read_sbom  # noqa: PLC0415
+    from hullcheck.imagerules.packages import match_vulnerabilities  # noqa: PLC0415
+
+    inventory = read_sbom(Path(request.reference))
+    packages = list(inventory.packages)
+    report = Report(findings=[], errors=[], packages=packages)
+    report.target = {
+        "reference": request.reference,
+        "source": "sbom",
+        "name": inventory.target.name,
+        "digest": inventory.target.digest,
+        "platform": inventory.target.platform,
+    }
+    report.errors.extend(ReportError(e.message, e.path or None) for e in inventory.errors)
+    report.summary = {"complete": True, "packages": len(packages)}
+    if inventory.distro is not None:
+        report.summary["base_os"] = {
+            "id": inventory.distro.id,
+            "version_id": inventory.distro.version_id,
+            "pretty_name": inventory.distro.pretty_name or None,
+        }
+    if request.settings.vulnerabilities:
+        findings, info = match_vulnerabilities(packages, inventory.distro, request.settings)
+        report.findings = findings
+        report.summary["vulnerability_db"] = info
+    return report
+
+
 def default_analysers(settings: ScanSettings) -> list[Analyser]:
     from hullcheck.imagerules.registry import analysers  # noqa: PLC0415 - they import this module
 
@@ -166,6 +203,8 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
     from hullcheck.imagerules.secrets import redact_target  # noqa: PLC0415
     from hullcheck.trace import annotate, merge_lint, trace_image  # noqa: PLC0415
 
+    if request.source is None and _is_sbom(request.reference):
+        return scan_sbom(request)
     if analysers is None:
         analysers = default_analysers(request.settings)
     dockerfile_text = request.dockerfile_text

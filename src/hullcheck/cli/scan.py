@@ -44,6 +44,20 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--no-lint", action="store_true", help="with --dockerfile: trace only, do not lint it"
     )
+    p.add_argument(
+        "--db",
+        metavar="PATH",
+        help="vulnerability database (default: $HULLCHECK_DB, else the cache's, built from "
+        "the embedded snapshot on first use)",
+    )
+    p.add_argument(
+        "--no-vulns", action="store_true", help="list packages but do not match vulnerabilities"
+    )
+    p.add_argument(
+        "--no-packages",
+        action="store_true",
+        help="skip the package catalogue (and so vulnerabilities)",
+    )
     p.add_argument("--source", choices=KINDS, help="read IMAGE as this kind of source")
     p.add_argument("--platform", help="os/arch[/variant] to pick from an index (default: host)")
     p.add_argument("--cache-dir", help="blob cache (default: $XDG_CACHE_HOME/hullcheck)")
@@ -171,7 +185,14 @@ def run(args: argparse.Namespace) -> int:
     options = SourceOptions(
         limits=limits, cache_dir=default_cache_dir(args.cache_dir), timeout=args.timeout
     )
-    settings = ScanSettings(now=parse_now(args.now), max_age_days=args.max_age_days)
+    db_path = args.db or os.environ.get("HULLCHECK_DB")
+    settings = ScanSettings(
+        now=parse_now(args.now),
+        max_age_days=args.max_age_days,
+        packages=not args.no_packages,
+        vulnerabilities=not (args.no_vulns or args.no_packages),
+        db_path=Path(db_path) if db_path else None,
+    )
     text = read_dockerfile(Path(args.dockerfile)) if args.dockerfile else None
     progress: Progress | None = None
     if not args.quiet and sys.stderr.isatty() and not os.environ.get("HULLCHECK_NO_PROGRESS"):
@@ -198,6 +219,9 @@ def run(args: argparse.Namespace) -> int:
     )
     write_output(render_as(args.format, report, render), args.output)
     if not args.quiet:
+        db_info = report.summary.get("vulnerability_db")
+        if isinstance(db_info, dict) and db_info.get("warning"):
+            print(f"hullcheck: warning: {db_info['warning']}", file=sys.stderr)
         for error in report.errors:
             print(f"hullcheck: warning: {error.message}", file=sys.stderr)
     if not report.summary.get("complete", True):

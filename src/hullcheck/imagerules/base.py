@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from hullcheck.model import FileRef, Finding, JSONValue, Location, Practice, Severity
 from hullcheck.sources.image import Image
@@ -70,6 +71,12 @@ class ScanSettings:
 
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     max_age_days: int = 90
+    packages: bool = True
+    """Catalogue packages (``report.packages``) during the pass."""
+    vulnerabilities: bool = False
+    """Match the packages against the vulnerability database (the CLI turns it on)."""
+    db_path: Path | None = None
+    """The database (None: ``--db``'s default, built from the embedded snapshot)."""
 
 
 class FinalFiles:

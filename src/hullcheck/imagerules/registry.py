@@ -2,14 +2,23 @@
 
 Each module exposes ``RULES`` (its catalogue entries) and ``analyser(settings)``.
 Ids: HC8001-HC8099 privileges, HC81xx layer hygiene, HC82xx build, HC83xx base image,
-HC84xx provenance/audit (lint's rules use HC0xxx-HC7xxx); secrets use the engine's ids.
+HC84xx provenance/audit (lint's rules use HC0xxx-HC7xxx); secrets use the engine's ids,
+vulnerabilities the advisory ids (``packages``: catalogers + matcher).
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from hullcheck.imagerules import baseimage, buildtools, hygiene, privileges, provenance, secrets
+from hullcheck.imagerules import (
+    baseimage,
+    buildtools,
+    hygiene,
+    packages,
+    privileges,
+    provenance,
+    secrets,
+)
 from hullcheck.imagerules.base import ImageRule, ScanSettings
 from hullcheck.scan import Analyser
 
@@ -20,6 +29,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     baseimage,
     provenance,
     secrets,
+    packages,
 )
 
 
