@@ -49,8 +49,8 @@ def test_table_shows_the_dockerfile_line(
         ["scan", ref, "--dockerfile", str(df), "--color", "never", *BASE, str(tmp_path / "c")]
     )
     out = capsys.readouterr().out
-    assert code == 1  # lint's HC1001 (unpinned FROM, high) is in the same report
-    assert "HC1001" in out
+    assert code == 1  # the API_TOKEN value in Env is a high secrets finding
+    assert "HC3001" in out  # lint's finding on the same Dockerfile, in the same report
     assert "2 │ RUN apt-get install -y gcc" in out
     assert "HC8201" in out and "Efficiency" in out
     assert "Zk29xQm4Lp7Rt2Vw" not in out
