@@ -85,3 +85,48 @@ def test_parse_now() -> None:
     assert parse_now("0").year == 1970
     assert parse_now("2025-01-02").day == 2
     assert parse_now("2025-01-02T03:04:05Z").hour == 3
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.started: tuple[int, int] | None = None
+        self.layers: list[int] = []
+        self.bytes = 0
+        self.stopped = False
+
+    def start(self, layers: int, total_bytes: int) -> None:
+        self.started = (layers, total_bytes)
+
+    def layer(self, index: int) -> None:
+        self.layers.append(index)
+
+    def advance(self, nbytes: int) -> None:
+        self.bytes += nbytes
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def test_progress_sees_every_stored_byte(tmp_path: Path) -> None:
+    from hullcheck.imagerules.base import ScanSettings
+    from hullcheck.scan import ScanRequest, scan_image
+
+    ref = _image(tmp_path)
+    recorder = _Recorder()
+    report = scan_image(ScanRequest(ref, settings=ScanSettings(), progress=recorder))
+    assert report.target is not None
+    stored = sum(layer["compressed_size"] for layer in report.target["layers"])
+    assert recorder.started == (2, stored)
+    assert recorder.layers == [0, 1] and recorder.bytes == stored and recorder.stopped
+
+
+def test_bar_progress_runs_without_a_terminal() -> None:
+    from hullcheck.cli.scan import BarProgress
+
+    bar = BarProgress()
+    bar.start(2, 100)
+    bar.layer(0)
+    bar.advance(60)
+    bar.layer(1)
+    bar.advance(40)
+    bar.stop()
