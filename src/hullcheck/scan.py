@@ -255,10 +255,13 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
         if dockerfile_text is not None and request.dockerfile is not None:
             trace = trace_image(image, dockerfile_text, request.dockerfile)
             findings = annotate(findings, image, trace)
-            summary["trace"] = {
-                "dockerfile": request.dockerfile,
-                "layers": list(trace.layer_json(image)),
-            }
+            traced = trace.layer_json(image)
+            summary["trace"] = {"dockerfile": request.dockerfile, "layers": list(traced)}
+            table = summary.get("layer_table")
+            if isinstance(table, list):
+                for row, entry in zip(table, traced, strict=False):
+                    if isinstance(row, dict):
+                        row.update({k: v for k, v in entry.items() if k != "index"})
             if request.lint:
                 from hullcheck.lint import Linter  # noqa: PLC0415
 

@@ -4,7 +4,7 @@ The image config's history has one entry per build step (``empty_layer`` for met
 steps).  Each entry is read back into a keyword and text (``imagerules.history``) and
 aligned, in order, with the instructions that built the final stage (its ancestor stages
 first when it builds FROM one of them): a weighted longest-common-subsequence, where a
-pair counts only when the keywords agree and weighs more the closer the texts are.
+pair counts only when the keywords agree and weighs more the more words the texts share.
 Entries before the first matched one came from the base image.  Findings then get
 ``location.instruction``: the instruction of their layer or history entry, the final
 stage's FROM line for base-image layers.
@@ -12,7 +12,6 @@ stage's FROM line for base-image layers.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -23,8 +22,10 @@ from hullcheck.imagerules.history import ParsedHistory, parse_created_by
 from hullcheck.model import Finding, JSONValue, Location, SourceSpan
 from hullcheck.sources.image import Image
 
-MAX_COMPARE = 400
+MAX_COMPARE = 200
+MAX_ALIGN = 256
 MIN_RUN_SIMILARITY = 0.6
+"""Share of words (Jaccard) a RUN command must have in common with the history's."""
 ROOT_RULES = frozenset({"HC8001"})
 """Config findings that, untraced, belong to the base image's FROM (its default user)."""
 
@@ -94,42 +95,82 @@ def _instruction_text(ins: Instruction) -> str:
     return " ".join(ins.args.split())
 
 
-def _weight(h: ParsedHistory, ins: Instruction) -> float:
+@dataclass(frozen=True, slots=True)
+class _Side:
+    """One history entry or instruction, reduced to what the alignment compares."""
+
+    keyword: str
+    text: str
+    words: frozenset[str]
+    dest: str
+    """For COPY/ADD: the destination (the classic builder hides the sources)."""
+
+
+def _history_side(h: ParsedHistory) -> _Side:
+    text = " ".join(h.text.split())[:MAX_COMPARE]
+    dest = ""
+    if h.keyword in ("COPY", "ADD") and " in " in text and ":" in text.split(" in ")[0]:
+        dest = text.rsplit(" in ", 1)[1].strip()  # ``file:<sha> in /dest``
+    return _Side(h.keyword, text, frozenset(text.split()), dest)
+
+
+def _step_side(ins: Instruction) -> _Side:
+    text = _instruction_text(ins)[:MAX_COMPARE]
+    words = ins.arg_list
+    dest = words[-1] if ins.keyword in ("COPY", "ADD") and words else ""
+    return _Side(ins.keyword, text, frozenset(text.split()), dest)
+
+
+def _weight(h: _Side, ins: _Side) -> float:
+    """0 when the two cannot be the same step; else 1 + how alike their texts are (<= 2)."""
     if not h.keyword or h.keyword != ins.keyword:
         return 0.0
-    a = " ".join(h.text.split())[:MAX_COMPARE]
-    b = _instruction_text(ins)[:MAX_COMPARE]
-    if ins.keyword in ("COPY", "ADD") and " in " in a and (":" in a.split(" in ")[0]):
-        # classic builder: ``file:<sha> in /dest``: only the destination is comparable
-        a = a.rsplit(" in ", 1)[1].strip()
-        words = ins.arg_list
-        b = words[-1] if words else b
-    if a == b:
+    if h.dest:
+        return 2.0 if h.dest == ins.dest else 1.0
+    if h.text == ins.text:
         return 2.0
-    similarity = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    union = len(h.words | ins.words)
+    similarity = len(h.words & ins.words) / union if union else 0.0
     if ins.keyword == "RUN" and similarity < MIN_RUN_SIMILARITY:
         return 0.0  # builders record RUN commands as written: a different one is not it
     return 1.0 + similarity
 
 
 def align(history: Sequence[ParsedHistory], steps: Sequence[Instruction]) -> dict[int, int]:
-    """history index -> step index, maximising the total weight, order preserved."""
-    n, m = len(history), len(steps)
+    """history index -> step index, maximising the total weight, order preserved.
+
+    Only the last ``MAX_ALIGN`` entries of each side take part (a hostile config or
+    Dockerfile cannot make this quadratic step slow); earlier history entries are then
+    the base image's, as they would be anyway.
+    """
+    h_off = max(0, len(history) - MAX_ALIGN)
+    s_off = max(0, len(steps) - MAX_ALIGN)
+    hist = [_history_side(h) for h in history[h_off:]]
+    inst = [_step_side(ins) for ins in steps[s_off:]]
+    n, m = len(hist), len(inst)
+    weights: dict[tuple[int, int], float] = {}
+    for i, h in enumerate(hist):
+        if not h.keyword:
+            continue
+        for j, ins in enumerate(inst):
+            w = _weight(h, ins)
+            if w > 0:
+                weights[(i, j)] = w
     score = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(1, n + 1):
         row, prev = score[i], score[i - 1]
         for j in range(1, m + 1):
             best = max(prev[j], row[j - 1])
-            w = _weight(history[i - 1], steps[j - 1])
+            w = weights.get((i - 1, j - 1), 0.0)
             if w > 0 and prev[j - 1] + w > best:
                 best = prev[j - 1] + w
             row[j] = best
     pairs: dict[int, int] = {}
     i, j = n, m
     while i > 0 and j > 0:
-        w = _weight(history[i - 1], steps[j - 1])
+        w = weights.get((i - 1, j - 1), 0.0)
         if w > 0 and abs(score[i][j] - (score[i - 1][j - 1] + w)) < 1e-9:
-            pairs[i - 1] = j - 1
+            pairs[h_off + i - 1] = s_off + j - 1
             i -= 1
             j -= 1
         elif score[i - 1][j] >= score[i][j - 1]:

@@ -85,3 +85,11 @@ def test_history_secret(tmp_path: Path) -> None:
     (f,) = _secrets(report)
     assert f.location.file == "history[1].created_by" and f.location.layer_index == 1
     assert GH_TOKEN not in render(report)
+
+
+def test_healthcheck_secret_is_redacted_in_target(tmp_path: Path) -> None:
+    test = ["CMD", "curl", "-H", f"Authorization: token {GH_TOKEN}", "http://localhost/"]
+    cfg = {"User": "app", "Healthcheck": {"Test": test}}
+    doc = json.loads(render(scan(tmp_path, [base_layer()], config=cfg)))
+    assert GH_TOKEN not in json.dumps(doc)
+    assert doc["target"]["config"]["healthcheck"]["Test"][0] == "CMD"

@@ -147,3 +147,19 @@ def test_unrelated_dockerfile_traces_nothing_but_base(tmp_path: Path) -> None:
         lint=False,
     )
     assert report.summary["trace"]["layers"][1] == {"index": 1, "traced": False}  # type: ignore[index]
+
+
+def test_hostile_sizes_are_bounded() -> None:
+    runs = "".join(f"RUN echo step {i} && make target{i}\n" for i in range(3000))
+    steps, _ = build_instructions(parse("FROM debian\n" + runs))
+    history = [parse_created_by(f"/bin/sh -c echo step {i} && make target{i}") for i in range(3000)]
+    pairs = align(history, steps)
+    # only the last MAX_ALIGN entries take part, and they line up one to one
+    assert len(pairs) == 256 and pairs[2999] == 2999 and pairs[2744] == 2744
+
+
+def test_layer_table_carries_the_instruction(tmp_path: Path) -> None:
+    report = scan(tmp_path, _layers(), history=CLASSIC, dockerfile=DOCKERFILE, lint=False)
+    table = report.summary["layer_table"]  # type: ignore[index]
+    assert table[0]["base_image"] is True
+    assert table[1]["instruction"]["line"] == 4 and table[2]["keyword"] == "COPY"

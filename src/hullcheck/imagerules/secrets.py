@@ -214,6 +214,9 @@ def redact_target(target: dict[str, JSONValue], scanner: SecretScanner | None = 
             words = config.get(field)
             if isinstance(words, list):
                 config[field] = [redact_text(scanner, str(w), "config") for w in words]
+        health = config.get("healthcheck")
+        if isinstance(health, dict) and isinstance(health.get("Test"), list):
+            health["Test"] = [redact_text(scanner, str(w), "config") for w in health["Test"]]
     for group in ("history", "layers"):
         entries = target.get(group)
         if not isinstance(entries, list):
