@@ -242,7 +242,6 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
         summary: dict[str, JSONValue] = {
             "layers": len(image.layers),
             "complete": walk.complete,
-            "paths": sum(1 for _ in walk.view.walk()),
         }
         findings: list[Finding] = []
         for analyser in analysers:

@@ -61,7 +61,7 @@ def test_github_code_scanning_constraints() -> None:
         assert log["version"] == "2.1.0" and len(log["runs"]) == 1
         run = log["runs"][0]
         driver = run["tool"]["driver"]
-        assert driver["name"] == "hullcheck" and driver["informationUri"].startswith("https://")
+        assert driver["name"] == "hullcheck" and "informationUri" not in driver
         rules = driver["rules"]
         ids = [r["id"] for r in rules]
         assert len(ids) == len(set(ids))

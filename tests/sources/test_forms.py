@@ -49,6 +49,8 @@ def test_forms_agree(tmp_path: Path, form: str) -> None:
         assert image.repo_tags == ("fixture/image:latest",)
     else:
         assert image.manifest_digest == img.manifest_digest
+        if form == "docker25":
+            assert image.repo_tags == ("docker.io/fixture/image:latest",)
         assert [layer.digest for layer in image.layers] == img.layer_digests
 
 
@@ -178,6 +180,10 @@ def test_reference_parsing(tmp_path: Path) -> None:
     assert parse_reference("alpine:3.19").kind == "registry"
     assert parse_reference("registry:localhost:5000/a/b:1").rest == "localhost:5000/a/b:1"
     assert parse_reference("docker:nginx:latest").kind == "docker"
+    # A registry host that happens to be called like a transport, with a port.
+    hosted = parse_reference("registry:5000/team/app:1")
+    assert (hosted.kind, hosted.rest) == ("registry", "registry:5000/team/app:1")
+    assert parse_reference("docker:2375/app").rest == "docker:2375/app"
     assert parse_reference("x", forced="registry").kind == "registry"
     with pytest.raises(InputError, match="does not exist"):
         parse_reference("./missing.tar")

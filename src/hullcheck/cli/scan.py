@@ -100,10 +100,47 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--max-entries",
         type=int,
-        default=2_000_000,
-        help="paths kept in the merged view (default 2000000)",
+        default=1_000_000,
+        help="paths kept in the merged view, ~0.3 KB each (default 1000000)",
     )
+    remote = p.add_argument_group("registry and engine access")
+    remote.add_argument(
+        "--insecure", action="store_true", help="allow plain HTTP / unverified TLS registries"
+    )
+    remote.add_argument(
+        "--insecure-registry",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="allow plain HTTP / unverified TLS for this registry only (repeatable)",
+    )
+    remote.add_argument("--auth-config", metavar="FILE", help="Docker config.json to use")
+    remote.add_argument("--username", help="registry user name (password: --password-stdin)")
+    remote.add_argument(
+        "--password-stdin", action="store_true", help="read the registry password from stdin"
+    )
+    remote.add_argument("--engine-host", metavar="URL", help="Docker engine socket or URL")
     p.set_defaults(func=run)
+
+
+def _remote_options(args: argparse.Namespace) -> dict[str, str]:
+    """The registry/engine knobs, as the strings ``SourceOptions.extra`` carries."""
+    extra: dict[str, str] = {}
+    if args.insecure:
+        extra["insecure"] = "true"
+    if args.insecure_registry:
+        extra["insecure_registries"] = ",".join(args.insecure_registry)
+    if args.auth_config:
+        extra["auth_config"] = args.auth_config
+    if args.username:
+        extra["username"] = args.username
+    if args.password_stdin:
+        if not args.username:
+            raise InputError("--password-stdin needs --username")
+        extra["password"] = sys.stdin.readline().rstrip("\r\n")
+    if args.engine_host:
+        extra["engine_host"] = args.engine_host
+    return extra
 
 
 def parse_now(text: str | None) -> datetime:
@@ -183,7 +220,10 @@ def run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
     )
     options = SourceOptions(
-        limits=limits, cache_dir=default_cache_dir(args.cache_dir), timeout=args.timeout
+        limits=limits,
+        cache_dir=default_cache_dir(args.cache_dir),
+        timeout=args.timeout,
+        extra=_remote_options(args),
     )
     db_path = args.db or os.environ.get("HULLCHECK_DB")
     settings = ScanSettings(

@@ -32,7 +32,6 @@ SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
-INFORMATION_URI = "https://github.com/hullcheck/hullcheck"
 FINGERPRINT_KEY = "hullcheck/v1"
 MAX_RESULTS = 25_000
 """GitHub rejects a run with more results; the worst are kept (findings come sorted)."""
@@ -81,7 +80,6 @@ def to_sarif(report: Report, rule_help: Mapping[str, RuleHelp] | None = None) ->
         "name": "hullcheck",
         "version": __version__,
         "semanticVersion": __version__,
-        "informationUri": INFORMATION_URI,
         "rules": [_rule(rule, by_rule[rule], catalogue.get(rule)) for rule in rule_ids],
     }
     invocation: dict[str, Any] = {"executionSuccessful": not report.errors}

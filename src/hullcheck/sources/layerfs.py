@@ -8,8 +8,9 @@ added it, the layers that changed it and the layer that hid it, so analysers can
 each layer added and how much of it later layers overwrote or deleted feed the
 layer-efficiency score.
 
-Memory is one small node per distinct path (~250 bytes); ``Limits.max_entries`` caps the
-number of paths, past which the view stops growing and says so (``truncated``).
+Memory is one small node per distinct path (~230 bytes traced, 0.26-0.37 KB of RSS);
+``Limits.max_entries`` (default 1,000,000) caps the number of paths, past which the view
+stops growing and says so (``truncated``); entries still stream to analysers.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ class _Node:
 class LayerFS:
     """The merged view.  Paths are absolute (``/etc/passwd``); the root is ``/``."""
 
-    max_entries: int = 2_000_000
+    max_entries: int = 1_000_000
     stats: list[LayerStats] = field(default_factory=list)
     truncated: bool = False
     _root: _Node = field(default_factory=lambda: _Node(DIRECTORY, -1))

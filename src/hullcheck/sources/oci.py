@@ -107,6 +107,11 @@ class OCILayoutSource:
                 )
         if len(chosen) == 1:
             digest = check_digest(chosen[0].get("digest"), "index.json entry")
+            ann = chosen[0].get("annotations")
+            name = ann.get(CONTAINERD_NAME) if isinstance(ann, dict) else None
+            if isinstance(name, str) and name:  # Docker 25+ archives name the image here
+                details = {**self._info.details, "repo_tags": name}
+                self._info = SourceInfo(self._info.kind, self._info.reference, details)
             return self.fetch_manifest(digest)
         if chosen is entries:
             # several untagged entries (platforms): index.json itself is the index

@@ -18,6 +18,7 @@ asked for, by name, and must expose ``open_registry_source(ref, options)`` and
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from hullcheck.sources.store import DirStore, TarStore
 
 KINDS = ("docker-archive", "oci", "oci-archive", "registry", "docker")
 _ALIASES = {"docker-daemon": "docker", "oci-dir": "oci"}
+_PORT_THEN_PATH = re.compile(r"[0-9]+/")
 _TRANSPORT_PREFIXES = (
     "docker-archive:",
     "oci-archive:",
@@ -98,7 +100,8 @@ def parse_reference(text: str, forced: str | None = None) -> ParsedReference:
     else:
         kind, rest = "", text
         for prefix in _TRANSPORT_PREFIXES:
-            if text.startswith(prefix):
+            # ``registry:5000/app`` is host "registry" on port 5000, not a transport prefix.
+            if text.startswith(prefix) and not _PORT_THEN_PATH.match(text, len(prefix)):
                 kind = _ALIASES.get(prefix[:-1], prefix[:-1])
                 rest = text[len(prefix) :]
                 break

@@ -253,11 +253,7 @@ def _match_history(config: ImageConfig, n_layers: int) -> tuple[ImageConfig, lis
             f"config history has {non_empty} non-empty entries for {n_layers} layers; "
             "layer commands may be misattributed"
         )
-    return _replace_history(config, tuple(entries)), warnings
-
-
-def _replace_history(config: ImageConfig, history: tuple[HistoryEntry, ...]) -> ImageConfig:
-    return replace(config, history=history)
+    return replace(config, history=tuple(entries)), warnings
 
 
 def resolve_image(

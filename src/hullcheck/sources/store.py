@@ -16,7 +16,14 @@ from typing import BinaryIO, Protocol
 
 from hullcheck.errors import ImageError
 from hullcheck.sources.limits import Limits
-from hullcheck.sources.tarstream import HARDLINK, REGULAR, SYMLINK, TarEntry, index_tar
+from hullcheck.sources.tarstream import (
+    HARDLINK,
+    REGULAR,
+    SYMLINK,
+    TarEntry,
+    clean_path,
+    index_tar,
+)
 
 MAX_LINK_HOPS = 8
 
@@ -52,10 +59,10 @@ def _read_limited(stream: BinaryIO, limit: int, what: str) -> bytes:
 
 
 def _safe_name(name: str) -> str:
-    parts = [p for p in name.split("/") if p and p != "."]
-    if not parts or ".." in parts:
+    clean = clean_path(name)
+    if not clean or ".." in name.split("/"):
         raise ImageError(f"refusing path {name!r} inside the image container")
-    return "/".join(parts)
+    return clean
 
 
 class DirStore:
@@ -159,33 +166,22 @@ class TarStore:
         return sorted(self._members)
 
     def _entry(self, name: str) -> TarEntry | None:
-        key = "/".join(p for p in name.split("/") if p and p != ".")
+        """The regular member ``name`` names, following links inside the archive."""
+        key = clean_path(name)
         for _ in range(MAX_LINK_HOPS):
-            entry = self._members.get(key)
+            entry = self._members.get(key) if key else None
             if entry is None:
                 return None
             if entry.kind == REGULAR:
                 return entry
             if entry.kind == SYMLINK:
-                base = key.rpartition("/")[0]
-                target = (
-                    entry.linkname if entry.linkname.startswith("/") else f"{base}/{entry.linkname}"
-                )
-            elif entry.kind == HARDLINK:
+                base = key.rpartition("/")[0] if key else ""
                 target = entry.linkname
+                key = clean_path(target if target.startswith("/") else f"{base}/{target}")
+            elif entry.kind == HARDLINK:
+                key = clean_path(entry.linkname)
             else:
                 return None
-            parts: list[str] = []
-            for p in target.split("/"):
-                if p in ("", "."):
-                    continue
-                if p == "..":
-                    if not parts:
-                        return None
-                    parts.pop()
-                else:
-                    parts.append(p)
-            key = "/".join(parts)
         return None
 
     def exists(self, name: str) -> bool:

@@ -28,13 +28,7 @@ from hullcheck.sources.image import Image, Layer
 from hullcheck.sources.layerfs import LayerFS, LayerStats, type_bits
 from hullcheck.sources.layerstream import Inflation, InflationError, LayerReader
 from hullcheck.sources.limits import Deadline, Limits, MiB, ReadTimeout
-from hullcheck.sources.tarstream import (
-    HARDLINK,
-    REGULAR,
-    SYMLINK,
-    TarError,
-    TarStream,
-)
+from hullcheck.sources.tarstream import HARDLINK, REGULAR, SYMLINK, TarStream, clean_path
 
 OnFile = Callable[[FileRef, bytes | None], None]
 """Called with the entry and its content (``None`` for non-regular entries or when
@@ -116,21 +110,6 @@ class WalkResult:
         return not self.errors and all(s.complete for s in self.view.stats)
 
 
-def clean_path(name: str) -> str | None:
-    """A member name as a relative path with no ``.``/``..``; None if it leaves the root."""
-    parts: list[str] = []
-    for part in name.split("/"):
-        if not part or part == ".":
-            continue
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-            continue
-        parts.append(part)
-    return "/".join(parts)
-
-
 class Walker:
     """Runs one pass over ``image``'s layers from ``source`` for the given subscriptions."""
 
@@ -192,6 +171,7 @@ class Walker:
     def _walk_layer(self, layer: Layer, deadline: Deadline, inflation: Inflation) -> None:
         stats = self.result.view.stats[layer.index]
         raw = self._open(layer)
+        reader: LayerReader | None = None
         try:
             reader = LayerReader(
                 raw,
@@ -208,15 +188,27 @@ class Walker:
             stats.compressed_size = reader.compressed_count
             stats.complete = True
         finally:
+            if reader is not None:
+                reader.close()
             raw.close()
 
     def _entries(self, tar: TarStream, layer: Layer, stats: LayerStats) -> None:
+        counts = [0, 0, 0]  # entries, regular files, bytes; folded into stats at the end
+        try:
+            self._loop(tar, layer, stats, counts)
+        finally:
+            stats.entries += counts[0]
+            stats.files += counts[1]
+            stats.bytes_added += counts[2]
+
+    def _loop(self, tar: TarStream, layer: Layer, stats: LayerStats, counts: list[int]) -> None:
         view = self.result.view
+        add = view.add
         index = layer.index
         digest = layer.digest
         subs = self._subs
         for entry in tar:
-            stats.entries += 1
+            counts[0] += 1
             path = clean_path(entry.name)
             if path is None:
                 self._error(
@@ -258,9 +250,9 @@ class Walker:
                 else:
                     link = "/" + target
             if kind == REGULAR:
-                stats.files += 1
-                stats.bytes_added += entry.size
-            view.add(path, kind, index, entry.size, entry.mode, entry.uid, entry.gid, link)
+                counts[1] += 1
+                counts[2] += entry.size
+            add(path, kind, index, entry.size, entry.mode, entry.uid, entry.gid, link)
             if not subs:
                 continue
             abs_path = "/" + path
@@ -315,10 +307,8 @@ def walk_image(
 
 __all__ = [
     "Subscription",
-    "TarError",
     "WalkError",
     "WalkResult",
     "Walker",
-    "clean_path",
     "walk_image",
 ]
