@@ -47,8 +47,8 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--db",
         metavar="PATH",
-        help="vulnerability database (default: $HULLCHECK_DB, else the cache's, built from "
-        "the embedded snapshot on first use)",
+        help="vulnerability database (default: $HULLCHECK_DB, else osv.sqlite3 in the cache "
+        "dir, built from the embedded snapshot on first use)",
     )
     p.add_argument(
         "--no-vulns", action="store_true", help="list packages but do not match vulnerabilities"
@@ -143,6 +143,9 @@ def _remote_options(args: argparse.Namespace) -> dict[str, str]:
     return extra
 
 
+DB_NAME = "osv.sqlite3"
+
+
 def parse_now(text: str | None) -> datetime:
     if text is None:
         return datetime.now(UTC)
@@ -226,6 +229,8 @@ def run(args: argparse.Namespace) -> int:
         extra=_remote_options(args),
     )
     db_path = args.db or os.environ.get("HULLCHECK_DB")
+    if not db_path and args.cache_dir:
+        db_path = str(Path(args.cache_dir) / DB_NAME)  # the cache dir holds it by default too
     settings = ScanSettings(
         now=parse_now(args.now),
         max_age_days=args.max_age_days,
