@@ -23,6 +23,7 @@ SCANNER = SecretScanner()
         ("SECRET_KEY_BASE", "abcdef0123456789abcdef"),
         ("npmAuthToken", "q8v7z6x5w4"),
         ("REDIS_PASS", "pa55word"),
+        ("GPG_PASSPHRASE", "correct horse battery staple"),
     ],
 )
 def test_secret_named_variable_with_literal_value_is_found(key: str, value: str) -> None:
@@ -50,6 +51,7 @@ def test_secret_named_variable_with_literal_value_is_found(key: str, value: str)
         ("KEY", "value123"),
         ("PYTHONDONTWRITEBYTECODE", "1"),
         ("PATH", "/usr/local/bin:/usr/bin"),
+        ("TOKEN", "set this at run time with docker run -e TOKEN"),
     ],
 )
 def test_pointer_placeholder_or_unrelated_variable_is_quiet(key: str, value: str) -> None:

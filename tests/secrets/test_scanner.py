@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hullcheck.model import Location, Practice, Severity
 from hullcheck.secrets import Allowlist, SecretScanner, to_finding
 from hullcheck.secrets.findings import image_location
@@ -15,10 +17,19 @@ TOKEN = checksummed("ghp_")
 
 
 def test_binary_and_oversized_files_are_skipped_and_counted() -> None:
-    scanner = SecretScanner(max_bytes=1000)
+    scanner = SecretScanner(max_bytes=1000, scan_binaries=False)
     assert scanner.scan(b"\x7fELF\x00\x00" + TOKEN.encode(), path="/bin/x") == []
     assert scanner.scan(TOKEN.encode() + b" " * 2000, path="/big.txt") == []
     assert scanner.stats.skipped_files == {"binary": 1, "too-large": 1}
+    assert scanner.stats.files_scanned == 0
+
+
+def test_binary_files_get_only_the_unmistakable_rules() -> None:
+    scanner = SecretScanner()
+    elf = b"\x7fELF\x02\x01\x00\x00" + b"\x00" * 64
+    blob = elf + TOKEN.encode() + b"\x00" + b'password = "hunter2x9Q"\x00' + JWT.encode()
+    assert [m.rule.id for m in scanner.scan(blob, path="/usr/local/bin/app")] == ["github-token"]
+    assert scanner.stats.binary_files_scanned == 1
     assert scanner.stats.files_scanned == 0
 
 
@@ -34,6 +45,25 @@ def test_wants_counts_docs_and_extension_skips() -> None:
         "binary-extension": {"files": 1, "bytes": 10},
         "package-docs": {"files": 2, "bytes": 20},
     }
+
+
+def test_third_party_test_data_is_skipped_and_counted() -> None:
+    scanner = SecretScanner()
+    for path in (
+        "/usr/lib/python3/dist-packages/requests/tests/certs/server.key",
+        "/app/node_modules/jsonwebtoken/test/priv.pem",
+        "/usr/lib/google-cloud-sdk/platform/gsutil/third_party/urllib3/dummyserver/certs/a.key",
+        "/usr/lib/python3.11/test/keycert.pem",
+        "/usr/share/go-1.19/src/crypto/tls/example_test.go",
+        "/usr/lib/google-cloud-sdk/lib/third_party/kubernetes/config/kube_config_test.py",
+        "/app/node_modules/pkg/lib/auth.spec.js",
+    ):
+        assert not scanner.wants(path, 100), path
+    assert scanner.stats.skipped_files["package-tests"] == 7
+    # the application's own tests are read
+    assert scanner.wants("/app/tests/.env", 100)
+    assert scanner.wants("/srv/app/test/settings.py", 100)
+    assert scanner.wants("/app/auth_test.py", 100)
 
 
 def test_is_binary() -> None:
@@ -65,7 +95,7 @@ def test_fingerprint_is_stable_and_location_specific() -> None:
 
 def test_to_finding_shape_and_redaction() -> None:
     scanner = SecretScanner()
-    [m] = scanner.scan(f"x\nAuthorization: Bearer {JWT}\n".encode(), path="/app/req.txt")
+    [m] = scanner.scan(f"x\nAuthorization: Bearer {JWT}\n".encode(), path="/app/req.log")
     finding = to_finding(m, location=image_location(m, layer="sha256:ab", layer_index=1))
     doc = finding.to_json()
     assert doc["rule"] == "jwt"
@@ -76,14 +106,14 @@ def test_to_finding_shape_and_redaction() -> None:
         "end_line": 2,
         "layer": "sha256:ab",
         "layer_index": 1,
-        "file": "/app/req.txt",
+        "file": "/app/req.log",
     }
     assert doc["fingerprint"] == m.fingerprint
     assert JWT not in json.dumps(doc)
     assert doc["secret"] == f"eyJ****({len(JWT)} chars)"
     shown = to_finding(m, show_secret=True).to_json()
     assert shown["secret"] == JWT
-    assert to_finding(m).location == Location(path="/app/req.txt", line=2, end_line=2)
+    assert to_finding(m).location == Location(path="/app/req.log", line=2, end_line=2)
 
 
 def test_multiline_private_key_spans_lines() -> None:
@@ -121,3 +151,43 @@ def test_many_keyword_hits_fall_back_to_whole_file() -> None:
 def test_token_in_longer_word_is_not_matched() -> None:
     data = f"prefix{TOKEN}suffix\n".encode()
     assert SecretScanner().scan(data, path="/a") == []
+
+
+def test_docs_rule_table_is_current() -> None:
+    from pathlib import Path
+
+    from hullcheck.secrets.ruledoc import rule_table
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "secrets.md").read_text()
+    block = doc.split("<!-- rules:start -->\n", 1)[1].split("<!-- rules:end -->", 1)[0]
+    assert block == rule_table(), "regenerate: PYTHONPATH=src python -m hullcheck.secrets.ruledoc"
+
+
+HOSTILE_UNITS = [
+    b"-----BEGIN PRIVATE KEY-----\n" + b"A" * 40 + b"\n",
+    b'password = "a1b2c3d4e5"\n',
+    b'password = "changeme12"\n',
+    b"https://u:p4ssw0rd@h/ ",
+    b"AKIAAAAAAAAAAAAAAAAA ",
+    b"kind: Secret\ndata:\n" + b"  k: Y2hhbmdlbWU=\n" * 10,
+]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("unit", HOSTILE_UNITS, ids=range(len(HOSTILE_UNITS)))
+def test_hostile_repetition_stays_linear_and_bounded(unit: bytes) -> None:
+    # 2 MB of one candidate repeated: per-match work must not rescan the file
+    # (quadratic line counting, unterminated PEM blocks) and matches are capped
+    scanner = SecretScanner()
+    data = unit * (2_000_000 // len(unit))
+    matches = scanner.scan(data, path="/app/x.env")
+    assert len(matches) <= 1000
+    if len(matches) == 1000:
+        assert scanner.stats.truncated_files == 1
+        assert matches[-1].line > 1
+
+
+def test_vendor_match_suppresses_generic_match_on_same_value() -> None:
+    key_id = "AKIA" + "QZ7RXW2TLM5PNB3K"
+    [m] = SecretScanner().scan(f'AWS_SECRET_ACCESS_KEY="{key_id}"\n'.encode(), path="/app/x.py")
+    assert m.rule.id == "aws-access-key-id"

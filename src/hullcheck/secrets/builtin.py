@@ -51,10 +51,14 @@ GENERIC_KEYWORDS = (
     "auth_key",
     "credential",
 )
-NOT_DOCS = r"(?i)^(?!.*\.(?:md|markdown|rst|adoc|txt|html?|1|[1-9]\.gz)$)"
+NOT_DOCS = (
+    r"(?i)^(?!.*(?:\.(?:md|markdown|rst|adoc|txt|html?|[1-9]|[1-9]\.gz)"
+    r"|/(?:METADATA|PKG-INFO|README[^/]*|CHANGELOG[^/]*|HISTORY[^/]*))$)"
+)
 """Generic rules skip prose: documentation shows example credentials on purpose."""
 CONFIG_FILES = (
-    r"(?i)(?:^|/)(?:\.env(?:\.[\w.-]+)?|[^/]*\.(?:env|ini|cfg|conf|properties|ya?ml|toml))$"
+    r"(?i)(?:^|/)(?:\.env(?:\.[\w.-]+)?|\.s3cfg|\.boto|\.my\.cnf"
+    r"|[^/]*\.(?:env|ini|cfg|cnf|conf|properties|ya?ml|toml))$"
 )
 
 BUILTIN_RULES: tuple[Rule, ...] = (
@@ -67,6 +71,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _B + r"(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})" + _E,
         ("akia", "asia", "abia", "acca", "a3t"),
         entropy=3.0,
+        binary=True,
     ),
     Rule(
         "aws-secret-access-key",
@@ -97,6 +102,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         r"(?P<secret>[a-f0-9]{40})\"",
         ("service_account",),
         window=8192,
+        binary=True,
     ),
     Rule(
         "gcp-api-key",
@@ -173,6 +179,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         _token(r"do[opr]_v1_[a-f0-9]{64}"),
         ("dop_v1_", "doo_v1_", "dor_v1_"),
+        binary=True,
     ),
     Rule(
         "heroku-api-key",
@@ -223,6 +230,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         _token(r"hv[sb]\.[A-Za-z0-9_\-]{90,}"),
         ("hvs.", "hvb."),
+        binary=True,
     ),
     Rule(
         "terraform-cloud-token",
@@ -241,6 +249,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"gh[pousr]_[A-Za-z0-9]{36,76}"),
         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
         validator="github-token",
+        binary=True,
     ),
     Rule(
         "github-fine-grained-pat",
@@ -250,6 +259,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}"),
         ("github_pat_",),
         entropy=4.0,
+        binary=True,
     ),
     Rule(
         "github-legacy-token",
@@ -286,6 +296,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             "gr1348941",
         ),
         entropy=3.0,
+        binary=True,
     ),
     Rule(
         "bitbucket-app-password",
@@ -322,6 +333,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"npm_[A-Za-z0-9]{36}"),
         ("npm_",),
         validator="npm-token",
+        binary=True,
     ),
     Rule(
         "npmrc-auth-token",
@@ -330,7 +342,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         r"(?i)_authToken\s*=\s*[\"']?(?P<secret>[^\s\"'#]+)",
         ("_authtoken",),
-        validator="basic-credentials",
+        validator="token-value",
     ),
     Rule(
         "npmrc-basic-auth",
@@ -348,6 +360,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         _token(r"pypi-AgE(?:IcHlwaS5vcmc|NdGVzdC5weXBpLm9yZw)[A-Za-z0-9_\-]{50,1000}"),
         ("pypi-age",),
+        binary=True,
     ),
     Rule(
         "pypirc-password",
@@ -376,6 +389,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"dckr_(?:pat|oat)_[A-Za-z0-9_\-]{27,}"),
         ("dckr_pat_", "dckr_oat_"),
         entropy=3.5,
+        binary=True,
     ),
     Rule(
         "docker-config-auth",
@@ -440,6 +454,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ),
         ("xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-", "xoxe-", "xoxo-", "xoxe.", "xapp-"),
         entropy=3.0,
+        binary=True,
     ),
     Rule(
         "slack-webhook",
@@ -449,6 +464,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         r"(?P<secret>hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,56})",
         ("hooks.slack.com",),
         reveal=16,
+        binary=True,
     ),
     Rule(
         "discord-webhook",
@@ -509,6 +525,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         H,
         _token(r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}"),
         ("sg.",),
+        binary=True,
     ),
     Rule(
         "mailgun-api-key",
@@ -552,6 +569,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         _token(r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,247}"),
         ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
         entropy=3.5,
+        binary=True,
     ),
     Rule(
         "stripe-webhook-secret",
@@ -586,6 +604,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         H,
         _token(r"shp(?:ss|at|ca|pa)_[a-fA-F0-9]{32}"),
         ("shpss_", "shpat_", "shpca_", "shppa_"),
+        binary=True,
     ),
     Rule(
         "flutterwave-key",
@@ -629,6 +648,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
             r"sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_\-]{20,80}T3BlbkFJ[A-Za-z0-9_\-]{20,80}"
         ),
         ("t3blbkfj",),
+        binary=True,
     ),
     Rule(
         "anthropic-api-key",
@@ -637,6 +657,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         C,
         _token(r"sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_\-]{80,100}AA"),
         ("sk-ant-",),
+        binary=True,
     ),
     Rule(
         "huggingface-token",
@@ -815,6 +836,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         H,
         r"(?P<secret>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})",
         ("age-secret-key-1",),
+        binary=True,
     ),
     Rule(
         "okta-api-token",
@@ -843,19 +865,451 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ("aaaaaaaaaaaaaaaaaaaaa",),
         entropy=4.0,
     ),
+    *(
+        Rule(rid, title, provider, sev, _token(rx), kws, entropy=3.0)
+        for rid, title, provider, sev, rx, kws in (
+            (
+                "adobe-client-secret",
+                "Adobe client secret",
+                "adobe",
+                H,
+                r"p8e-[A-Za-z0-9]{32}",
+                ("p8e-",),
+            ),
+            (
+                "onepassword-service-token",
+                "1Password service account token",
+                "1password",
+                C,
+                r"ops_eyJ[A-Za-z0-9+/]{250,}={0,3}",
+                ("ops_eyj",),
+            ),
+            (
+                "flyio-token",
+                "Fly.io access token",
+                "flyio",
+                H,
+                r"FlyV1 fm[12]_[A-Za-z0-9+/]{100,}={0,3}|fo1_[\w-]{43}"
+                r"|fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3}",
+                ("flyv1", "fo1_", "fm1_", "fm2_", "fm1a_", "fm1r_", "fm2a_", "fm2r_"),
+            ),
+            (
+                "infracost-api-key",
+                "Infracost API key",
+                "infracost",
+                M,
+                r"ico-[A-Za-z0-9]{32}",
+                ("ico-",),
+            ),
+            (
+                "openshift-token",
+                "OpenShift user token",
+                "openshift",
+                H,
+                r"sha256~[\w-]{43}",
+                ("sha256~",),
+            ),
+            ("prefect-api-key", "Prefect API key", "prefect", H, r"pnu_[A-Za-z0-9]{36}", ("pnu_",)),
+            ("readme-api-key", "ReadMe API key", "readme", M, r"rdme_[a-z0-9]{70}", ("rdme_",)),
+            (
+                "scalingo-token",
+                "Scalingo API token",
+                "scalingo",
+                H,
+                r"tk-us-[\w-]{48}",
+                ("tk-us-",),
+            ),
+            (
+                "sourcegraph-token",
+                "Sourcegraph access token",
+                "sourcegraph",
+                H,
+                r"sgp_(?:[a-fA-F0-9]{16}|local)_[a-fA-F0-9]{40}",
+                ("sgp_",),
+            ),
+            (
+                "harness-pat",
+                "Harness access token",
+                "harness",
+                H,
+                r"pat\.[A-Za-z0-9_-]{22}\.[0-9a-f]{24}\.[A-Za-z0-9]{20}",
+                ("harness",),
+            ),
+            (
+                "octopus-api-key",
+                "Octopus Deploy API key",
+                "octopus",
+                H,
+                r"API-[A-Z0-9]{26}",
+                ("octopus",),
+            ),
+            (
+                "typeform-token",
+                "Typeform personal token",
+                "typeform",
+                M,
+                r"tfp_[A-Za-z0-9_.=-]{59}",
+                ("tfp_",),
+            ),
+            ("ionic-token", "Ionic API token", "ionic", M, r"ion_[A-Za-z0-9]{42}", ("ionic",)),
+            (
+                "flutterwave-encryption-key",
+                "Flutterwave encryption key",
+                "flutterwave",
+                M,
+                r"FLWSECK_TEST[a-h0-9]{12}",
+                ("flwseck_test",),
+            ),
+            (
+                "settlemint-token",
+                "SettleMint token",
+                "settlemint",
+                M,
+                r"sm_(?:pat|aat|sat)_[A-Za-z0-9]{16}",
+                ("sm_pat_", "sm_aat_", "sm_sat_"),
+            ),
+            (
+                "authress-key",
+                "Authress service client key",
+                "authress",
+                H,
+                r"(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\.[a-z0-9]{4,6}\.acc[_-][a-z0-9-]{10,32}"
+                r"\.[A-Za-z0-9+/_=-]{30,120}",
+                (".acc_", ".acc-"),
+            ),
+        )
+    ),
+    # keyed: a value shape only meaningful next to the provider's name (as Trivy/gitleaks)
+    *(
+        Rule(rid, title, provider, sev, _keyed(names, rx), kws, validator="high-entropy")
+        for rid, title, provider, sev, names, rx, kws in (
+            (
+                "adobe-client-id",
+                "Adobe client ID",
+                "adobe",
+                L,
+                "adobe",
+                r"[a-f0-9]{32}",
+                ("adobe",),
+            ),
+            (
+                "alibaba-secret-key",
+                "Alibaba Cloud AccessKey secret",
+                "alibaba",
+                H,
+                "alibaba",
+                r"[A-Za-z0-9]{30}",
+                ("alibaba",),
+            ),
+            (
+                "asana-token",
+                "Asana client secret or token",
+                "asana",
+                M,
+                "asana",
+                r"[0-9]{16}|[a-z0-9]{32}|\d/\d{16}:[a-f0-9]{32}",
+                ("asana",),
+            ),
+            (
+                "atlassian-legacy-token",
+                "Atlassian API token (legacy)",
+                "atlassian",
+                H,
+                "atlassian|confluence|jira",
+                r"[A-Za-z0-9]{24}",
+                ("atlassian", "confluence", "jira"),
+            ),
+            (
+                "beamer-token",
+                "Beamer API token",
+                "beamer",
+                L,
+                "beamer",
+                r"b_[a-z0-9=_\-]{44}",
+                ("beamer",),
+            ),
+            (
+                "bitbucket-client-id",
+                "Bitbucket OAuth client ID",
+                "bitbucket",
+                M,
+                "bitbucket",
+                r"[A-Za-z0-9]{32}",
+                ("bitbucket",),
+            ),
+            (
+                "contentful-token",
+                "Contentful delivery API token",
+                "contentful",
+                L,
+                "contentful",
+                r"[A-Za-z0-9=_\-]{43}",
+                ("contentful",),
+            ),
+            (
+                "discord-client-secret",
+                "Discord client secret",
+                "discord",
+                M,
+                "discord",
+                r"[A-Za-z0-9=_\-]{32}",
+                ("discord",),
+            ),
+            (
+                "dropbox-token",
+                "Dropbox API token",
+                "dropbox",
+                H,
+                "dropbox",
+                r"sl\.[A-Za-z0-9\-=_]{135}|[a-z0-9]{11}AAAAAAAAAA[A-Za-z0-9\-_=]{43}|[a-z0-9]{15}",
+                ("dropbox",),
+            ),
+            (
+                "fastly-api-token",
+                "Fastly API token",
+                "fastly",
+                H,
+                "fastly",
+                r"[A-Za-z0-9=_\-]{32}",
+                ("fastly",),
+            ),
+            (
+                "finicity-secret",
+                "Finicity client secret or API token",
+                "finicity",
+                M,
+                "finicity",
+                r"[a-f0-9]{32}|[A-Za-z0-9]{20}",
+                ("finicity",),
+            ),
+            (
+                "hubspot-api-key",
+                "HubSpot API key",
+                "hubspot",
+                M,
+                "hubspot",
+                r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|pat-[a-z]{2,4}\d?-"
+                r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                ("hubspot",),
+            ),
+            (
+                "intercom-token",
+                "Intercom API token",
+                "intercom",
+                M,
+                "intercom",
+                r"[A-Za-z0-9=_\-]{59,60}",
+                ("intercom",),
+            ),
+            (
+                "linear-client-secret",
+                "Linear client secret",
+                "linear",
+                M,
+                "linear",
+                r"[a-f0-9]{32}",
+                ("linear",),
+            ),
+            (
+                "lob-api-key",
+                "Lob API key",
+                "lob",
+                L,
+                "lob",
+                r"(?:live|test)_(?:pub_)?[a-f0-9]{31,35}",
+                ("lob_api", "lob_key", "lob_secret", "lob_live", "lob_test", "lobapi"),
+            ),
+            (
+                "messagebird-token",
+                "MessageBird API token",
+                "messagebird",
+                M,
+                "messagebird",
+                r"[A-Za-z0-9]{25}",
+                ("messagebird",),
+            ),
+            (
+                "newrelic-user-api-id",
+                "New Relic user API ID",
+                "newrelic",
+                M,
+                "newrelic",
+                r"[A-Z0-9]{64}",
+                ("newrelic",),
+            ),
+            (
+                "linkedin-client-secret",
+                "LinkedIn client secret",
+                "linkedin",
+                L,
+                "linkedin",
+                r"[A-Za-z0-9]{14,16}",
+                ("linkedin",),
+            ),
+            (
+                "twitch-token",
+                "Twitch API token",
+                "twitch",
+                L,
+                "twitch",
+                r"[a-z0-9]{30}",
+                ("twitch",),
+            ),
+            (
+                "twitter-secret",
+                "Twitter / X API secret",
+                "twitter",
+                M,
+                "twitter",
+                r"[A-Za-z0-9]{35,50}",
+                ("twitter",),
+            ),
+            (
+                "facebook-app-secret",
+                "Facebook app secret",
+                "facebook",
+                M,
+                "facebook",
+                r"[a-f0-9]{32}",
+                ("facebook",),
+            ),
+            (
+                "gocardless-token",
+                "GoCardless API token",
+                "gocardless",
+                M,
+                "gocardless",
+                r"live_[A-Za-z0-9\-_=]{40}",
+                ("gocardless",),
+            ),
+            (
+                "snyk-token",
+                "Snyk API token",
+                "snyk",
+                H,
+                "snyk",
+                r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                ("snyk",),
+            ),
+            (
+                "netlify-token",
+                "Netlify access token",
+                "netlify",
+                H,
+                "netlify",
+                r"(?:nfp_)?[A-Za-z0-9=_\-]{40,46}",
+                ("netlify",),
+            ),
+            (
+                "algolia-api-key",
+                "Algolia admin API key",
+                "algolia",
+                H,
+                "algolia",
+                r"[a-f0-9]{32}",
+                ("algolia",),
+            ),
+            (
+                "launchdarkly-token",
+                "LaunchDarkly access token",
+                "launchdarkly",
+                H,
+                "launchdarkly",
+                r"(?:api|sdk)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                ("launchdarkly",),
+            ),
+            (
+                "cloudflare-global-api-key",
+                "Cloudflare global API key",
+                "cloudflare",
+                C,
+                "cloudflare|cf_api|cf_auth",
+                r"[a-f0-9]{37}",
+                ("cloudflare", "cf_api", "cf_auth"),
+            ),
+            (
+                "travis-token",
+                "Travis CI token",
+                "travis",
+                M,
+                "travis",
+                r"[A-Za-z0-9]{22}",
+                ("travis",),
+            ),
+            (
+                "codecov-token",
+                "Codecov upload token",
+                "codecov",
+                M,
+                "codecov",
+                r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-f0-9]{32}",
+                ("codecov",),
+            ),
+            (
+                "sumologic-key",
+                "Sumo Logic access key",
+                "sumologic",
+                M,
+                "sumo",
+                r"[A-Za-z0-9]{64}",
+                ("sumo",),
+            ),
+            (
+                "zendesk-token",
+                "Zendesk API token",
+                "zendesk",
+                H,
+                "zendesk",
+                r"[A-Za-z0-9]{40}",
+                ("zendesk",),
+            ),
+            (
+                "trello-token",
+                "Trello API token",
+                "trello",
+                M,
+                "trello",
+                r"[a-f0-9]{64}|[a-f0-9]{32}",
+                ("trello",),
+            ),
+            (
+                "airtable-key",
+                "Airtable API key",
+                "airtable",
+                M,
+                "airtable",
+                r"key[A-Za-z0-9]{14}|pat[A-Za-z0-9]{14}\.[a-f0-9]{64}",
+                ("airtable",),
+            ),
+            ("plaid-secret", "Plaid secret", "plaid", H, "plaid", r"[a-f0-9]{30}", ("plaid",)),
+            (
+                "coinbase-token",
+                "Coinbase access token",
+                "coinbase",
+                H,
+                "coinbase",
+                r"[A-Za-z0-9_-]{64}",
+                ("coinbase",),
+            ),
+        )
+    ),
     # --- keys and tokens in standard formats -------------------------------------------
     Rule(
         "private-key",
         "Private key",
         "crypto",
         H,
+        # headers (Proc-Type, DEK-Info, Version) first, then a body that cannot contain
+        # "-": an unterminated block stops at the next "-----" instead of running on
         r"(?P<secret>-----BEGIN[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----"
-        r"[A-Za-z0-9+/=\s\\:,\-\"'.]{64,32768}?"
+        r"(?:\s|\\[rn])*(?:[A-Za-z][A-Za-z0-9\-]{0,30}:[^\n\\]{0,200}(?:\n|\\n)){0,8}"
+        r"[A-Za-z0-9+/=\s\\,\"']{64,32768}?"
         r"-----END[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----)",
         ("private key",),
         validator="private-key",
         window=40000,
         reveal=0,
+        binary=True,
     ),
     Rule(
         "putty-private-key",
@@ -877,6 +1331,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         + r"(?P<secret>eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{16,})"
         + _E,
         ("eyj",),
+        paths=NOT_DOCS,
         validator="jwt",
         reveal=3,
     ),
@@ -886,7 +1341,9 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         "Password in a URL or connection string",
         "generic",
         H,
-        r"(?<=[A-Za-z0-9])://(?P<user>[^\s:@/?#\"'<>]{1,64}):(?P<secret>[^\s@/?#\"'<>]{3,128})@(?P<host>[A-Za-z0-9.\-_\[\]]{2,})",
+        r"(?<=[A-Za-z0-9])://(?P<user>[^\s:@/?#\"'<>]{1,64}):(?P<secret>[^\s@/?#\"'<>]{3,128})@"
+        r"(?!(?:[\w\-]+\.)*(?:example\.(?:com|org|net)|bogus\.net|[\w\-]+\.(?:example|invalid|test))\b)"
+        r"(?P<host>[A-Za-z0-9.\-_\[\]]{2,})",
         ("://",),
         validator="url-password",
         reveal=0,
@@ -923,6 +1380,31 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ("curl", "wget"),
         paths=NOT_DOCS,
         validator="basic-credentials",
+        reveal=0,
+    ),
+    Rule(
+        "connection-string-password",
+        "Password in a database connection string",
+        "generic",
+        H,
+        r"(?i)(?:server|data source|host|user id|uid|username|database|initial catalog|address)"
+        r"\s*=[^;\n\"']{1,200};(?:[^;\n\"']{0,200};){0,8}?\s*(?:password|pwd)\s*=\s*"
+        r"(?P<secret>[^;\s\"'\n]{3,128})(?=[;\"'\s]|$)",
+        ("password=", "pwd=", "password =", "pwd ="),
+        paths=NOT_DOCS,
+        validator="cli-credential",
+        reveal=0,
+    ),
+    Rule(
+        "php-define-secret",
+        "Password or key in a PHP define()",
+        "generic",
+        M,
+        r"(?i)define\(\s*[\"'](?P<key>[A-Z0-9_]{0,40}(?:PASSWORD|PASS|SECRET|KEY|SALT|TOKEN))[\"']"
+        r"\s*,\s*(?P<q>[\"'])(?P<secret>[^\"'\s\\]{8,256})(?P=q)",
+        ("define(",),
+        paths=NOT_DOCS,
+        validator="generic-assignment",
         reveal=0,
     ),
     Rule(

@@ -46,6 +46,7 @@ class Rule:
     finder: str | None = None
     fix: str = ""
     yields_to: tuple[str, ...] = ()
+    binary: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +79,8 @@ def compile_rule(rule: Rule) -> CompiledRule:
             )
     group: str | int = rule.secret_group
     if rule.finder is not None:
-        pass
-    elif rule.secret_group.isdigit():
+        return CompiledRule(rule, pattern, allow, paths, validator, group)
+    if rule.secret_group.isdigit():
         group = int(rule.secret_group)
         if group > pattern.groups:
             raise ConfigError(

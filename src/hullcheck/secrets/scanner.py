@@ -16,6 +16,7 @@ not.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections import Counter
@@ -35,6 +36,8 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 """Files larger than this are skipped (and counted): secrets live in small files."""
 
 BINARY_SNIFF = 8192
+MAX_MATCHES = 1000
+"""Matches kept per file; a file with more is hostile or generated (counted as truncated)."""
 MAX_HITS = 4096
 """Past this many keyword hits for one rule in one file, the rule reads the whole file."""
 
@@ -43,6 +46,16 @@ DEFAULT_SKIP_PATHS: tuple[tuple[str, str], ...] = (
         "package-docs",
         r"^/?usr/share/(?:doc|man|info|locale|i18n|zoneinfo|terminfo|common-licenses"
         r"|lintian|bug|doc-base|help)/",
+    ),
+    (
+        # test data and samples shipped inside third-party packages and system trees:
+        # fixture keys and passwords by design (requests' test certs, boto's p4ssw0rd)
+        "package-tests",
+        r"(?:/(?:site-packages|dist-packages|node_modules|vendor|vendored|third_party)/"
+        r"|^/?usr/(?:lib|share|local/lib)/)"
+        r"(?:(?:[^/]+/)*?(?:tests?|testing|testdata|test_data|__tests__|fixtures?|dummyserver"
+        r"|examples?|samples?)/|(?:[^/]+/)*(?:[^/]*_test\.(?:go|py|rb)|test_[^/]*\.py"
+        r"|[^/]*\.(?:test|spec)\.[cm]?[jt]sx?)$)",
     ),
     (
         "binary-extension",
@@ -108,6 +121,9 @@ class ScanStats:
     bytes_scanned: int = 0
     files_without_keywords: int = 0
     rule_runs: int = 0
+    truncated_files: int = 0
+    binary_files_scanned: int = 0
+    binary_bytes_scanned: int = 0
     skipped_files: Counter[str] = field(default_factory=Counter)
     skipped_bytes: Counter[str] = field(default_factory=Counter)
     allowlisted: Counter[str] = field(default_factory=Counter)
@@ -121,6 +137,9 @@ class ScanStats:
             "files_scanned": self.files_scanned,
             "bytes_scanned": self.bytes_scanned,
             "files_without_keywords": self.files_without_keywords,
+            "truncated_files": self.truncated_files,
+            "binary_files_scanned": self.binary_files_scanned,
+            "binary_bytes_scanned": self.binary_bytes_scanned,
             "skipped": {
                 reason: {"files": n, "bytes": self.skipped_bytes[reason]}
                 for reason, n in sorted(self.skipped_files.items())
@@ -129,14 +148,18 @@ class ScanStats:
         }
 
 
+_CONTROL = bytes(b for b in range(32) if b not in (8, 9, 10, 12, 13, 27))
+
+
 def is_binary(data: bytes) -> bool:
-    """NUL bytes, or many control characters, in the first 8 KiB."""
+    """NUL bytes, or more than 10% control characters, in the first 8 KiB."""
     head = data[:BINARY_SNIFF]
     if b"\x00" in head:
         return True
     if not head:
         return False
-    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27, 8))
+    # translate() deletes in C: what is left of the head is its control characters
+    control = len(head) - len(head.translate(None, _CONTROL))
     return control * 10 > len(head)
 
 
@@ -153,14 +176,35 @@ def _in_doc_example(data: bytes, offset: int) -> bool:
     return _DOC_EXAMPLE.match(data, line_start) is not None
 
 
-def _in_docstring(data: bytes, offset: int) -> bool:
-    """Whether ``offset`` lies inside a Python triple-quoted string (usage examples)."""
-    before = data[:offset]
-    return (before.count(b'"""') + before.count(b"'''")) % 2 == 1
+class _File:
+    """One file's bytes with lazily built indexes, so each match costs a bisect, not a scan.
+
+    A hostile file can hold thousands of candidates; counting newlines (or docstring
+    quotes) from the start for each would be quadratic.
+    """
+
+    __slots__ = ("_lines", "_quotes", "data", "path")
+
+    def __init__(self, data: bytes, path: str) -> None:
+        self.data = data
+        self.path = path
+        self._lines: list[int] | None = None
+        self._quotes: list[int] | None = None
+
+    def line_of(self, offset: int) -> int:
+        if self._lines is None:
+            self._lines = [m.start() for m in _NEWLINE.finditer(self.data)]
+        return bisect.bisect_left(self._lines, offset) + 1
+
+    def in_docstring(self, offset: int) -> bool:
+        """Whether ``offset`` lies inside a Python triple-quoted string (usage examples)."""
+        if self._quotes is None:
+            self._quotes = [m.start() for m in _TRIPLE_QUOTE.finditer(self.data)]
+        return bisect.bisect_left(self._quotes, offset) % 2 == 1
 
 
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+_NEWLINE = re.compile(rb"\n")
+_TRIPLE_QUOTE = re.compile(rb'"""|\'\'\'')
 
 
 class SecretScanner:
@@ -174,11 +218,13 @@ class SecretScanner:
         max_bytes: int = DEFAULT_MAX_BYTES,
         skip_paths: Sequence[tuple[str, str]] = DEFAULT_SKIP_PATHS,
         prefilter: bool = True,
+        scan_binaries: bool = True,
     ) -> None:
         self.rules: tuple[CompiledRule, ...] = tuple(compile_rule(r) for r in rules)
         self.allowlist = allowlist if allowlist is not None else Allowlist()
         self.max_bytes = max_bytes
         self.prefilter = prefilter
+        self.scan_binaries = scan_binaries and any(c.rule.binary for c in self.rules)
         self.stats = ScanStats()
         self._skips = tuple((reason, re.compile(rx)) for reason, rx in skip_paths)
         self._always = tuple(i for i, c in enumerate(self.rules) if not c.rule.keywords)
@@ -213,8 +259,13 @@ class SecretScanner:
             self.stats.skip("too-large", len(data))
             return []
         if is_binary(data):
-            self.stats.skip("binary", len(data))
-            return []
+            if not self.scan_binaries:
+                self.stats.skip("binary", len(data))
+                return []
+            # executables and databases can embed keys; only unmistakable formats apply
+            self.stats.binary_files_scanned += 1
+            self.stats.binary_bytes_scanned += len(data)
+            return self._scan(data, path, binary=True)
         self.stats.files_scanned += 1
         self.stats.bytes_scanned += len(data)
         return self._scan(data, path)
@@ -223,7 +274,7 @@ class SecretScanner:
         paths = self.rules[index].paths
         return paths is None or bool(paths.search(path))
 
-    def _scan(self, data: bytes, path: str) -> list[SecretMatch]:
+    def _scan(self, data: bytes, path: str, *, binary: bool = False) -> list[SecretMatch]:
         hits: dict[int, list[tuple[int, int]]] = {}
         if self.prefilter:
             for kw_start, kw_end, indexes in self._prefilter.hits(data):
@@ -244,11 +295,14 @@ class SecretScanner:
             }
         candidates = set(hits) | set(self._always)
         woken = {self.rules[i].rule.id for i in hits}
+        file = _File(data, path)
         found: list[SecretMatch] = []
         for index in sorted(candidates):
             if not self._applicable(index, path):
                 continue
             compiled = self.rules[index]
+            if binary and not compiled.rule.binary:
+                continue
             if woken.intersection(compiled.rule.yields_to):
                 continue
             positions = hits.get(index, [])
@@ -257,21 +311,28 @@ class SecretScanner:
             else:
                 windows = _windows(data, positions, compiled.rule.window)
             self.stats.rule_runs += 1
-            found.extend(self._run_rule(compiled, data, path, windows))
+            for match in self._run_rule(compiled, file, windows):
+                if len(found) >= MAX_MATCHES:
+                    self.stats.truncated_files += 1
+                    break
+                found.append(match)
+            else:
+                continue
+            break
         found.sort(key=lambda m: (m.start, m.rule.id))
-        return found
+        return _prefer_specific(found)
 
     def _run_rule(
         self,
         compiled: CompiledRule,
-        data: bytes,
-        path: str,
+        file: _File,
         windows: Iterable[tuple[int, int]],
     ) -> Iterable[SecretMatch]:
         rule = compiled.rule
+        data = file.data
         if rule.finder is not None:
             for start, end in FINDERS[rule.finder](data):
-                match = self._accept(compiled, data, path, (start, end), None)
+                match = self._accept(compiled, file, (start, end), None)
                 if match is not None:
                     yield match
             return
@@ -288,19 +349,19 @@ class SecretScanner:
                 key = None
                 if "key" in compiled.pattern.groupindex and m.group("key") is not None:
                     key = m.group("key").decode("latin-1")
-                match = self._accept(compiled, data, path, (start, end), key)
+                match = self._accept(compiled, file, (start, end), key)
                 if match is not None:
                     yield match
 
     def _accept(
         self,
         compiled: CompiledRule,
-        data: bytes,
-        path: str,
+        file: _File,
         span: tuple[int, int],
         key: str | None,
     ) -> SecretMatch | None:
         rule = compiled.rule
+        data, path = file.data, file.path
         start, end = span
         secret = data[start:end]
         if not secret:
@@ -315,10 +376,10 @@ class SecretScanner:
         if compiled.validator is not None and not compiled.validator(secret):
             return None
         if rule.provider == "generic" and (
-            _in_doc_example(data, start) or (path.endswith(".py") and _in_docstring(data, start))
+            _in_doc_example(data, start) or (path.endswith(".py") and file.in_docstring(start))
         ):
             return None
-        line = _line_of(data, start)
+        line = file.line_of(start)
         end_line = line + secret.count(b"\n")
         match = SecretMatch(rule, path, line, end_line, start, end, secret, key)
         reason = self.allowlist.reason(match)
@@ -343,6 +404,9 @@ class SecretScanner:
         finding even when no vendor rule recognises its format.
         """
         data = text.encode("utf-8", "surrogateescape")
+        if len(data) > self.max_bytes:
+            self.stats.skip("too-large", len(data))
+            return []
         found = [
             SecretMatch(
                 m.rule,
@@ -377,6 +441,18 @@ class SecretScanner:
                 else:
                     self.stats.allowlisted[reason] += 1
         return found
+
+
+def _prefer_specific(matches: list[SecretMatch]) -> list[SecretMatch]:
+    """Drop generic matches whose value a vendor rule already reported (same bytes)."""
+    specific = [(m.start, m.end) for m in matches if m.rule.provider != "generic"]
+    if not specific:
+        return matches
+    return [
+        m
+        for m in matches
+        if m.rule.provider != "generic" or not any(s < m.end and m.start < e for s, e in specific)
+    ]
 
 
 def _windows(data: bytes, positions: list[tuple[int, int]], width: int) -> list[tuple[int, int]]:

@@ -16,7 +16,12 @@ import re
 import zlib
 from collections.abc import Callable, Mapping
 
-from hullcheck.secrets.values import is_literal_secret, is_placeholder, shannon_entropy
+from hullcheck.secrets.values import (
+    SECRET_WORD,
+    is_literal_secret,
+    is_placeholder,
+    shannon_entropy,
+)
 
 Validator = Callable[[bytes], bool]
 
@@ -59,7 +64,9 @@ def npm_token(secret: bytes) -> bool:
 def _b64decode(text: bytes) -> bytes | None:
     padded = text + b"=" * (-len(text) % 4)
     try:
-        return base64.b64decode(padded, altchars=b"-_" if b"-" in text or b"_" in text else None)
+        return base64.b64decode(
+            padded, altchars=b"-_" if b"-" in text or b"_" in text else None, validate=True
+        )
     except (binascii.Error, ValueError):
         return None
 
@@ -74,7 +81,15 @@ def jwt(secret: bytes) -> bool:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + b"=" * (-len(parts[1]) % 4)))
     except (ValueError, binascii.Error):
         return False
-    return isinstance(header, dict) and "alg" in header and isinstance(payload, dict)
+    if not (isinstance(header, dict) and "alg" in header and isinstance(payload, dict)):
+        return False
+    # documentation tokens: jwt.io's "John Doe", library READMEs' {"some": "payload"}
+    if payload.get("name") == "John Doe" or payload.get("sub") == "1234567890":
+        return False
+    return bool(_JWT_CLAIMS.intersection(payload))
+
+
+_JWT_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "azp", "scope"})
 
 
 _PEM_BODY = re.compile(rb"-----BEGIN [A-Z0-9 ]*-----(.*?)-----END", re.DOTALL)
@@ -128,7 +143,30 @@ _WORDS = re.compile(r"[A-Za-z]+(?:[-_][A-Za-z]+)*")
 def cli_credential(secret: bytes) -> bool:
     """A ``--password VALUE`` value; a bare word is prose (``--password options``)."""
     text = secret.decode("utf-8", "replace")
-    return basic_credentials(secret) and not _WORDS.fullmatch(text)
+    return (
+        basic_credentials(secret)
+        and not _WORDS.fullmatch(text)
+        and not SECRET_WORD.search(text)  # "--password=123Abpassword" in help text
+    )
+
+
+_NOT_TOKEN_CHARS = re.compile(r"[\\()|\[\]{}*<>$`]")
+
+
+def token_value(secret: bytes) -> bool:
+    """A registry/API token value read from a config file (``_authToken=...``).
+
+    Real tokens are long and random (``npm_...``, a UUID, base64); a short word
+    (``MYTOKEN``) or regex source (``npm_.+``) is documentation or code.
+    """
+    text = secret.decode("utf-8", "replace")
+    return (
+        basic_credentials(secret)
+        and len(text) >= 16
+        and not _NOT_TOKEN_CHARS.search(text)
+        and not _WORDS.fullmatch(text)
+        and shannon_entropy(text) >= 3.0
+    )
 
 
 def url_password(secret: bytes) -> bool:
@@ -182,6 +220,7 @@ VALIDATORS: Mapping[str, Validator] = {
     "basic-credentials": basic_credentials,
     "url-password": url_password,
     "cli-credential": cli_credential,
+    "token-value": token_value,
     "generic-assignment": generic_assignment,
     "high-entropy": high_entropy,
     "k8s-secret-value": k8s_secret_value,

@@ -27,6 +27,20 @@ DOCUMENTED_EXAMPLES = frozenset(
 )
 """Keys that vendors print in their documentation; never reported."""
 
+KNOWN_PUBLIC = frozenset(
+    {
+        # OAuth "installed application" client secrets and API keys that Google ships in
+        # the open-source Cloud SDK (gcloud, gsutil, bq): public by design, in every copy
+        "ZmssLNjJy2998hD4CTg2ejr2",
+        "wbER7576mc_1YOII0dGk7jEE",
+        "d-FL95Q19q7MQmFpd7hHD0Ty",
+        "AIzaSyDnacJHrKma0048b13sh8cgxNUwulubmJM",
+        "AIzaSyCUuWyME_r4XylltWNeydEjKSkgXkvpVyU",
+        "AIzaSyAp4DSI_Z3-mK-B8U0t7GE34n74OWDJmak",
+    }
+)
+"""Values distributed publicly inside official software; never reported."""
+
 _PLACEHOLDER_WORDS = frozenset(
     {
         "",
@@ -93,6 +107,15 @@ _PLACEHOLDER_WORDS = frozenset(
         "abcdef",
         "abc123",
         "qwerty",
+        "hunter2",
+        "xyzzy",
+        "p4ssw0rd",
+        "passw0rd",
+        "s3cr3t",
+        "letmein",
+        "password1",
+        "abcde12345",
+        "abcd1234",
     }
 )
 
@@ -144,11 +167,19 @@ _REFERENCE = re.compile(
     )""",
     re.VERBOSE | re.IGNORECASE,
 )
-_REFERENCE_ANYWHERE = re.compile(r"\$\{[A-Za-z_][\w:-]*\}|\$\([^)]*\)|\{\{[^}]*\}\}")
+_REFERENCE_ANYWHERE = re.compile(
+    r"\$\{[A-Za-z_][\w:-]*\}|\$\([^)]*\)|\{\{[^}]*\}\}"
+    r"|%[sdr]|%\([^)]+\)[sdr]|\{\d*\}|\{[A-Za-z_][\w.]*\}"  # format strings: %s {} {0} {name}
+)
 
 _PATH = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\|file:|\\\\)")
 _SAME_CHAR = re.compile(r"^(.)\1*$", re.DOTALL)
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_]*(?:[.-][A-Za-z_]+)*$")
+_IDENTIFIER = re.compile(
+    r"^[A-Za-z_]+(?:[./:\-][A-Za-z_]+)*$"  # words: auth-request-type/at, a.b.c
+    r"|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$"  # dotted module paths: google_oauth2.Credentials
+    r"|^[A-Za-z]+(?:_[A-Za-z0-9]+)+$"  # SNAKE_CASE names: ACCESS_TOKEN_1, subject_token_0
+)
+SECRET_WORD = re.compile(r"(?i)pass(?:wor)?d|secret|token|api_?key")
 _CODE = re.compile(r"[()\[\]]|\b(?:process\.env|os\.environ|getenv|config\.|self\.|this\.)")
 
 
@@ -165,6 +196,7 @@ def is_documented_example(value: str) -> bool:
     """True for the vendor documentation keys that appear in every tutorial."""
     return (
         value in DOCUMENTED_EXAMPLES
+        or value in KNOWN_PUBLIC
         or value.upper().endswith("EXAMPLE")
         or ("EXAMPLEKEY" in value.upper())
     )
@@ -210,13 +242,18 @@ def is_literal_secret(value: str, *, strict: bool) -> bool:
     lenient mode is for a value whose key is known to name a secret (``ENV DB_PASSWORD``).
     """
     v = value.strip()
-    if not v or is_placeholder(v) or is_reference(v) or is_path(v) or any(c.isspace() for c in v):
+    if not v or is_placeholder(v) or is_reference(v) or is_path(v):
         return False
     if not strict:
-        return len(v) >= 4
-    if len(v) < 8 or len(v) > 256:
+        # a known secret variable may hold a passphrase with spaces, not a sentence
+        return len(v) >= 4 and len(v.split()) <= 4 and "\n" not in v
+    if len(v) < 8 or len(v) > 256 or any(c.isspace() for c in v):
         return False
     if _IDENTIFIER.match(v) or _CODE.search(v) or "://" in v:
+        return False
+    # a value that names what it stands for ("some+client+secret", "subject_token_0",
+    # "##invalid-password##") is a placeholder written by a developer
+    if SECRET_WORD.search(v):
         return False
     if char_classes(v) < 2:
         return False

@@ -1,0 +1,136 @@
+"""The secrets engine as a subscriber of the single-pass layer walker (``scan``).
+
+Every regular file of every layer is offered (not only the final filesystem: a key that
+a later layer deletes is still in the image, and anyone who pulls it can extract it).
+The path-only skips (package documentation, binary formats) are decided in the
+subscription predicate so the walker never reads those contents; they are counted by
+reason (files only: the predicate does not see sizes).  After the pass, the merged view
+says which findings sit in a file that was later deleted or replaced, and the image
+config (``Env``, ``Labels``, history ``created_by``) is scanned too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hullcheck.model import FileRef, Finding, JSONValue, Location
+from hullcheck.secrets.filenames import sensitive_file
+from hullcheck.secrets.findings import sensitive_file_finding, to_finding
+from hullcheck.secrets.imageconfig import scan_image_config
+from hullcheck.secrets.scanner import SecretMatch, SecretScanner
+from hullcheck.sources.image import Image
+from hullcheck.sources.layerfs import PathInfo
+from hullcheck.sources.walker import Subscription, WalkResult
+
+
+@dataclass
+class SecretsResult:
+    """Findings of one image, and what the engine examined and skipped."""
+
+    findings: list[Finding] = field(default_factory=list)
+    stats: dict[str, JSONValue] = field(default_factory=dict)
+
+
+class SecretsSubscriber:
+    """Feeds a :class:`SecretScanner` from the walker; one instance per image pass."""
+
+    def __init__(self, scanner: SecretScanner | None = None, *, show_secrets: bool = False):
+        self.scanner = scanner if scanner is not None else SecretScanner()
+        self.show_secrets = show_secrets
+        self._matches: list[tuple[FileRef, SecretMatch]] = []
+        self._named: list[FileRef] = []
+
+    def subscriptions(self) -> list[Subscription]:
+        return [
+            Subscription(
+                name="secrets",
+                on_file=self._on_file,
+                predicate=self._wants_path,
+                max_size=self.scanner.max_bytes,
+            )
+        ]
+
+    def _wants_path(self, path: str) -> bool:
+        hint = sensitive_file(path)
+        if hint is not None and not hint.needs_content:
+            return True  # read it even if a skip rule matches: the name alone is a finding
+        return self.scanner.wants(path, 0)
+
+    def _on_file(self, ref: FileRef, data: bytes | None) -> None:
+        hint = sensitive_file(ref.path)
+        named = hint is not None and not hint.needs_content
+        if data is None or len(data) < ref.size:
+            self.scanner.stats.skip("too-large", ref.size)
+            matches: list[SecretMatch] = []
+        elif self.scanner.skip_reason(ref.path, ref.size) is not None:
+            matches = []  # a named file in a skipped place: only the name is reported
+        else:
+            matches = self.scanner.scan(data, path=ref.path)
+        self._matches.extend((ref, m) for m in matches)
+        if named and not matches and ref.size:
+            self._named.append(ref)
+
+    def finish(self, image: Image, walk: WalkResult) -> SecretsResult:
+        """Findings for every layer's files and the image config, with deletion notes."""
+        view = walk.view
+        result = SecretsResult()
+        for ref, match in self._matches:
+            loc = Location(
+                layer=ref.layer_digest,
+                layer_index=ref.layer_index,
+                file=ref.path,
+                line=match.line,
+                end_line=match.end_line,
+            )
+            finding = to_finding(match, location=loc, show_secret=self.show_secrets)
+            result.findings.append(_with_fate(finding, ref, view.get(ref.path)))
+        for ref in self._named:
+            hint = sensitive_file(ref.path)
+            if hint is not None:
+                loc = Location(layer=ref.layer_digest, layer_index=ref.layer_index, file=ref.path)
+                finding = sensitive_file_finding(hint, loc)
+                result.findings.append(_with_fate(finding, ref, view.get(ref.path)))
+        config = image.config
+        layers = {layer.index: layer.digest for layer in image.layers}
+        for match in scan_image_config(
+            self.scanner,
+            env=config.env,
+            labels=config.labels,
+            history=[h.created_by for h in config.history],
+        ):
+            loc = Location(path=match.path)
+            if match.path.startswith("history["):
+                entry = config.history[int(match.path[8:-1])]
+                if entry.layer_index is not None:
+                    loc = Location(
+                        path=match.path,
+                        layer=layers.get(entry.layer_index),
+                        layer_index=entry.layer_index,
+                    )
+            result.findings.append(to_finding(match, location=loc, show_secret=self.show_secrets))
+        result.stats = self.scanner.stats.to_json()
+        return result
+
+
+def _with_fate(finding: Finding, ref: FileRef, info: PathInfo | None) -> Finding:
+    """Note when the file version holding the secret is not in the final filesystem."""
+    if info is None or ref.layer_index is None:
+        return finding
+    if info.hidden:
+        fate = f"deleted by layer {info.deleted_by}"
+    elif info.layer_index != ref.layer_index:
+        fate = f"replaced by layer {info.layer_index}"
+    else:
+        return finding
+    extra = dict(finding.extra)
+    extra["hidden"] = fate
+    return Finding(
+        rule=finding.rule,
+        practice=finding.practice,
+        severity=finding.severity,
+        title=finding.title,
+        message=f"{finding.message}; {fate}, but still in layer {ref.layer_index}",
+        location=finding.location,
+        fix=finding.fix,
+        extra=extra,
+    )
