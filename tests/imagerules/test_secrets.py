@@ -40,7 +40,7 @@ def test_deleted_key_is_found_with_both_layers(tmp_path: Path) -> None:
     assert f.location.file == "/root/.ssh/id_ed25519" and f.location.layer_index == 1
     assert f.extra["hidden_by_layer"] == 2 and f.extra["hidden_how"] == "deleted"
     assert f.extra["still_extractable"] is True
-    assert "still extractable" in f.message
+    assert "still in layer 1" in f.message
     assert "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE" not in render(report)
 
 
@@ -66,7 +66,7 @@ def test_env_secret_found_and_redacted_in_target(tmp_path: Path) -> None:
     }
     report = scan(tmp_path, [base_layer()], config=cfg)
     files = {f.location.file for f in _secrets(report)}
-    assert files == {"config.Env[GITHUB_TOKEN]", "config.Env[DB_PASSWORD]"}
+    assert files == {"config:Env[GITHUB_TOKEN]", "config:Env[DB_PASSWORD]"}
     doc = json.loads(render(report))
     env = doc["target"]["config"]["env"]
     assert env[0] == "PATH=/usr/bin"
@@ -83,7 +83,7 @@ def test_history_secret(tmp_path: Path) -> None:
     layers = [base_layer(), Layer([Dir("app"), File("app/a", b"1")])]
     report = scan(tmp_path, layers, history=history)
     (f,) = _secrets(report)
-    assert f.location.file == "history[1].created_by" and f.location.layer_index == 1
+    assert f.location.file == "history[1]" and f.location.layer_index == 1
     assert GH_TOKEN not in render(report)
 
 

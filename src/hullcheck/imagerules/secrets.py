@@ -10,119 +10,78 @@ values, ``Labels`` and every history ``created_by`` are scanned as text with the
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import replace
 
-from hullcheck.imagerules.base import ScanSettings
+from hullcheck.imagerules.base import HISTORY_INDEX, ScanSettings
 from hullcheck.imagerules.history import parse_created_by
-from hullcheck.model import FileRef, Finding, JSONValue, Location
+from hullcheck.model import Finding, JSONValue, Location
 from hullcheck.scan import AnalyserOutput
-from hullcheck.secrets import (
-    SecretMatch,
-    SecretScanner,
-    image_location,
-    is_secret_key,
-    sensitive_file,
-    sensitive_file_finding,
-    to_finding,
-)
+from hullcheck.secrets import SecretScanner, is_secret_key
+from hullcheck.secrets.subscriber import SecretsSubscriber
 from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 
 RULES = ()  # rule ids and texts come from the secrets engine's catalogue
-MAX_READ = 4 << 20
-"""Content read per file: secrets sit in small files; bigger files are scanned up to this."""
+CONFIG_PREFIXES = ("config:", "history[")
 
 
 class ImageSecrets:
+    """The engine's walker subscriber, its findings made traceable and deduplicated."""
+
     def __init__(self, settings: ScanSettings, scanner: SecretScanner | None = None) -> None:
         self.settings = settings
-        self.scanner = scanner or SecretScanner()
-        self._matches: list[tuple[SecretMatch, int]] = []
-        self._names: list[tuple[str, int, str]] = []
+        self.subscriber = SecretsSubscriber(scanner)
 
     def subscriptions(self, image: Image) -> Sequence[Subscription]:
-        return (
-            Subscription(
-                "secrets",
-                self._on_file,
-                predicate=lambda path: (
-                    self.scanner.skip_reason(path, 0) is None or sensitive_file(path) is not None
-                ),
-                max_size=MAX_READ,
-            ),
-        )
-
-    def _on_file(self, ref: FileRef, data: bytes | None) -> None:
-        layer = ref.layer_index if ref.layer_index is not None else -1
-        hint = sensitive_file(ref.path)
-        found = False
-        if data is not None and self.scanner.wants(ref.path, min(ref.size, len(data))):
-            for match in self.scanner.scan(data, path=ref.path):
-                self._matches.append((match, layer))
-                found = True
-        if hint is not None and not hint.needs_content and not found:
-            self._names.append((ref.path, layer, hint.rule_id))
+        return self.subscriber.subscriptions()
 
     def finish(self, image: Image, walk: WalkResult) -> AnalyserOutput:
+        result = self.subscriber.finish(image, walk)
+        keys = self._env_keys(image)
         out = AnalyserOutput()
-        digests = [layer.digest for layer in image.layers]
-        for match, layer in _dedupe(self._matches):
-            digest = digests[layer] if 0 <= layer < len(digests) else None
-            finding = to_finding(
-                match, location=image_location(match, layer=digest, layer_index=layer)
-            )
-            out.findings.append(_hidden_note(finding, walk, match.path, layer))
-        for path, layer, _ in self._names:
-            hint = sensitive_file(path)
-            if hint is None:
-                continue
-            digest = digests[layer] if 0 <= layer < len(digests) else None
-            finding = sensitive_file_finding(
-                hint, Location(layer=digest, layer_index=layer, file=path)
-            )
-            out.findings.append(_hidden_note(finding, walk, path, layer))
-        out.findings.extend(self._config(image))
-        out.summary["secrets_scan"] = dict(self.scanner.stats.to_json())
+        out.findings = _dedupe([_image_shaped(f, walk, keys) for f in result.findings])
+        out.summary["secrets_scan"] = dict(result.stats)
         return out
 
-    def _config(self, image: Image) -> list[Finding]:
-        out: list[Finding] = []
+    def _env_keys(self, image: Image) -> dict[str, str]:
+        """Secret value hash (as in fingerprints) -> the Env key holding it."""
+        out: dict[str, str] = {}
         for item in image.config.env:
             key, _, value = item.partition("=")
-            for m in self.scanner.scan_text(value, path="config.Env", key=key):
-                out.append(to_finding(m, location=Location(file=f"config.Env[{key}]")))
-        for key, value in image.config.labels.items():
-            for m in self.scanner.scan_text(value, path="config.Labels", key=key):
-                out.append(to_finding(m, location=Location(file=f"config.Labels[{key}]")))
-        digests = [layer.digest for layer in image.layers]
-        for i, entry in enumerate(image.config.history):
-            for m in self.scanner.scan_text(entry.created_by, path=f"history[{i}].created_by"):
-                li = entry.layer_index
-                loc = Location(
-                    layer=digests[li] if li is not None and li < len(digests) else None,
-                    layer_index=li,
-                    file=f"history[{i}].created_by",
-                )
-                finding = to_finding(m, location=loc)
-                out.append(replace(finding, extra={**finding.extra, "history_index": i}))
+            for m in self.subscriber.scanner.scan_text(value, path="config:Env", key=key):
+                out.setdefault(m.value_hash[:16], key)
         return out
 
 
-def _dedupe(matches: list[tuple[SecretMatch, int]]) -> list[tuple[SecretMatch, int]]:
-    """One finding per secret value at one place: a vendor rule wins over a generic one."""
-    best: dict[tuple[int, str, int, str], tuple[SecretMatch, int]] = {}
-    for match, layer in matches:
-        key = (layer, match.path, match.line, match.value_hash)
-        kept = best.get(key)
-        if kept is None or (kept[0].rule.provider == "generic" != match.rule.provider):
-            best[key] = (match, layer)
-    return list(best.values())
-
-
-def _hidden_note(finding: Finding, walk: WalkResult, path: str, layer: int) -> Finding:
-    """Say when the version holding the secret is no longer visible, and why."""
-    info = walk.view.get(path)
+def _image_shaped(finding: Finding, walk: WalkResult, env_keys: dict[str, str]) -> Finding:
+    """Config matches as image locations (``file: config:Env``), with their history
+    entry for tracing; file matches with structured fields saying what hid them."""
+    loc = finding.location
+    extra: dict[str, JSONValue] = dict(finding.extra)
+    if loc.path is not None and loc.path.startswith(CONFIG_PREFIXES):
+        if loc.path.startswith("history["):
+            with contextlib.suppress(ValueError):
+                extra[HISTORY_INDEX] = int(loc.path[8:].split("]")[0])
+        where = loc.path
+        key = extra.get("key")
+        if where == "config:Env" and not key:
+            key = env_keys.get(str(extra.get("fingerprint", "")).rsplit(":", 1)[-1])
+        if where.startswith("config:") and key:
+            where = f"{where}[{key}]"
+        loc = Location(
+            layer=loc.layer,
+            layer_index=loc.layer_index,
+            file=where,
+            line=loc.line,
+            end_line=loc.end_line,
+        )
+        return replace(finding, location=loc, extra=extra)
+    if loc.file is None or loc.layer_index is None:
+        return finding
+    info = walk.view.get(loc.file)
+    layer = loc.layer_index
     hidden_by: int | None = None
     how = ""
     if info is not None:
@@ -136,19 +95,33 @@ def _hidden_note(finding: Finding, walk: WalkResult, path: str, layer: int) -> F
                 hidden_by, how = info.deleted_by, "deleted"
     if hidden_by is None:
         return finding
-    message = (
-        f"{finding.message}; added by layer {layer}, {how} by layer {hidden_by}, "
-        "and still extractable from layer "
-        f"{layer} by anyone who can pull the image"
+    extra.update(
+        {
+            "added_by_layer": layer,
+            "hidden_by_layer": hidden_by,
+            "hidden_how": how,
+            "still_extractable": True,
+        }
     )
-    extra: dict[str, JSONValue] = {
-        **finding.extra,
-        "added_by_layer": layer,
-        "hidden_by_layer": hidden_by,
-        "hidden_how": how,
-        "still_extractable": True,
-    }
-    return replace(finding, message=message, extra=extra)
+    return replace(finding, extra=extra)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per secret value at one place: a vendor rule wins over a generic one."""
+    best: dict[tuple[object, ...], Finding] = {}
+    order: list[tuple[object, ...]] = []
+    for f in findings:
+        fingerprint = str(f.extra.get("fingerprint", ""))
+        value = fingerprint.rsplit(":", 1)[-1] if fingerprint.count(":") >= 3 else fingerprint
+        loc = f.location
+        key = (loc.layer_index, loc.file, loc.path, loc.line, value or f.rule)
+        kept = best.get(key)
+        if kept is None:
+            order.append(key)
+            best[key] = f
+        elif kept.extra.get("provider") == "generic" != f.extra.get("provider"):
+            best[key] = f
+    return [best[k] for k in order]
 
 
 REDACTED = "<redacted>"
