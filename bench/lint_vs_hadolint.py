@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -25,11 +26,15 @@ def corpus_files(root: Path) -> list[str]:
     )
 
 
-def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int, int]:
+    """Wall seconds, CPU seconds (user+sys of the child: fair on a shared machine), rc, bytes."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, capture_output=True, env=env, check=False)
     elapsed = time.perf_counter() - start
-    return elapsed, proc.returncode, len(proc.stdout)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu, proc.returncode, len(proc.stdout)
 
 
 def main() -> int:
@@ -45,11 +50,12 @@ def main() -> int:
     hc_argv = [sys.executable, "-m", "hullcheck", "lint", "--format", "json", *files]
     hd_argv = [args.hadolint, "--no-fail", "--format", "json", *files]
     print(f"{len(files)} Dockerfiles from {args.corpus}")
-    hc_time, hc_rc, hc_out = timed(hc_argv, env)
-    print(f"hullcheck lint: {hc_time:6.2f} s  (exit {hc_rc}, {hc_out} bytes of JSON)")
-    hd_time, hd_rc, hd_out = timed(hd_argv)
-    print(f"hadolint:       {hd_time:6.2f} s  (exit {hd_rc}, {hd_out} bytes of JSON)")
-    print(f"ratio hadolint/hullcheck: {hd_time / hc_time:.1f}x")
+    hc_time, hc_cpu, hc_rc, hc_out = timed(hc_argv, env)
+    print(f"hullcheck lint: {hc_time:6.2f} s wall, {hc_cpu:6.2f} s CPU (exit {hc_rc}, {hc_out} B)")
+    hd_time, hd_cpu, hd_rc, hd_out = timed(hd_argv)
+    print(f"hadolint:       {hd_time:6.2f} s wall, {hd_cpu:6.2f} s CPU (exit {hd_rc}, {hd_out} B)")
+    cpu_ratio = hd_cpu / max(hc_cpu, 1e-9)
+    print(f"ratio hadolint/hullcheck: {hd_time / hc_time:.1f}x wall, {cpu_ratio:.1f}x CPU")
     return 0
 
 

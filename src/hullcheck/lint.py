@@ -9,9 +9,11 @@ does not depend on how the secrets engine works.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from hullcheck.dockerfile.parser import parse
 from hullcheck.errors import DockerfileError, HullcheckError, InputError
@@ -30,6 +32,15 @@ MAX_BYTES = 4 << 20
 """Larger files are refused: no real Dockerfile comes near 4 MiB."""
 
 DEFAULT_FAIL_ON = Severity.HIGH
+STDIN = "-"
+_NAME_SEPARATORS = frozenset("._-")
+_NOT_DOCKERFILE = frozenset(
+    {
+        "md", "rst", "txt", "adoc", "html", "py", "go", "js", "ts", "rb", "java", "json",
+        "yaml", "yml", "toml", "sh", "ps1", "bat", "orig", "rej", "swp", "patch", "diff",
+    }
+)  # fmt: skip
+"""Extensions that make ``Dockerfile.<ext>`` documentation or code about Dockerfiles."""
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"})
 
 
@@ -41,14 +52,21 @@ class FileResult:
     findings: list[Finding]
     suppressed: list[Finding]
     fail_on: Severity
+    errors: list[str] = field(default_factory=list)
+    """Checks that crashed on this file (a bug): the file was not fully checked."""
 
 
 def is_dockerfile_name(name: str) -> bool:
-    """Dockerfile, Containerfile, ``*.Dockerfile``, ``Dockerfile.*`` (any case)."""
+    """Dockerfile, Containerfile, ``*.Dockerfile``, ``Dockerfile.*``, ``Dockerfile-dev``,
+    ``prod_Dockerfile`` (any case), but not ``Dockerfile.md``, ``dockerfile.py``..."""
     low = name.lower()
     for base in ("dockerfile", "containerfile"):
-        if low == base or low.startswith(base + ".") or low.endswith("." + base):
+        if low == base:
             return True
+        if low.endswith(base) and low[-len(base) - 1] in _NAME_SEPARATORS:
+            return True
+        if low.startswith(base) and low[len(base)] in _NAME_SEPARATORS:
+            return low.rsplit(".", 1)[-1] not in _NOT_DOCKERFILE
     return False
 
 
@@ -60,6 +78,9 @@ def find_dockerfiles(paths: Sequence[str]) -> list[Path]:
         path = Path(raw)
         if not path.exists():
             raise InputError(f"{raw}: no such file or directory")
+        if not path.is_dir() and not path.is_file():
+            # a FIFO or device would block or never end
+            raise InputError(f"{raw}: not a regular file or directory")
         if path.is_dir():
             found: list[Path] = []
             for root, dirs, files in os.walk(path):
@@ -82,6 +103,11 @@ def read_dockerfile(path: Path) -> str:
             data = handle.read(MAX_BYTES + 1)
     except OSError as err:
         raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
+    return decode_dockerfile(data, str(path))
+
+
+def decode_dockerfile(data: bytes, path: str) -> str:
+    """Bytes read (at most ``MAX_BYTES + 1``) as text; ``InputError`` if binary or too big."""
     if len(data) > MAX_BYTES:
         raise InputError(f"{path}: larger than {MAX_BYTES // (1 << 20)} MiB, not a Dockerfile")
     if b"\x00" in data[:8192]:
@@ -107,15 +133,28 @@ class Linter:
         self.config = config
         self.fail_on = fail_on
         self._dl = hadolint_map()
+        self._by_id = {r.id: r for r in (*RULES, *self.rules)}
         self._known = {r.id for r in self.rules} | {SYNTAX_RULE.id}
         self._configs: dict[Path, Config] = {}
+        self.stdin_text: str | None = None
 
     def resolve(self, code: str) -> tuple[str, ...]:
-        """HC id -> itself; hadolint code -> the HC rules covering it."""
+        """HC id -> itself; hadolint code -> the HC rules covering it.
+
+        When a rule covers several hadolint codes (HC1001: DL3006 untagged, DL3007
+        ``latest``), the code narrows it: ``HC1001/DL3007`` only matches that rule's
+        findings tagged ``extra["hadolint"] == "DL3007"`` (or not tagged at all), so
+        ignoring DL3007 never silences an untagged base image.
+        """
         code = code.upper()
         if code.startswith("HC"):
             return (code,)
-        return self._dl.get(code, ())
+        out = []
+        for hc in self._dl.get(code, ()):
+            rule = self._by_id.get(hc)
+            narrow = rule is not None and len(rule.hadolint) > 1
+            out.append(f"{hc}/{code}" if narrow else hc)
+        return tuple(out)
 
     def config_for(self, path: Path) -> Config:
         if self.config is not None:
@@ -136,6 +175,7 @@ class Linter:
             for hc in self.resolve(code):
                 overrides[hc] = sev
         raw: list[Finding] = []
+        errors: list[str] = []
         pragmas = Pragmas()
         try:
             dockerfile = parse(text, path)
@@ -145,45 +185,70 @@ class Linter:
             pragmas = collect(dockerfile, self.resolve)
             ctx = RuleContext(dockerfile, config.trusted_registries)
             for rule in self.rules:
-                for hit in rule.check(ctx):
+                try:
+                    hits = list(rule.check(ctx))
+                except Exception as err:  # one buggy rule must not stop the other checks
+                    if os.environ.get("HULLCHECK_DEBUG"):
+                        raise
+                    errors.append(f"rule {rule.id} failed: {type(err).__name__}: {err}")
+                    continue
+                for hit in hits:
                     raw.append(_finding(rule, path, hit.line, hit.end_line, hit.message, hit=hit))
         for scanner in self.scanners:
-            raw.extend(scanner(path, text))
+            try:
+                raw.extend(scanner(path, text))
+            except HullcheckError as err:
+                errors.append(err.message)
         findings: list[Finding] = []
         suppressed: list[Finding] = []
         for found in raw:
             finding = found
-            if finding.rule in overrides:
-                finding = replace(finding, severity=overrides[finding.rule])
-            if finding.rule in ignored or pragmas.silences(finding.rule, finding.location.line):
+            keys = match_keys(finding)
+            for key in keys:
+                if key in overrides:
+                    finding = replace(finding, severity=overrides[key])
+                    break
+            line = finding.location.line
+            if not ignored.isdisjoint(keys) or pragmas.silences_any(keys, line):
                 suppressed.append(finding)
             else:
                 findings.append(finding)
         findings.sort(key=_order)
         fail_on = self.fail_on or config.fail_on or DEFAULT_FAIL_ON
-        return FileResult(path, findings, suppressed, fail_on)
+        return FileResult(path, findings, suppressed, fail_on, errors)
 
-    def lint_paths(self, paths: Sequence[str]) -> Report:
+    def lint_paths(self, paths: Sequence[str], stdin: BinaryIO | None = None) -> Report:
         """Lint every Dockerfile named or found under ``paths`` into one report.
 
-        A missing path raises ``InputError`` before anything runs.  A file that cannot
-        be read becomes a report error and the others are still linted.
+        ``-`` reads one Dockerfile from ``stdin`` (config searched from the current
+        directory; its text is kept in ``self.stdin_text`` for quoting).  A missing path
+        raises ``InputError`` before anything runs.  A file that cannot be read becomes
+        a report error and the others are still linted.
         """
-        files = find_dockerfiles(paths)
+        use_stdin = STDIN in paths
+        files: list[Path | None] = [None] if use_stdin else []
+        files.extend(find_dockerfiles([p for p in paths if p != STDIN]))
         if not files:
             raise InputError(f"no Dockerfile found in {', '.join(paths)}")
         report = Report()
         failed = False
         counts = {s.value: 0 for s in Severity}
         for file in files:
-            shown = str(file)
+            shown = STDIN if file is None else str(file)
             try:
-                text = read_dockerfile(file)
-                config = self.config_for(file)
+                if file is None:
+                    stream = stdin if stdin is not None else sys.stdin.buffer
+                    text = decode_dockerfile(stream.read(MAX_BYTES + 1), "standard input")
+                    self.stdin_text = text
+                    config = self.config_for(Path.cwd() / STDIN)
+                else:
+                    text = read_dockerfile(file)
+                    config = self.config_for(file)
             except HullcheckError as err:
                 report.errors.append(ReportError(err.message, shown))
                 continue
             result = self.lint_text(text, shown, config)
+            report.errors.extend(ReportError(message, shown) for message in result.errors)
             report.findings.extend(result.findings)
             report.suppressed.extend(result.suppressed)
             for finding in result.findings:
@@ -198,6 +263,41 @@ class Linter:
             "failed": failed,
         }
         return report
+
+
+def match_keys(finding: Finding) -> tuple[str, ...]:
+    """The ignore/override keys a finding answers to: its rule id, and ``id/DLnnnn`` for
+    the hadolint code it is tagged with (every code of its rule when untagged)."""
+    tag = finding.extra.get("hadolint")
+    if isinstance(tag, str) and tag:
+        return (finding.rule, f"{finding.rule}/{tag.upper()}")
+    return (finding.rule, *(f"{finding.rule}/{code}" for code in _codes_of(finding.rule)))
+
+
+def _codes_of(rule_id: str) -> tuple[str, ...]:
+    rule = _RULES_BY_ID.get(rule_id)
+    return rule.hadolint if rule is not None else ()
+
+
+_RULES_BY_ID = {rule.id: rule for rule in RULES}
+
+
+def rules_table(rules: Sequence[Rule] = RULES) -> str:
+    """The rule reference as a Markdown table, straight from the registry (cannot drift)."""
+    rows = [
+        "| id | severity | practice | title | hadolint |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in sorted(rules, key=lambda r: r.id):
+        cells = (
+            rule.id,
+            rule.severity.value,
+            rule.practice.value,
+            rule.title,
+            ", ".join(rule.hadolint) or "-",
+        )
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
 
 
 def exit_code(report: Report) -> int:

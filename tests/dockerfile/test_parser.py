@@ -214,9 +214,81 @@ def test_hadolint_shell_pragma_and_windows_base_names() -> None:
     text = "FROM stefanscherer/node-windows:8.6.0-build-tools\nRUN iex ((new-object x))\n"
     assert parse(text).stages[0].windows
     assert parse(text).instructions[1].script is None
+    assert not parse("FROM dockcross/windows-static-x64\nRUN make\n").stages[0].windows
 
 
 def test_heredoc_fed_to_a_shell_is_a_script() -> None:
     text = "FROM a:1\nRUN <<EOT bash\nset -ex\napt-get install -y x\nEOT\n"
     cmds = parse(text).instructions[1].commands()
     assert ("apt-get", 4) in [(c.name, c.line) for c in cmds]
+
+
+def test_key_values_of_env_label_arg() -> None:
+    text = (
+        "ARG A B=2\nFROM a:1\n"
+        'ENV X=1 Y="two words" Z=a\\ b\nENV LEGACY some value here\n'
+        "LABEL org.opencontainers.image.source='https://x'\n"
+    )
+    arg, _, env, legacy, label = parse(text).instructions
+    assert arg.key_values == [("A", None), ("B", "2")]
+    assert env.key_values == [("X", "1"), ("Y", "two words"), ("Z", "a b")]
+    assert legacy.key_values == [("LEGACY", "some value here")]
+    assert label.key_values == [("org.opencontainers.image.source", "https://x")]
+
+
+def test_onbuild_heredoc_and_healthcheck_exec_form() -> None:
+    text = (
+        "FROM a:1\nONBUILD RUN <<EOF\napt-get install -y x\nEOF\n"
+        'HEALTHCHECK --interval=5s CMD ["curl", "-f", "http://localhost/"]\n'
+    )
+    df = parse(text)
+    onbuild, health = df.instructions[1], df.instructions[2]
+    assert (onbuild.line, onbuild.end_line) == (2, 4)
+    assert onbuild.onbuild is not None
+    assert [(c.name, c.line) for c in onbuild.onbuild.commands()] == [("apt-get", 3)]
+    assert health.flag("interval") == "5s" and health.json == ("curl", "-f", "http://localhost/")
+
+
+def test_only_ascii_whitespace_separates_the_keyword() -> None:
+    with pytest.raises(DockerfileError, match="unknown instruction"):
+        parse("FROM a:1\nRUN\u00a0echo hi\n")
+    assert parse("FROM\ta:1\nRUN\techo hi\n").stages[0].image == "a:1"
+
+
+def test_quoted_heredoc_markers_are_plain_text() -> None:
+    text = "FROM a:1\nRUN echo \"<<EOF\" '<<X'\nUSER app\n"
+    df = parse(text)
+    assert [i.keyword for i in df.instructions] == ["FROM", "RUN", "USER"]
+    assert all(not i.heredocs for i in df.instructions)
+    # an unquoted `1<<2` is a heredoc on fd 1 named "2" for BuildKit too
+    with pytest.raises(DockerfileError, match="unterminated heredoc"):
+        parse("FROM a:1\nRUN echo 1<<2\nUSER app\n")
+
+
+def test_two_heredocs_in_one_run_both_fed_to_commands() -> None:
+    text = "FROM a:1\nRUN <<ONE cat > /a && <<TWO cat > /b\nfirst\nONE\nsecond\nTWO\nWORKDIR /x\n"
+    df = parse(text)
+    run = df.instructions[1]
+    assert [(h.name, h.content, h.line) for h in run.heredocs] == [
+        ("ONE", "first\n", 3),
+        ("TWO", "second\n", 5),
+    ]
+    assert (run.line, run.end_line) == (2, 6)
+    assert df.instructions[2].keyword == "WORKDIR"
+
+
+def test_flags_of_every_instruction_are_kept() -> None:
+    text = (
+        "FROM --platform=$BUILDPLATFORM golang:1.22 AS b\n"
+        "ADD --checksum=sha256:abc --keep-git-dir=true --link https://x/y.tgz /src/\n"
+        "COPY --parents --exclude=*.md --link=false ./a ./b /dst/\n"
+        "RUN --network=host --security=insecure --mount=type=bind,from=b,source=/x,target=/y make\n"
+    )
+    df = parse(text)
+    assert df.stages[0].platform == "$BUILDPLATFORM"
+    add, copy, run = df.instructions[1:]
+    assert add.flag("checksum") == "sha256:abc" and add.flag("link") == ""
+    assert copy.has_flag("parents") and copy.flag("exclude") == "*.md"
+    assert copy.arg_list == ("./a", "./b", "/dst/")
+    assert run.flag("security") == "insecure"
+    assert run.mounts[0]["from"] == "b"

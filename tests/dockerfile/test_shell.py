@@ -63,3 +63,16 @@ def test_hostile_shell_never_raises() -> None:
     for body in ("((((", "if then fi", "$(", "echo 'unterminated", "<<<", "\x00\x01", "a" * 5000):
         script = script_of(body)
         assert isinstance(script.commands, tuple)
+
+
+def test_deep_nesting_is_bounded_not_recursive() -> None:
+    n = 5000
+    for body in ("echo " + "$(echo " * n + ")" * n, "if true; then " * n + "x" + "; fi" * n):
+        script = script_of(body)
+        assert script.commands  # analysed as far as the budget allows, no RecursionError
+
+
+def test_redirects_of_a_command_are_kept() -> None:
+    (cat, tee) = script_of("FOO=1 cat a > /x 2>&1 | tee y").commands
+    assert cat.redirects == ("> /x", "2>&1") and cat.assignments == ("FOO=1",)
+    assert tee.redirects == ()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +11,12 @@ from hullcheck import lint
 from hullcheck.errors import InputError
 from hullcheck.model import Severity
 from hullcheck.policy import config as config_mod
-from hullcheck.report import json_format
-from hullcheck.report.document import Report
+from hullcheck.report.options import COLOR_CHOICES, RenderOptions, RuleHelp, resolve_color
+from hullcheck.report.output import write_output
+from hullcheck.report.registry import DEFAULT_FORMAT, LINT, available_formats, render_as
+from hullcheck.rules.registry import RULES
 
-FORMATS = ("table", "json", "sarif")
+NEVER = "none"
 
 
 def register(subparsers: Any) -> None:
@@ -28,15 +28,32 @@ def register(subparsers: Any) -> None:
             " *.Dockerfile and Dockerfile.*)."
         ),
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="Dockerfile or directory")
-    parser.add_argument("--format", "-f", choices=FORMATS, default="table", help="output format")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="Dockerfile or directory; - reads standard input"
+    )
+    parser.add_argument(
+        "--list-rules", action="store_true", help="print the rules (Markdown table) and exit"
+    )
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=available_formats(LINT),
+        default=DEFAULT_FORMAT,
+        help="output format (default: table)",
+    )
+    parser.add_argument(
+        "--output", "-o", default=None, metavar="FILE", help="write the report to FILE"
+    )
+    parser.add_argument(
+        "--color", choices=COLOR_CHOICES, default="auto", help="colour the table output"
+    )
     parser.add_argument(
         "--fail-on",
         type=_severity,
         default=None,
         metavar="SEVERITY",
-        help="exit 1 when a finding is at or above this (critical|high|medium|low|info;"
-        " default: config's fail-on, else high)",
+        help="exit 1 when a finding is at or above this (critical|high|medium|low|info, or"
+        " none to never fail on findings; default: config's fail-on, else high)",
     )
     parser.add_argument(
         "--config",
@@ -48,45 +65,41 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.list_rules:
+        sys.stdout.write(lint.rules_table())
+        return 0
+    if not args.paths:
+        raise InputError("lint needs at least one PATH (a Dockerfile or a directory)")
     config = config_mod.load(args.config) if args.config is not None else None
-    linter = lint.Linter(config=config, fail_on=args.fail_on)
+    never = args.fail_on == NEVER
+    linter = lint.Linter(config=config, fail_on=None if never else args.fail_on)
     report = linter.lint_paths(args.paths)
-    sys.stdout.write(_renderer(args.format)(report))
+    to_terminal = args.output in (None, "-")
+    sources = {}
+    if linter.stdin_text is not None:  # the table quotes lines; stdin cannot be re-read
+        sources[lint.STDIN] = linter.stdin_text.splitlines()
+    options = RenderOptions(
+        color=to_terminal and resolve_color(args.color),
+        rule_help=rule_help(),
+        sources=sources,
+    )
+    write_output(render_as(args.format, report, options), args.output)
     for error in report.errors:
         print(f"hullcheck: error: {error.message}", file=sys.stderr)
+    if never and not report.errors:
+        return 0
     return lint.exit_code(report)
 
 
-def _severity(text: str) -> Severity:
+def rule_help() -> dict[str, RuleHelp]:
+    """What SARIF shows for each rule: its explanation."""
+    return {rule.id: RuleHelp(explanation=rule.explanation) for rule in RULES}
+
+
+def _severity(text: str) -> Severity | str:
+    if text.strip().lower() == NEVER:
+        return NEVER
     try:
         return Severity.parse(text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
-
-
-def _renderer(fmt: str) -> Callable[[Report], str]:
-    if fmt == "json":
-        return json_format.render
-    # table and sarif renderers come from the report package once merged
-    try:
-        module = importlib.import_module(f"hullcheck.report.{fmt}")
-    except ModuleNotFoundError:
-        if fmt == "table":
-            return _plain
-        raise InputError(f"output format {fmt!r} is not available in this build") from None
-    render: Callable[[Report], str] = module.render
-    return render
-
-
-def _plain(report: Report) -> str:
-    """One line per finding (fallback until the table renderer is merged)."""
-    lines = []
-    for f in report.findings:
-        loc = f.location
-        lines.append(f"{loc.path}:{loc.line}: {f.rule} [{f.severity.value}] {f.title}: {f.message}")
-    summary = report.summary
-    lines.append(
-        f"{summary.get('files', 0)} file(s), {summary.get('findings', 0)} finding(s),"
-        f" {summary.get('suppressed', 0)} suppressed"
-    )
-    return "\n".join(lines) + "\n"

@@ -9,9 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from hullcheck.dockerfile.imageref import ImageRef
+from hullcheck.dockerfile.imageref import ImageRef, parse_image_ref
 from hullcheck.dockerfile.shell import Command, Script
-from hullcheck.dockerfile.words import parse_flag, parse_kv_list
+from hullcheck.dockerfile.words import (
+    expand,
+    parse_flag,
+    parse_kv_list,
+    split_words,
+    split_ws,
+    unquote,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +74,7 @@ class Instruction:
     script: Script | None = None
     shell: tuple[str, ...] = ()
     original: str = ""
+    escape: str = "\\"
 
     def flag(self, name: str) -> str | None:
         """Value of ``--name=value`` (``""`` for a bare ``--name``), else None; last one wins."""
@@ -95,6 +103,25 @@ class Instruction:
         return [parse_kv_list(v) for v in self.flag_values("mount")]
 
     @property
+    def key_values(self) -> list[tuple[str, str | None]]:
+        """ENV/LABEL/ARG pairs, values unquoted (``None``: an ARG without default).
+
+        ``ENV a=1 b="x y"`` -> ``[("a", "1"), ("b", "x y")]``; the legacy ``ENV key some
+        value`` -> ``[("key", "some value")]``.
+        """
+        if self.keyword not in ("ENV", "LABEL", "ARG"):
+            return []
+        words = split_words(self.args, self.escape)
+        if self.keyword != "ARG" and words and "=" not in words[0]:
+            parts = split_ws(self.args, 1)
+            return [(parts[0], parts[1] if len(parts) > 1 else "")]
+        out: list[tuple[str, str | None]] = []
+        for word in words:
+            key, sep, value = word.partition("=")
+            out.append((unquote(key, self.escape), unquote(value, self.escape) if sep else None))
+        return out
+
+    @property
     def is_exec_form(self) -> bool:
         return self.json is not None
 
@@ -103,7 +130,7 @@ class Instruction:
         """Exec-form array, or whitespace-split arguments (COPY/ADD/VOLUME/EXPOSE style)."""
         if self.json is not None:
             return self.json
-        return tuple(self.args.split())
+        return tuple(split_ws(self.args))
 
     def commands(self) -> tuple[Command, ...]:
         """The shell commands of a RUN (empty when not analysed)."""
@@ -162,6 +189,11 @@ class Dockerfile:
     directives: dict[str, str] = field(default_factory=dict)
     escape: str = "\\"
     global_args: dict[str, str | None] = field(default_factory=dict)
+    # caches: every rule walks RUNs and commands; the file does not change underneath
+    _runs: tuple[Instruction, ...] | None = field(default=None, repr=False, compare=False)
+    _commands: tuple[tuple[Instruction, Command], ...] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def find(self, *keywords: str) -> Iterator[Instruction]:
         """Every instruction with one of ``keywords``, in file order."""
@@ -170,17 +202,22 @@ class Dockerfile:
 
     def runs(self) -> Iterator[Instruction]:
         """Every RUN, ONBUILD RUN triggers included (as the trigger instruction)."""
-        for ins in self.instructions:
-            eff = ins.effective
-            if eff.keyword == "RUN":
-                yield eff
+        if self._runs is None:
+            self._runs = tuple(
+                ins.effective for ins in self.instructions if ins.effective.keyword == "RUN"
+            )
+        return iter(self._runs)
 
     def commands(self) -> Iterator[tuple[Instruction, Command]]:
         """Every analysed shell command of every RUN, with its instruction."""
-        for ins in self.runs():
-            if ins.script is not None:
-                for cmd in ins.script.commands:
-                    yield ins, cmd
+        if self._commands is None:
+            self._commands = tuple(
+                (ins, cmd)
+                for ins in self.runs()
+                if ins.script is not None
+                for cmd in ins.script.commands
+            )
+        return iter(self._commands)
 
     @property
     def final_stage(self) -> Stage | None:
@@ -197,6 +234,17 @@ class Dockerfile:
             if idx < len(self.stages):
                 return self.stages[idx]
         return None
+
+    def from_reference(self, name: str, before: int | None = None) -> Stage | ImageRef | None:
+        """What ``COPY --from=<name>`` / ``RUN --mount=from=<name>`` names: an earlier stage
+        (by name or index, only stages before index ``before`` when given), else an image.
+        None for an empty name."""
+        if not name:
+            return None
+        stage = self.stage_named(name)
+        if stage is not None and (before is None or stage.index < before):
+            return stage
+        return parse_image_ref(expand(name, self.global_args, self.escape))
 
     def instruction_at(self, line: int) -> Instruction | None:
         """The instruction whose span (heredoc bodies included) holds ``line``."""

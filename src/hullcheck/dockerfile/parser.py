@@ -22,7 +22,14 @@ from collections.abc import Sequence
 from hullcheck.dockerfile.imageref import parse_image_ref
 from hullcheck.dockerfile.model import Comment, Dockerfile, Heredoc, Instruction, Stage
 from hullcheck.dockerfile.shell import SHELLS, Command, Script, parse_script
-from hullcheck.dockerfile.words import expand, split_flags, split_words, unquote, unresolved
+from hullcheck.dockerfile.words import (
+    expand,
+    split_flags,
+    split_words,
+    split_ws,
+    unquote,
+    unresolved,
+)
 from hullcheck.errors import DockerfileError
 
 MAX_LINE = 65535
@@ -61,6 +68,8 @@ _WINDOWS_IMAGE = re.compile(
     re.IGNORECASE,
 )
 _SHELL_PRAGMA = re.compile(r"^(hadolint|hullcheck)\s+shell\s*=\s*(\S+)", re.IGNORECASE)
+_CROSS_IMAGE = re.compile(r"dockcross/|mingw|cross", re.IGNORECASE)
+"""Linux images that build *for* Windows (dockcross/windows-static-x64...)."""
 _POSIX_DEFAULT = ("/bin/sh", "-c")
 _WINDOWS_DEFAULT = ("cmd", "/S", "/C")
 
@@ -116,11 +125,11 @@ class _Parser:
         n = len(lines)
         i = 0
         pending: list[Comment] = []
-        for idx, ln in enumerate(lines):
-            if len(ln) > MAX_LINE:
-                raise DockerfileError(
-                    f"line longer than BuildKit's limit of {MAX_LINE} characters", idx + 1
-                )
+        if lines and max(map(len, lines)) > MAX_LINE:
+            idx = next(k for k, ln in enumerate(lines) if len(ln) > MAX_LINE)
+            raise DockerfileError(
+                f"line longer than BuildKit's limit of {MAX_LINE} characters", idx + 1
+            )
         while i < n:
             raw = lines[i]
             stripped = raw.lstrip()
@@ -154,6 +163,8 @@ class _Parser:
                 body, ends = self._trim_continuation(nxt)
                 logical.pieces.append((body, i))
             logical.end = i
+            if not split_ws(logical.text):
+                continue  # only continuation characters and blanks: nothing to run
             i = self._instruction(logical, pending, i)
             pending = []
         if not self.instructions:
@@ -244,8 +255,7 @@ class _Parser:
         return next_index
 
     def _make(self, line: str, logical: _Line, start: int) -> Instruction:
-        stripped = line.strip()
-        parts = stripped.split(None, 1)
+        parts = split_ws(line, 1)
         keyword = parts[0].upper() if parts else ""
         rest = parts[1] if len(parts) > 1 else ""
         if keyword not in _KEYWORDS:
@@ -258,7 +268,9 @@ class _Parser:
                 and "=" not in flag
             ):
                 raise DockerfileError(f"missing a value on flag: {flag[:40]}", start, logical.end)
-        ins = Instruction(keyword, args, start, logical.end, tuple(flags), original=line)
+        ins = Instruction(
+            keyword, args, start, logical.end, tuple(flags), original=line, escape=self.escape
+        )
         if keyword == "ONBUILD":
             if not rest.strip():
                 raise DockerfileError("ONBUILD requires at least one argument", start)
@@ -320,7 +332,7 @@ class _Parser:
         return bool(self.stage_shell_set) and self.stage_shell_set[-1]
 
     def _from(self, ins: Instruction) -> None:
-        words = ins.args.split()
+        words = split_ws(ins.args)
         if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "as"):
             raise DockerfileError(
                 "FROM requires either one or three arguments (FROM image [AS name])",
@@ -345,7 +357,9 @@ class _Parser:
             # a build arg without default: the real image is only known at build time
             ref = dataclasses.replace(ref, has_variables=True)
         platform = ins.flag("platform")
-        windows = self.escape == "`" or bool(_WINDOWS_IMAGE.search(image))
+        windows = self.escape == "`" or (
+            bool(_WINDOWS_IMAGE.search(image)) and not _CROSS_IMAGE.search(image)
+        )
         shell: tuple[str, ...] = _WINDOWS_DEFAULT if windows else _POSIX_DEFAULT
         shell_set = False
         if parent is not None:
@@ -478,7 +492,7 @@ def _check_name_values(keyword: str, args: str, escape: str, line: int) -> None:
     if not words:
         raise DockerfileError(f"{keyword} requires at least one argument", line)
     if "=" not in words[0]:
-        if len(args.split(None, 1)) < 2:
+        if len(split_ws(args, 1)) < 2:
             raise DockerfileError(f"{keyword} must have two arguments", line)
         return
     for word in words:

@@ -12,8 +12,9 @@ Rules never see the tree: they get ``Script.commands``, flat ``Command`` values 
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import tree_sitter
@@ -74,15 +75,15 @@ class Command:
     redirects: tuple[str, ...] = ()
     in_substitution: bool = False
     negated_or_guarded: bool = False
+    basename: str = field(init=False, repr=False, compare=False)
+    """``/usr/bin/apt-get`` -> ``apt-get`` (a field: rules read it millions of times)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "basename", self.name.rsplit("/", 1)[-1])
 
     @property
     def argv(self) -> tuple[str, ...]:
         return (self.name, *self.args)
-
-    @property
-    def basename(self) -> str:
-        """``/usr/bin/apt-get`` -> ``apt-get``."""
-        return self.name.rsplit("/", 1)[-1]
 
     def has_flag(self, *flags: str) -> bool:
         """True when any of ``flags`` is given, before a ``--`` end-of-options marker.
@@ -215,6 +216,13 @@ def _replace(c: Command, shift_s: int, shift_p: int) -> Command:
 
 
 EMPTY = Script()
+_NESTING = re.compile(rb"\$\(|`|[<>]\(")
+MAX_WORD = 64 << 10
+"""Longest text kept for one word or command (a longer one is cut)."""
+MAX_COMMANDS = 20_000
+"""Commands one script may yield before analysis stops (no real RUN comes close)."""
+TEXT_BUDGET = 32 << 20
+"""Bytes of command text one script may copy before analysis stops (hostile nesting)."""
 
 
 def parse_script(text: str, starts: Sequence[int], lines: Sequence[int]) -> Script:
@@ -265,6 +273,21 @@ class _Builder:
         self.pipelines: list[list[Command]] = []
         self.errors: list[int] = []
         self.statement = 0
+        # nested commands each copy their enclosing text: bound the total so that
+        # hostile nesting ($( thousands deep) stays linear instead of quadratic
+        self.budget = TEXT_BUDGET
+        self.pending_redirects: dict[int, tuple[str, ...]] = {}
+        # where a command can hide inside a word: $( ` <( >( ; most words have none,
+        # and skipping them is most of the walk's time
+        self.marks = [m.start() for m in _NESTING.finditer(data)]
+
+    def nests(self, node: Any) -> bool:
+        """Whether ``node``'s text holds a ``$(``, backquote or process substitution."""
+        marks = self.marks
+        if not marks:
+            return False
+        i = bisect.bisect_left(marks, node.start_byte)
+        return i < len(marks) and marks[i] < node.end_byte
 
     def line_of(self, offset: int) -> int:
         """The Dockerfile line of byte ``offset``."""
@@ -273,7 +296,11 @@ class _Builder:
         return self.lines[max(bisect.bisect_right(self.starts, offset) - 1, 0)]
 
     def text(self, node: Any) -> str:
-        raw: bytes = self.data[node.start_byte : node.end_byte]
+        start, end = node.start_byte, node.end_byte
+        if end - start > MAX_WORD:
+            end = start + MAX_WORD
+        self.budget -= end - start
+        raw: bytes = self.data[start:end]
         return raw.decode("utf-8", "surrogateescape")
 
     def walk_program(self, root: Any) -> None:
@@ -296,51 +323,78 @@ class _Builder:
                 stack.extend(cur.children)
 
     def walk(self, node: Any, pipeline: int | None, subst: bool, guarded: bool) -> None:
-        kind = node.type
-        if kind == "command":
-            self.emit(node, pipeline, subst, guarded)
-            # commands inside $(...) in arguments
-            for child in node.named_children:
-                if (
-                    child.type != "command_name" and child.type in _WORDLIKE
-                ) or child.type == "command_name":
-                    self.walk_words(child)
-            return
-        if kind == "pipeline":
-            index = len(self.pipelines)
-            self.pipelines.append([])
-            for child in node.named_children:
-                self.walk(child, index, subst, guarded)
-            return
-        if kind == "list":
-            # `a || b`: b is a fallback; `a && b || c` likewise marks c
-            children = node.children
-            for i, child in enumerate(children):
-                if not child.is_named:
-                    continue
-                prev_op = children[i - 1].type if i > 0 else ""
-                self.walk(child, pipeline, subst, guarded or prev_op == "||")
-            return
-        if kind in ("heredoc_body", "string", "concatenation", "expansion", "simple_expansion"):
-            self.walk_words(node)
-            return
-        if kind in {"command_substitution", "process_substitution"}:
-            for child in node.named_children:
-                self.walk(child, None, True, guarded)
-            return
-        for child in node.named_children:
-            self.walk(child, pipeline if kind == "redirected_statement" else None, subst, guarded)
-
-    def walk_words(self, node: Any) -> None:
-        """Find command substitutions nested in words."""
-        stack = [node]
+        """Depth-first, in source order, with an explicit stack: hostile nesting such as
+        ``$($($(...)))`` thousands deep must not hit Python's recursion limit."""
+        # (node, pipeline, in substitution, guarded, words-only)
+        stack: list[tuple[Any, int | None, bool, bool, bool]] = [
+            (node, pipeline, subst, guarded, False)
+        ]
         while stack:
-            cur = stack.pop()
-            if cur.type in ("command_substitution", "process_substitution"):
-                for child in cur.named_children:
-                    self.walk(child, None, True, False)
-            elif cur.named_child_count:
-                stack.extend(reversed(cur.named_children))
+            if self.budget < 0 or len(self.commands) > MAX_COMMANDS:
+                self.errors.append(self.line_of(node.start_byte))
+                return
+            cur, pipe, sub, guard, words = stack.pop()
+            kind = cur.type
+            if kind in ("command_substitution", "process_substitution"):
+                stack.extend(
+                    (child, None, True, guard if not words else False, False)
+                    for child in reversed(cur.named_children)
+                )
+                continue
+            if words:
+                # only looking for $(...) nested in a word
+                stack.extend(
+                    (child, None, sub, False, True)
+                    for child in reversed(cur.named_children)
+                    if self.nests(child)
+                )
+                continue
+            if kind == "command":
+                self.emit(cur, pipe, sub, guard)
+                if self.nests(cur):
+                    stack.extend(
+                        (child, None, sub, False, True)
+                        for child in reversed(cur.named_children)
+                        if self.nests(child)
+                    )
+                continue
+            if kind == "pipeline":
+                index = len(self.pipelines)
+                self.pipelines.append([])
+                stack.extend(
+                    (child, index, sub, guard, False) for child in reversed(cur.named_children)
+                )
+                continue
+            if kind == "list":
+                # `a || b`: b is a fallback; `a && b || c` likewise marks c
+                children = cur.children
+                todo = []
+                for i, child in enumerate(children):
+                    if child.is_named:
+                        prev_op = children[i - 1].type if i > 0 else ""
+                        todo.append((child, pipe, sub, guard or prev_op == "||", False))
+                stack.extend(reversed(todo))
+                continue
+            if kind in ("heredoc_body", "string", "concatenation", "expansion", "simple_expansion"):
+                stack.extend(
+                    (child, None, sub, False, True)
+                    for child in reversed(cur.named_children)
+                    if self.nests(child)
+                )
+                continue
+            if kind == "redirected_statement":
+                # the redirects belong to the command in the body (no node.parent
+                # lookups later: they walk from the root, quadratic on deep trees)
+                children = cur.named_children
+                outer = tuple(
+                    self.text(c).split("\n", 1)[0] for c in children if c.type.endswith("redirect")
+                )
+                for child in reversed(children):
+                    if child.type == "command":
+                        self.pending_redirects[child.id] = outer
+                    stack.append((child, pipe, sub, guard, False))
+                continue
+            stack.extend((child, None, sub, guard, False) for child in reversed(cur.named_children))
 
     def emit(self, node: Any, pipeline: int | None, subst: bool, guarded: bool) -> None:
         name = ""
@@ -361,11 +415,7 @@ class _Builder:
                 args.append(word_value(self.text(child)))
         if not name:
             return
-        parent = node.parent
-        if parent is not None and parent.type == "redirected_statement":
-            for child in parent.named_children:
-                if child.type.endswith("redirect"):
-                    redirects.append(self.text(child).split("\n", 1)[0])
+        redirects.extend(self.pending_redirects.pop(node.id, ()))
         line = self.line_of(node.start_byte)
         end_line = self.line_of(max(node.end_byte - 1, node.start_byte))
         cmd = Command(

@@ -11,6 +11,15 @@ import re
 from collections.abc import Mapping
 
 _SPACE = " \t\v\f\r\n"
+_WHITESPACE = re.compile(r"[\t\v\f\r ]+")
+
+
+def split_ws(text: str, maxsplit: int = 0) -> list[str]:
+    """Split on BuildKit's whitespace (ASCII only: a no-break space is part of a word)."""
+    stripped = text.strip(" \t\v\f\r\n")
+    if not stripped:
+        return []
+    return _WHITESPACE.split(stripped, maxsplit)
 
 
 def split_flags(text: str) -> tuple[list[str], str]:
@@ -64,6 +73,8 @@ def split_words(text: str, escape: str = "\\") -> list[str]:
 
     This is BuildKit's ``parseWords``: ``ENV a="x y" b=c`` gives ``a="x y"`` and ``b=c``.
     """
+    if "'" not in text and '"' not in text and escape not in text:
+        return text.split()  # the common case, in C
     words: list[str] = []
     word: list[str] = []
     in_word = False

@@ -32,11 +32,18 @@ class Pragmas:
     unknown: tuple[tuple[int, str], ...] = field(default=())
 
     def silences(self, rule_id: str, line: int | None) -> bool:
-        if rule_id in self.file_wide:
+        return self.silences_any((rule_id,), line)
+
+    def silences_any(self, keys: Iterable[str], line: int | None) -> bool:
+        """Whether a pragma names any of ``keys`` (a rule id, or ``HC1001/DL3006``)."""
+        wanted = set(keys)
+        if not wanted.isdisjoint(self.file_wide):
             return True
         if line is None:
             return False
-        return any(start <= line <= end and rule_id in ids for start, end, ids in self.spans)
+        return any(
+            start <= line <= end and not wanted.isdisjoint(ids) for start, end, ids in self.spans
+        )
 
 
 def parse_pragma(text: str) -> tuple[bool, list[str]] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from hullcheck.model import Practice, Severity
-from hullcheck.rules.base import Hit, Rule, RuleContext, at_line
+from hullcheck.rules.base import Hit, Rule, RuleContext
 
 
 def _check(ctx: RuleContext) -> Iterator[Hit]:
@@ -21,9 +21,12 @@ def _check(ctx: RuleContext) -> Iterator[Hit]:
         shown = ref.raw
         if ref.tag is None:
             message = f"base image {shown} has no tag: it floats to whatever `latest` is today"
+            code = "DL3006"
         else:
             message = f"base image {shown} uses the moving `latest` tag"
-        yield at_line(stage.from_, message)
+            code = "DL3007"
+        line = stage.from_.line
+        yield Hit(line, line, message, extra={"hadolint": code})
 
 
 UNPINNED_BASE = Rule(

@@ -9,15 +9,47 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from hullcheck.rules import apt_get, base_image_tag, pipe_to_shell, root_user, syntax
+from hullcheck.rules import (
+    apk,
+    apt,
+    apt_get,
+    base_image_tag,
+    base_images,
+    eol_base,
+    hygiene,
+    instructions,
+    langpkgs,
+    metadata,
+    pipe_to_shell,
+    privileges,
+    provenance,
+    root_user,
+    rpm,
+    secrets,
+    shell_usage,
+    syntax,
+)
 from hullcheck.rules.base import Rule
 
 MODULES: tuple[ModuleType, ...] = (
     syntax,
+    instructions,
     base_image_tag,
     root_user,
     apt_get,
     pipe_to_shell,
+    apt,
+    apk,
+    rpm,
+    langpkgs,
+    shell_usage,
+    privileges,
+    provenance,
+    base_images,
+    eol_base,
+    hygiene,
+    metadata,
+    secrets,
 )
 
 RULES: tuple[Rule, ...] = tuple(rule for module in MODULES for rule in module.RULES)

@@ -11,7 +11,7 @@ from hullcheck.dockerfile.model import Stage
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_line
 
-_ROOT = frozenset({"root", "0", "root:root", "0:0", "root:0", "0:root"})
+_ROOT = frozenset({"root", "0"})  # the user part of USER user[:group]
 
 
 def _check(ctx: RuleContext) -> Iterator[Hit]:
@@ -28,7 +28,7 @@ def _check(ctx: RuleContext) -> Iterator[Hit]:
         users = list(st.find("USER"))
         if users:
             last = users[-1]
-            if last.args.strip().lower() in _ROOT:
+            if last.args.strip().lower().split(":", 1)[0] in _ROOT:
                 yield at_line(last, f"the final image runs as root (USER {last.args.strip()})")
             return
     yield at_line(

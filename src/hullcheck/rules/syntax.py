@@ -26,7 +26,7 @@ SYNTAX = Rule(
     ),
     fix="Fix the line named in the message; `docker build --check .` shows the same error.",
     check=_check,
-    hadolint=("DL1000",),
+    hadolint=("DL1000", "DL3043"),
 )
 
 RULES = (SYNTAX,)

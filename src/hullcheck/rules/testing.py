@@ -16,6 +16,7 @@ from hullcheck.dockerfile.parser import parse
 from hullcheck.errors import DockerfileError
 from hullcheck.lint import Linter
 from hullcheck.model import Finding
+from hullcheck.policy.config import Config
 from hullcheck.rules.registry import RULES, SYNTAX_RULE
 
 
@@ -27,6 +28,8 @@ class Case:
     dockerfile: str
     lines: tuple[int, ...] = ()
     note: str = ""
+    trusted: tuple[str, ...] = ()
+    """``trusted-registries`` to lint with (rules reading the user's policy)."""
 
     @property
     def text(self) -> str:
@@ -37,18 +40,19 @@ class Case:
         return f"{self.rule}-{kind}-{self.note or self.text.splitlines()[0][:30]}"
 
 
-def run_rule(rule_id: str, text: str) -> list[Finding]:
-    """Findings of one rule on ``text`` (pragmas applied, no config)."""
+def run_rule(rule_id: str, text: str, trusted: tuple[str, ...] = ()) -> list[Finding]:
+    """Findings of one rule on ``text`` (pragmas applied; config: only ``trusted``)."""
     rules = [r for r in RULES if r.id == rule_id]
     if not rules and rule_id != SYNTAX_RULE.id:
         raise KeyError(f"no registered rule {rule_id}")
-    result = Linter(rules=rules).lint_text(text, "Dockerfile")
+    config = Config(trusted_registries=trusted)
+    result = Linter(rules=rules).lint_text(text, "Dockerfile", config)
     return [f for f in result.findings if f.rule == rule_id]
 
 
 def check_case(case: Case) -> None:
     """Assert the rule fires on exactly the case's lines."""
-    found = sorted(f.location.line or 0 for f in run_rule(case.rule, case.text))
+    found = sorted(f.location.line or 0 for f in run_rule(case.rule, case.text, case.trusted))
     assert found == sorted(case.lines), (
         f"{case.rule} fired on lines {found}, expected {sorted(case.lines)} in:\n{case.text}"
     )

@@ -1,0 +1,99 @@
+"""Shared helpers of the rule modules (no rules here): stages that ship, cache mounts, apt words.
+
+Registered as framework, like ``base``: ``tests/lint/test_registry.py`` does not expect
+it in ``registry.MODULES``.
+"""
+
+from __future__ import annotations
+
+from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
+from hullcheck.dockerfile.shell import Command
+
+APT_VALUE_OPTIONS = (
+    "-o",
+    "-c",
+    "-t",
+    "--option",
+    "--config-file",
+    "--target-release",
+    "--default-release",
+)
+
+
+def apt_action(cmd: Command) -> str | None:
+    """``install`` for ``apt-get -q install x``; None when not apt-get/apt."""
+    if cmd.basename not in ("apt-get", "apt"):
+        return None
+    return cmd.subcommand(APT_VALUE_OPTIONS)
+
+
+def apt_packages(cmd: Command) -> tuple[str, ...]:
+    """The package words after the action (options and their values dropped)."""
+    return cmd.positional(APT_VALUE_OPTIONS)[1:]
+
+
+def final_chain(dockerfile: Dockerfile) -> set[int]:
+    """Indices of the stages whose files can ship: build targets and the stages they build FROM.
+
+    A target is the final stage or any stage no other stage uses (by FROM, COPY --from
+    or RUN --mount from=): those are what ``docker build --target`` makes.  A stage
+    only copied from is a builder; its layers are thrown away.
+    """
+    if _CHAIN and _CHAIN[0][0] is dockerfile:
+        return _CHAIN[0][1]
+    chain = _shipped(dockerfile)
+    _CHAIN[:] = [(dockerfile, chain)]
+    return chain
+
+
+_CHAIN: list[tuple[Dockerfile, set[int]]] = []
+"""One-entry cache: every ship-aware rule asks for the same file in turn."""
+
+
+def _shipped(dockerfile: Dockerfile) -> set[int]:
+    stages = dockerfile.stages
+    if not stages:
+        return set()
+    used: set[int] = set()
+    for stage in stages:
+        if stage.parent is not None:
+            used.add(stage.parent)
+        for ins in stage.instructions:
+            refs = [ins.flag("from")] if ins.keyword in ("COPY", "ADD") else []
+            if ins.keyword == "RUN":
+                refs.extend(m.get("from") for m in ins.mounts)
+            for ref in refs:
+                if ref:
+                    named = dockerfile.stage_named(ref)
+                    if named is not None and named.index != stage.index:
+                        used.add(named.index)
+    out: set[int] = set()
+    for leaf in [s for s in stages if s.index not in used] + [stages[-1]]:
+        current: Stage | None = leaf
+        while current is not None and current.index not in out:
+            out.add(current.index)
+            current = stages[current.parent] if current.parent is not None else None
+    return out
+
+
+def ships(ins: Instruction, chain: set[int]) -> bool:
+    """Whether ``ins`` leaves its files in the final image (ONBUILD triggers count)."""
+    return ins.stage is None or ins.stage in chain
+
+
+def has_cache_mount(ins: Instruction, *prefixes: str) -> bool:
+    """A ``--mount=type=cache|tmpfs`` whose target lies under one of ``prefixes``."""
+    for mount in ins.mounts:
+        if mount.get("type") in ("cache", "tmpfs"):
+            target = mount.get("target") or mount.get("dst") or mount.get("destination") or ""
+            if any(target.rstrip("/").startswith(p.rstrip("/")) for p in prefixes):
+                return True
+    return False
+
+
+def removes(ins: Instruction, prefix: str) -> bool:
+    """Whether the RUN deletes something under ``prefix`` (``rm -rf /var/lib/apt/lists/*``)."""
+    for cmd in ins.commands():
+        if cmd.basename in ("rm", "find", "rmdir") and any(a.startswith(prefix) for a in cmd.args):
+            return True
+    return False

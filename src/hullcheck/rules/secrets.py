@@ -1,0 +1,164 @@
+"""HC6001/HC6002: credentials written into the Dockerfile, and secret files copied into the image.
+
+The judging is the secrets engine's (``hullcheck.secrets``): vendor token formats,
+passwords in URLs, ``--password`` flags, and context mode for ``ENV``/``ARG``/``LABEL``
+values (``ENV DB_PASSWORD=hunter2x9`` is a finding; ``ARG TOKEN`` with no value,
+``ENV PASSWORD_FILE=/run/secrets/x`` and ``${REFERENCES}`` are not).  On top of the
+engine's own view of the text, this module feeds it what only a Dockerfile reader sees
+line by line in RUN bodies (heredocs included): shell assignments (``export
+API_TOKEN=...``), short password flags (``docker login -p``, ``mysql -pX``, ``sshpass
+-p``) and ``.netrc`` lines written with echo.  ``RUN --mount=type=secret`` is the right
+way to use a secret and is never reported by itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from hullcheck.dockerfile.model import Dockerfile
+from hullcheck.dockerfile.words import unquote
+from hullcheck.model import Finding, JSONValue, Practice, Severity
+from hullcheck.rules.base import Hit, Rule, RuleContext
+from hullcheck.secrets.dockerfile import scan_dockerfile
+from hullcheck.secrets.findings import to_finding
+from hullcheck.secrets.scanner import SecretMatch, SecretScanner
+
+_ENGINE: list[SecretScanner] = []
+_LAST: list[tuple[Dockerfile, list[Finding]]] = []
+
+_ASSIGN = re.compile(
+    r"(?:^|[\s;&|(])(?:export\s+|local\s+|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)="
+    r"(\"[^\"]*\"|'[^']*'|[^\s;&|)]+)"
+)
+_SHORT_PASSWORD = re.compile(
+    r"(?:^|[\s;&|(])(?:(?:docker|podman|buildah|skopeo|helm|oras|nerdctl)\s[^;&|\n]*?\blogin\s"
+    r"[^;&|\n]*?-p\s*|sshpass\s+-p\s*|mysql(?:dump|admin)?\s[^;&|\n]*?(?<=\s)-p(?=[^\s-]))"
+    r"(\"[^\"]*\"|'[^']*'|[^\s;&|)]+)"
+)
+# the engine's context mode only judges names ending in a secret word; skip the rest early
+_SECRET_NAME = re.compile(
+    r"(?i)(pass|passwd|password|pwd|passphrase|secret|token|apikey|api_key|credentials?"
+    r"|auth|pat|key)$"
+)
+_NETRC = re.compile(r"\bmachine\s+\S+.*?\bpassword\s+(\"[^\"]*\"|'[^']*'|[^\s;&|)'\"]+)")
+
+
+def _engine() -> SecretScanner:
+    """The built-in secrets engine, built once on first use (not at import)."""
+    if not _ENGINE:
+        _ENGINE.append(SecretScanner())
+    return _ENGINE[0]
+
+
+def secret_findings(dockerfile: Dockerfile) -> list[Finding]:
+    """The engine's findings for one Dockerfile plus the RUN-body extras; cached per file."""
+    if _LAST and _LAST[0][0] is dockerfile:
+        return _LAST[0][1]
+    engine = _engine()
+    path = dockerfile.path
+    text = "\n".join(dockerfile.lines) + "\n"
+    found = scan_dockerfile(engine, path, text)
+    seen = {f.location.line for f in found}
+    for line, key, value in _run_candidates(dockerfile):
+        if line in seen or not value or "$" in value:
+            continue
+        for match in engine.scan_text(value, path=path, line=line, key=key):
+            seen.add(line)
+            found.append(to_finding(_at(match, line)))
+    _LAST[:] = [(dockerfile, found)]
+    return found
+
+
+def _at(match: SecretMatch, line: int) -> SecretMatch:
+    return SecretMatch(
+        match.rule, match.path, line, line, match.start, match.end, match.secret, match.key
+    )
+
+
+def _run_candidates(dockerfile: Dockerfile) -> Iterator[tuple[int, str, str]]:
+    """(line, variable name, literal value) worth judging in RUN bodies."""
+    lines = dockerfile.lines
+    for ins in dockerfile.runs():
+        for number in range(ins.line, min(ins.end_line, len(lines)) + 1):
+            text = lines[number - 1]
+            if "=" in text:
+                for match in _ASSIGN.finditer(text):
+                    if _SECRET_NAME.search(match.group(1)):
+                        yield number, match.group(1), unquote(match.group(2))
+            if "-p" in text:
+                for match in _SHORT_PASSWORD.finditer(text):
+                    yield number, "password", unquote(match.group(1))
+            if "machine" in text:
+                for match in _NETRC.finditer(text):
+                    yield number, "password", unquote(match.group(1))
+
+
+def _hits(ctx: RuleContext, files: bool) -> Iterator[Hit]:
+    for finding in secret_findings(ctx.dockerfile):
+        is_file = finding.extra.get("provider") == "file"
+        if is_file != files:
+            continue
+        extra: dict[str, JSONValue] = dict(finding.extra)
+        extra["secret_rule"] = finding.rule
+        line = finding.location.line or 1
+        end = finding.location.end_line or line
+        if files:
+            ins = ctx.dockerfile.instruction_at(line)
+            what = " ".join(ins.arg_list[:-1]) if ins is not None else "a file"
+            message = f"{finding.title}: {what} is copied into the image"
+        else:
+            key = finding.extra.get("key")
+            shown = finding.extra.get("secret")
+            if key:
+                message = f"{key} is set to a literal credential ({shown})"
+            else:
+                message = f"{finding.title} ({shown})"
+        yield Hit(line, end, message, fix=finding.fix, extra=extra)
+
+
+def _check_values(ctx: RuleContext) -> Iterator[Hit]:
+    return _hits(ctx, files=False)
+
+
+def _check_files(ctx: RuleContext) -> Iterator[Hit]:
+    return _hits(ctx, files=True)
+
+
+SECRET_VALUE = Rule(
+    id="HC6001",
+    title="Credential written in the Dockerfile",
+    severity=Severity.HIGH,
+    practice=Practice.SECRETS,
+    explanation=(
+        "ENV, LABEL and ARG defaults are stored in the image configuration and RUN command"
+        " lines in its history: anyone who can pull the image (or read the repository) gets"
+        " the credential, and rotating it means rebuilding every image."
+    ),
+    fix=(
+        "Pass secrets at build time with `RUN --mount=type=secret,id=token ...` (and"
+        " `docker build --secret id=token,...`), and at run time through the orchestrator's"
+        " secret store; then rotate the exposed credential."
+    ),
+    check=_check_values,
+    hadolint=("DL3064",),
+)
+
+SECRET_FILE = Rule(
+    id="HC6002",
+    title="Secret file copied into the image",
+    severity=Severity.HIGH,
+    practice=Practice.SECRETS,
+    explanation=(
+        "Private keys, .env files and credential stores copied into a layer stay in the"
+        " image even if a later instruction deletes them."
+    ),
+    fix=(
+        "Do not COPY secret files: mount them for the one RUN that needs them"
+        " (`RUN --mount=type=secret,id=key,target=/root/.ssh/id_ed25519 ...`), and list them"
+        " in .dockerignore."
+    ),
+    check=_check_files,
+)
+
+RULES = (SECRET_VALUE, SECRET_FILE)

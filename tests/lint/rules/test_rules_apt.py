@@ -1,0 +1,76 @@
+"""apt family: HC3002 -y, HC3003 pins, HC3004 lists, HC3005 apt vs apt-get, HC3006 upgrades."""
+
+from __future__ import annotations
+
+import pytest
+
+from hullcheck.rules.testing import Case, check_case
+
+D = "FROM debian:12\n"
+
+CASES = (
+    # HC3002 apt-get install without -y
+    Case("HC3002", D + "RUN apt-get update && apt-get install curl\n", (2,)),
+    Case(
+        "HC3002",
+        D + "RUN apt-get update \\\n  && sudo apt-get install \\\n  curl\n",
+        (3,),
+        "sudo, line 3",
+    ),
+    Case("HC3002", D + "RUN apt-get install -qy curl\n", (), "-y in a cluster"),
+    Case("HC3002", D + "RUN apt-get --assume-yes install curl\n", (), "long flag first"),
+    Case("HC3002", D + "RUN apt-get -qq install curl\n", (), "-qq implies -y"),
+    Case("HC3002", D + "RUN yes | apt-get install curl\n", (), "yes piped in"),
+    Case("HC3002", D + "RUN echo apt-get install curl\n", (), "only echoed"),
+    # HC3003 unpinned apt packages
+    Case("HC3003", D + "RUN apt-get install -y curl=7.88.1-10 git\n", (2,)),
+    Case("HC3003", D + "RUN <<EOF\napt-get install -y \\\n  git\nEOF\n", (3,), "heredoc script"),
+    Case(
+        "HC3003", D + "RUN apt-get install -y curl=7.88.1-10 ./local.deb\n", (), "pinned and .deb"
+    ),
+    Case("HC3003", D + "RUN apt-get install -y -t bookworm-backports curl=8.1\n", (), "-t value"),
+    Case("HC3003", D + "RUN apt-get install -y $PACKAGES\n", (), "variable: unknown"),
+    Case("HC3003", D + "RUN apt-get install -y gcc=4:12.2.0-3 libc-dev\n", (), "virtual package"),
+    # HC3004 apt lists left behind
+    Case("HC3004", D + "RUN apt-get update && apt-get install -y curl\n", (2,)),
+    Case(
+        "HC3004",
+        "FROM debian:12 AS base\nRUN apt-get update\nFROM base\nRUN true\n",
+        (2,),
+        "parent of the final stage ships",
+    ),
+    Case(
+        "HC3004",
+        D + "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
+        (),
+        "cleaned",
+    ),
+    Case("HC3004", D + "RUN apt-get update && apt-get dist-clean\n", (), "apt 3 dist-clean"),
+    Case(
+        "HC3004",
+        D + "RUN --mount=type=cache,target=/var/lib/apt/lists apt-get update\n",
+        (),
+        "cache mount",
+    ),
+    Case(
+        "HC3004",
+        "FROM debian:12 AS build\nRUN apt-get update\nFROM scratch\nCOPY --from=build /x /x\n",
+        (),
+        "builder stage does not ship",
+    ),
+    # HC3005 apt instead of apt-get
+    Case("HC3005", D + "RUN apt install -y curl\n", (2,)),
+    Case("HC3005", D + "RUN apt-get install -y curl && apt-cache policy curl\n", (), "apt-get"),
+    Case("HC3005", D + "RUN apt list --installed\n", (), "read-only apt"),
+    # HC3006 whole-system upgrade
+    Case("HC3006", D + "RUN apt-get update && apt-get -y dist-upgrade\n", (2,)),
+    Case("HC3006", "FROM opensuse/leap:15\nRUN zypper -n dup\n", (2,), "zypper dup"),
+    Case("HC3006", "FROM alpine:3.20\nRUN apk upgrade --no-cache\n", (2,), "apk upgrade"),
+    Case("HC3006", D + "RUN apt-get install -y --only-upgrade openssl\n", (), "one package"),
+    Case("HC3006", "FROM fedora:40\nRUN dnf update -y openssl\n", (), "named package"),
+)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_case(case: Case) -> None:
+    check_case(case)

@@ -1,0 +1,69 @@
+"""pip (HC3021 pins, HC3022 cache), npm HC3023, gem HC3024, go HC3025, yarn HC3026."""
+
+from __future__ import annotations
+
+import pytest
+
+from hullcheck.rules.testing import Case, check_case
+
+P = "FROM python:3.12-slim\n"
+N = "FROM node:20-slim\n"
+
+CASES = (
+    Case("HC3021", P + "RUN pip install --no-cache-dir flask requests==2.32.3\n", (2,)),
+    Case("HC3021", P + "RUN python3 -m pip install --no-cache-dir flask\n", (2,), "python -m pip"),
+    Case("HC3021", P + "RUN pip install --no-cache-dir -r requirements.txt\n", (), "requirements"),
+    Case("HC3021", P + "RUN pip install --no-cache-dir 'flask>=3,<4' ./pkg\n", (), "range, path"),
+    Case("HC3021", P + "RUN pip install --no-cache-dir -e .\n", (), "editable local"),
+    Case("HC3021", P + "RUN pipx install black\n", (), "pipx is not pip"),
+    Case("HC3021", P + "RUN pip install --no-cache-dir git+https://h/x/y.git\n", (2,), "vcs"),
+    Case("HC3021", P + "RUN pip install --no-cache-dir git+ssh://git@h/x/y.git@v1\n", (), "vcs@"),
+    Case("HC3022", P + "RUN pip install flask==3.0.3\n", (2,)),
+    Case("HC3022", P + "RUN pip3 install -r req.txt\n", (2,), "pip3 -r"),
+    Case("HC3022", P + "RUN pip install --no-cache-dir flask==3.0.3\n", (), "flag"),
+    Case("HC3022", P + "ENV PIP_NO_CACHE_DIR=1\nRUN pip install flask==3.0.3\n", (), "env"),
+    Case(
+        "HC3022",
+        P + "RUN --mount=type=cache,target=/root/.cache/pip pip install flask==3.0.3\n",
+        (),
+        "cache mount",
+    ),
+    Case(
+        "HC3022",
+        P + "RUN pip install flask==3 && rm -rf /root/.cache\n",
+        (),
+        "removed",
+    ),
+    Case(
+        "HC3022",
+        "FROM python:3.12 AS b\nRUN pip install flask==3\nFROM scratch\nCOPY --from=b /a /a\n",
+        (),
+        "builder stage",
+    ),
+    Case("HC3023", N + "RUN npm install -g typescript\n", (2,)),
+    Case("HC3023", N + "RUN npm i -g pnpm@latest\n", (2,), "latest is a tag, not a pin"),
+    Case("HC3023", N + "RUN npm install -g @angular/cli@17.3.1 pnpm@9.1.0\n", (), "pinned"),
+    Case("HC3023", N + "RUN npm install && npm ci\n", (), "from package.json"),
+    Case("HC3024", "FROM ruby:3.3\nRUN gem install bundler\n", (2,)),
+    Case(
+        "HC3024", "FROM ruby:3.3\nRUN gem install bundler -v 2.5.6 && gem install rails:7.1\n", ()
+    ),
+    Case("HC3025", "FROM golang:1.22\nRUN go install golang.org/x/tools/gopls@latest\n", (2,)),
+    Case("HC3025", "FROM golang:1.22\nRUN go install github.com/a/b/cmd/x@v1.2.3\n", (), "pinned"),
+    Case("HC3025", "FROM golang:1.22\nRUN go install ./cmd/...\n", (), "local packages"),
+    Case("HC3025", "FROM golang:1.22\nRUN go get github.com/a/b/...\n", (2,), "go get"),
+    Case(
+        "HC3025",
+        "FROM golang:1.22\nRUN go install -tags extended github.com/a/b@v0.111.3\n",
+        (),
+        "flag value is not a module",
+    ),
+    Case("HC3026", N + "RUN yarn install --frozen-lockfile\n", (2,)),
+    Case("HC3026", N + "RUN yarn install --frozen-lockfile && yarn cache clean\n", (), "cleaned"),
+    Case("HC3026", N + "RUN yarn build\n", (), "not an install"),
+)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_case(case: Case) -> None:
+    check_case(case)
