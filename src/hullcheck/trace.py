@@ -225,15 +225,16 @@ def annotate(findings: Iterable[Finding], image: Image, trace: Trace) -> list[Fi
 def merge_lint(
     image_findings: Sequence[Finding], lint_findings: Sequence[Finding]
 ) -> list[Finding]:
-    """Image findings plus lint findings, a lint finding that duplicates an image one
-    (same problem, e.g. root user) folded into it: one finding with both locations."""
+    """Image findings plus lint findings; a lint finding that reports the same problem as
+    an image finding (``LINT_TWINS``) is folded into it: one finding, both locations.
+
+    A twin must sit at the lint finding's line (its traced instruction covers it), except
+    for image-wide twins (root user, port 22, base image), where one image finding exists.
+    """
     out = list(image_findings)
-    by_rule: dict[str, int] = {}
-    for i, f in enumerate(out):
-        by_rule.setdefault(f.rule, i)
     for lf in lint_findings:
         twin = LINT_TWINS.get(lf.rule)
-        index = by_rule.get(twin) if twin else None
+        index = _twin_index(out, lf, twin) if twin is not None else None
         if index is None:
             out.append(lf)
             continue
@@ -241,10 +242,37 @@ def merge_lint(
         loc = replace(
             f.location, path=lf.location.path, line=lf.location.line, end_line=lf.location.end_line
         )
-        extra = {**f.extra, "also_found_by": lf.rule}
-        out[index] = replace(f, location=loc, extra=extra)
+        out[index] = replace(f, location=loc, extra={**f.extra, "also_found_by": lf.rule})
     return out
 
 
-LINT_TWINS = {"HC2001": "HC8001"}
-"""Lint rule -> the image rule reporting the same problem in the built image."""
+def _twin_index(out: Sequence[Finding], lf: Finding, twin: tuple[str, bool]) -> int | None:
+    rule, image_wide = twin
+    line = lf.location.line
+    fallback = None
+    for i, f in enumerate(out):
+        if f.rule != rule or f.location.path is not None:
+            continue  # not the twin, or already holds a lint location
+        ins = f.location.instruction
+        if ins is not None and line is not None and ins.line <= line <= ins.end_line:
+            return i
+        if image_wide and fallback is None:
+            fallback = i
+    return fallback
+
+
+LINT_TWINS: dict[str, tuple[str, bool]] = {
+    "HC2001": ("HC8001", True),  # final stage runs as root
+    "HC2009": ("HC8007", True),  # SSH port exposed
+    "HC1004": ("HC8303", True),  # heavy general-purpose base
+    "HC1005": ("HC8301", True),  # base past end of life
+    "HC2003": ("HC8006", False),  # sudo installed
+    "HC2008": ("HC8006", False),  # SSH server installed
+    "HC2005": ("HC8004", False),  # world-writable paths
+    "HC2006": ("HC8003", False),  # setuid/setgid bit
+    "HC3004": ("HC8101", False),  # apt lists left
+    "HC3026": ("HC8101", False),  # yarn cache left
+    "HC4001": ("HC8201", False),  # build toolchain left
+}
+"""Lint rule -> (the image rule reporting the same problem in the built image, whether
+that image finding is image-wide rather than tied to one instruction)."""

@@ -94,6 +94,12 @@ def test_findings_point_at_their_dockerfile_lines(tmp_path: Path, history: list)
     assert root.extra["also_found_by"] == "HC2001"
     assert (root.location.path, root.location.line) == (df, 7)
     assert by_rule(report, "HC2001") == []
+    # twins tied to one instruction fold only at that instruction's lines
+    folded = {f.rule: f.extra.get("also_found_by") for f in report.findings}
+    assert folded["HC8101"] == "HC3004" and folded["HC8007"] == "HC2009"
+    gcc = next(f for f in by_rule(report, "HC8201") if f.extra["tool"] == "gcc")
+    assert gcc.extra["also_found_by"] == "HC4001"
+    assert not {"HC3004", "HC2009", "HC4001"} & {f.rule for f in report.findings}
     assert any(f.rule == "HC3001" and f.location.path == df for f in report.findings)
     trace = report.summary["trace"]["layers"]  # type: ignore[index]
     assert trace[0] == {"index": 0, "base_image": True}
