@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from hullcheck.errors import DockerfileError
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.lint import read_dockerfile
 from hullcheck.model import Finding, JSONValue, Package
@@ -252,15 +253,23 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
             report.errors.extend(out.errors)
             summary.update(out.summary)
         if dockerfile_text is not None and request.dockerfile is not None:
-            trace = trace_image(image, dockerfile_text, request.dockerfile)
-            findings = annotate(findings, image, trace)
-            traced = trace.layer_json(image)
-            summary["trace"] = {"dockerfile": request.dockerfile, "layers": list(traced)}
-            table = summary.get("layer_table")
-            if isinstance(table, list):
-                for row, entry in zip(table, traced, strict=False):
-                    if isinstance(row, dict):
-                        row.update({k: v for k, v in entry.items() if k != "index"})
+            try:
+                trace = trace_image(image, dockerfile_text, request.dockerfile)
+            except DockerfileError as err:
+                report.errors.append(
+                    ReportError(
+                        f"cannot trace to the Dockerfile: {err.message}", request.dockerfile
+                    )
+                )
+            else:
+                findings = annotate(findings, image, trace)
+                traced = trace.layer_json(image)
+                summary["trace"] = {"dockerfile": request.dockerfile, "layers": list(traced)}
+                table = summary.get("layer_table")
+                if isinstance(table, list):
+                    for row, entry in zip(table, traced, strict=False):
+                        if isinstance(row, dict):
+                            row.update({k: v for k, v in entry.items() if k != "index"})
             if request.lint:
                 from hullcheck.lint import Linter  # noqa: PLC0415
 

@@ -169,3 +169,11 @@ def test_layer_table_carries_the_instruction(tmp_path: Path) -> None:
     table = report.summary["layer_table"]  # type: ignore[index]
     assert table[0]["base_image"] is True
     assert table[1]["instruction"]["line"] == 4 and table[2]["keyword"] == "COPY"
+
+
+def test_unparsable_dockerfile_is_a_report_error_not_a_crash(tmp_path: Path) -> None:
+    report = scan(tmp_path, _layers(), history=CLASSIC, dockerfile="FROM a\nCOPY <<EOF\n")
+    assert "trace" not in report.summary
+    assert any("cannot trace" in e.message for e in report.errors)
+    assert by_rule(report, "HC0001")  # lint reports the syntax error as a finding
+    assert by_rule(report, "HC8401")  # the image was still audited
