@@ -239,10 +239,17 @@ def merge_lint(
             out.append(lf)
             continue
         f = out[index]
+        extra = {**f.extra, "also_found_by": lf.rule}
+        if f.location.line is not None:
+            # ``line`` already says where in the image file (a secret's line): the lint
+            # location goes beside it rather than over it
+            extra["lint_location"] = lf.location.to_json()
+            out[index] = replace(f, extra=extra)
+            continue
         loc = replace(
             f.location, path=lf.location.path, line=lf.location.line, end_line=lf.location.end_line
         )
-        out[index] = replace(f, location=loc, extra={**f.extra, "also_found_by": lf.rule})
+        out[index] = replace(f, location=loc, extra=extra)
     return out
 
 
@@ -250,8 +257,10 @@ def _twin_index(out: Sequence[Finding], lf: Finding, twin: tuple[str, bool]) -> 
     rule, image_wide = twin
     line = lf.location.line
     fallback = None
+    practice = rule.removeprefix("practice:") if rule.startswith("practice:") else None
     for i, f in enumerate(out):
-        if f.rule != rule or f.location.path is not None:
+        same = f.practice.value == practice if practice else f.rule == rule
+        if not same or f.location.path is not None:
             continue  # not the twin, or already holds a lint location
         ins = f.location.instruction
         if ins is not None and line is not None and ins.line <= line <= ins.end_line:
@@ -273,6 +282,8 @@ LINT_TWINS: dict[str, tuple[str, bool]] = {
     "HC3004": ("HC8101", False),  # apt lists left
     "HC3026": ("HC8101", False),  # yarn cache left
     "HC4001": ("HC8201", False),  # build toolchain left
+    "HC6002": ("practice:secrets", False),  # secret file copied: the secret found in its layer
 }
-"""Lint rule -> (the image rule reporting the same problem in the built image, whether
-that image finding is image-wide rather than tied to one instruction)."""
+"""Lint rule -> (the image rule reporting the same problem in the built image, or
+``practice:NAME`` for any finding of that practice; whether that image finding is
+image-wide rather than tied to one instruction)."""

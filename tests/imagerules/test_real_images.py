@@ -161,6 +161,9 @@ def test_buildah_image_findings_point_at_the_right_lines(buildah_image: tuple[st
     assert key.location.file == "/root/.ssh/id_ed25519"
     assert key.location.layer_index == 2 and span(key) == (7, 7)
     assert key.extra["hidden_by_layer"] == 3 and key.extra["still_extractable"] is True
+    # lint's HC6002 (secret file copied) on the same COPY is folded in, lines kept apart
+    assert key.extra["also_found_by"] == "HC6002" and key.location.line == 1
+    assert key.extra["lint_location"]["line"] == 7
     (suid,) = rules["HC8003"]
     assert suid.location.file == "/usr/local/bin/suidls" and span(suid) == (4, 6)
     (lists,) = rules["HC8101"]
