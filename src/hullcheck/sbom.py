@@ -22,6 +22,7 @@ from hullcheck.errors import InputError
 from hullcheck.report import cyclonedx, spdx
 from hullcheck.report.document import Report, ReportError
 from hullcheck.report.json_format import render as render_json
+from hullcheck.report.source_lines import visible
 from hullcheck.scan import AnalyserOutput
 from hullcheck.sources.api import open_image
 from hullcheck.sources.base import Platform
@@ -67,7 +68,7 @@ def inventory_for_image(
         subscriber = CatalogSubscriber(CATALOGERS)
         walk = handle.walk(subscriber.subscriptions())
         result = subscriber.finish(walk)
-    errors = [CatalogError(w.message, w.path or "") for w in walk.errors]
+    errors = [CatalogError(path=w.path or "", message=w.message) for w in walk.errors]
     return Inventory(
         target=Target(
             kind="image",
@@ -107,16 +108,17 @@ def render_table(inventory: Inventory) -> str:
             source = pkg.source_name
             if pkg.source_version and pkg.source_version != pkg.version:
                 source += f" ({pkg.source_version})"
-        rows.append((pkg.name, pkg.version, pkg.type, source))
+        # names come from hostile files: terminal escapes must not reach the terminal
+        rows.append((visible(pkg.name), visible(pkg.version), visible(pkg.type), visible(source)))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [
         f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}".rstrip()
         for r in rows
     ]
     distro = inventory.distro
-    head = f"{inventory.target.name}: {len(inventory.packages)} packages"
+    head = f"{visible(inventory.target.name)}: {len(inventory.packages)} packages"
     if distro is not None:
-        head += f", {distro.pretty_name or distro.purl_qualifier}"
+        head += f", {visible(distro.pretty_name or distro.purl_qualifier)}"
     return "\n".join([head, *lines]) + "\n"
 
 

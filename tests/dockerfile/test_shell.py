@@ -38,6 +38,7 @@ def test_pipelines_chains_and_statements() -> None:
         ("rm", 2, None),
     ]
     assert [c.name for c in script.pipelines[0].commands] == ["curl", "tar"]
+
     assert next(script.find("echo")).negated_or_guarded
 
 
@@ -76,3 +77,10 @@ def test_redirects_of_a_command_are_kept() -> None:
     (cat, tee) = script_of("FOO=1 cat a > /x 2>&1 | tee y").commands
     assert cat.redirects == ("> /x", "2>&1") and cat.assignments == ("FOO=1",)
     assert tee.redirects == ()
+
+
+def test_negated_and_grouped_commands_stay_in_their_pipeline() -> None:
+    negated = script_of("! grep -q x file | sort")
+    assert [c.name for c in negated.pipelines[0].commands] == ["grep", "sort"]
+    grouped = script_of("{ make; make install; } 2>&1 | tee log")
+    assert [c.name for c in grouped.pipelines[0].commands] == ["make", "make", "tee"]

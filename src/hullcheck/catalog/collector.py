@@ -109,6 +109,10 @@ class Collector:
         self._remember(path)
         self._forget(path)
         if content is None:
+            if stat.S_ISREG(ref.mode):
+                for cataloger in self._catalogers:
+                    if cataloger.wants(path) and ref.size > cataloger.max_size:
+                        self._too_large(cataloger, ref, ref.size)
             return
         if osrelease.wants(path) and len(content) <= osrelease.MAX_SIZE:
             self._context[path] = _Kept(ref, content)
@@ -117,6 +121,8 @@ class Collector:
                 self._context[path] = _Kept(ref, content)
         for cataloger in self._interested(ref):
             if len(content) > cataloger.max_size:
+                if cataloger.wants(path):  # a big binary is no news; a big database is
+                    self._too_large(cataloger, ref, len(content))
                 continue
             if cataloger.deferred:
                 self._deferred.setdefault(path, {})[cataloger.name] = _Kept(ref, content)
@@ -165,6 +171,17 @@ class Collector:
         return CatalogResult(packages=packages, distro=distro, errors=errors)
 
     # -- internals ----------------------------------------------------------------------
+    def _too_large(self, cataloger: Cataloger, ref: FileRef, size: int) -> None:
+        """A file a cataloger wants by name but will not read: say so, never skip silently
+        (a 70 MB dpkg status must not look like an image without packages)."""
+        self._errors.setdefault(ref.path, []).append(
+            CatalogError(
+                ref.path,
+                f"{cataloger.name}: {ref.path} is {size} bytes, over the "
+                f"{cataloger.max_size}-byte limit; not read",
+            )
+        )
+
     def _remember(self, path: str) -> None:
         """Before a newer layer replaces an OS database, note which packages it held."""
         for name, kept in self._deferred.get(path, {}).items():

@@ -19,10 +19,12 @@ def paragraphs(text: str) -> Iterator[dict[str, str]]:
     for line in text.splitlines():
         if not line.strip():
             if current:
-                yield current
                 count += 1
-                if count >= MAX_PARAGRAPHS:
-                    return
+                if count > MAX_PARAGRAPHS:
+                    # stopping quietly would let junk paragraphs in front hide the real
+                    # packages after them; fail loudly (the collector reports it)
+                    raise ValueError(f"more than {MAX_PARAGRAPHS} paragraphs")
+                yield current
             current, key = {}, None
             continue
         if line[0] in " \t":

@@ -12,7 +12,7 @@ are skipped.
 from __future__ import annotations
 
 from hullcheck.catalog import rpmheader as h
-from hullcheck.catalog.base import CatalogContext, Cataloger, MiB, glob_predicate
+from hullcheck.catalog.base import CatalogContext, Cataloger, Distro, MiB, glob_predicate
 from hullcheck.catalog.purls import make_purl
 from hullcheck.catalog.rpmdb import header_blobs
 from hullcheck.model import FileRef, Package
@@ -48,51 +48,60 @@ def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Packag
     namespace = distro.id if distro else "redhat"
     out: list[Package] = []
     for blob in header_blobs(content):
-        header = h.parse_header(blob)
-        name = header.string(h.TAG_NAME)
-        version = header.string(h.TAG_VERSION)
-        release = header.string(h.TAG_RELEASE)
-        if not name or not version or name == "gpg-pubkey":
+        try:
+            pkg = _package(file, blob, distro, namespace)
+        except ValueError:
+            # one damaged header must not hide every other package (scanner evasion);
+            # a database whose structure is damaged still fails as a whole
             continue
-        epoch = header.integer(h.TAG_EPOCH)
-        arch = header.string(h.TAG_ARCH)
-        source_rpm = header.string(h.TAG_SOURCERPM)
-        evr = f"{version}-{release}" if release else version
-        full_version = f"{epoch}:{evr}" if epoch is not None else evr
-        source = split_source_rpm(source_rpm)
-        license_text = header.string(h.TAG_LICENSE)
-        purl = make_purl(
-            "rpm",
-            name,
-            evr,
-            namespace,
-            {
-                "arch": arch,
-                "epoch": str(epoch) if epoch is not None else None,
-                "distro": distro.purl_qualifier if distro else None,
-                "upstream": source_rpm or None,
-            },
-        )
-        out.append(
-            Package(
-                name=name,
-                version=full_version,
-                type="rpm",
-                purl=purl,
-                licenses=(license_text,) if license_text else (),
-                files=(file.path,),
-                source_name=source[0] if source else name,
-                source_version=source[1] if source else evr,
-                metadata={
-                    "architecture": arch,
-                    "epoch": epoch,
-                    "source_rpm": source_rpm,
-                    "vendor": header.string(h.TAG_VENDOR),
-                    "modularity_label": header.string(h.TAG_MODULARITYLABEL),
-                },
-            )
-        )
+        if pkg is not None:
+            out.append(pkg)
     return out
+
+
+def _package(file: FileRef, blob: bytes, distro: Distro | None, namespace: str) -> Package | None:
+    header = h.parse_header(blob)
+    name = header.string(h.TAG_NAME)
+    version = header.string(h.TAG_VERSION)
+    release = header.string(h.TAG_RELEASE)
+    if not name or not version or name == "gpg-pubkey":
+        return None
+    epoch = header.integer(h.TAG_EPOCH)
+    arch = header.string(h.TAG_ARCH)
+    source_rpm = header.string(h.TAG_SOURCERPM)
+    evr = f"{version}-{release}" if release else version
+    full_version = f"{epoch}:{evr}" if epoch is not None else evr
+    source = split_source_rpm(source_rpm)
+    license_text = header.string(h.TAG_LICENSE)
+    purl = make_purl(
+        "rpm",
+        name,
+        evr,
+        namespace,
+        {
+            "arch": arch,
+            "epoch": str(epoch) if epoch is not None else None,
+            "distro": distro.purl_qualifier if distro else None,
+            "upstream": source_rpm or None,
+        },
+    )
+    return Package(
+        name=name,
+        version=full_version,
+        type="rpm",
+        purl=purl,
+        licenses=(license_text,) if license_text else (),
+        files=(file.path,),
+        source_name=source[0] if source else name,
+        source_version=source[1] if source else evr,
+        metadata={
+            "architecture": arch,
+            "epoch": epoch,
+            "source_rpm": source_rpm,
+            "vendor": header.string(h.TAG_VENDOR),
+            "modularity_label": header.string(h.TAG_MODULARITYLABEL),
+        },
+    )
 
 
 CATALOGER = Cataloger(name=NAME, wants=wants, parse=parse, max_size=512 * MiB, deferred=True)

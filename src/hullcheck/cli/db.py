@@ -59,6 +59,8 @@ def _config(path: Path | None) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise ConfigError(f"{path}: cannot read config: {err}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: cannot read config: nested too deeply") from None
     return data if isinstance(data, dict) else {}
 
 

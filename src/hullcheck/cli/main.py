@@ -20,6 +20,7 @@ from types import ModuleType
 from hullcheck import __version__
 from hullcheck.cli import cache, db, lint, sbom, scan
 from hullcheck.errors import HullcheckError
+from hullcheck.report.source_lines import visible
 
 COMMANDS: tuple[ModuleType, ...] = (
     lint,
@@ -52,7 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = func(args)
     except HullcheckError as err:
-        print(f"hullcheck: error: {err.message}", file=sys.stderr)
+        # messages may quote hostile names: no terminal escapes, one line
+        print(f"hullcheck: error: {visible(err.message)}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("hullcheck: interrupted", file=sys.stderr)
@@ -62,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # a bug, or input we failed to anticipate: never a traceback
         if os.environ.get("HULLCHECK_DEBUG"):
             raise
-        print(f"hullcheck: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        text = visible(" ".join(f"{type(err).__name__}: {err}".split()))
+        print(f"hullcheck: internal error: {text}", file=sys.stderr)
         return 2
     return code

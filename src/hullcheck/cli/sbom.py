@@ -11,6 +11,7 @@ from typing import Any
 
 from hullcheck import sbom
 from hullcheck.errors import InputError
+from hullcheck.report.source_lines import visible
 from hullcheck.sources.base import Platform
 from hullcheck.sources.cache import default_cache_dir
 from hullcheck.sources.open import KINDS, SourceOptions
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     for error in inventory.errors:
-        print(f"hullcheck: warning: {error.message}", file=sys.stderr)
+        print(f"hullcheck: warning: {visible(error.message)}", file=sys.stderr)
     return 0
 
 

@@ -262,6 +262,10 @@ _WORDLIKE = frozenset(
 )
 
 
+_PIPELINE_TRANSPARENT = frozenset({"negated_command", "compound_statement", "subshell"})
+"""Nodes whose commands belong to the pipeline they stand in."""
+
+
 class _Builder:
     """Walks a tree-sitter tree once, emitting Commands in source order."""
 
@@ -394,7 +398,9 @@ class _Builder:
                         self.pending_redirects[child.id] = outer
                     stack.append((child, pipe, sub, guard, False))
                 continue
-            stack.extend((child, None, sub, guard, False) for child in reversed(cur.named_children))
+            # `! a | b` and `{ a; b; } | tee`: what stands left of the pipe is still in it
+            keep = pipe if kind in _PIPELINE_TRANSPARENT else None
+            stack.extend((child, keep, sub, guard, False) for child in reversed(cur.named_children))
 
     def emit(self, node: Any, pipeline: int | None, subst: bool, guarded: bool) -> None:
         name = ""

@@ -10,6 +10,7 @@ which :mod:`hullcheck.catalog.sbom_input` reads back.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from uuid import UUID
@@ -142,6 +143,11 @@ def build_bom(
 
 def render(inventory: Inventory, *, timestamp: datetime | None = None) -> str:
     """The CycloneDX 1.6 JSON document, pretty-printed, ending in a newline."""
-    bom = build_bom(inventory, timestamp=timestamp)
-    text: str = JsonV1Dot6(bom).output_as_string(indent=2)
+    # The library warns (a multi-line Python warning on stderr) about values a hostile
+    # image can supply, e.g. a version over 1024 characters: the document is still
+    # written, and stderr stays one line per problem.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bom = build_bom(inventory, timestamp=timestamp)
+        text: str = JsonV1Dot6(bom).output_as_string(indent=2)
     return text + "\n"

@@ -17,7 +17,11 @@ from collections.abc import Mapping, Sequence
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 """Larger files are not quoted (a Dockerfile is a few kB; this bounds memory)."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+# C0/C1 controls, Unicode line/paragraph separators (they split lines for many readers)
+# and bidi overrides
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f]"
+)
 _SECRET_ASSIGNMENT = re.compile(
     r"(?i)(\b[\w.-]*(?:secret|token|passw(?:or)?d?|pwd|api[_-]?key|private[_-]?key|access[_-]?key"
     r"|credential)[\w.-]*\s*[=:]\s*[\"']?)([^\s\"']{4,})"

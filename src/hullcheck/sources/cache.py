@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +31,16 @@ from hullcheck.sources.limits import GiB
 
 DEFAULT_MAX_BYTES = 20 * GiB
 STALE_TMP_SECONDS = 3600
+_TMP_PREFIX = "blob-"
+_BLOB_NAMES = {"sha256": re.compile(r"[a-f0-9]{64}"), "sha512": re.compile(r"[a-f0-9]{128}")}
+
+
+def _is_real_dir(path: Path) -> bool:
+    """A directory that is not a symlink to one."""
+    try:
+        return stat.S_ISDIR(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def default_cache_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -61,6 +73,8 @@ class BlobCache:
             (self.root / "blobs").mkdir(mode=0o700, exist_ok=True)
         except OSError as err:
             raise ImageError(f"cannot create cache directory {self.root}: {err.strerror}") from None
+        if not (_is_real_dir(tmp) and _is_real_dir(self.root / "blobs")):
+            raise ImageError(f"cache directory {self.root} holds symlinks; not writing to it")
         return tmp
 
     def get(self, digest: str) -> Path | None:
@@ -91,19 +105,29 @@ class BlobCache:
         return w.commit()
 
     def _entries(self) -> list[tuple[float, int, Path]]:
+        """Cached blobs: regular files named by their digest under real directories.
+
+        Nothing reached through a symlink and nothing not named like a blob is listed, so
+        eviction and ``clean`` can never delete outside the cache (a planted
+        ``blobs/sha256 -> /somewhere`` link, or ``--cache-dir`` pointing at a home folder).
+        """
         out: list[tuple[float, int, Path]] = []
         blobs = self.root / "blobs"
-        if not blobs.is_dir():
+        if not _is_real_dir(blobs):
             return out
         for algo in blobs.iterdir():
-            if not algo.is_dir():
+            pattern = _BLOB_NAMES.get(algo.name)
+            if pattern is None or not _is_real_dir(algo):
                 continue
             for f in algo.iterdir():
+                if not pattern.fullmatch(f.name):
+                    continue
                 try:
-                    st = f.stat()
+                    st = f.lstat()
                 except OSError:
                     continue
-                out.append((st.st_mtime, st.st_size, f))
+                if stat.S_ISREG(st.st_mode):
+                    out.append((st.st_mtime, st.st_size, f))
         return out
 
     def usage(self) -> tuple[int, int]:
@@ -130,12 +154,15 @@ class BlobCache:
 
     def _clean_tmp(self, older_than: float) -> None:
         tmp = self.root / "tmp"
-        if not tmp.is_dir():
+        if not _is_real_dir(tmp):
             return
         now = time.time()
         for f in tmp.iterdir():
+            if not f.name.startswith(_TMP_PREFIX):
+                continue  # only what BlobWriter made
             with contextlib.suppress(OSError):
-                if now - f.stat().st_mtime >= older_than:
+                st = f.lstat()
+                if stat.S_ISREG(st.st_mode) and now - st.st_mtime >= older_than:
                     f.unlink()
 
     def clean(self) -> tuple[int, int]:
@@ -152,7 +179,7 @@ class BlobWriter:
         self._cache = cache
         self._digest = digest
         self._hasher = new_hasher(digest)
-        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="blob-")
+        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix=_TMP_PREFIX)
         self._tmp = Path(name)
         self._file = os.fdopen(fd, "wb")
         self._done = False
@@ -170,6 +197,9 @@ class BlobWriter:
             raise ImageError(f"blob {self._digest} does not match its digest; not cached")
         final = self._cache._blob_path(self._digest)
         final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _is_real_dir(final.parent):
+            self._tmp.unlink(missing_ok=True)
+            raise ImageError(f"cache directory {final.parent} is a symlink; blob not cached")
         os.replace(self._tmp, final)
         self._cache.evict()
         return final

@@ -8,8 +8,11 @@ violates the OSV schema is skipped and counted, with the first reasons kept for 
 
 from __future__ import annotations
 
+import lzma
 import os
+import stat
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +65,11 @@ def iter_zip(path: Path) -> Iterator[tuple[str, bytes]]:
                 yield info.filename, data
     except zipfile.BadZipFile as err:
         raise DatabaseError(f"{path.name}: corrupt zip archive: {err}") from None
+    except (zlib.error, lzma.LZMAError) as err:
+        # zipfile lets the decompressors' own errors through on corrupt member data
+        raise DatabaseError(f"{path.name}: corrupt zip archive: {err}") from None
+    except RuntimeError as err:  # an encrypted member
+        raise DatabaseError(f"{path.name}: cannot read zip archive: {err}") from None
     except (OSError, EOFError, zipfile.LargeZipFile, NotImplementedError) as err:
         raise DatabaseError(f"{path.name}: cannot read zip archive: {err}") from None
 
@@ -78,7 +86,28 @@ def iter_dir(root: Path) -> Iterator[tuple[str, bytes | None]]:
             if full.is_symlink() or not full.is_file():
                 continue
             rel = str(full.relative_to(root))
-            yield rel, None if full.stat().st_size > MAX_RECORD_BYTES else full.read_bytes()
+            yield rel, _read_record_file(full)
+
+
+def _read_record_file(path: Path, *, follow: bool = False) -> bytes | None:
+    """The bytes of a regular file, ``None`` past MAX_RECORD_BYTES, read without loading
+    more; never opens a FIFO or device, nor (unless ``follow``) a symlink that was swapped
+    in since the directory was listed."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as err:
+        raise DatabaseError(f"{path}: cannot read: {err.strerror or err}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise DatabaseError(f"{path}: not a regular file")
+        try:
+            data = fh.read(MAX_RECORD_BYTES + 1)
+        except OSError as err:
+            raise DatabaseError(f"{path}: cannot read: {err.strerror or err}") from None
+    return None if len(data) > MAX_RECORD_BYTES else data
 
 
 def iter_source(path: Path) -> Iterator[tuple[str, bytes | None]]:
@@ -90,7 +119,7 @@ def iter_source(path: Path) -> Iterator[tuple[str, bytes | None]]:
     if zipfile.is_zipfile(path):
         return iter_zip(path)
     if path.name.lower().endswith(_SUFFIXES):
-        return iter([(path.name, path.read_bytes())])
+        return iter([(path.name, _read_record_file(path, follow=True))])
     raise DatabaseError(f"{path}: not a zip archive, a folder or an OSV .json/.yaml file")
 
 

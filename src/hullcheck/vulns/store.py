@@ -75,7 +75,13 @@ class SourceStatus:
     def age_days(self, now: datetime | None = None) -> float:
         """Days since the data was current (``data_date`` if known, else import time)."""
         stamp = self.data_date or self.imported_at
-        then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        try:
+            then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        except ValueError:
+            raise DatabaseError(
+                f"vulnerability database source {self.name[:100]!r} has an unreadable date "
+                f"{stamp[:40]!r}: run 'hullcheck db update'"
+            ) from None
         if then.tzinfo is None:
             then = then.replace(tzinfo=UTC)
         return ((now or datetime.now(UTC)) - then).total_seconds() / 86400
@@ -128,8 +134,10 @@ class VulnDatabase:
             raise DatabaseError(f"no vulnerability database at {path}: run 'hullcheck db update'")
         try:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            # a damaged file may hold text that is not UTF-8: show it, do not fail on it
+            conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        except sqlite3.Error as err:
+        except (sqlite3.Error, UnicodeDecodeError) as err:
             raise DatabaseError(f"vulnerability database {path} is unreadable: {err}") from None
         if row is None or row[0] != SCHEMA_VERSION:
             conn.close()
@@ -169,7 +177,7 @@ class VulnDatabase:
             params += (exact_ecosystem,)
         try:
             rows = self._conn.execute(sql, params).fetchall()
-        except sqlite3.Error as err:
+        except (sqlite3.Error, UnicodeDecodeError) as err:
             raise DatabaseError(f"vulnerability database query failed: {err}") from None
         return [Candidate(self, row) for row in rows]
 
@@ -190,24 +198,43 @@ class VulnDatabase:
             by_source: dict[str, dict[str, int]] = {}
             for source, eco, count in ecos:
                 by_source.setdefault(source, {})[eco] = count
-        except sqlite3.Error as err:
+        except (sqlite3.Error, UnicodeDecodeError) as err:
             raise DatabaseError(f"vulnerability database query failed: {err}") from None
-        return [
-            SourceStatus(
-                name=row[0],
-                origin=row[1],
-                data_date=row[2],
-                imported_at=row[3],
-                records=row[4],
-                skipped=row[5],
-                sha256=row[6],
-                ecosystems=by_source.get(row[0], {}),
+        out = []
+        for row in rows:
+            # a damaged file can hold any type in any column: refuse it rather than crash
+            texts, numbers = (row[0], row[1], row[3]), (row[4], row[5])
+            if (
+                not all(isinstance(v, str) for v in texts)
+                or not all(isinstance(v, int) for v in numbers)
+                or not all(v is None or isinstance(v, str) for v in (row[2], row[6]))
+                or not all(
+                    isinstance(k, str) and isinstance(v, int)
+                    for k, v in by_source.get(row[0], {}).items()
+                )
+            ):
+                raise DatabaseError(
+                    f"vulnerability database {self.path} is damaged: run 'hullcheck db update'"
+                )
+            out.append(
+                SourceStatus(
+                    name=row[0],
+                    origin=row[1],
+                    data_date=row[2],
+                    imported_at=row[3],
+                    records=row[4],
+                    skipped=row[5],
+                    sha256=row[6],
+                    ecosystems=by_source.get(row[0], {}),
+                )
             )
-            for row in rows
-        ]
+        return out
 
     def record_count(self) -> int:
-        row = self._conn.execute("SELECT COUNT(*) FROM advisories").fetchone()
+        try:
+            row = self._conn.execute("SELECT COUNT(*) FROM advisories").fetchone()
+        except (sqlite3.Error, UnicodeDecodeError) as err:
+            raise DatabaseError(f"vulnerability database query failed: {err}") from None
         return int(row[0])
 
 

@@ -16,6 +16,7 @@ import binascii
 import json
 import os
 import re
+import stat
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -95,18 +96,29 @@ def default_config_paths() -> list[Path]:
 
 def _load_config(path: Path) -> dict[str, Any] | None:
     try:
-        with path.open("rb") as fh:
-            data = fh.read(_MAX_CONFIG_BYTES + 1)
+        # O_NONBLOCK: a FIFO planted as config.json must not hang the open (it is refused)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise ConfigError(f"cannot read registry credentials file {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(f"registry credentials file {path} is not a regular file")
+        try:
+            data = fh.read(_MAX_CONFIG_BYTES + 1)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read registry credentials file {path}: {exc.strerror}"
+            ) from None
     if len(data) > _MAX_CONFIG_BYTES:
         raise ConfigError(f"registry credentials file {path} is larger than 4 MiB")
     try:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError):
         raise ConfigError(f"registry credentials file {path} is not valid JSON") from None
+    except RecursionError:
+        raise ConfigError(f"registry credentials file {path} is nested too deeply") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"registry credentials file {path} is not a JSON object")
     return doc
