@@ -46,7 +46,8 @@ class Subscription:
     in ``paths``, its basename in ``basenames``, a ``globs`` pattern matching the path
     (``fnmatch``: ``*`` also crosses ``/``), or ``predicate(path)``.  Paths are absolute
     (``/etc/os-release``).  Kinds: ``file`` (regular), ``dir``, ``symlink``, ``hardlink``,
-    ``char``, ``block``, ``fifo``.
+    ``char``, ``block``, ``fifo``.  ``executable_only`` also requires an execute bit, so
+    a subscriber looking for programs never has large data files read for it.
     """
 
     name: str
@@ -58,10 +59,21 @@ class Subscription:
     kinds: frozenset[str] = frozenset({REGULAR})
     all_entries: bool = False
     max_size: int = 1 * MiB
+    executable_only: bool = False
 
 
 class _Compiled:
-    __slots__ = ("all", "basenames", "failed", "glob", "kinds", "paths", "predicate", "sub")
+    __slots__ = (
+        "all",
+        "basenames",
+        "exec_only",
+        "failed",
+        "glob",
+        "kinds",
+        "paths",
+        "predicate",
+        "sub",
+    )
 
     def __init__(self, sub: Subscription) -> None:
         self.sub = sub
@@ -75,10 +87,11 @@ class _Compiled:
             else None
         )
         self.predicate = sub.predicate
+        self.exec_only = sub.executable_only
         self.failed = False
 
-    def matches(self, path: str, base: str, kind: str) -> bool:
-        if kind not in self.kinds or self.failed:
+    def matches(self, path: str, base: str, kind: str, mode: int = 0o755) -> bool:
+        if kind not in self.kinds or self.failed or (self.exec_only and not mode & 0o111):
             return False
         if self.all or path in self.paths or base in self.basenames:
             return True
@@ -256,7 +269,7 @@ class Walker:
             if not subs:
                 continue
             abs_path = "/" + path
-            wanted = [s for s in subs if s.matches(abs_path, base, kind)]
+            wanted = [s for s in subs if s.matches(abs_path, base, kind, entry.mode)]
             if not wanted:
                 continue
             data: bytes | None = None
