@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PKGS=(python3-venv buildah skopeo umoci docker-registry mmdebstrap jq curl arch-test
-          apache2-utils rpm zstd golang-go db5.3-util)
+          apache2-utils rpm zstd npm golang-go db5.3-util)
 missing=()
 for p in "${APT_PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

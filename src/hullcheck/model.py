@@ -161,6 +161,8 @@ class FileRef:
     uid: int = 0
     gid: int = 0
     link_target: str | None = None
+    xattrs: tuple[tuple[str, bytes], ...] = ()
+    """Extended attributes as stored in the layer (``security.capability``...)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
+from typing import BinaryIO, Protocol
 
+from hullcheck.errors import DockerfileError
+from hullcheck.imagerules.base import ScanSettings
+from hullcheck.lint import read_dockerfile
 from hullcheck.model import Finding, JSONValue, Package
 from hullcheck.report.document import Report, ReportError
-from hullcheck.sources.api import open_image
+from hullcheck.sources.api import ImageHandle, open_image
 from hullcheck.sources.base import Platform
-from hullcheck.sources.image import Image
+from hullcheck.sources.cache import BlobCache, CachingOpener
+from hullcheck.sources.image import Image, Layer
 from hullcheck.sources.open import SourceOptions
-from hullcheck.sources.walker import Subscription, WalkResult
+from hullcheck.sources.walker import Subscription, Walker, WalkResult
 
 
 class Analyser(Protocol):
@@ -37,6 +42,20 @@ class AnalyserOutput:
     findings: list[Finding] = field(default_factory=list)
     packages: list[Package] = field(default_factory=list)
     errors: list[ReportError] = field(default_factory=list)
+    summary: dict[str, JSONValue] = field(default_factory=dict)
+    """Keys merged into the report's ``summary`` (efficiency, base OS...)."""
+
+
+class Progress(Protocol):
+    """Told what the single pass is doing (the CLI draws a progress bar from it)."""
+
+    def start(self, layers: int, total_bytes: int) -> None: ...
+
+    def layer(self, index: int) -> None: ...
+
+    def advance(self, nbytes: int) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +64,30 @@ class ScanRequest:
     source: str | None = None
     platform: Platform | None = None
     options: SourceOptions = field(default_factory=SourceOptions)
+    dockerfile: str | None = None
+    """Path of the Dockerfile the image was built from: trace findings to its lines."""
+    dockerfile_text: str | None = None
+    """Its text (read by the caller, so ``-`` can be stdin); None: read ``dockerfile``."""
+    lint: bool = True
+    """With a Dockerfile, also lint it and merge its findings into the report."""
+    settings: ScanSettings = field(default_factory=ScanSettings)
+    progress: Progress | None = None
+
+
+class _Counting:
+    """A blob stream that tells ``progress`` how many stored bytes were read."""
+
+    def __init__(self, raw: BinaryIO, progress: Progress) -> None:
+        self._raw = raw
+        self._progress = progress
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._raw.read(n)
+        self._progress.advance(len(data))
+        return data
+
+    def close(self) -> None:
+        self._raw.close()
 
 
 def target_json(image: Image, walk: WalkResult | None) -> dict[str, JSONValue]:
@@ -89,8 +132,85 @@ def target_json(image: Image, walk: WalkResult | None) -> dict[str, JSONValue]:
     }
 
 
-def scan_image(request: ScanRequest, analysers: Sequence[Analyser] = ()) -> Report:
-    """Scan one image; raises ``HullcheckError`` when it cannot even be opened."""
+def _walk(
+    handle: ImageHandle, subs: Sequence[Subscription], progress: Progress | None
+) -> WalkResult:
+    """``handle.walk`` with the registry blob cache, reporting progress per layer."""
+    source = handle.source
+    opener = None
+    if handle.options.cache_dir is not None and source.info.kind == "registry":
+        opener = CachingOpener(source, BlobCache(handle.options.cache_dir))
+
+    def open_blob(layer: Layer) -> BinaryIO:
+        raw = (
+            opener.open(layer) if opener else source.open_blob(layer.digest, layer.compressed_size)
+        )
+        if progress is None:
+            return raw
+        progress.layer(layer.index)
+        return _Counting(raw, progress)  # type: ignore[return-value]
+
+    return Walker(source, handle.image, subs, handle.options.limits, open_blob=open_blob).run()
+
+
+def _is_sbom(reference: str) -> bool:
+    from hullcheck.catalog.sbom_input import is_sbom_file  # noqa: PLC0415
+
+    path = Path(reference)
+    return path.is_file() and is_sbom_file(path)
+
+
+def scan_sbom(request: ScanRequest) -> Report:
+    """An SBOM file as the target: its packages, matched against the vulnerability data."""
+    from hullcheck.catalog.sbom_input import read_sbom  # noqa: PLC0415
+    from hullcheck.imagerules.packages import match_vulnerabilities  # noqa: PLC0415
+
+    inventory = read_sbom(Path(request.reference))
+    packages = list(inventory.packages)
+    report = Report(findings=[], errors=[], packages=packages)
+    report.target = {
+        "reference": request.reference,
+        "source": "sbom",
+        "name": inventory.target.name,
+        "digest": inventory.target.digest,
+        "platform": inventory.target.platform,
+    }
+    report.errors.extend(ReportError(e.message, e.path or None) for e in inventory.errors)
+    report.summary = {"complete": True, "packages": len(packages)}
+    if inventory.distro is not None:
+        report.summary["base_os"] = {
+            "id": inventory.distro.id,
+            "version_id": inventory.distro.version_id,
+            "pretty_name": inventory.distro.pretty_name or None,
+        }
+    if request.settings.vulnerabilities:
+        findings, info = match_vulnerabilities(packages, inventory.distro, request.settings)
+        report.findings = findings
+        report.summary["vulnerability_db"] = info
+    return report
+
+
+def default_analysers(settings: ScanSettings) -> list[Analyser]:
+    from hullcheck.imagerules.registry import analysers  # noqa: PLC0415 - they import this module
+
+    return analysers(settings)
+
+
+def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None) -> Report:
+    """Scan one image; raises ``HullcheckError`` when it cannot even be opened.
+
+    ``analysers`` default to every image rule family (``hullcheck.imagerules``).
+    """
+    from hullcheck.imagerules.secrets import redact_target  # noqa: PLC0415
+    from hullcheck.trace import annotate, merge_lint, trace_image  # noqa: PLC0415
+
+    if request.source is None and _is_sbom(request.reference):
+        return scan_sbom(request)
+    if analysers is None:
+        analysers = default_analysers(request.settings)
+    dockerfile_text = request.dockerfile_text
+    if request.dockerfile is not None and dockerfile_text is None:
+        dockerfile_text = read_dockerfile(Path(request.dockerfile))
     report = Report(findings=[], errors=[], packages=[])
     with open_image(
         request.reference,
@@ -102,8 +222,17 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] = ()) -> Repo
         subs: list[Subscription] = []
         for analyser in analysers:
             subs.extend(analyser.subscriptions(image))
-        walk = handle.walk(subs)
-        report.target = target_json(image, walk)
+        progress = request.progress
+        if progress is not None:
+            progress.start(len(image.layers), sum(layer.compressed_size for layer in image.layers))
+        try:
+            walk = _walk(handle, subs, progress)
+        finally:
+            if progress is not None:
+                progress.stop()
+        target = target_json(image, walk)
+        redact_target(target)
+        report.target = target
         report.errors.extend(ReportError(w) for w in image.warnings)
         for err in walk.errors:
             report.errors.append(ReportError(err.message, err.path))
@@ -111,11 +240,42 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] = ()) -> Repo
             report.errors.append(
                 ReportError(f"{walk.suppressed_errors} further problems were not listed")
             )
+        summary: dict[str, JSONValue] = {
+            "layers": len(image.layers),
+            "complete": walk.complete,
+        }
+        findings: list[Finding] = []
         for analyser in analysers:
             out = analyser.finish(image, walk)
-            report.findings.extend(out.findings)
+            findings.extend(out.findings)
             assert report.packages is not None
             report.packages.extend(out.packages)
             report.errors.extend(out.errors)
-        report.summary = {"layers": len(image.layers), "complete": walk.complete}
+            summary.update(out.summary)
+        if dockerfile_text is not None and request.dockerfile is not None:
+            try:
+                trace = trace_image(image, dockerfile_text, request.dockerfile)
+            except DockerfileError as err:
+                report.errors.append(
+                    ReportError(
+                        f"cannot trace to the Dockerfile: {err.message}", request.dockerfile
+                    )
+                )
+            else:
+                findings = annotate(findings, image, trace)
+                traced = trace.layer_json(image)
+                summary["trace"] = {"dockerfile": request.dockerfile, "layers": list(traced)}
+                table = summary.get("layer_table")
+                if isinstance(table, list):
+                    for row, entry in zip(table, traced, strict=False):
+                        if isinstance(row, dict):
+                            row.update({k: v for k, v in entry.items() if k != "index"})
+            if request.lint:
+                from hullcheck.lint import Linter  # noqa: PLC0415
+
+                result = Linter().lint_text(dockerfile_text, request.dockerfile)
+                findings = merge_lint(findings, result.findings)
+                report.suppressed.extend(result.suppressed)
+        report.findings = findings
+        report.summary = summary
     return report

@@ -102,7 +102,7 @@ def _bomb_image(w: World, bomb: bytes) -> str:
 
 def test_scan_of_a_bomb_image_is_bounded_and_reported(bomb: bytes, tmp_path: Path) -> None:
     w = World(tmp_path / "w")
-    run = w.run("scan", _bomb_image(w, bomb), timeout=120)
+    run = w.run("scan", _bomb_image(w, bomb), "--format", "json", timeout=120)
     assert run.code == 2, run.stderr
     assert "Traceback" not in run.stderr and "internal error" not in run.stderr
     report = json.loads(run.stdout)

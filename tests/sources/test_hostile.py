@@ -255,7 +255,7 @@ def test_cli_reports_one_line_and_exit_2(
     work.mkdir()
     monkeypatch.chdir(work)
     before = sorted(tmp_path.rglob("*"))
-    code = main(["scan", img.reference, "--cache-dir", str(tmp_path / "cache")])
+    code = main(["scan", img.reference, "--format", "json", "--cache-dir", str(tmp_path / "cache")])
     out = capsys.readouterr()
     assert code == 2
     assert out.out == ""
@@ -275,7 +275,7 @@ def test_cli_partial_result_is_reported_with_exit_2(
     img = make_image(
         tmp_path / "i", [Layer([File("ok", b"1")]), Layer(layer.members, blob=blob[:-100])]
     )
-    code = main(["scan", img.reference, "--cache-dir", str(tmp_path / "cache")])
+    code = main(["scan", img.reference, "--format", "json", "--cache-dir", str(tmp_path / "cache")])
     out = capsys.readouterr()
     assert code == 2
     doc = json.loads(out.out)

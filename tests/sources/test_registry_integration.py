@@ -371,6 +371,7 @@ def test_scan_cli_against_the_registry(
             "hullcheck",
             "scan",
             f"{open_registry.host}/test/python-npm",
+            *("--format", "json", "--fail-on", "none", "--no-vulns"),
             "--cache-dir",
             str(tmp_path / "cache"),
         ],

@@ -14,7 +14,7 @@ from tests.fixtures.imagebuilder import File, Layer, make_image
 from tests.sources.helpers import Collector, read
 
 
-def _executable(ref: FileRef) -> bool:
+def is_executable_file(ref: FileRef) -> bool:
     return stat.S_ISREG(ref.mode) and bool(ref.mode & 0o111)
 
 
@@ -46,7 +46,7 @@ def test_accept_sees_the_header_and_rejected_content_is_never_read(
 
     def accept(ref: FileRef) -> bool:
         seen_headers.append((ref.path, ref.size, stat.S_IMODE(ref.mode)))
-        return _executable(ref)
+        return is_executable_file(ref)
 
     col = Collector()
     read(image, [Subscription("bins", col, all_entries=True, accept=accept, max_size=1 << 20)])
@@ -64,7 +64,7 @@ def test_accept_narrows_one_subscription_only(image: str) -> None:
     read(
         image,
         [
-            Subscription("bins", bins, all_entries=True, accept=_executable),
+            Subscription("bins", bins, all_entries=True, accept=is_executable_file),
             Subscription("all", everything, all_entries=True, max_size=10),
         ],
     )

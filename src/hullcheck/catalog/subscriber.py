@@ -44,7 +44,8 @@ def _maybe_program(path: str) -> bool:
     return not path.startswith(_NOT_PROGRAMS) and not path.endswith(_TEXT_SUFFIXES)
 
 
-def _executable(ref: FileRef) -> bool:
+def is_executable_file(ref: FileRef) -> bool:
+    """The header says a regular file with an execute bit: what program catalogers read."""
     return stat.S_ISREG(ref.mode) and bool(ref.mode & EXEC_BITS)
 
 
@@ -75,7 +76,7 @@ class CatalogSubscriber:
                     # merged view, so offering executables only loses nothing
                     on_file=self._on_file,
                     predicate=self._binary_candidate,
-                    accept=_executable,
+                    accept=is_executable_file,
                     max_size=self._exec_limit,
                 )
             )

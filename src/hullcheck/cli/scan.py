@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from hullcheck.errors import InputError
-from hullcheck.model import Severity
-from hullcheck.report import json_format
-from hullcheck.scan import ScanRequest, scan_image
+from hullcheck.imagerules.base import ScanSettings
+from hullcheck.lint import read_dockerfile
+from hullcheck.policy.gate import EXIT_ERROR, exit_code, parse_fail_on, sort_findings
+from hullcheck.report.options import COLOR_CHOICES, RenderOptions, RuleHelp, resolve_color
+from hullcheck.report.output import write_output
+from hullcheck.report.registry import SCAN, available_formats, render_as
+from hullcheck.scan import Progress, ScanRequest, scan_image
 from hullcheck.sources.base import Platform
 from hullcheck.sources.cache import default_cache_dir
 from hullcheck.sources.limits import GiB, Limits
 from hullcheck.sources.open import KINDS, SourceOptions
-
-FORMATS = {"json": json_format.render}
 
 
 def register(subparsers: Any) -> None:
@@ -23,16 +28,61 @@ def register(subparsers: Any) -> None:
         "scan",
         help="audit a container image",
         description="Read an image (docker-archive, OCI layout, registry, engine) once and "
-        "audit it. IMAGE: docker-archive:FILE[:TAG], oci:DIR[:TAG], oci-archive:FILE, "
-        "registry:HOST/REPO:TAG, docker:NAME:TAG, or a path or plain reference.",
+        "audit its configuration and every layer's files. IMAGE: docker-archive:FILE[:TAG], "
+        "oci:DIR[:TAG], oci-archive:FILE, registry:HOST/REPO:TAG, docker:NAME:TAG, or a path "
+        "or plain reference.",
     )
     p.add_argument("image", metavar="IMAGE")
-    p.add_argument("--format", choices=sorted(FORMATS), default="json")
+    p.add_argument("--format", "-f", choices=available_formats(SCAN), default="table")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report here (atomically)")
+    p.add_argument(
+        "--dockerfile",
+        metavar="PATH",
+        help="the Dockerfile the image was built from: trace each finding to its line, and "
+        "lint it into the same report",
+    )
+    p.add_argument(
+        "--no-lint", action="store_true", help="with --dockerfile: trace only, do not lint it"
+    )
+    p.add_argument(
+        "--db",
+        metavar="PATH",
+        help="vulnerability database (default: $HULLCHECK_DB, else osv.sqlite3 in the cache "
+        "dir, built from the embedded snapshot on first use)",
+    )
+    p.add_argument(
+        "--no-vulns", action="store_true", help="list packages but do not match vulnerabilities"
+    )
+    p.add_argument(
+        "--no-packages",
+        action="store_true",
+        help="skip the package catalogue (and so vulnerabilities)",
+    )
     p.add_argument("--source", choices=KINDS, help="read IMAGE as this kind of source")
     p.add_argument("--platform", help="os/arch[/variant] to pick from an index (default: host)")
     p.add_argument("--cache-dir", help="blob cache (default: $XDG_CACHE_HOME/hullcheck)")
     p.add_argument("--timeout", type=float, help="give up reading after this many seconds")
-    p.add_argument("--fail-on", default="high", help="exit 1 on findings at/above this")
+    p.add_argument(
+        "--fail-on",
+        default="high",
+        metavar="SEVERITY",
+        help="exit 1 on findings at/above this (critical|high|medium|low|info|none; default high)",
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no diagnostics")
+    p.add_argument("--color", choices=COLOR_CHOICES, default="auto", help="table colours")
+    p.add_argument(
+        "--max-age-days",
+        type=int,
+        default=90,
+        metavar="DAYS",
+        help="flag images created longer ago than this (default 90)",
+    )
+    p.add_argument(
+        "--now",
+        metavar="WHEN",
+        help="the time ages and end-of-life are judged at (ISO 8601 date/time or Unix "
+        "seconds; default: now, whatever SOURCE_DATE_EPOCH says)",
+    )
     p.add_argument(
         "--max-layer-size",
         type=float,
@@ -93,11 +143,69 @@ def _remote_options(args: argparse.Namespace) -> dict[str, str]:
     return extra
 
 
-def run(args: argparse.Namespace) -> int:
+DB_NAME = "osv.sqlite3"
+
+
+def parse_now(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    value = text.strip()
     try:
-        fail_on = Severity.parse(args.fail_on)
-    except ValueError as err:
-        raise InputError(str(err)) from None
+        if value.isdigit():
+            return datetime.fromtimestamp(int(value), UTC)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        raise InputError(f"--now: {text!r} is not an ISO 8601 date or Unix seconds") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class BarProgress:
+    """A rich progress bar on stderr: stored bytes read, layer by layer."""
+
+    def __init__(self) -> None:
+        from rich.console import Console  # noqa: PLC0415 - only when drawing
+        from rich.progress import (  # noqa: PLC0415
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._task: Any = None
+        self._layers = 0
+
+    def start(self, layers: int, total_bytes: int) -> None:
+        self._layers = layers
+        self._bar.start()
+        self._task = self._bar.add_task("reading layers", total=total_bytes or None)
+
+    def layer(self, index: int) -> None:
+        self._bar.update(self._task, description=f"layer {index + 1}/{self._layers}")
+
+    def advance(self, nbytes: int) -> None:
+        self._bar.advance(self._task, nbytes)
+
+    def stop(self) -> None:
+        self._bar.stop()
+
+
+def _rule_help() -> dict[str, RuleHelp]:
+    from hullcheck.imagerules.registry import all_rules  # noqa: PLC0415
+
+    return {r.id: RuleHelp(name=r.title, explanation=r.explanation) for r in all_rules()}
+
+
+def run(args: argparse.Namespace) -> int:
+    fail_on = parse_fail_on(args.fail_on)
     platform = None
     if args.platform:
         try:
@@ -106,6 +214,8 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(str(err)) from None
     if args.timeout is not None and args.timeout <= 0:
         raise InputError("--timeout must be positive")
+    if args.max_age_days < 0:
+        raise InputError("--max-age-days must not be negative")
     limits = Limits(
         max_layer_bytes=int(args.max_layer_size * GiB),
         max_ratio=args.max_ratio,
@@ -118,10 +228,47 @@ def run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         extra=_remote_options(args),
     )
-    report = scan_image(ScanRequest(args.image, args.source, platform, options))
-    sys.stdout.write(FORMATS[args.format](report))
-    if report.errors and not (report.summary.get("complete", True)):
-        return 2
-    if any(f.severity.rank >= fail_on.rank for f in report.findings):
-        return 1
-    return 0
+    db_path = args.db or os.environ.get("HULLCHECK_DB")
+    if not db_path and args.cache_dir:
+        db_path = str(Path(args.cache_dir) / DB_NAME)  # the cache dir holds it by default too
+    settings = ScanSettings(
+        now=parse_now(args.now),
+        max_age_days=args.max_age_days,
+        packages=not args.no_packages,
+        vulnerabilities=not (args.no_vulns or args.no_packages),
+        db_path=Path(db_path) if db_path else None,
+    )
+    text = read_dockerfile(Path(args.dockerfile)) if args.dockerfile else None
+    progress: Progress | None = None
+    if not args.quiet and sys.stderr.isatty() and not os.environ.get("HULLCHECK_NO_PROGRESS"):
+        progress = BarProgress()
+    report = scan_image(
+        ScanRequest(
+            args.image,
+            args.source,
+            platform,
+            options,
+            dockerfile=args.dockerfile,
+            dockerfile_text=text,
+            lint=not args.no_lint,
+            settings=settings,
+            progress=progress,
+        )
+    )
+    report.findings = sort_findings(report.findings)
+    render = RenderOptions(
+        color=resolve_color(args.color) if args.format == "table" else False,
+        sources={args.dockerfile: text.splitlines()} if args.dockerfile and text else {},
+        rule_help=_rule_help(),
+        now=settings.now,
+    )
+    write_output(render_as(args.format, report, render), args.output)
+    if not args.quiet:
+        db_info = report.summary.get("vulnerability_db")
+        if isinstance(db_info, dict) and db_info.get("warning"):
+            print(f"hullcheck: warning: {db_info['warning']}", file=sys.stderr)
+        for error in report.errors:
+            print(f"hullcheck: warning: {error.message}", file=sys.stderr)
+    if not report.summary.get("complete", True):
+        return EXIT_ERROR
+    return exit_code(report.findings, fail_on)

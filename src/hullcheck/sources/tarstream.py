@@ -66,6 +66,9 @@ class TarEntry:
     """Offset of the content in the (uncompressed) stream."""
     raw_name_ok: bool = True
     """False when the stored name was not UTF-8 (shown with backslash escapes)."""
+    xattrs: tuple[tuple[str, bytes], ...] = ()
+    """Extended attributes from PAX ``SCHILY.xattr.NAME`` records (``security.capability``
+    holds a binary's file capabilities), at most ``MAX_XATTRS``, sorted by name."""
 
 
 def _number(field: bytes) -> int:
@@ -119,6 +122,20 @@ def _parse_pax(data: bytes) -> dict[str, bytes]:
         out[key.decode("utf-8", "backslashreplace")] = value
         pos += length
     return out
+
+
+MAX_XATTRS = 16
+_XATTR_PREFIX = "SCHILY.xattr."
+
+
+def _xattrs(records: dict[str, bytes]) -> tuple[tuple[str, bytes], ...]:
+    """The ``SCHILY.xattr.*`` records (GNU tar, Docker, BuildKit, buildah write these)."""
+    found = sorted(
+        (key[len(_XATTR_PREFIX) :], value)
+        for key, value in records.items()
+        if key.startswith(_XATTR_PREFIX)
+    )
+    return tuple(found[:MAX_XATTRS])
 
 
 def _pax_int(value: bytes, key: str) -> int:
@@ -340,6 +357,7 @@ class TarStream:
                 continue
             raw_name = long_name if long_name is not None else h_name
             raw_link = long_link if long_link is not None else h_link
+            xattrs: tuple[tuple[str, bytes], ...] = ()
             if global_pax or pax:
                 merged = {**global_pax, **pax}
                 if "path" in merged:
@@ -352,6 +370,7 @@ class TarStream:
                     uid = _pax_int(merged["uid"], "uid")
                 if "gid" in merged:
                     gid = _pax_int(merged["gid"], "gid")
+                xattrs = _xattrs(merged)
             pax = {}
             long_name = long_link = None
             if len(raw_name) > self._limits.max_path_bytes:
@@ -375,6 +394,7 @@ class TarStream:
                 link,
                 self._offset + self._pos,
                 ok and ok_link,
+                xattrs,
             )
             self._remaining = data_size
             self._padding = _padded(data_size) - data_size

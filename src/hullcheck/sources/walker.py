@@ -283,6 +283,7 @@ class Walker:
                 uid=entry.uid,
                 gid=entry.gid,
                 link_target=link,
+                xattrs=entry.xattrs,
             )
             wanted = [s for s in wanted if s.accept is None or self._accepts(s, ref, index)]
             if not wanted:

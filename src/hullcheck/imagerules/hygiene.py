@@ -1,0 +1,267 @@
+"""Layer hygiene: what a build left behind, and bytes later layers made dead weight.
+
+Package-manager caches and indexes, temporary files, version-control directories and
+build artefacts in the final filesystem; and *wasted bytes*: file versions a later
+layer overwrote or deleted, which every pull still downloads.  The per-layer table and
+the efficiency score (share of added bytes that survive in the final filesystem, as
+dive computes it) go into the report's ``summary``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hullcheck.imagerules.base import ImageRule, ScanSettings, human_bytes
+from hullcheck.model import FileRef, Finding, JSONValue, Practice, Severity
+from hullcheck.scan import AnalyserOutput
+from hullcheck.sources.image import Image
+from hullcheck.sources.walker import Subscription, WalkResult
+
+CACHES = ImageRule(
+    "HC8101",
+    "Package-manager cache or index left in the image",
+    Practice.LAYER_HYGIENE,
+    Severity.LOW,
+    "Package indexes and downloaded packages are only needed while installing; left in a "
+    "layer they cost every pull and keep stale metadata that scanners may misread.",
+    "Clean up in the same RUN that installs: apt-get install ... && rm -rf "
+    "/var/lib/apt/lists/*; apk add --no-cache; pip install --no-cache-dir; npm ci && npm "
+    "cache clean --force; or use RUN --mount=type=cache.",
+)
+TEMP_FILES = ImageRule(
+    "HC8102",
+    "Temporary files left in the image",
+    Practice.LAYER_HYGIENE,
+    Severity.LOW,
+    "Files in /tmp and /var/tmp are build leftovers: dead weight, sometimes with downloaded "
+    "archives or credentials.",
+    "Remove them in the RUN that created them, or build in a separate stage.",
+)
+VCS_DIR = ImageRule(
+    "HC8103",
+    "Version-control directory in the image",
+    Practice.LAYER_HYGIENE,
+    Severity.MEDIUM,
+    "A .git (or .svn, .hg) directory ships the whole source history, including anything "
+    "ever committed and removed (credentials, internal URLs).",
+    "Add .git to .dockerignore, or COPY only what the image needs.",
+)
+BUILD_ARTEFACTS = ImageRule(
+    "HC8104",
+    "Build artefacts left in the image",
+    Practice.LAYER_HYGIENE,
+    Severity.LOW,
+    "Object files, build directories and tool caches are not needed at run time.",
+    "Build in a separate stage and COPY --from it only the outputs.",
+)
+WASTED = ImageRule(
+    "HC8105",
+    "Bytes wasted on files a later layer overwrote or deleted",
+    Practice.LAYER_HYGIENE,
+    Severity.LOW,
+    "Deleting or overwriting a file in a later layer does not shrink the image: the old "
+    "version is still in its layer, pulled and stored everywhere (and still extractable).",
+    "Create, use and delete temporary files in the same RUN; squash with a multi-stage "
+    "build (COPY --from) when earlier layers must change.",
+)
+RULES = (CACHES, TEMP_FILES, VCS_DIR, BUILD_ARTEFACTS, WASTED)
+
+_HOME = r"(?:/root|/home/[^/]+)"
+CACHE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("apt package lists", re.compile(r"^/var/lib/apt/lists/(?!lock$|partial$|auxfiles$)[^/]+")),
+    ("apt cache", re.compile(r"^/var/cache/apt/(?:[^/]+\.bin$|archives/[^/]+\.deb$)")),
+    ("apk cache", re.compile(r"^/var/cache/apk/[^/]+$")),
+    ("yum/dnf cache", re.compile(r"^/var/cache/(?:yum|dnf)/.+")),
+    ("zypper cache", re.compile(r"^/var/cache/zypp/.+")),
+    ("pip cache", re.compile(rf"^{_HOME}/\.cache/pip/.+")),
+    ("npm cache", re.compile(rf"^{_HOME}/\.npm/_cacache/.+")),
+    ("yarn cache", re.compile(rf"^(?:{_HOME}/\.cache/yarn|/usr/local/share/\.cache/yarn)/.+")),
+    ("go build cache", re.compile(rf"^{_HOME}/\.cache/go-build/.+")),
+    ("gem cache", re.compile(r"^/usr/(?:local/)?lib/ruby/gems/[^/]+/cache/.+\.gem$")),
+)
+PYCACHE = re.compile(r"/__pycache__/[^/]+\.pyc$")
+PYCACHE_LARGE = 50 * 1000 * 1000
+"""Compiled Python is normal; only call it a leftover past this size."""
+VCS = re.compile(r"/(\.git|\.svn|\.hg)$")
+ARTEFACTS = re.compile(
+    r"/(?:CMakeFiles|\.pytest_cache|\.mypy_cache|\.tox|\.gradle|\.cache/bazel)$"
+    r"|^(?!/usr/lib/)(?!/usr/lib64/).+\.o$"
+)
+TEMP = re.compile(r"^/(?:tmp|var/tmp)/.+")
+WASTE_BYTES = 20 * 1000 * 1000
+WASTE_EFFICIENCY = 0.9
+"""dive's defaults: fail past 20 MB wasted or below 90 % efficiency."""
+TOP_WASTE = 10
+
+
+@dataclass
+class _Tally:
+    files: int = 0
+    size: int = 0
+
+    def add(self, size: int) -> None:
+        self.files += 1
+        self.size += size
+
+
+class Hygiene:
+    def __init__(self, settings: ScanSettings) -> None:
+        self.settings = settings
+        self._versions: dict[str, list[tuple[int, int]]] = {}
+
+    def subscriptions(self, image: Image) -> Sequence[Subscription]:
+        return (
+            Subscription(
+                "hygiene-versions",
+                self._on_file,
+                all_entries=True,
+                kinds=frozenset({"file"}),
+                max_size=0,
+            ),
+        )
+
+    def _on_file(self, ref: FileRef, data: bytes | None) -> None:
+        if ref.layer_index is not None:
+            self._versions.setdefault(ref.path, []).append((ref.layer_index, ref.size))
+
+    def finish(self, image: Image, walk: WalkResult) -> AnalyserOutput:
+        out = AnalyserOutput()
+        caches: dict[str, dict[int, _Tally]] = defaultdict(lambda: defaultdict(_Tally))
+        temp: dict[int, _Tally] = defaultdict(_Tally)
+        pycache: dict[int, _Tally] = defaultdict(_Tally)
+        findings: list[Finding] = []
+        for info in walk.view.walk():
+            path = info.path
+            if info.kind == "dir":
+                if VCS.search(path):
+                    findings.append(
+                        VCS_DIR.finding(
+                            image,
+                            f"{path} is in the image.",
+                            layer_index=info.layer_index,
+                            file=path,
+                        )
+                    )
+                elif ARTEFACTS.search(path):
+                    findings.append(
+                        BUILD_ARTEFACTS.finding(
+                            image,
+                            f"Build directory {path} is in the image.",
+                            layer_index=info.layer_index,
+                            file=path,
+                        )
+                    )
+                continue
+            if info.kind != "file":
+                continue
+            for name, rx in CACHE_KINDS:
+                if rx.search(path):
+                    caches[name][info.layer_index].add(info.size)
+                    break
+            else:
+                if TEMP.search(path):
+                    temp[info.layer_index].add(info.size)
+                elif PYCACHE.search(path):
+                    pycache[info.layer_index].add(info.size)
+                elif path.endswith(".o") and ARTEFACTS.search(path):
+                    findings.append(
+                        BUILD_ARTEFACTS.finding(
+                            image,
+                            f"Object file {path} ({human_bytes(info.size)}) is in the image.",
+                            layer_index=info.layer_index,
+                            file=path,
+                        )
+                    )
+        for name, by_layer in sorted(caches.items()):
+            findings.append(self._grouped(image, CACHES, name, by_layer))
+        if temp:
+            findings.append(self._grouped(image, TEMP_FILES, "files in /tmp or /var/tmp", temp))
+        if sum(t.size for t in pycache.values()) > PYCACHE_LARGE:
+            findings.append(self._grouped(image, CACHES, "compiled Python (__pycache__)", pycache))
+        waste, summary = self._waste(image, walk)
+        if waste is not None:
+            findings.append(waste)
+        out.findings = findings
+        out.summary.update(summary)
+        return out
+
+    def _grouped(
+        self, image: Image, rule: ImageRule, what: str, by_layer: dict[int, _Tally]
+    ) -> Finding:
+        files = sum(t.files for t in by_layer.values())
+        size = sum(t.size for t in by_layer.values())
+        top = max(by_layer, key=lambda i: (by_layer[i].size, by_layer[i].files))
+        layers = ", ".join(
+            f"layer {i}: {by_layer[i].files} files, {human_bytes(by_layer[i].size)}"
+            for i in sorted(by_layer)
+        )
+        severity = Severity.MEDIUM if size > 50 * 1000 * 1000 else None
+        return rule.finding(
+            image,
+            f"{what}: {files} files, {human_bytes(size)} ({layers}).",
+            layer_index=top,
+            severity=severity,
+            extra={
+                "kind": what,
+                "files": files,
+                "bytes": size,
+                "layers": {str(i): by_layer[i].size for i in sorted(by_layer)},
+            },
+        )
+
+    def _waste(self, image: Image, walk: WalkResult) -> tuple[Finding | None, dict[str, JSONValue]]:
+        stats = walk.view.stats
+        added = sum(s.bytes_added for s in stats)
+        wasted = sum(s.bytes_wasted for s in stats)
+        efficiency = 1.0 if added == 0 else max(0.0, 1 - wasted / added)
+        table: list[JSONValue] = []
+        for s in stats:
+            table.append(
+                {
+                    "index": s.index,
+                    "digest": s.digest,
+                    "bytes_added": s.bytes_added,
+                    "bytes_wasted": s.bytes_wasted,
+                    "efficiency": 1.0
+                    if s.bytes_added == 0
+                    else round(1 - s.bytes_wasted / s.bytes_added, 4),
+                }
+            )
+        top: list[tuple[int, str, int]] = []
+        for path, versions in self._versions.items():
+            info = walk.view.get(path)
+            if len(versions) < 2 and (info is None or not info.hidden):
+                continue
+            total = sum(size for _, size in versions)
+            alive = info.size if info is not None and not info.hidden else 0
+            if total - alive > 0:
+                top.append((total - alive, path, len(versions)))
+        top.sort(reverse=True)
+        summary: dict[str, JSONValue] = {
+            "efficiency": round(efficiency, 4),
+            "wasted_bytes": wasted,
+            "bytes_added": added,
+            "layer_table": table,
+            "top_wasted": [{"path": p, "bytes": b, "versions": n} for b, p, n in top[:TOP_WASTE]],
+        }
+        if wasted <= WASTE_BYTES and not (efficiency < WASTE_EFFICIENCY and wasted > 1_000_000):
+            return None, summary
+        worst = max(stats, key=lambda s: s.bytes_wasted)
+        shown = ", ".join(f"{p} ({human_bytes(b)})" for b, p, _ in top[:5])
+        finding = WASTED.finding(
+            image,
+            f"{human_bytes(wasted)} of {human_bytes(added)} added are overwritten or deleted "
+            f"by later layers (efficiency {efficiency * 100:.1f} %); most from layer "
+            f"{worst.index}" + (f": {shown}" if shown else "") + ".",
+            layer_index=worst.index,
+            severity=Severity.MEDIUM if wasted > 100 * WASTE_BYTES else None,
+            extra={"wasted_bytes": wasted, "efficiency": round(efficiency, 4)},
+        )
+        return finding, summary
+
+
+def analyser(settings: ScanSettings) -> Hygiene:
+    return Hygiene(settings)
