@@ -24,6 +24,8 @@ from hullcheck.policy.pragmas import Pragmas, collect
 from hullcheck.report.document import Report, ReportError
 from hullcheck.rules.base import Hit, Rule, RuleContext
 from hullcheck.rules.registry import RULES, SYNTAX_RULE, hadolint_map
+from hullcheck.secrets.config import from_mapping
+from hullcheck.secrets.scanner import SecretScanner
 
 TextScanner = Callable[[str, str], Iterable[Finding]]
 """``(path, text) -> findings`` over the raw Dockerfile text (e.g. the secrets engine)."""
@@ -136,6 +138,9 @@ class Linter:
         self._by_id = {r.id: r for r in (*RULES, *self.rules)}
         self._known = {r.id for r in self.rules} | {SYNTAX_RULE.id}
         self._configs: dict[Path, Config] = {}
+        self._loaded: dict[Path, Config] = {}
+        # id(config) -> (config kept alive so the id stays its own, its secrets engine)
+        self._secrets: dict[int, tuple[Config, SecretScanner | None]] = {}
         self.stdin_text: str | None = None
 
     def resolve(self, code: str) -> tuple[str, ...]:
@@ -163,9 +168,29 @@ class Linter:
         cached = self._configs.get(folder)
         if cached is None:
             found = config_mod.discover(folder)
-            cached = config_mod.load(found) if found is not None else config_mod.DEFAULT
+            if found is None:
+                cached = config_mod.DEFAULT
+            else:
+                # one Config per file, so its secrets engine is built once for all folders
+                cached = self._loaded.get(found)
+                if cached is None:
+                    cached = self._loaded[found] = config_mod.load(found)
             self._configs[folder] = cached
         return cached
+
+    def secrets_for(self, config: Config) -> SecretScanner | None:
+        """The secrets engine for ``config``'s ``secrets:`` section, built once per config;
+        None (the rules' built-in engine) when it has none.  ``ConfigError`` if invalid."""
+        cached = self._secrets.get(id(config))
+        if cached is not None and cached[0] is config:
+            return cached[1]
+        section = config.sections.get("secrets")
+        engine: SecretScanner | None = None
+        if section is not None:
+            base = Path(config.path).parent if config.path else None
+            engine = from_mapping(section, base_dir=base).scanner()
+        self._secrets[id(config)] = (config, engine)
+        return engine
 
     def lint_text(self, text: str, path: str, config: Config = config_mod.DEFAULT) -> FileResult:
         """Lint one Dockerfile's text; never raises for bad Dockerfile content."""
@@ -183,7 +208,12 @@ class Linter:
             raw.append(_finding(SYNTAX_RULE, path, err.line, err.end_line, err.message, hit=None))
         else:
             pragmas = collect(dockerfile, self.resolve)
-            ctx = RuleContext(dockerfile, config.trusted_registries)
+            try:
+                engine = self.secrets_for(config)
+            except HullcheckError as err:  # a bad secrets: section: report, lint the rest
+                errors.append(err.message)
+                engine = None
+            ctx = RuleContext(dockerfile, config.trusted_registries, engine)
             for rule in self.rules:
                 try:
                     hits = list(rule.check(ctx))
@@ -244,6 +274,7 @@ class Linter:
                 else:
                     text = read_dockerfile(file)
                     config = self.config_for(file)
+                self.secrets_for(config)  # a bad secrets: section is an error for this file
             except HullcheckError as err:
                 report.errors.append(ReportError(err.message, shown))
                 continue

@@ -89,12 +89,12 @@ def test_hullcheck_config_found_upward(tmp_path: Path) -> None:
     write(
         tmp_path / ".hullcheck.yaml",
         "fail-on: medium\nrules:\n  ignore: [HC2001]\n  severity: {HC3001: critical}\n"
-        "secrets:\n  entropy: 4.5\n",
+        "secrets:\n  disable: [jwt]\n",
     )
     df = write(tmp_path / "deep" / "er" / "Dockerfile", BAD)
     linter = Linter()
     config = linter.config_for(df)
-    assert config.sections == {"secrets": {"entropy": 4.5}}
+    assert config.sections == {"secrets": {"disable": ["jwt"]}}
     report = linter.lint_paths([str(df)])
     assert rules_of(report.findings) == [("HC1001", 1), ("HC3001", 2)]
     assert [f.rule for f in report.suppressed] == ["HC2001"]

@@ -1,0 +1,82 @@
+"""The ``secrets:`` section of ``.hullcheck.yaml`` in lint: user rules, allow-lists, errors.
+
+Values are fake: random-looking literals in the shapes the engine judges.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hullcheck.lint import Linter, exit_code
+from hullcheck.model import Finding
+
+ACME = "acme_" + "0123456789abcdef" * 2
+USER_RULE = """secrets:
+  rules:
+    - id: acme-api-token
+      title: ACME API token
+      regex: 'acme_(?P<secret>[a-z0-9]{32})'
+      keywords: [acme_]
+"""
+DOCKERFILE = f"FROM debian:12\nENV ACME_URL=https://api.acme.io/{ACME}\nENV DB_PASSWORD=hunter2x9\n"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def secrets_of(findings: list[Finding]) -> list[tuple[int | None, object]]:
+    return sorted(
+        (f.location.line, f.extra.get("secret_rule")) for f in findings if f.rule == "HC6001"
+    )
+
+
+def test_user_rule_fires_in_lint_and_not_without_config(tmp_path: Path) -> None:
+    df = write(tmp_path / "plain" / "Dockerfile", DOCKERFILE)
+    assert (2, "acme-api-token") not in secrets_of(Linter().lint_paths([str(df)]).findings)
+    write(tmp_path / "cfg" / ".hullcheck.yaml", USER_RULE)
+    df = write(tmp_path / "cfg" / "Dockerfile", DOCKERFILE)
+    report = Linter().lint_paths([str(df)])
+    assert (2, "acme-api-token") in secrets_of(report.findings)
+    found = next(f for f in report.findings if f.extra.get("secret_rule") == "acme-api-token")
+    assert ACME[5:] not in f"{found.message} {found.extra}"  # never printed in full
+
+
+def test_allowlist_regex_and_fingerprint_silence_values(tmp_path: Path) -> None:
+    df = write(tmp_path / "Dockerfile", DOCKERFILE)
+    write(tmp_path / ".hullcheck.yaml", USER_RULE)
+    before = Linter().lint_paths([str(df)]).findings
+    assert secrets_of(before) == [(2, "acme-api-token"), (3, "secret-in-variable")]
+    printed = next(f for f in before if f.location.line == 3).extra["fingerprint"]
+    write(
+        tmp_path / ".hullcheck.yaml",
+        USER_RULE
+        + f"  allowlist:\n    regexes: ['^0123456789abcdef0']\n    fingerprints: ['{printed}']\n",
+    )
+    report = Linter().lint_paths([str(df)])
+    assert secrets_of(report.findings) == []
+    assert len([f for f in report.suppressed if f.rule == "HC6001"]) == 0  # not found at all
+
+
+def test_engine_built_once_per_config_file(tmp_path: Path) -> None:
+    write(tmp_path / ".hullcheck.yaml", USER_RULE)
+    for name in ("a", "b", "c"):
+        write(tmp_path / name / "Dockerfile", DOCKERFILE)
+    linter = Linter()
+    report = linter.lint_paths([str(tmp_path)])
+    assert len([f for f in report.findings if f.extra.get("secret_rule") == "acme-api-token"]) == 3
+    engines = {id(engine) for _, engine in linter._secrets.values() if engine is not None}
+    assert len(engines) == 1
+
+
+def test_bad_secrets_section_is_an_error_for_that_file(tmp_path: Path) -> None:
+    write(tmp_path / "bad" / ".hullcheck.yaml", "secrets:\n  disable: [no-such-rule]\n")
+    write(tmp_path / "bad" / "Dockerfile", DOCKERFILE)
+    write(tmp_path / "good" / "Dockerfile", DOCKERFILE)
+    report = Linter().lint_paths([str(tmp_path)])
+    assert [e.path for e in report.errors] == [str(tmp_path / "bad" / "Dockerfile")]
+    assert "no-such-rule" in report.errors[0].message
+    assert exit_code(report) == 2
+    assert (3, "secret-in-variable") in secrets_of(report.findings)  # the good file still ran
