@@ -34,6 +34,8 @@ MAX_BYTES = 4 << 20
 """Larger files are refused: no real Dockerfile comes near 4 MiB."""
 
 DEFAULT_FAIL_ON = Severity.HIGH
+SECRET_PREFIX = "SECRET:"  # noqa: S105 (a key prefix, not a password)
+"""``secret:github-token`` in an ignore names one kind of secret (an engine rule id)."""
 STDIN = "-"
 _NAME_SEPARATORS = frozenset("._-")
 _NOT_DOCKERFILE = frozenset(
@@ -152,7 +154,7 @@ class Linter:
         ignoring DL3007 never silences an untagged base image.
         """
         code = code.upper()
-        if code.startswith("HC"):
+        if code.startswith(("HC", SECRET_PREFIX)):
             return (code,)
         out = []
         for hc in self._dl.get(code, ()):
@@ -234,7 +236,7 @@ class Linter:
         for found in raw:
             finding = found
             keys = match_keys(finding)
-            for key in keys:
+            for key in reversed(keys):  # the most specific override wins
                 if key in overrides:
                     finding = replace(finding, severity=overrides[key])
                     break
@@ -297,12 +299,16 @@ class Linter:
 
 
 def match_keys(finding: Finding) -> tuple[str, ...]:
-    """The ignore/override keys a finding answers to: its rule id, and ``id/DLnnnn`` for
-    the hadolint code it is tagged with (every code of its rule when untagged)."""
+    """The ignore/override keys a finding answers to: its rule id, ``id/DLnnnn`` for
+    the hadolint code it is tagged with (every code of its rule when untagged), and
+    ``SECRET:<ENGINE-ID>`` for the kind of secret HC6001/HC6002 found."""
+    kind = finding.extra.get("secret_rule")
+    secret = (f"{SECRET_PREFIX}{kind.upper()}",) if isinstance(kind, str) and kind else ()
     tag = finding.extra.get("hadolint")
     if isinstance(tag, str) and tag:
-        return (finding.rule, f"{finding.rule}/{tag.upper()}")
-    return (finding.rule, *(f"{finding.rule}/{code}" for code in _codes_of(finding.rule)))
+        return (finding.rule, f"{finding.rule}/{tag.upper()}", *secret)
+    codes = (f"{finding.rule}/{code}" for code in _codes_of(finding.rule))
+    return (finding.rule, *codes, *secret)
 
 
 def _codes_of(rule_id: str) -> tuple[str, ...]:

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from hullcheck.errors import ConfigError
 from hullcheck.lint import Linter, exit_code
-from hullcheck.model import Finding
+from hullcheck.model import Finding, Severity
+from hullcheck.policy import config as config_mod
 
 ACME = "acme_" + "0123456789abcdef" * 2
 USER_RULE = """secrets:
@@ -80,3 +84,35 @@ def test_bad_secrets_section_is_an_error_for_that_file(tmp_path: Path) -> None:
     assert "no-such-rule" in report.errors[0].message
     assert exit_code(report) == 2
     assert (3, "secret-in-variable") in secrets_of(report.findings)  # the good file still ran
+
+
+def test_ignore_one_secret_kind_in_config_and_pragma(tmp_path: Path) -> None:
+    write(
+        tmp_path / ".hullcheck.yaml",
+        USER_RULE + "rules:\n  ignore: [secret:Secret-In-Variable]\n"
+        "  severity: {secret:acme-api-token: low}\n",
+    )
+    df = write(tmp_path / "Dockerfile", DOCKERFILE)
+    report = Linter().lint_paths([str(df)])
+    assert secrets_of(report.findings) == [(2, "acme-api-token")]
+    assert [f.severity for f in report.findings if f.rule == "HC6001"] == [Severity.LOW]
+    assert secrets_of(report.suppressed) == [(3, "secret-in-variable")]
+    pragma = DOCKERFILE.replace(
+        "ENV ACME", "# hullcheck ignore=secret:acme-api-token why\nENV ACME"
+    )
+    write(tmp_path / "Dockerfile", pragma)
+    report = Linter().lint_paths([str(df)])
+    assert secrets_of(report.findings) == []
+    assert secrets_of(report.suppressed) == [(3, "acme-api-token"), (4, "secret-in-variable")]
+
+
+def test_secret_kind_ignore_does_not_silence_other_kinds() -> None:
+    text = "FROM debian:12\n# hullcheck ignore=secret:github-token\nENV DB_PASSWORD=hunter2x9\n"
+    result = Linter().lint_text(text, "Dockerfile")
+    assert secrets_of(result.findings) == [(3, "secret-in-variable")]
+
+
+def test_bad_secret_ignore_in_config_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path / ".hullcheck.yaml", "rules:\n  ignore: ['secret:']\n")
+    with pytest.raises(ConfigError, match="secret:<secrets engine rule id>"):
+        config_mod.load(tmp_path / ".hullcheck.yaml")
