@@ -17,15 +17,17 @@ from typing import BinaryIO
 
 from hullcheck.dockerfile.parser import parse
 from hullcheck.errors import DockerfileError, HullcheckError, InputError
-from hullcheck.model import Finding, Location, Severity
+from hullcheck.model import Finding, JSONValue, Location, Severity
 from hullcheck.policy import config as config_mod
 from hullcheck.policy.config import Config
 from hullcheck.policy.pragmas import Pragmas, collect
 from hullcheck.report.document import Report, ReportError
 from hullcheck.rules.base import Hit, Rule, RuleContext
 from hullcheck.rules.registry import RULES, SYNTAX_RULE, hadolint_map
+from hullcheck.secrets.builtin import BUILTIN_RULES
 from hullcheck.secrets.config import from_mapping
-from hullcheck.secrets.scanner import SecretScanner
+from hullcheck.secrets.filenames import FILE_RULE_IDS
+from hullcheck.secrets.scanner import CONTEXT_RULE, SecretScanner
 
 TextScanner = Callable[[str, str], Iterable[Finding]]
 """``(path, text) -> findings`` over the raw Dockerfile text (e.g. the secrets engine)."""
@@ -58,6 +60,8 @@ class FileResult:
     fail_on: Severity
     errors: list[str] = field(default_factory=list)
     """Checks that crashed on this file (a bug): the file was not fully checked."""
+    warnings: list[str] = field(default_factory=list)
+    """Things the user should fix that do not stop the check (a pragma naming no rule)."""
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -137,7 +141,7 @@ class Linter:
         self.config = config
         self.fail_on = fail_on
         self._dl = hadolint_map()
-        self._by_id = {r.id: r for r in (*RULES, *self.rules)}
+        self._by_id = {r.id: r for r in (*RULES, *self.rules, SYNTAX_RULE)}
         self._known = {r.id for r in self.rules} | {SYNTAX_RULE.id}
         self._configs: dict[Path, Config] = {}
         self._loaded: dict[Path, Config] = {}
@@ -209,12 +213,12 @@ class Linter:
         except DockerfileError as err:
             raw.append(_finding(SYNTAX_RULE, path, err.line, err.end_line, err.message, hit=None))
         else:
-            pragmas = collect(dockerfile, self.resolve)
             try:
                 engine = self.secrets_for(config)
             except HullcheckError as err:  # a bad secrets: section: report, lint the rest
                 errors.append(err.message)
                 engine = None
+            pragmas = collect(dockerfile, self.resolve, lambda code: self.is_known(code, engine))
             ctx = RuleContext(dockerfile, config.trusted_registries, engine)
             for rule in self.rules:
                 try:
@@ -247,7 +251,21 @@ class Linter:
                 findings.append(finding)
         findings.sort(key=_order)
         fail_on = self.fail_on or config.fail_on or DEFAULT_FAIL_ON
-        return FileResult(path, findings, suppressed, fail_on, errors)
+        warnings = [_unknown_pragma(path, line, code) for line, code in pragmas.unknown]
+        return FileResult(path, findings, suppressed, fail_on, errors, warnings)
+
+    def is_known(self, code: str, engine: SecretScanner | None = None) -> bool:
+        """Whether a pragma id names something: a rule of this linter, a hadolint code
+        one covers, a ShellCheck code (hadolint's, never reported: nothing to check), or
+        ``secret:<id>`` for a rule of ``engine`` (the built-in engine when None)."""
+        code = code.upper()
+        if code.startswith(SECRET_PREFIX):
+            return code[len(SECRET_PREFIX) :] in _secret_ids(engine)
+        if code.startswith("SC"):
+            return True
+        if code.startswith("HC"):
+            return code in self._by_id
+        return bool(self._dl.get(code))
 
     def lint_paths(self, paths: Sequence[str], stdin: BinaryIO | None = None) -> Report:
         """Lint every Dockerfile named or found under ``paths`` into one report.
@@ -265,6 +283,7 @@ class Linter:
         report = Report()
         failed = False
         counts = {s.value: 0 for s in Severity}
+        warnings: list[str] = []
         for file in files:
             shown = STDIN if file is None else str(file)
             try:
@@ -282,6 +301,7 @@ class Linter:
                 continue
             result = self.lint_text(text, shown, config)
             report.errors.extend(ReportError(message, shown) for message in result.errors)
+            warnings.extend(result.warnings)
             report.findings.extend(result.findings)
             report.suppressed.extend(result.suppressed)
             for finding in result.findings:
@@ -294,8 +314,32 @@ class Linter:
             "suppressed": len(report.suppressed),
             "by_severity": counts,
             "failed": failed,
+            "warnings": list[JSONValue](warnings),
         }
         return report
+
+
+def _unknown_pragma(path: str, line: int, code: str) -> str:
+    what = code.lower() if code.startswith(SECRET_PREFIX) else code
+    if code.startswith("DL"):
+        return f"{path}:{line}: pragma names {what}, which no hullcheck rule covers"
+    return f"{path}:{line}: pragma names unknown rule {what}; it silences nothing"
+
+
+_SECRET_IDS: dict[int, tuple[SecretScanner | None, frozenset[str]]] = {}
+
+
+def _secret_ids(engine: SecretScanner | None) -> frozenset[str]:
+    """Upper-cased rule ids ``engine`` (None: the built-in rules) can report."""
+    cached = _SECRET_IDS.get(id(engine))
+    if cached is not None and cached[0] is engine:
+        return cached[1]
+    rules = (
+        [c.rule.id for c in engine.rules] if engine is not None else [r.id for r in BUILTIN_RULES]
+    )
+    ids = frozenset(i.upper() for i in (*rules, CONTEXT_RULE.id, *FILE_RULE_IDS))
+    _SECRET_IDS[id(engine)] = (engine, ids)
+    return ids
 
 
 def match_keys(finding: Finding) -> tuple[str, ...]:

@@ -63,8 +63,14 @@ def parse_pragma(text: str) -> tuple[bool, list[str]] | None:
     return bool(match.group(2)), ids
 
 
-def collect(dockerfile: Dockerfile, resolve: Resolver) -> Pragmas:
-    """Every pragma of ``dockerfile``, ids resolved to HC rule ids."""
+def collect(
+    dockerfile: Dockerfile, resolve: Resolver, is_known: Callable[[str], bool] | None = None
+) -> Pragmas:
+    """Every pragma of ``dockerfile``, ids resolved to HC rule ids.
+
+    ``unknown`` lists ``(line, id)`` for ids ``is_known`` rejects (by default: those that
+    resolve to nothing): a typo silences nothing, which the user should hear about.
+    """
     file_wide: set[str] = set()
     spans: list[tuple[int, int, frozenset[str]]] = []
     unknown: list[tuple[int, str]] = []
@@ -79,7 +85,7 @@ def collect(dockerfile: Dockerfile, resolve: Resolver) -> Pragmas:
             resolved: set[str] = set()
             for code in codes:
                 hc = set(resolve(code))
-                if not hc:
+                if not (hc if is_known is None else is_known(code)):
                     unknown.append((comment.line, code))
                 resolved |= hc
             if is_global:
