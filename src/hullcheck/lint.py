@@ -147,6 +147,7 @@ class Linter:
         self._loaded: dict[Path, Config] = {}
         # id(config) -> (config kept alive so the id stays its own, its secrets engine)
         self._secrets: dict[int, tuple[Config, SecretScanner | None]] = {}
+        self._notes: list[str] = []  # what a secrets: section could not apply, not yet reported
         self.stdin_text: str | None = None
 
     def resolve(self, code: str) -> tuple[str, ...]:
@@ -194,7 +195,9 @@ class Linter:
         engine: SecretScanner | None = None
         if section is not None:
             base = Path(config.path).parent if config.path else None
-            engine = from_mapping(section, base_dir=base).scanner()
+            secrets = from_mapping(section, base_dir=base)
+            engine = secrets.scanner()
+            self._notes.extend(f"{config.path}: secrets: {note}" for note in secrets.notes)
         self._secrets[id(config)] = (config, engine)
         return engine
 
@@ -299,6 +302,9 @@ class Linter:
             except HullcheckError as err:
                 report.errors.append(ReportError(err.message, shown))
                 continue
+            finally:
+                warnings.extend(self._notes)  # once per config: the engine is built once
+                self._notes.clear()
             result = self.lint_text(text, shown, config)
             report.errors.extend(ReportError(message, shown) for message in result.errors)
             warnings.extend(result.warnings)

@@ -116,3 +116,20 @@ def test_bad_secret_ignore_in_config_is_an_error(tmp_path: Path) -> None:
     write(tmp_path / ".hullcheck.yaml", "rules:\n  ignore: ['secret:']\n")
     with pytest.raises(ConfigError, match="secret:<secrets engine rule id>"):
         config_mod.load(tmp_path / ".hullcheck.yaml")
+
+
+def test_gitleaks_import_notes_are_warnings_once_per_config(tmp_path: Path) -> None:
+    write(
+        tmp_path / ".gitleaks.toml",
+        "[[rules]]\nid = 'pem-file'\ndescription = 'PEM file'\npath = '''\\.pem$'''\n"
+        "[[rules]]\nid = 'acme'\ndescription = 'ACME'\nregex = '''acme_([a-z0-9]{32})'''\n"
+        "secretGroup = 1\n",
+    )
+    write(tmp_path / ".hullcheck.yaml", "secrets:\n  gitleaks: .gitleaks.toml\n")
+    for name in ("a", "b"):
+        write(tmp_path / name / "Dockerfile", DOCKERFILE)
+    report = Linter().lint_paths([str(tmp_path)])
+    warnings = report.summary["warnings"]
+    assert isinstance(warnings, list) and len(warnings) == 1
+    assert "pem-file" in str(warnings[0]) and str(tmp_path / ".hullcheck.yaml") in str(warnings[0])
+    assert [ln for ln, kind in secrets_of(report.findings) if kind == "gitleaks-acme"] == [2, 2]
