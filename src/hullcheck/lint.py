@@ -17,13 +17,17 @@ from typing import BinaryIO
 
 from hullcheck.dockerfile.parser import parse
 from hullcheck.errors import DockerfileError, HullcheckError, InputError
-from hullcheck.model import Finding, Location, Severity
+from hullcheck.model import Finding, JSONValue, Location, Severity
 from hullcheck.policy import config as config_mod
 from hullcheck.policy.config import Config
 from hullcheck.policy.pragmas import Pragmas, collect
 from hullcheck.report.document import Report, ReportError
 from hullcheck.rules.base import Hit, Rule, RuleContext
 from hullcheck.rules.registry import RULES, SYNTAX_RULE, hadolint_map
+from hullcheck.secrets.builtin import BUILTIN_RULES
+from hullcheck.secrets.config import from_mapping
+from hullcheck.secrets.filenames import FILE_RULE_IDS
+from hullcheck.secrets.scanner import CONTEXT_RULE, SecretScanner
 
 TextScanner = Callable[[str, str], Iterable[Finding]]
 """``(path, text) -> findings`` over the raw Dockerfile text (e.g. the secrets engine)."""
@@ -32,6 +36,8 @@ MAX_BYTES = 4 << 20
 """Larger files are refused: no real Dockerfile comes near 4 MiB."""
 
 DEFAULT_FAIL_ON = Severity.HIGH
+SECRET_PREFIX = "SECRET:"  # noqa: S105 (a key prefix, not a password)
+"""``secret:github-token`` in an ignore names one kind of secret (an engine rule id)."""
 STDIN = "-"
 _NAME_SEPARATORS = frozenset("._-")
 _NOT_DOCKERFILE = frozenset(
@@ -54,6 +60,8 @@ class FileResult:
     fail_on: Severity
     errors: list[str] = field(default_factory=list)
     """Checks that crashed on this file (a bug): the file was not fully checked."""
+    warnings: list[str] = field(default_factory=list)
+    """Things the user should fix that do not stop the check (a pragma naming no rule)."""
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -133,9 +141,13 @@ class Linter:
         self.config = config
         self.fail_on = fail_on
         self._dl = hadolint_map()
-        self._by_id = {r.id: r for r in (*RULES, *self.rules)}
+        self._by_id = {r.id: r for r in (*RULES, *self.rules, SYNTAX_RULE)}
         self._known = {r.id for r in self.rules} | {SYNTAX_RULE.id}
         self._configs: dict[Path, Config] = {}
+        self._loaded: dict[Path, Config] = {}
+        # id(config) -> (config kept alive so the id stays its own, its secrets engine)
+        self._secrets: dict[int, tuple[Config, SecretScanner | None]] = {}
+        self._notes: list[str] = []  # what a secrets: section could not apply, not yet reported
         self.stdin_text: str | None = None
 
     def resolve(self, code: str) -> tuple[str, ...]:
@@ -147,7 +159,7 @@ class Linter:
         ignoring DL3007 never silences an untagged base image.
         """
         code = code.upper()
-        if code.startswith("HC"):
+        if code.startswith(("HC", SECRET_PREFIX)):
             return (code,)
         out = []
         for hc in self._dl.get(code, ()):
@@ -163,9 +175,31 @@ class Linter:
         cached = self._configs.get(folder)
         if cached is None:
             found = config_mod.discover(folder)
-            cached = config_mod.load(found) if found is not None else config_mod.DEFAULT
+            if found is None:
+                cached = config_mod.DEFAULT
+            else:
+                # one Config per file, so its secrets engine is built once for all folders
+                cached = self._loaded.get(found)
+                if cached is None:
+                    cached = self._loaded[found] = config_mod.load(found)
             self._configs[folder] = cached
         return cached
+
+    def secrets_for(self, config: Config) -> SecretScanner | None:
+        """The secrets engine for ``config``'s ``secrets:`` section, built once per config;
+        None (the rules' built-in engine) when it has none.  ``ConfigError`` if invalid."""
+        cached = self._secrets.get(id(config))
+        if cached is not None and cached[0] is config:
+            return cached[1]
+        section = config.sections.get("secrets")
+        engine: SecretScanner | None = None
+        if section is not None:
+            base = Path(config.path).parent if config.path else None
+            secrets = from_mapping(section, base_dir=base)
+            engine = secrets.scanner()
+            self._notes.extend(f"{config.path}: secrets: {note}" for note in secrets.notes)
+        self._secrets[id(config)] = (config, engine)
+        return engine
 
     def lint_text(self, text: str, path: str, config: Config = config_mod.DEFAULT) -> FileResult:
         """Lint one Dockerfile's text; never raises for bad Dockerfile content."""
@@ -182,8 +216,13 @@ class Linter:
         except DockerfileError as err:
             raw.append(_finding(SYNTAX_RULE, path, err.line, err.end_line, err.message, hit=None))
         else:
-            pragmas = collect(dockerfile, self.resolve)
-            ctx = RuleContext(dockerfile, config.trusted_registries)
+            try:
+                engine = self.secrets_for(config)
+            except HullcheckError as err:  # a bad secrets: section: report, lint the rest
+                errors.append(err.message)
+                engine = None
+            pragmas = collect(dockerfile, self.resolve, lambda code: self.is_known(code, engine))
+            ctx = RuleContext(dockerfile, config.trusted_registries, engine)
             for rule in self.rules:
                 try:
                     hits = list(rule.check(ctx))
@@ -204,7 +243,7 @@ class Linter:
         for found in raw:
             finding = found
             keys = match_keys(finding)
-            for key in keys:
+            for key in reversed(keys):  # the most specific override wins
                 if key in overrides:
                     finding = replace(finding, severity=overrides[key])
                     break
@@ -215,7 +254,21 @@ class Linter:
                 findings.append(finding)
         findings.sort(key=_order)
         fail_on = self.fail_on or config.fail_on or DEFAULT_FAIL_ON
-        return FileResult(path, findings, suppressed, fail_on, errors)
+        warnings = [_unknown_pragma(path, line, code) for line, code in pragmas.unknown]
+        return FileResult(path, findings, suppressed, fail_on, errors, warnings)
+
+    def is_known(self, code: str, engine: SecretScanner | None = None) -> bool:
+        """Whether a pragma id names something: a rule of this linter, a hadolint code
+        one covers, a ShellCheck code (hadolint's, never reported: nothing to check), or
+        ``secret:<id>`` for a rule of ``engine`` (the built-in engine when None)."""
+        code = code.upper()
+        if code.startswith(SECRET_PREFIX):
+            return code[len(SECRET_PREFIX) :] in _secret_ids(engine)
+        if code.startswith("SC"):
+            return True
+        if code.startswith("HC"):
+            return code in self._by_id
+        return bool(self._dl.get(code))
 
     def lint_paths(self, paths: Sequence[str], stdin: BinaryIO | None = None) -> Report:
         """Lint every Dockerfile named or found under ``paths`` into one report.
@@ -233,6 +286,7 @@ class Linter:
         report = Report()
         failed = False
         counts = {s.value: 0 for s in Severity}
+        warnings: list[str] = []
         for file in files:
             shown = STDIN if file is None else str(file)
             try:
@@ -244,11 +298,16 @@ class Linter:
                 else:
                     text = read_dockerfile(file)
                     config = self.config_for(file)
+                self.secrets_for(config)  # a bad secrets: section is an error for this file
             except HullcheckError as err:
                 report.errors.append(ReportError(err.message, shown))
                 continue
+            finally:
+                warnings.extend(self._notes)  # once per config: the engine is built once
+                self._notes.clear()
             result = self.lint_text(text, shown, config)
             report.errors.extend(ReportError(message, shown) for message in result.errors)
+            warnings.extend(result.warnings)
             report.findings.extend(result.findings)
             report.suppressed.extend(result.suppressed)
             for finding in result.findings:
@@ -261,17 +320,45 @@ class Linter:
             "suppressed": len(report.suppressed),
             "by_severity": counts,
             "failed": failed,
+            "warnings": list[JSONValue](warnings),
         }
         return report
 
 
+def _unknown_pragma(path: str, line: int, code: str) -> str:
+    what = code.lower() if code.startswith(SECRET_PREFIX) else code
+    if code.startswith("DL"):
+        return f"{path}:{line}: pragma names {what}, which no hullcheck rule covers"
+    return f"{path}:{line}: pragma names unknown rule {what}; it silences nothing"
+
+
+_SECRET_IDS: dict[int, tuple[SecretScanner | None, frozenset[str]]] = {}
+
+
+def _secret_ids(engine: SecretScanner | None) -> frozenset[str]:
+    """Upper-cased rule ids ``engine`` (None: the built-in rules) can report."""
+    cached = _SECRET_IDS.get(id(engine))
+    if cached is not None and cached[0] is engine:
+        return cached[1]
+    rules = (
+        [c.rule.id for c in engine.rules] if engine is not None else [r.id for r in BUILTIN_RULES]
+    )
+    ids = frozenset(i.upper() for i in (*rules, CONTEXT_RULE.id, *FILE_RULE_IDS))
+    _SECRET_IDS[id(engine)] = (engine, ids)
+    return ids
+
+
 def match_keys(finding: Finding) -> tuple[str, ...]:
-    """The ignore/override keys a finding answers to: its rule id, and ``id/DLnnnn`` for
-    the hadolint code it is tagged with (every code of its rule when untagged)."""
+    """The ignore/override keys a finding answers to: its rule id, ``id/DLnnnn`` for
+    the hadolint code it is tagged with (every code of its rule when untagged), and
+    ``SECRET:<ENGINE-ID>`` for the kind of secret HC6001/HC6002 found."""
+    kind = finding.extra.get("secret_rule")
+    secret = (f"{SECRET_PREFIX}{kind.upper()}",) if isinstance(kind, str) and kind else ()
     tag = finding.extra.get("hadolint")
     if isinstance(tag, str) and tag:
-        return (finding.rule, f"{finding.rule}/{tag.upper()}")
-    return (finding.rule, *(f"{finding.rule}/{code}" for code in _codes_of(finding.rule)))
+        return (finding.rule, f"{finding.rule}/{tag.upper()}", *secret)
+    codes = (f"{finding.rule}/{code}" for code in _codes_of(finding.rule))
+    return (finding.rule, *codes, *secret)
 
 
 def _codes_of(rule_id: str) -> tuple[str, ...]:

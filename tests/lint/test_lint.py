@@ -89,12 +89,12 @@ def test_hullcheck_config_found_upward(tmp_path: Path) -> None:
     write(
         tmp_path / ".hullcheck.yaml",
         "fail-on: medium\nrules:\n  ignore: [HC2001]\n  severity: {HC3001: critical}\n"
-        "secrets:\n  entropy: 4.5\n",
+        "secrets:\n  disable: [jwt]\n",
     )
     df = write(tmp_path / "deep" / "er" / "Dockerfile", BAD)
     linter = Linter()
     config = linter.config_for(df)
-    assert config.sections == {"secrets": {"entropy": 4.5}}
+    assert config.sections == {"secrets": {"disable": ["jwt"]}}
     report = linter.lint_paths([str(df)])
     assert rules_of(report.findings) == [("HC1001", 1), ("HC3001", 2)]
     assert [f.rule for f in report.suppressed] == ["HC2001"]
@@ -336,3 +336,27 @@ def test_hadolint_codes_narrow_multi_code_rules(tmp_path: Path) -> None:
     report = Linter().lint_paths([str(df)])
     hc1001 = [f for f in report.findings if f.rule == "HC1001"]
     assert [(f.location.line, f.severity) for f in hc1001] == [(2, Severity.HIGH)]
+
+
+def test_pragmas_naming_unknown_ids_warn_without_changing_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    df = write(
+        tmp_path / "Dockerfile",
+        "# hullcheck ignore=HC9999,HC1001 typo and a real one\nFROM debian\n"
+        "# hadolint ignore=DL3055,SC2086,DL3015\nRUN apt-get install -y curl\n"
+        "# hullcheck global ignore=secret:no-such-kind,secret:jwt\nUSER app\n",
+    )
+    report = Linter().lint_paths([str(df)])
+    assert report.summary["warnings"] == [
+        f"{df}:1: pragma names unknown rule HC9999; it silences nothing",
+        f"{df}:3: pragma names DL3055, which no hullcheck rule covers",
+        f"{df}:5: pragma names unknown rule secret:no-such-kind; it silences nothing",
+    ]
+    assert {"HC1001", "HC3001"} <= {f.rule for f in report.suppressed}  # known ids still work
+    assert main(["lint", "--format", "json", str(df)]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["errors"] == []
+    assert out.err.count("hullcheck: warning: ") == 3 and "HC9999" in out.err
+    clean = write(tmp_path / "ok" / "Dockerfile", "# hullcheck ignore=HC1001\nFROM debian\n")
+    assert Linter().lint_paths([str(clean)]).summary["warnings"] == []

@@ -84,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         sources=sources,
     )
     write_output(render_as(args.format, report, options), args.output)
+    for warning in report.summary.get("warnings") or []:
+        print(f"hullcheck: warning: {warning}", file=sys.stderr)
     for error in report.errors:
         print(f"hullcheck: error: {error.message}", file=sys.stderr)
     if never and not report.errors:

@@ -10,7 +10,7 @@ Schema (every key optional)::
     fail-on: high                 # critical|high|medium|low|info: exit 1 at/above this
     trusted-registries: [docker.io, ghcr.io/acme]
     rules:
-      ignore: [HC1001, DL3008]    # HC ids or hadolint codes
+      ignore: [HC1001, DL3008]    # HC ids, hadolint codes, secret:<engine rule id>
       severity: {HC3001: medium}  # per-rule severity override
     secrets: {...}                # other sections are kept raw in ``Config.sections``
 
@@ -20,6 +20,7 @@ unknown top-level sections are kept for the stages that own them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from hullcheck.model import Severity
 NAMES = (".hullcheck.yaml", ".hullcheck.yml")
 HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
 MAX_BYTES = 1 << 20
+_SECRET_ID = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
 _RULE_KEYS = frozenset({"ignore", "severity"})
 _HADOLINT_LEVELS = {
     "error": Severity.HIGH,
@@ -177,8 +179,13 @@ def _id_list(value: Any, where: str) -> list[str]:
 
 def _rule_id(value: Any, where: str) -> str:
     text = str(value).strip().upper()
+    if text.startswith("SECRET:") and _SECRET_ID.match(text[7:]):
+        return text
     if text[:2] not in ("HC", "DL", "SC") or not text[2:].isdigit():
-        raise ConfigError(f"{where}: {value!r} is not a rule id (HCnnnn or a hadolint DLnnnn)")
+        raise ConfigError(
+            f"{where}: {value!r} is not a rule id (HCnnnn, a hadolint DLnnnn, or"
+            " secret:<secrets engine rule id>)"
+        )
     return text
 
 

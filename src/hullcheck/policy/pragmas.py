@@ -1,11 +1,12 @@
 """Inline pragmas: ``# hullcheck ignore=HC1001,HC3001`` above an instruction.
 
-Also reads hadolint's ``# hadolint ignore=DL3008`` (mapped to the HC rules that cover
-DL3008) and the file-wide forms ``# hullcheck global ignore=...`` /
-``# hadolint global ignore=...``.  A pragma applies to the next instruction: any
-comment between the previous instruction and it, or a comment line inside its own
-continuation lines.  It silences findings whose first line lies in that instruction's
-span (heredoc bodies included).
+``# hullcheck ignore=secret:github-token`` silences one kind of secret (the secrets
+engine's rule id) in HC6001/HC6002.  Also reads hadolint's ``# hadolint ignore=DL3008``
+(mapped to the HC rules that cover DL3008) and the file-wide forms
+``# hullcheck global ignore=...`` / ``# hadolint global ignore=...``.  A pragma
+applies to the next instruction: any comment between the previous instruction and it,
+or a comment line inside its own continuation lines.  It silences findings whose first
+line lies in that instruction's span (heredoc bodies included).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 from hullcheck.dockerfile.model import Comment, Dockerfile
 
 _PRAGMA = re.compile(r"^(hullcheck|hadolint)\s+(global\s+)?ignore\s*=\s*(.*)$", re.IGNORECASE)
-_CODE = re.compile(r"^(HC|DL|SC)\d{4}$", re.IGNORECASE)
+_CODE = re.compile(r"^(?:(HC|DL|SC)\d{4}|secret:[a-z0-9][a-z0-9._-]*)$", re.IGNORECASE)
+"""A rule id, a hadolint/ShellCheck code, or ``secret:<engine rule id>`` (one secret kind)."""
 
 Resolver = Callable[[str], Iterable[str]]
 """Maps an id from a pragma (``HC3001``, ``DL3015``) to the HC rule ids it silences."""
@@ -61,8 +63,14 @@ def parse_pragma(text: str) -> tuple[bool, list[str]] | None:
     return bool(match.group(2)), ids
 
 
-def collect(dockerfile: Dockerfile, resolve: Resolver) -> Pragmas:
-    """Every pragma of ``dockerfile``, ids resolved to HC rule ids."""
+def collect(
+    dockerfile: Dockerfile, resolve: Resolver, is_known: Callable[[str], bool] | None = None
+) -> Pragmas:
+    """Every pragma of ``dockerfile``, ids resolved to HC rule ids.
+
+    ``unknown`` lists ``(line, id)`` for ids ``is_known`` rejects (by default: those that
+    resolve to nothing): a typo silences nothing, which the user should hear about.
+    """
     file_wide: set[str] = set()
     spans: list[tuple[int, int, frozenset[str]]] = []
     unknown: list[tuple[int, str]] = []
@@ -77,7 +85,7 @@ def collect(dockerfile: Dockerfile, resolve: Resolver) -> Pragmas:
             resolved: set[str] = set()
             for code in codes:
                 hc = set(resolve(code))
-                if not hc:
+                if not (hc if is_known is None else is_known(code)):
                     unknown.append((comment.line, code))
                 resolved |= hc
             if is_global:

@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
 from hullcheck.dockerfile.shell import Command
 from hullcheck.model import JSONValue, Practice, Severity
+
+if TYPE_CHECKING:  # the engine is built lazily; rules only receive it
+    from hullcheck.secrets.scanner import SecretScanner
 
 RULE_ID = re.compile(r"^HC\d{4}$")
 HADOLINT_ID = re.compile(r"^(DL|SC)\d{4}$")
@@ -41,6 +45,9 @@ class RuleContext:
 
     dockerfile: Dockerfile
     trusted_registries: tuple[str, ...] = ()
+    secrets: SecretScanner | None = None
+    """The secrets engine built from the config's ``secrets:`` section (user rules,
+    allow-lists, fingerprints, gitleaks import); None means the built-in engine."""
 
     @property
     def final_stage(self) -> Stage | None:

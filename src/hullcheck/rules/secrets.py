@@ -25,7 +25,7 @@ from hullcheck.secrets.findings import to_finding
 from hullcheck.secrets.scanner import SecretMatch, SecretScanner
 
 _ENGINE: list[SecretScanner] = []
-_LAST: list[tuple[Dockerfile, list[Finding]]] = []
+_LAST: list[tuple[Dockerfile, SecretScanner, list[Finding]]] = []
 
 _ASSIGN = re.compile(
     r"(?:^|[\s;&|(])(?:export\s+|local\s+|readonly\s+)?([A-Za-z_][A-Za-z0-9_]*)="
@@ -51,11 +51,12 @@ def _engine() -> SecretScanner:
     return _ENGINE[0]
 
 
-def secret_findings(dockerfile: Dockerfile) -> list[Finding]:
-    """The engine's findings for one Dockerfile plus the RUN-body extras; cached per file."""
-    if _LAST and _LAST[0][0] is dockerfile:
-        return _LAST[0][1]
-    engine = _engine()
+def secret_findings(dockerfile: Dockerfile, engine: SecretScanner | None = None) -> list[Finding]:
+    """The engine's findings for one Dockerfile plus the RUN-body extras; cached per file
+    (HC6001 and HC6002 both ask).  ``engine``: the config's scanner, else the built-in one."""
+    engine = engine if engine is not None else _engine()
+    if _LAST and _LAST[0][0] is dockerfile and _LAST[0][1] is engine:
+        return _LAST[0][2]
     path = dockerfile.path
     text = "\n".join(dockerfile.lines) + "\n"
     found = scan_dockerfile(engine, path, text)
@@ -66,7 +67,7 @@ def secret_findings(dockerfile: Dockerfile) -> list[Finding]:
         for match in engine.scan_text(value, path=path, line=line, key=key):
             seen.add(line)
             found.append(to_finding(_at(match, line)))
-    _LAST[:] = [(dockerfile, found)]
+    _LAST[:] = [(dockerfile, engine, found)]
     return found
 
 
@@ -95,7 +96,7 @@ def _run_candidates(dockerfile: Dockerfile) -> Iterator[tuple[int, str, str]]:
 
 
 def _hits(ctx: RuleContext, files: bool) -> Iterator[Hit]:
-    for finding in secret_findings(ctx.dockerfile):
+    for finding in secret_findings(ctx.dockerfile, ctx.secrets):
         is_file = finding.extra.get("provider") == "file"
         if is_file != files:
             continue

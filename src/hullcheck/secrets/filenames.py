@@ -73,6 +73,9 @@ _NAMES: tuple[tuple[str, str, Severity, bool, re.Pattern[str]], ...] = (
     ),
 )
 
+FILE_RULE_IDS = tuple(name[0] for name in _NAMES)
+"""Rule ids of the file-name findings (for ``secret:<id>`` ignores)."""
+
 
 def sensitive_file(path: str) -> SensitiveFile | None:
     """What kind of secret store ``path`` names, or ``None``."""
