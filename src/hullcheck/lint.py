@@ -12,8 +12,9 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from hullcheck.dockerfile.parser import parse
 from hullcheck.errors import DockerfileError, HullcheckError, InputError
@@ -24,6 +25,9 @@ from hullcheck.policy.pragmas import Pragmas, collect
 from hullcheck.report.document import Report, ReportError
 from hullcheck.rules.base import Hit, Rule, RuleContext
 from hullcheck.rules.registry import RULES, SYNTAX_RULE, hadolint_map
+
+if TYPE_CHECKING:
+    from hullcheck.vulns.eol import EolData
 
 TextScanner = Callable[[str, str], Iterable[Finding]]
 """``(path, text) -> findings`` over the raw Dockerfile text (e.g. the secrets engine)."""
@@ -127,8 +131,13 @@ class Linter:
         scanners: Sequence[TextScanner] = (),
         config: Config | None = None,
         fail_on: Severity | None = None,
+        *,
+        today: date | None = None,
+        eol: EolData | None = None,
     ) -> None:
         self.rules = tuple(rules)
+        self.today = today
+        self.eol = eol
         self.scanners = tuple(scanners)
         self.config = config
         self.fail_on = fail_on
@@ -183,7 +192,7 @@ class Linter:
             raw.append(_finding(SYNTAX_RULE, path, err.line, err.end_line, err.message, hit=None))
         else:
             pragmas = collect(dockerfile, self.resolve)
-            ctx = RuleContext(dockerfile, config.trusted_registries)
+            ctx = RuleContext(dockerfile, config.trusted_registries, self.today, self.eol)
             for rule in self.rules:
                 try:
                     hits = list(rule.check(ctx))

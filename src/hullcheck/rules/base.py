@@ -11,10 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
 
 from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
 from hullcheck.dockerfile.shell import Command
 from hullcheck.model import JSONValue, Practice, Severity
+
+if TYPE_CHECKING:
+    from hullcheck.vulns.eol import EolData
 
 RULE_ID = re.compile(r"^HC\d{4}$")
 HADOLINT_ID = re.compile(r"^(DL|SC)\d{4}$")
@@ -41,6 +46,10 @@ class RuleContext:
 
     dockerfile: Dockerfile
     trusted_registries: tuple[str, ...] = ()
+    today: date | None = None
+    """The lint's clock (None: today, UTC); injected so that date-based rules are testable."""
+    eol: EolData | None = None
+    """End-of-life data (None: :func:`hullcheck.vulns.eol.current_eol` of the default DB)."""
 
     @property
     def final_stage(self) -> Stage | None:
