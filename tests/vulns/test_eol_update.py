@@ -116,6 +116,23 @@ def test_refresh_from_the_mirror_changes_the_lint_verdict(server: str, db: Path)
     assert sorted(p.name for p in db.parent.iterdir()) == ["eol.json", "osv.sqlite3"]
 
 
+def test_refresh_from_the_mirror_changes_the_scan_verdict(
+    server: str, db: Path, tmp_path: Path
+) -> None:
+    from tests.fixtures.imagebuilder import Dir, File, Layer
+    from tests.imagerules.helpers import PASSWD, by_rule, scan
+
+    layer = Layer([Dir("etc"), File("etc/os-release", b"ID=debian\nVERSION_ID=12\n"),
+                   File("etc/passwd", PASSWD)])  # fmt: skip
+    before = scan(tmp_path / "a", [layer], now=CLOCK, max_age_days=9999, db_path=db)
+    assert [f.severity.value for f in by_rule(before, "HC8301")] == ["low"]  # in Debian LTS
+    update_eol(db, mirror=f"{server}/good", timeout=5, now=FRESH_NOW)
+    after = scan(tmp_path / "b", [layer], now=CLOCK, max_age_days=9999, db_path=db)
+    (finding,) = by_rule(after, "HC8301")
+    assert finding.severity.value == "high" and "2026-11-20" in finding.message
+    assert after.summary["base_os"]["eol_data_source"] == f"{server}/good/eol.json"
+
+
 def test_mirror_without_eol_json_is_not_a_failure(server: str, db: Path) -> None:
     before = _fingerprint(db)
     assert update_eol(db, mirror=f"{server}/missing", timeout=5) is None

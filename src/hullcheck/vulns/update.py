@@ -118,7 +118,7 @@ def download(
             expected = response.headers.get("Content-Length")
             goog_md5 = _goog_md5(response.headers)
             if expected is not None and (not expected.isdigit() or int(expected) > max_bytes):
-                raise DatabaseError(f"{url}: export too large or bad Content-Length")
+                raise DatabaseError(f"{url}: file too large or bad Content-Length")
             while True:
                 if time.monotonic() > deadline:
                     raise DatabaseError(f"{url}: download took too long")
@@ -127,7 +127,7 @@ def download(
                     break
                 size += len(chunk)
                 if size > max_bytes:
-                    raise DatabaseError(f"{url}: export larger than {max_bytes} bytes")
+                    raise DatabaseError(f"{url}: file larger than {max_bytes} bytes")
                 sha.update(chunk)
                 md5.update(chunk)
                 out.write(chunk)
