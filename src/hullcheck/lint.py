@@ -12,8 +12,9 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from hullcheck.dockerfile.parser import parse
 from hullcheck.errors import DockerfileError, HullcheckError, InputError
@@ -28,6 +29,9 @@ from hullcheck.secrets.builtin import BUILTIN_RULES
 from hullcheck.secrets.config import from_mapping
 from hullcheck.secrets.filenames import FILE_RULE_IDS
 from hullcheck.secrets.scanner import CONTEXT_RULE, SecretScanner
+
+if TYPE_CHECKING:
+    from hullcheck.vulns.eol import EolData
 
 TextScanner = Callable[[str, str], Iterable[Finding]]
 """``(path, text) -> findings`` over the raw Dockerfile text (e.g. the secrets engine)."""
@@ -135,8 +139,13 @@ class Linter:
         scanners: Sequence[TextScanner] = (),
         config: Config | None = None,
         fail_on: Severity | None = None,
+        *,
+        today: date | None = None,
+        eol: EolData | None = None,
     ) -> None:
         self.rules = tuple(rules)
+        self.today = today
+        self.eol = eol
         self.scanners = tuple(scanners)
         self.config = config
         self.fail_on = fail_on
@@ -222,7 +231,9 @@ class Linter:
                 errors.append(err.message)
                 engine = None
             pragmas = collect(dockerfile, self.resolve, lambda code: self.is_known(code, engine))
-            ctx = RuleContext(dockerfile, config.trusted_registries, engine)
+            ctx = RuleContext(
+                dockerfile, config.trusted_registries, engine, today=self.today, eol=self.eol
+            )
             for rule in self.rules:
                 try:
                     hits = list(rule.check(ctx))

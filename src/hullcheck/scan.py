@@ -272,8 +272,13 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
                             row.update({k: v for k, v in entry.items() if k != "index"})
             if request.lint:
                 from hullcheck.lint import Linter  # noqa: PLC0415
+                from hullcheck.vulns.eol import current_eol  # noqa: PLC0415
 
-                result = Linter().lint_text(dockerfile_text, request.dockerfile)
+                linter = Linter(
+                    today=request.settings.now.date(),
+                    eol=current_eol(request.settings.db_path),
+                )
+                result = linter.lint_text(dockerfile_text, request.dockerfile)
                 findings = merge_lint(findings, result.findings)
                 report.suppressed.extend(result.suppressed)
         report.findings = findings

@@ -47,6 +47,7 @@ def scan(
     dockerfile: str | None = None,
     lint: bool = True,
     form: str = "oci",
+    db_path: Path | None = None,
 ) -> Report:
     cfg = {"User": "app"} if config is None else config
     img = make_image(tmp_path / "img", layers, config=cfg, history=history, form=form)
@@ -56,7 +57,7 @@ def scan(
         Path(df_path).write_text(dockerfile)
     request = ScanRequest(
         img.reference,
-        settings=ScanSettings(now=now, max_age_days=max_age_days),
+        settings=ScanSettings(now=now, max_age_days=max_age_days, db_path=db_path),
         dockerfile=df_path,
         lint=lint,
     )

@@ -10,6 +10,7 @@ import pytest
 from hullcheck.imagerules.baseimage import lookup_release, parse_os_release
 from hullcheck.imagerules.data import load
 from hullcheck.model import Severity
+from hullcheck.vulns.eol import shipped
 from tests.fixtures.imagebuilder import Dir, File, Layer, Symlink
 
 from .helpers import PASSWD, by_rule, rule_ids, scan
@@ -82,13 +83,17 @@ def test_unknown_distribution_is_info(tmp_path: Path) -> None:
 
 
 def test_alpine_release_file_fallback() -> None:
-    assert lookup_release("alpine", "3.18.4") == (
+    data = shipped()
+    found = lookup_release(data, "alpine", "3.18.4")
+    assert found is not None
+    assert (found.key, found.eol.isoformat()) == (
         "3.18",
-        load("eol.json")["distributions"]["alpine"]["3.18"],
+        load("eol.json")["distributions"]["alpine"]["3.18"]["eol"],
     )
-    assert lookup_release("debian", "12") is not None
-    assert lookup_release("debian", "") is None
-    assert lookup_release("plan9", "4") is None
+    assert lookup_release(data, "debian", "12") is not None
+    assert lookup_release(data, "debian", "") is None
+    assert lookup_release(data, "plan9", "4") is None
+    assert lookup_release(data, "python", "3.8") is None  # runtimes are not distributions
     assert parse_os_release(b"ID=\"ubuntu\"\nVERSION_ID='22.04'\ngarbage\n") == {
         "ID": "ubuntu",
         "VERSION_ID": "22.04",

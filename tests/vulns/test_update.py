@@ -87,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
         mode = self.path.split("/")[1]
         self.server.hits.append(self.path)  # type: ignore[attr-defined]
         body = {"good": GOOD, "schema": SCHEMA_BAD, "corrupt": _corrupt(GOOD)}.get(mode, GOOD)
-        if mode == "missing":
+        if mode == "missing" or self.path.endswith("/eol.json"):  # an OSV-only mirror
             self.send_error(404)
             return
         self.send_response(200)

@@ -1,7 +1,9 @@
 """``hullcheck db``: update and inspect the local vulnerability database.
 
 ``db update`` downloads OSV exports (``--ecosystem``, ``--mirror``) or imports local OSV
-files (``--from DIR|ZIP``); ``db status`` lists sources, ecosystems, record counts and age.
+files (``--from DIR|ZIP``), and refreshes the end-of-life table from the same mirror
+(``<mirror>/eol.json``) or a local file (``--eol-from``); ``db status`` lists sources,
+ecosystems, record counts, age, and which EOL data is in use.
 The work is done in :mod:`hullcheck.vulns`; this module only parses and prints.
 """
 
@@ -15,11 +17,19 @@ from typing import Any
 
 import yaml
 
-from hullcheck.errors import ConfigError
+from hullcheck.errors import ConfigError, DatabaseError
+from hullcheck.vulns import eol
 from hullcheck.vulns.database import install_embedded, staleness_warning
 from hullcheck.vulns.importer import ImportStats, import_path
 from hullcheck.vulns.store import VulnDatabase, default_db_path
-from hullcheck.vulns.update import DEFAULT_ECOSYSTEMS, resolve_mirror, update_database
+from hullcheck.vulns.update import (
+    DEFAULT_ECOSYSTEMS,
+    DEFAULT_MIRROR,
+    import_eol,
+    resolve_mirror,
+    update_database,
+    update_eol,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -40,6 +50,12 @@ def register(subparsers: Any) -> None:
     )
     update.add_argument(
         "--from", dest="source", type=Path, metavar="PATH", help="import a folder or zip of OSV"
+    )
+    update.add_argument(
+        "--eol-from",
+        type=Path,
+        metavar="FILE",
+        help="import an end-of-life document (eol.json format) instead of downloading",
     )
     update.add_argument("--timeout", type=float, default=30.0, help="network timeout, seconds")
     update.add_argument(
@@ -70,23 +86,69 @@ def _print_stats(label: str, stats: ImportStats) -> None:
         print(f"  skipped: {reason}")
 
 
+def _print_eol(stored: eol.Stored) -> None:
+    print(f"end-of-life data as of {stored.data.as_of} stored in {stored.data.path} "
+          f"(sha256 {stored.sha256[:16]})")  # fmt: skip
+    if stored.data.as_of <= eol.shipped().as_of:
+        print(f"note: it is not newer than the shipped data ({eol.shipped().as_of}), "
+              "which stays in use")  # fmt: skip
+
+
+def _update(args: argparse.Namespace, db_path: Path) -> int:
+    if args.eol_from is not None:
+        _print_eol(import_eol(args.eol_from, db_path))
+        if args.source is None and not args.embedded:
+            return 0
+    if args.embedded:
+        install_embedded(db_path)
+        print(f"{db_path}: rebuilt from the embedded snapshot")
+        return 0
+    if args.source is not None:
+        _print_stats(str(args.source), import_path(db_path, args.source))
+        return 0
+    mirror = resolve_mirror(args.mirror, _config(args.config))
+    ecosystems = args.ecosystem or list(DEFAULT_ECOSYSTEMS)
+    for result in update_database(db_path, ecosystems, mirror=mirror, timeout=args.timeout):
+        _print_stats(f"{result.ecosystem} ({result.size} bytes, sha256 {result.sha256[:16]})",
+                     result.stats)  # fmt: skip
+    print(f"{db_path}: updated")
+    if mirror == DEFAULT_MIRROR:
+        print("note: osv.dev serves no end-of-life data; use --eol-from FILE or a mirror that "
+              "serves eol.json")  # fmt: skip
+        return 0
+    try:
+        stored = update_eol(db_path, mirror=mirror, timeout=args.timeout)
+    except DatabaseError as err:
+        raise DatabaseError(f"end-of-life data not updated, previous kept: {err}") from None
+    if stored is None:
+        current = eol.current_eol(db_path)
+        print(f"note: {mirror} serves no eol.json (HTTP 404); end-of-life data unchanged "
+              f"(as of {current.as_of}, {current.source})")  # fmt: skip
+    else:
+        _print_eol(stored)
+    return 0
+
+
+def _eol_status(db_path: Path) -> dict[str, Any]:
+    data = eol.current_eol(db_path)
+    out: dict[str, Any] = {
+        "as_of": data.as_of.isoformat(),
+        "source": data.source,
+        "path": str(data.path) if data.path else None,
+        "note": data.note,
+    }
+    if data.path is not None:
+        stored = eol.read_stored(data.path)
+        if stored is not None:
+            out.update(imported_at=stored.imported_at, sha256=stored.sha256)
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     db_path: Path = (args.db or default_db_path()).expanduser()
     if args.db_command == "update":
-        if args.embedded:
-            install_embedded(db_path)
-            print(f"{db_path}: rebuilt from the embedded snapshot")
-            return 0
-        if args.source is not None:
-            _print_stats(str(args.source), import_path(db_path, args.source))
-            return 0
-        mirror = resolve_mirror(args.mirror, _config(args.config))
-        ecosystems = args.ecosystem or list(DEFAULT_ECOSYSTEMS)
-        for result in update_database(db_path, ecosystems, mirror=mirror, timeout=args.timeout):
-            _print_stats(f"{result.ecosystem} ({result.size} bytes, sha256 {result.sha256[:16]})",
-                         result.stats)  # fmt: skip
-        print(f"{db_path}: updated")
-        return 0
+        return _update(args, db_path)
+    eol_info = _eol_status(db_path)
     with VulnDatabase.open(db_path) as db:
         sources = db.sources()
         if args.format == "json":
@@ -108,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
                         }
                         for s in sources
                     ],
+                    "eol": eol_info,
                 },
                 sys.stdout,
                 indent=2,
@@ -123,6 +186,12 @@ def run(args: argparse.Namespace) -> int:
             ecos = ", ".join(f"{eco} {n}" for eco, n in sorted(s.ecosystems.items())[:12])
             more = len(s.ecosystems) - 12
             print(f"  ecosystems: {ecos}{f' (+{more} more)' if more > 0 else ''}")
+        print(f"end-of-life data: as of {eol_info['as_of']}, "
+              + ("shipped with hullcheck" if eol_info["path"] is None else
+                 f"from {eol_info['source']} (imported {str(eol_info.get('imported_at'))[:10]}, "
+                 f"{eol_info['path']})"))  # fmt: skip
+        if eol_info["note"]:
+            print(f"  note: {eol_info['note']}")
         warning = staleness_warning(db)
         if warning:
             print(f"warning: {warning}", file=sys.stderr)

@@ -3,22 +3,24 @@
 The release comes from ``/etc/os-release`` (``/usr/lib/os-release``), with
 ``/etc/alpine-release`` and ``/etc/debian_version`` as fallbacks; distroless images keep
 ``/etc/os-release`` and their package list in ``/var/lib/dpkg/status.d``.  End-of-life
-dates come from the dated data file ``hullcheck/data/eol.json`` (see its ``as_of`` and
-``sources``).  Age is measured from the config's ``created`` against an injected clock.
+dates come from :func:`hullcheck.vulns.eol.current_eol`: the dated data file
+``hullcheck/data/eol.json`` (see its ``as_of`` and ``sources``), or a newer copy that
+``hullcheck db update`` stored beside the vulnerability database.  Age is measured from
+the config's ``created`` against an injected clock.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from hullcheck.imagerules.base import FinalFiles, ImageRule, ScanSettings, human_bytes
-from hullcheck.imagerules.data import load
 from hullcheck.model import FileRef, Finding, JSONValue, Practice, Severity
 from hullcheck.scan import AnalyserOutput
 from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
+from hullcheck.vulns.eol import EolData, Release, current_eol
 
 EOL = ImageRule(
     "HC8301",
@@ -98,22 +100,9 @@ def _parse_date(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def lookup_release(distro: str, version: str) -> tuple[str, dict[str, str]] | None:
-    """(release key, data) from eol.json for ``distro`` (os-release ID) and VERSION_ID."""
-    data = load("eol.json")
-    distro = data["aliases"].get(distro, distro)
-    releases: dict[str, dict[str, str]] = data["distributions"].get(distro, {})
-    if not releases or not version:
-        return None
-    candidates = [version]
-    parts = version.split(".")
-    if distro == "alpine" and len(parts) >= 2:
-        candidates.insert(0, ".".join(parts[:2]))
-    candidates.append(parts[0])
-    for key in candidates:
-        if key in releases:
-            return key, releases[key]
-    return None
+def lookup_release(data: EolData, distro: str, version: str) -> Release | None:
+    """The release of ``distro`` (os-release ID) that VERSION_ID ``version`` belongs to."""
+    return data.find(distro, version)
 
 
 class BaseImage:
@@ -163,18 +152,19 @@ class BaseImage:
             "distroless": self._distroless > 0
             or "distroless" in osr.get("PRETTY_NAME", "").lower(),
         }
-        found = lookup_release(distro, version) if distro else None
+        eol = current_eol(self.settings.db_path)
+        found = lookup_release(eol, distro, version) if distro else None
         os_file = "/etc/os-release" if osr else None
         layer = None
         if os_file:
             info = walk.view.get(walk.view.resolve(os_file) or os_file)
             layer = info.layer_index if info else None
         if found is not None:
-            key, rel = found
-            base["eol"] = rel.get("eol")
-            base["extended_support"] = rel.get("extended")
-            base["eol_data_as_of"] = load("eol.json")["as_of"]
-            out.findings.extend(self._eol(image, distro, key, rel, now, os_file, layer))
+            base["eol"] = found.eol.isoformat()
+            base["extended_support"] = found.extended.isoformat() if found.extended else None
+            base["eol_data_as_of"] = eol.as_of.isoformat()
+            base["eol_data_source"] = eol.source
+            out.findings.extend(self._eol(image, eol, distro, found, now, os_file, layer))
         elif distro or not walk.view.exists("/etc/os-release"):
             out.findings.append(
                 UNKNOWN_OS.finding(
@@ -199,20 +189,19 @@ class BaseImage:
     def _eol(  # noqa: PLR0917 - private helper
         self,
         image: Image,
+        data: EolData,
         distro: str,
-        key: str,
-        rel: dict[str, str],
+        rel: Release,
         now: datetime,
         file: str | None,
         layer: int | None,
     ) -> list[Finding]:
-        name = f"{distro} {key}" + (f" ({rel['name']})" if rel.get("name") else "")
-        eol = date.fromisoformat(rel["eol"])
-        extended = date.fromisoformat(rel["extended"]) if rel.get("extended") else None
+        name = f"{distro} {rel.key}" + (f" ({rel.name})" if rel.name else "")
+        eol, extended = rel.eol, rel.extended
         today = now.date()
         if today <= eol:
             return []
-        free = distro in load("eol.json").get("free_extended", ())
+        free = data.aliases.get(distro, distro) in data.free_extended
         if extended is not None and today <= extended and free:
             return [
                 EOL.finding(

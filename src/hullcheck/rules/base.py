@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
 from hullcheck.dockerfile.shell import Command
 from hullcheck.model import JSONValue, Practice, Severity
 
-if TYPE_CHECKING:  # the engine is built lazily; rules only receive it
+if TYPE_CHECKING:  # the engine and the EOL data are built lazily; rules only receive them
     from hullcheck.secrets.scanner import SecretScanner
+    from hullcheck.vulns.eol import EolData
 
 RULE_ID = re.compile(r"^HC\d{4}$")
 HADOLINT_ID = re.compile(r"^(DL|SC)\d{4}$")
@@ -48,6 +50,10 @@ class RuleContext:
     secrets: SecretScanner | None = None
     """The secrets engine built from the config's ``secrets:`` section (user rules,
     allow-lists, fingerprints, gitleaks import); None means the built-in engine."""
+    today: date | None = None
+    """The lint's clock (None: today, UTC); injected so that date-based rules are testable."""
+    eol: EolData | None = None
+    """End-of-life data (None: :func:`hullcheck.vulns.eol.current_eol` of the default DB)."""
 
     @property
     def final_stage(self) -> Stage | None:

@@ -244,7 +244,7 @@ STALE_TEMP_SECONDS = 24 * 3600
 def _remove_stale_temps(folder: Path) -> None:
     """Delete temp files that a killed update left behind (a day old: never a live one)."""
     cutoff = time.time() - STALE_TEMP_SECONDS
-    for pattern in (".osv-*.tmp", ".osv-download-*.zip"):
+    for pattern in (".osv-*.tmp", ".osv-download-*.zip", ".eol-*.tmp"):
         for leftover in folder.glob(pattern):
             with contextlib.suppress(OSError):
                 if leftover.is_file() and leftover.stat().st_mtime < cutoff:

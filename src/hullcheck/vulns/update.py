@@ -6,6 +6,11 @@ Google Cloud Storage sends, a size cap, then the zip's own CRCs while importing)
 when all of them are good is the new database renamed over the old one.  A refused,
 interrupted, corrupt or hanging download raises :class:`DatabaseError` and leaves the
 previous database exactly as it was.
+
+The same mirror may serve ``<mirror>/eol.json``, a newer end-of-life table
+(:mod:`hullcheck.vulns.eol`): :func:`update_eol` fetches it (a 404 just means the mirror
+has none), checks it and stores it beside the database; :func:`import_eol` does the same
+for a local file.  A refused document leaves the stored one as it was.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck.errors import DatabaseError
+from hullcheck.vulns import eol
 from hullcheck.vulns.importer import ImportStats, import_into, iter_zip
 from hullcheck.vulns.store import DatabaseWriter
 
@@ -47,6 +53,10 @@ DEFAULT_ECOSYSTEMS: tuple[str, ...] = (
 )
 MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024 * 1024
 _CHUNK = 1 << 16
+
+
+class NotOnMirror(DatabaseError):
+    """The mirror answered 404: it does not serve that file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +118,7 @@ def download(
             expected = response.headers.get("Content-Length")
             goog_md5 = _goog_md5(response.headers)
             if expected is not None and (not expected.isdigit() or int(expected) > max_bytes):
-                raise DatabaseError(f"{url}: export too large or bad Content-Length")
+                raise DatabaseError(f"{url}: file too large or bad Content-Length")
             while True:
                 if time.monotonic() > deadline:
                     raise DatabaseError(f"{url}: download took too long")
@@ -117,7 +127,7 @@ def download(
                     break
                 size += len(chunk)
                 if size > max_bytes:
-                    raise DatabaseError(f"{url}: export larger than {max_bytes} bytes")
+                    raise DatabaseError(f"{url}: file larger than {max_bytes} bytes")
                 sha.update(chunk)
                 md5.update(chunk)
                 out.write(chunk)
@@ -130,6 +140,8 @@ def download(
         raise
     except urllib.error.HTTPError as err:
         tmp.unlink(missing_ok=True)
+        if err.code == 404:
+            raise NotOnMirror(f"{url}: HTTP 404 {err.reason}") from None
         raise DatabaseError(f"{url}: HTTP {err.code} {err.reason}") from None
     except (urllib.error.URLError, HTTPException, OSError, ValueError) as err:
         tmp.unlink(missing_ok=True)
@@ -186,3 +198,39 @@ def update_database(
     finally:
         for item in files:
             item.path.unlink(missing_ok=True)
+
+
+def update_eol(
+    db_path: Path, *, mirror: str, timeout: float = 30.0, now: datetime | None = None
+) -> eol.Stored | None:
+    """Fetch ``<mirror>/eol.json`` and store it beside ``db_path``; None when the mirror
+    serves none (404).  Anything else wrong raises and keeps the stored data."""
+    db_path = db_path.expanduser()
+    url = f"{mirror.rstrip('/')}/{eol.STORE_NAME}"
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DatabaseError(f"cannot create {db_path.parent}: {err}") from None
+    try:
+        path, _, _ = download(url, db_path.parent, timeout=timeout, max_bytes=eol.MAX_BYTES)
+    except NotOnMirror:
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise DatabaseError(f"{url}: cannot read the download: {err}") from None
+    finally:
+        path.unlink(missing_ok=True)
+    return eol.store(raw, url, db_path, now=now)
+
+
+def import_eol(source: Path, db_path: Path, *, now: datetime | None = None) -> eol.Stored:
+    """Check the local EOL document ``source`` and store it beside ``db_path``."""
+    if not source.is_file():
+        raise DatabaseError(f"{source}: not a file")
+    try:
+        with source.open("rb") as fh:
+            raw = fh.read(eol.MAX_BYTES + 1)
+    except OSError as err:
+        raise DatabaseError(f"{source}: cannot read: {err.strerror or err}") from None
+    return eol.store(raw, f"file:{source.expanduser().resolve()}", db_path.expanduser(), now=now)
