@@ -11,7 +11,7 @@ from typing import Any
 
 from hullcheck.errors import InputError
 from hullcheck.imagerules.base import ScanSettings
-from hullcheck.lint import read_dockerfile
+from hullcheck.lint import MAX_BYTES, STDIN, decode_dockerfile, read_dockerfile
 from hullcheck.policy.gate import EXIT_ERROR, exit_code, parse_fail_on, sort_findings
 from hullcheck.report.options import COLOR_CHOICES, RenderOptions, RuleHelp, resolve_color
 from hullcheck.report.output import write_output
@@ -38,8 +38,8 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--dockerfile",
         metavar="PATH",
-        help="the Dockerfile the image was built from: trace each finding to its line, and "
-        "lint it into the same report",
+        help="the Dockerfile the image was built from (- reads it from standard input): "
+        "trace each finding to its line, and lint it into the same report",
     )
     p.add_argument(
         "--no-lint", action="store_true", help="with --dockerfile: trace only, do not lint it"
@@ -204,7 +204,18 @@ def _rule_help() -> dict[str, RuleHelp]:
     return {r.id: RuleHelp(name=r.title, explanation=r.explanation) for r in all_rules()}
 
 
+def _dockerfile_text(path: str | None) -> str | None:
+    """The Dockerfile's text: a file, or standard input for ``-`` (as ``lint -`` does)."""
+    if path is None:
+        return None
+    if path == STDIN:
+        return decode_dockerfile(sys.stdin.buffer.read(MAX_BYTES + 1), "standard input")
+    return read_dockerfile(Path(path))
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.dockerfile == STDIN and args.password_stdin:
+        raise InputError("--dockerfile - and --password-stdin cannot both read standard input")
     fail_on = parse_fail_on(args.fail_on)
     platform = None
     if args.platform:
@@ -238,7 +249,7 @@ def run(args: argparse.Namespace) -> int:
         vulnerabilities=not (args.no_vulns or args.no_packages),
         db_path=Path(db_path) if db_path else None,
     )
-    text = read_dockerfile(Path(args.dockerfile)) if args.dockerfile else None
+    text = _dockerfile_text(args.dockerfile)
     progress: Progress | None = None
     if not args.quiet and sys.stderr.isatty() and not os.environ.get("HULLCHECK_NO_PROGRESS"):
         progress = BarProgress()
