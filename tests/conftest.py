@@ -11,6 +11,27 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("HULLCHECK_SHARED", ROOT.parent / "shared"))
 TEST_IMAGES = Path(os.environ.get("HULLCHECK_TEST_IMAGES", ROOT / ".cache" / "test-images"))
 
+# Tests must not see the developer's cache, database, registry credentials or engine: a
+# stored EOL table or OSV database there would change verdicts from one machine to the next.
+_USER_STATE = (
+    "HULLCHECK_CACHE_DIR",
+    "HULLCHECK_DB",
+    "HULLCHECK_OSV_MIRROR",
+    "HULLCHECK_INSECURE_REGISTRIES",
+    "DOCKER_CONFIG",
+    "REGISTRY_AUTH_FILE",
+    "DOCKER_HOST",
+    "CONTAINER_HOST",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hermetic_user_state(tmp_path_factory: pytest.TempPathFactory) -> None:
+    for name in _USER_STATE:
+        os.environ.pop(name, None)
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    os.environ["DOCKER_CONFIG"] = str(tmp_path_factory.mktemp("docker-config"))
+
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
