@@ -231,6 +231,17 @@ class SecretScanner:
         self._prefilter = KeywordPrefilter(
             (kw, index) for index, c in enumerate(self.rules) for kw in c.rule.keywords
         )
+        # executables are most of the bytes an image holds and only binary rules run on
+        # them: a small automaton of those rules' keywords (and of the rules they yield
+        # to, so yielding works as on text) walks them instead of the full one
+        wanted = {c.rule.id for c in self.rules if c.rule.binary}
+        wanted |= {y for c in self.rules if c.rule.binary for y in c.rule.yields_to}
+        self._binary_prefilter = KeywordPrefilter(
+            (kw, index)
+            for index, c in enumerate(self.rules)
+            if c.rule.id in wanted
+            for kw in c.rule.keywords
+        )
 
     # -- deciding what to read -----------------------------------------------------
     def skip_reason(self, path: str, size: int) -> str | None:
@@ -275,13 +286,10 @@ class SecretScanner:
         return paths is None or bool(paths.search(path))
 
     def _scan(self, data: bytes, path: str, *, binary: bool = False) -> list[SecretMatch]:
-        hits: dict[int, list[tuple[int, int]]] = {}
+        hits: dict[int, list[tuple[int, int]]]
         if self.prefilter:
-            for kw_start, kw_end, indexes in self._prefilter.hits(data):
-                for index in indexes:
-                    positions = hits.setdefault(index, [])
-                    if len(positions) < MAX_HITS:
-                        positions.append((kw_start, kw_end))
+            prefilter = self._binary_prefilter if binary else self._prefilter
+            hits = prefilter.rule_hits(data, MAX_HITS)
             if not hits:
                 self.stats.files_without_keywords += 1
         else:
