@@ -344,6 +344,8 @@ class SecretScanner:
                 if match is not None:
                     yield match
             return
+        if compiled.anchor is not None:
+            windows = _anchor_windows(data, windows, compiled.anchor, rule.reach)
         seen: set[tuple[int, int]] = set()
         for lo, hi in windows:
             for m in compiled.pattern.finditer(data, lo, hi):
@@ -478,4 +480,31 @@ def _windows(data: bytes, positions: list[tuple[int, int]], width: int) -> list[
             out[-1] = (out[-1][0], max(out[-1][1], hi))
         else:
             out.append((lo, hi))
+    return out
+
+
+def _anchor_windows(
+    data: bytes,
+    windows: Iterable[tuple[int, int]],
+    anchor: re.Pattern[bytes],
+    reach: tuple[int, int],
+) -> list[tuple[int, int]]:
+    """The parts of ``windows`` within ``reach`` of an anchor hit, merged.
+
+    Every match holds an anchor hit and lies within reach of it, so it lies in one
+    merged range, and no match straddles a range's start (it would have merged the
+    range before); the regex therefore finds in the ranges exactly what it finds in
+    the whole windows, while reading a fraction of the bytes.
+    """
+    before, after = reach
+    out: list[tuple[int, int]] = []
+    for lo, hi in windows:
+        first = len(out)
+        for hit in anchor.finditer(data, lo, hi):
+            start = max(lo, hit.start() - before)
+            end = min(hi, hit.start() + after)
+            if len(out) > first and start <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], end))
+            else:
+                out.append((start, end))
     return out
