@@ -6,6 +6,7 @@ import pytest
 
 from hullcheck.model import Location
 from hullcheck.secrets import sensitive_file, sensitive_file_finding
+from hullcheck.secrets.filenames import _ANY, _NAMES
 
 
 @pytest.mark.parametrize(
@@ -54,3 +55,26 @@ def test_sensitive_file_finding() -> None:
     assert doc["rule"] == "sensitive-file-ssh-key"
     assert doc["practice"] == "secrets"
     assert doc["fingerprint"] == "/root/.ssh/id_rsa:sensitive-file-ssh-key"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/root/.ssh/id_rsa",
+        "/root/.ssh/ID_RSA",
+        "/app/KEYS.P12",
+        "/app/secring.gpg",
+        "/etc/ssl/private/server.KEY",
+        "/app/.env",
+        "/app/.ENV",
+        "/root/.aws/credentials",
+        "/app/Client_Secret.json",
+        "/app/client_secret_web.json",
+        "/usr/lib/python3/dist-packages/keyring/backend.py",
+        "/app/.env.example",
+        "/app/id_rsa.pub",
+        "/",
+    ],
+)
+def test_one_search_gate_agrees_with_the_rules(path: str) -> None:
+    assert bool(_ANY.search(path)) == any(rx.search(path) for *_, rx in _NAMES)

@@ -56,6 +56,17 @@ NOT_DOCS = (
     r"|/(?:METADATA|PKG-INFO|README[^/]*|CHANGELOG[^/]*|HISTORY[^/]*))$)"
 )
 """Generic rules skip prose: documentation shows example credentials on purpose."""
+ASSIGNMENT_HEAD = (
+    r"(?<![A-Za-z0-9])(?P<key>[A-Za-z0-9_.\-]{0,40}(?:"
+    + _SECRET_WORDS
+    + r"))[\"']?\s{0,3}(?:=|:=|=>|:)"
+)
+ASSIGNMENT_TAIL = r"\s{0,3}(?P<q>[\"'])(?P<secret>[^\"'\s\\]{8,256})(?P=q)"
+ASSIGNMENT_ANCHOR = r"[=:>]\s{0,3}[\"']"
+"""Where the operator of ``key = "value"`` ends: the operator's last character."""
+ASSIGNMENT_REACH = (58, 262)
+"""(longest HEAD - 1, 1 + longest TAIL): ``tests/secrets/test_anchor.py`` recomputes it."""
+
 CONFIG_FILES = (
     r"(?i)(?:^|/)(?:\.env(?:\.[\w.-]+)?|\.s3cfg|\.boto|\.my\.cnf"
     r"|[^/]*\.(?:env|ini|cfg|cnf|conf|properties|ya?ml|toml))$"
@@ -1467,13 +1478,15 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         "Hard-coded password or secret",
         "generic",
         M,
-        r"(?i)(?<![A-Za-z0-9])(?P<key>[A-Za-z0-9_.\-]{0,40}(?:"
-        + _SECRET_WORDS
-        + r"))[\"']?\s{0,3}(?:=|:=|=>|:)\s{0,3}(?P<q>[\"'])(?P<secret>[^\"'\s\\]{8,256})(?P=q)",
+        "(?i)" + ASSIGNMENT_HEAD + ASSIGNMENT_TAIL,
         GENERIC_KEYWORDS,
         paths=NOT_DOCS,
         validator="generic-assignment",
         reveal=0,
+        # the assignment operator's last character is where a match can be: the regex
+        # (a 40-character key scan at every word start) runs only around those
+        anchor=ASSIGNMENT_ANCHOR,
+        reach=ASSIGNMENT_REACH,
     ),
     Rule(
         "generic-config-secret",

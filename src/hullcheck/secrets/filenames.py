@@ -77,9 +77,22 @@ FILE_RULE_IDS = tuple(name[0] for name in _NAMES)
 """Rule ids of the file-name findings (for ``secret:<id>`` ignores)."""
 
 
+def _scoped(pattern: str) -> str:
+    """``pattern`` as an alternative: a leading global ``(?i)`` becomes a scoped one."""
+    if pattern.startswith("(?i)"):
+        return f"(?i:{pattern[4:]})"
+    return f"(?:{pattern})"
+
+
+_ANY = re.compile("|".join(_scoped(rx.pattern) for *_, rx in _NAMES))
+"""Matches where some name rule matches: one search for the many paths that match none."""
+
+
 def sensitive_file(path: str) -> SensitiveFile | None:
     """What kind of secret store ``path`` names, or ``None``."""
     clean = path.rstrip("/")
+    if not _ANY.search(clean):
+        return None
     if _TEMPLATE.search(clean) or clean.endswith(".pub"):
         return None
     for rule_id, title, severity, needs_content, rx in _NAMES:

@@ -231,6 +231,17 @@ class SecretScanner:
         self._prefilter = KeywordPrefilter(
             (kw, index) for index, c in enumerate(self.rules) for kw in c.rule.keywords
         )
+        # executables are most of the bytes an image holds and only binary rules run on
+        # them: a small automaton of those rules' keywords (and of the rules they yield
+        # to, so yielding works as on text) walks them instead of the full one
+        wanted = {c.rule.id for c in self.rules if c.rule.binary}
+        wanted |= {y for c in self.rules if c.rule.binary for y in c.rule.yields_to}
+        self._binary_prefilter = KeywordPrefilter(
+            (kw, index)
+            for index, c in enumerate(self.rules)
+            if c.rule.id in wanted
+            for kw in c.rule.keywords
+        )
 
     # -- deciding what to read -----------------------------------------------------
     def skip_reason(self, path: str, size: int) -> str | None:
@@ -275,13 +286,10 @@ class SecretScanner:
         return paths is None or bool(paths.search(path))
 
     def _scan(self, data: bytes, path: str, *, binary: bool = False) -> list[SecretMatch]:
-        hits: dict[int, list[tuple[int, int]]] = {}
+        hits: dict[int, list[tuple[int, int]]]
         if self.prefilter:
-            for kw_start, kw_end, indexes in self._prefilter.hits(data):
-                for index in indexes:
-                    positions = hits.setdefault(index, [])
-                    if len(positions) < MAX_HITS:
-                        positions.append((kw_start, kw_end))
+            prefilter = self._binary_prefilter if binary else self._prefilter
+            hits = prefilter.rule_hits(data, MAX_HITS)
             if not hits:
                 self.stats.files_without_keywords += 1
         else:
@@ -336,6 +344,8 @@ class SecretScanner:
                 if match is not None:
                     yield match
             return
+        if compiled.anchor is not None:
+            windows = _anchor_windows(data, windows, compiled.anchor, rule.reach)
         seen: set[tuple[int, int]] = set()
         for lo, hi in windows:
             for m in compiled.pattern.finditer(data, lo, hi):
@@ -470,4 +480,31 @@ def _windows(data: bytes, positions: list[tuple[int, int]], width: int) -> list[
             out[-1] = (out[-1][0], max(out[-1][1], hi))
         else:
             out.append((lo, hi))
+    return out
+
+
+def _anchor_windows(
+    data: bytes,
+    windows: Iterable[tuple[int, int]],
+    anchor: re.Pattern[bytes],
+    reach: tuple[int, int],
+) -> list[tuple[int, int]]:
+    """The parts of ``windows`` within ``reach`` of an anchor hit, merged.
+
+    Every match holds an anchor hit and lies within reach of it, so it lies in one
+    merged range, and no match straddles a range's start (it would have merged the
+    range before); the regex therefore finds in the ranges exactly what it finds in
+    the whole windows, while reading a fraction of the bytes.
+    """
+    before, after = reach
+    out: list[tuple[int, int]] = []
+    for lo, hi in windows:
+        first = len(out)
+        for hit in anchor.finditer(data, lo, hi):
+            start = max(lo, hit.start() - before)
+            end = min(hi, hit.start() + after)
+            if len(out) > first and start <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], end))
+            else:
+                out.append((start, end))
     return out
