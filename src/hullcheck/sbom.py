@@ -79,6 +79,7 @@ def inventory_for_image(
         packages=tuple(result.packages),
         distro=result.distro,
         errors=(*errors, *result.errors),
+        complete=walk.complete,
     )
 
 
@@ -135,7 +136,11 @@ def render_report_json(inventory: Inventory) -> str:
         target=target,
         packages=list(inventory.packages),
         errors=[ReportError(e.message, e.path) for e in inventory.errors],
-        summary={"packages": len(inventory.packages), "by_type": dict(sorted(counts.items()))},
+        summary={
+            "packages": len(inventory.packages),
+            "by_type": dict(sorted(counts.items())),
+            "complete": inventory.complete,
+        },
     )
     return render_json(report)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from hullcheck.cli.main import main
+from tests.fixtures.imagebuilder import File, Layer, make_image
 
 STATUS = b"Package: bash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 5.2\n"
 
@@ -48,3 +49,32 @@ def test_missing_target_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     not_sbom = tmp_path / "x.txt"
     not_sbom.write_text("hello")
     assert main(["sbom", str(not_sbom)]) == 2
+
+
+def test_partly_read_image_exits_2_and_still_writes_what_was_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = Layer([File("opt/junk", b"x" * 100_000)], compression="none")
+    broken.blob = b"not a tar, and shorter than the manifest says"
+    img = make_image(
+        tmp_path / "img",
+        [
+            Layer([File("var/lib/dpkg/status", STATUS), File("etc/os-release", b"ID=debian\n")]),
+            broken,
+        ],
+        form="oci",
+    )
+    out = tmp_path / "bom.json"
+    assert main(["sbom", img.reference, "-f", "json", "-o", str(out)]) == 2
+    doc = json.loads(out.read_text())
+    assert [p["name"] for p in doc["packages"]] == ["bash"]  # layer 0 was read
+    assert doc["summary"]["complete"] is False and doc["errors"]
+    err = capsys.readouterr().err
+    assert err and all(line.startswith("hullcheck: warning:") for line in err.splitlines())
+
+
+def test_complete_image_exits_0(tmp_path: Path) -> None:
+    img = make_image(tmp_path / "img", [Layer([File("var/lib/dpkg/status", STATUS)])], form="oci")
+    assert main(["sbom", img.reference, "-f", "json", "-o", str(tmp_path / "bom.json")]) == 0
+    doc = json.loads((tmp_path / "bom.json").read_text())
+    assert doc["summary"]["complete"] is True

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hullcheck.model import Finding, Location, Practice, Severity, SourceSpan
+from hullcheck.model import Finding, JSONValue, Location, Practice, Severity, SourceSpan
 from hullcheck.report.document import Report, ReportError
 from hullcheck.report.options import RenderOptions, RuleHelp
 
@@ -187,14 +187,27 @@ def scan_findings() -> list[Finding]:
     ]
 
 
-def _layer(index: int, hexchar: str, size: int, wasted: int) -> dict[str, object]:
+def _layer(index: int, hexchar: str, size: int, wasted: int, created_by: str) -> dict[str, object]:
     return {
         "index": index,
         "digest": "sha256:" + hexchar * 64,
         "size": size,
         "bytes_added": size,
         "bytes_wasted": wasted,
+        "created_by": created_by,
     }
+
+
+def _traced(index: int, instruction: tuple[int, int] | None) -> dict[str, JSONValue]:
+    """A ``summary.layer_table`` row as scan writes it once traced to ``DOCKERFILE``."""
+    row: dict[str, JSONValue] = {"index": index, "bytes_wasted": 0}
+    if instruction is None:
+        row["base_image"] = True
+    else:
+        line, end = instruction
+        row["instruction"] = {"path": "Dockerfile", "line": line, "end_line": end}
+        row["keyword"] = "RUN"
+    return row
 
 
 def scan_report() -> Report:
@@ -223,15 +236,32 @@ def scan_report() -> Report:
             "config": {"user": "", "env": ["PATH=/usr/local/bin:/usr/bin"], "labels": {}},
             "history": [],
             "layers": [
-                _layer(0, "a", 74_000_000, 3_403_000),
-                _layer(1, "b", 3_000, 0),
-                _layer(2, "c", 200_000, 31_200),
-                _layer(3, "f", 10_000, 3_000),
+                _layer(0, "a", 74_000_000, 3_403_000, "/bin/sh -c #(nop) ADD file:9f3c in / "),
+                _layer(1, "b", 3_000, 0, "WORKDIR /app"),
+                _layer(
+                    2,
+                    "c",
+                    200_000,
+                    31_200,
+                    "RUN /bin/sh -c apt-get update &&     apt-get install -y curl "
+                    "ca-certificates &&     rm -rf /var/lib/apt/lists/* # buildkit",
+                ),
+                _layer(3, "f", 10_000, 3_000, "RUN /bin/sh -c echo " + "x" * 300 + " # buildkit"),
             ],
             "base_os": "debian 12 (bookworm)",
         },
         packages=[],
-        summary={"layers": 4, "complete": True, "paths": 5120},
+        summary={
+            "layers": 4,
+            "complete": True,
+            "paths": 5120,
+            "layer_table": [
+                {**_traced(0, None), "bytes_wasted": 3_403_000},
+                {"index": 1, "bytes_wasted": 0, "traced": False},
+                {**_traced(2, (5, 7)), "bytes_wasted": 31_200},
+                {**_traced(3, (8, 8)), "bytes_wasted": 3_000},
+            ],
+        },
         suppressed=[suppressed],
     )
 

@@ -171,6 +171,38 @@ def test_scan_header_block() -> None:
     assert "PATH=" not in out  # config.env is never shown: it often holds credentials
 
 
+def test_scan_layer_table_sizes_waste_trace_and_steps() -> None:
+    out = _plain(scan_report())
+    block = out[out.index(" #  ") : out.index("vulnerabilities (2)")]
+    rows = block.splitlines()
+    assert rows[0].split() == ["#", "Size", "Wasted", "Dockerfile", "Created", "by"]
+    assert rows[1].split()[:5] == ["0", "74.0", "MB", "3.4", "MB"]
+    assert "(base image)" in rows[1] and rows[1].endswith("ADD file:9f3c in /")
+    assert rows[2].split()[:5] == ["1", "3.0", "kB", "-", "(not"]  # nothing wasted: "-"
+    assert "Dockerfile:5-7  RUN apt-get update && apt-get install" in rows[3]
+    assert "/bin/sh -c" not in block and "# buildkit" not in block  # builder noise dropped
+    assert rows[4].endswith("…") and all(len(r) <= 100 for r in rows)
+
+
+def test_scan_layer_table_without_trace_and_with_many_layers() -> None:
+    layers = [
+        {"index": i, "size": 1000 * i, "bytes_wasted": 0, "created_by": f"/bin/sh -c step{i}"}
+        for i in range(table.MAX_LAYER_ROWS + 5)
+    ]
+    layers[1]["created_by"] = "/bin/sh -c printf '\x1b]0;pwned\x07\u202e'"
+    out = _plain(Report(target={"reference": "r", "layers": layers}))
+    assert "  #     Size  Wasted  Created by" in out  # no trace: no Dockerfile column
+    assert "  0      0 B       -  RUN step0" in out
+    assert "RUN step3" in out and f"RUN step{table.MAX_LAYER_ROWS}" not in out
+    assert "… 5 more layers (--format json lists all)" in out
+    assert "\x1b" not in out and "\\x1b]0;pwned\\x07\\u202e" in out
+
+
+def test_no_layer_table_without_layers() -> None:
+    out = _plain(Report(target={"reference": "r"}, summary={"efficiency": 1.0}))
+    assert "Created by" not in out
+
+
 def test_scan_groups_by_practice_worst_first() -> None:
     out = _plain(scan_report())
     headers = re.findall(r"^([a-z-]+) \((\d+)\)$", out, re.M)

@@ -36,3 +36,5 @@ class Inventory:
     packages: tuple[Package, ...]
     distro: Distro | None = None
     errors: tuple[CatalogError, ...] = field(default_factory=tuple)
+    complete: bool = True
+    """False when the image could only be partly read: packages may be missing."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from hullcheck import sbom
 from hullcheck.errors import InputError
+from hullcheck.policy.gate import EXIT_ERROR
 from hullcheck.report.source_lines import visible
 from hullcheck.sources.base import Platform
 from hullcheck.sources.cache import default_cache_dir
@@ -56,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     for error in inventory.errors:
         print(f"hullcheck: warning: {visible(error.message)}", file=sys.stderr)
-    return 0
+    # As scan: an image read only in part gives an inventory that may miss packages,
+    # which must not pass a CI step; what was read is still written above.
+    return 0 if inventory.complete else EXIT_ERROR
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from rich.console import Console
 from rich.text import Text
 
+from hullcheck.imagerules.history import parse_created_by
 from hullcheck.model import Finding, JSONValue, Practice, Severity
 from hullcheck.report.document import Report
 from hullcheck.report.options import RenderOptions
@@ -391,6 +392,105 @@ def _target_block(report: Report, now: datetime, wrap: _Wrapper) -> list[Text]:
     return out
 
 
+MAX_LAYER_ROWS = 60
+"""Layers drawn in the per-layer table; the rest are counted (JSON lists them all)."""
+
+
+def _short_size(value: int | None, zero: str = "0 B") -> str:
+    if value is None:
+        return "?"
+    if value == 0:
+        return zero
+    size = float(value)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000:
+            return f"{value} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"
+
+
+def _step_text(created_by: JSONValue) -> str:
+    """A history ``created_by`` as a short instruction (``RUN apt-get ...``), one line."""
+    if not isinstance(created_by, str) or not created_by.strip():
+        return ""
+    parsed = parse_created_by(created_by[:4096])
+    text = f"{parsed.keyword} {parsed.text}" if parsed.keyword else parsed.text
+    return " ".join(text.split())
+
+
+def _dockerfile_cell(row: Mapping[str, JSONValue]) -> str:
+    if row.get("base_image") is True:
+        return "(base image)"
+    ins = row.get("instruction")
+    if isinstance(ins, Mapping):
+        path, line, end = ins.get("path"), _int(ins.get("line")), _int(ins.get("end_line"))
+        if isinstance(path, str) and line is not None:
+            return f"{path}:{line}" + (f"-{end}" if end is not None and end != line else "")
+    if row.get("traced") is False:
+        return "(not traced)"
+    return ""
+
+
+def _layer_rows(report: Report) -> list[dict[str, JSONValue]]:
+    """Per layer: ``target.layers`` (size, created_by) updated by ``summary.layer_table``
+    (bytes wasted, Dockerfile trace), by index."""
+    target: Mapping[str, JSONValue] = report.target or {}
+    rows: dict[int, dict[str, JSONValue]] = {}
+    for source in (target.get("layers"), report.summary.get("layer_table")):
+        if not isinstance(source, list):
+            continue
+        for item in source:
+            index = _int(item.get("index")) if isinstance(item, Mapping) else None
+            if isinstance(item, Mapping) and index is not None and index >= 0:
+                rows.setdefault(index, {}).update(item)
+    return [rows[i] for i in sorted(rows)]
+
+
+def _layer_table(report: Report, wrap: _Wrapper) -> list[Text]:
+    """The compact per-layer table under the header: what each layer costs and wastes."""
+    rows = _layer_rows(report)
+    if not rows:
+        return []
+    cells: list[tuple[str, str, str, str, str]] = []
+    for row in rows[:MAX_LAYER_ROWS]:
+        size = _int(row.get("size"))
+        if size is None:
+            size = _int(row.get("bytes_added"))
+        cells.append(
+            (
+                str(row.get("index")),
+                _short_size(size),
+                _short_size(_int(row.get("bytes_wasted")), zero="-"),
+                visible(_dockerfile_cell(row)),
+                visible(_step_text(row.get("created_by"))),
+            )
+        )
+    head = ("#", "Size", "Wasted", "Dockerfile", "Created by")
+    widths = [max(len(head[i]), *(len(c[i]) for c in cells)) for i in range(4)]
+    if not any(c[3] for c in cells):
+        widths[3] = -2  # no trace: drop the column and its gap
+    room = max(wrap.width - 1 - sum(w + 2 for w in widths), 10)
+
+    def line(values: tuple[str, str, str, str, str], style: str = "") -> Text:
+        text = Text(" ")
+        text.append(f"{values[0]:>{widths[0]}}  {values[1]:>{widths[1]}}  ", style=style)
+        text.append(f"{values[2]:>{widths[2]}}  ", style=style)
+        if widths[3] >= 0:
+            text.append(f"{values[3]:<{widths[3]}}  ", style=style or "dim")
+        step = values[4] if len(values[4]) <= room else values[4][: room - 1] + "…"
+        text.append(step, style=style)
+        return text
+
+    out = [line(head, "bold")]
+    out.extend(line(c) for c in cells)
+    if len(rows) > MAX_LAYER_ROWS:
+        more = Text(f" … {len(rows) - MAX_LAYER_ROWS} more layers (--format json lists all)")
+        more.stylize("dim")
+        out.extend(wrap(more))
+    out.append(Text(""))
+    return out
+
+
 def _dockerfile_span(f: Finding) -> tuple[str, int, int] | None:
     """The Dockerfile lines behind an image finding: its instruction, else its own span."""
     loc = f.location
@@ -476,6 +576,7 @@ def _scan_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text
     sources = SourceCache(opts.sources)
     secret_lines = _secret_lines(report.findings)
     out = _target_block(report, now, wrap)
+    out.extend(_layer_table(report, wrap))
     groups: dict[Practice, list[Finding]] = defaultdict(list)
     for f in report.findings:
         groups[f.practice].append(f)
