@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -84,3 +85,38 @@ def test_bad_arguments_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         assert main(["scan", *args]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and message in err, err
+
+
+class _Stdin:
+    def __init__(self, data: bytes) -> None:
+        self.buffer = io.BytesIO(data)
+
+
+def test_dockerfile_from_stdin_is_traced_and_linted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = [
+        {"created_by": "ADD base / # buildkit"},
+        {"created_by": "RUN /bin/sh -c apt-get install -y sudo # buildkit"},
+    ]
+    img = make_image(
+        tmp_path / "i",
+        [Layer([File("etc/os-release", b"ID=debian\n")]), Layer([File("usr/bin/sudo", b"x")])],
+        history=history,
+    )
+    dockerfile = b"FROM debian:12\nRUN apt-get install -y sudo\n"
+    monkeypatch.setattr("sys.stdin", _Stdin(dockerfile))
+    code, doc = _scan(capsys, img.reference, "--dockerfile", "-", "--cache-dir", str(tmp_path))
+    assert code == 0 and doc["errors"] == []
+    trace = doc["summary"]["trace"]
+    assert trace["dockerfile"] == "-"
+    assert trace["layers"][1]["instruction"] == {"path": "-", "line": 2, "end_line": 2}
+    assert any(f["location"].get("path") == "-" for f in doc["findings"])  # linted too
+
+
+def test_dockerfile_from_stdin_conflicts_with_password_stdin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["scan", "x", "--dockerfile", "-", "--username", "u", "--password-stdin"])
+    assert code == 2
+    assert "cannot both read standard input" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from typing import Any
 
 from hullcheck.errors import InputError
 from hullcheck.imagerules.base import ScanSettings
-from hullcheck.lint import read_dockerfile
+from hullcheck.lint import MAX_BYTES, STDIN, decode_dockerfile, read_dockerfile
 from hullcheck.policy.apply import apply_policy, expiry_warnings, load_policy
 from hullcheck.policy.gate import (
     EXIT_ERROR,
@@ -45,8 +45,8 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--dockerfile",
         metavar="PATH",
-        help="the Dockerfile the image was built from: trace each finding to its line, and "
-        "lint it into the same report",
+        help="the Dockerfile the image was built from (- reads it from standard input): "
+        "trace each finding to its line, and lint it into the same report",
     )
     p.add_argument(
         "--no-lint", action="store_true", help="with --dockerfile: trace only, do not lint it"
@@ -228,9 +228,20 @@ def _rule_help() -> dict[str, RuleHelp]:
     return {r.id: RuleHelp(name=r.title, explanation=r.explanation) for r in all_rules()}
 
 
+def _dockerfile_text(path: str | None) -> str | None:
+    """The Dockerfile's text: a file, or standard input for ``-`` (as ``lint -`` does)."""
+    if path is None:
+        return None
+    if path == STDIN:
+        return decode_dockerfile(sys.stdin.buffer.read(MAX_BYTES + 1), "standard input")
+    return read_dockerfile(Path(path))
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.dockerfile == STDIN and args.password_stdin:
+        raise InputError("--dockerfile - and --password-stdin cannot both read standard input")
     starts = [Path.cwd()]
-    if args.dockerfile and args.dockerfile != "-":
+    if args.dockerfile and args.dockerfile != STDIN:
         starts.insert(0, Path(args.dockerfile).parent)
     policy = load_policy(
         config_file=args.config,
@@ -274,7 +285,7 @@ def run(args: argparse.Namespace) -> int:
         db_path=Path(db_path) if db_path else None,
         secrets=policy.secrets,
     )
-    text = read_dockerfile(Path(args.dockerfile)) if args.dockerfile else None
+    text = _dockerfile_text(args.dockerfile)
     progress: Progress | None = None
     if not args.quiet and sys.stderr.isatty() and not os.environ.get("HULLCHECK_NO_PROGRESS"):
         progress = BarProgress()
