@@ -133,3 +133,32 @@ def test_secrets_section_and_rules_on_a_fixture_image(
     code, doc = _run([*base, "--config", str(config), "--show-suppressed"], capsys)
     assert {f["rule"] for f in doc["suppressed"]} == {rule, "HC8302"}
     assert code == 0
+
+
+def test_config_beside_the_dockerfile_governs_lint_and_image(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = _secret_image(tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    dockerfile = project / "Dockerfile"
+    dockerfile.write_text("FROM debian:12\nRUN apt-get install -y gcc\nUSER app\n")
+    (project / ".hullcheck.yaml").write_text(
+        "rules:\n  ignore: [HC3001]\n  severity: {HC8302: critical}\n"
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    args = [ref, "--no-vulns", "--cache-dir", str(tmp_path / "c"), "--dockerfile", str(dockerfile)]
+    code, doc = _run([*args, "--show-suppressed"], capsys)
+    rules = {f["rule"]: f for f in doc["findings"]}
+    assert "HC3001" not in rules and "HC3001" in {f["rule"] for f in doc["suppressed"]}
+    assert rules["HC8302"]["severity"] == "critical"
+    assert doc["summary"]["policy"]["config"] == str(project / ".hullcheck.yaml")
+    assert code == 1
+    # --config wins over the discovered file
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("{}\n")
+    code, doc = _run([*args, "--config", str(empty)], capsys)
+    assert "HC3001" in {f["rule"] for f in doc["findings"]}
+    assert doc["summary"]["suppressed"] == 0
