@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PKGS=(python3-venv buildah skopeo umoci docker-registry mmdebstrap jq curl arch-test
-          apache2-utils rpm zstd npm golang-go db5.3-util)
+          apache2-utils rpm zstd golang-go db5.3-util)
+# No npm here: the machine's Node.js conflicts with Debian's npm; make-test-images.sh installs
+# it only when the machine has none.
 missing=()
 for p in "${APT_PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,7 +24,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
-# npm: make-test-images.sh installs Debian's npm itself when the machine has none.
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv

@@ -16,6 +16,8 @@ from hullcheck.errors import DockerfileError
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.lint import read_dockerfile
 from hullcheck.model import Finding, JSONValue, Package
+from hullcheck.policy.config import DEFAULT as DEFAULT_CONFIG
+from hullcheck.policy.config import Config
 from hullcheck.report.document import Report, ReportError
 from hullcheck.sources.api import ImageHandle, open_image
 from hullcheck.sources.base import Platform
@@ -72,6 +74,8 @@ class ScanRequest:
     """With a Dockerfile, also lint it and merge its findings into the report."""
     settings: ScanSettings = field(default_factory=ScanSettings)
     progress: Progress | None = None
+    lint_config: Config | None = None
+    """The ``.hullcheck.yaml`` to lint the Dockerfile with (None: lint's defaults)."""
 
 
 class _Counting:
@@ -232,6 +236,8 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
                 progress.stop()
         target = target_json(image, walk)
         redact_target(target)
+        if request.settings.secrets is not None:  # the user's own rules too
+            redact_target(target, request.settings.secrets)
         report.target = target
         report.errors.extend(ReportError(w) for w in image.warnings)
         for err in walk.errors:
@@ -274,11 +280,15 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
                 from hullcheck.lint import Linter  # noqa: PLC0415
                 from hullcheck.vulns.eol import current_eol  # noqa: PLC0415
 
+                config = request.lint_config
                 linter = Linter(
+                    config=config,
                     today=request.settings.now.date(),
                     eol=current_eol(request.settings.db_path),
                 )
-                result = linter.lint_text(dockerfile_text, request.dockerfile)
+                result = linter.lint_text(
+                    dockerfile_text, request.dockerfile, config or DEFAULT_CONFIG
+                )
                 findings = merge_lint(findings, result.findings)
                 report.suppressed.extend(result.suppressed)
         report.findings = findings

@@ -12,7 +12,14 @@ from typing import Any
 from hullcheck.errors import InputError
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.lint import MAX_BYTES, STDIN, decode_dockerfile, read_dockerfile
-from hullcheck.policy.gate import EXIT_ERROR, exit_code, parse_fail_on, sort_findings
+from hullcheck.policy.apply import apply_policy, expiry_warnings, load_policy
+from hullcheck.policy.gate import (
+    EXIT_ERROR,
+    exit_code,
+    parse_fail_on,
+    parse_severity,
+    sort_findings,
+)
 from hullcheck.report.options import COLOR_CHOICES, RenderOptions, RuleHelp, resolve_color
 from hullcheck.report.output import write_output
 from hullcheck.report.registry import SCAN, available_formats, render_as
@@ -64,9 +71,26 @@ def register(subparsers: Any) -> None:
     p.add_argument("--timeout", type=float, help="give up reading after this many seconds")
     p.add_argument(
         "--fail-on",
-        default="high",
         metavar="SEVERITY",
-        help="exit 1 on findings at/above this (critical|high|medium|low|info|none; default high)",
+        help="exit 1 on findings at/above this (critical|high|medium|low|info|none; default: "
+        "the config's fail-on, else high)",
+    )
+    policy = p.add_argument_group("policy (docs/scan.md)")
+    policy.add_argument(
+        "--config", type=Path, help=".hullcheck.yaml to use (default: searched upward)"
+    )
+    policy.add_argument(
+        "--ignore-file", type=Path, help="ignore rules (default: .hullcheckignore, upward)"
+    )
+    policy.add_argument(
+        "--vex", type=Path, action="append", default=[], help="OpenVEX document (repeatable)"
+    )
+    policy.add_argument(
+        "--ignore-unfixed", action="store_true", help="suppress vulnerabilities with no fix"
+    )
+    policy.add_argument("--severity", metavar="SEVERITY", help="suppress findings below this")
+    policy.add_argument(
+        "--show-suppressed", action="store_true", help="list suppressed findings too"
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no diagnostics")
     p.add_argument("--color", choices=COLOR_CHOICES, default="auto", help="table colours")
@@ -216,7 +240,18 @@ def _dockerfile_text(path: str | None) -> str | None:
 def run(args: argparse.Namespace) -> int:
     if args.dockerfile == STDIN and args.password_stdin:
         raise InputError("--dockerfile - and --password-stdin cannot both read standard input")
-    fail_on = parse_fail_on(args.fail_on)
+    starts = [Path.cwd()]
+    if args.dockerfile and args.dockerfile != STDIN:
+        starts.insert(0, Path(args.dockerfile).parent)
+    policy = load_policy(
+        config_file=args.config,
+        starts=starts,
+        ignore_file=args.ignore_file,
+        vex_files=args.vex,
+        ignore_unfixed=args.ignore_unfixed,
+        minimum=parse_severity(args.severity) if args.severity else None,
+        fail_on=parse_fail_on(args.fail_on) if args.fail_on is not None else "config",
+    )
     platform = None
     if args.platform:
         try:
@@ -248,6 +283,7 @@ def run(args: argparse.Namespace) -> int:
         packages=not args.no_packages,
         vulnerabilities=not (args.no_vulns or args.no_packages),
         db_path=Path(db_path) if db_path else None,
+        secrets=policy.secrets,
     )
     text = _dockerfile_text(args.dockerfile)
     progress: Progress | None = None
@@ -264,9 +300,13 @@ def run(args: argparse.Namespace) -> int:
             lint=not args.no_lint,
             settings=settings,
             progress=progress,
+            lint_config=policy.config,
         )
     )
+    apply_policy(report, policy, settings.now.date())
     report.findings = sort_findings(report.findings)
+    if not args.show_suppressed:
+        report.suppressed = []  # still counted in summary.suppressed
     render = RenderOptions(
         color=resolve_color(args.color) if args.format == "table" else False,
         sources={args.dockerfile: text.splitlines()} if args.dockerfile and text else {},
@@ -280,6 +320,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"hullcheck: warning: {db_info['warning']}", file=sys.stderr)
         for error in report.errors:
             print(f"hullcheck: warning: {error.message}", file=sys.stderr)
+        for note in (*policy.notes, *expiry_warnings(report)):
+            print(f"hullcheck: warning: {note}", file=sys.stderr)
     if not report.summary.get("complete", True):
         return EXIT_ERROR
-    return exit_code(report.findings, fail_on)
+    return exit_code(report.findings, policy.fail_on)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hullcheck.model import FileRef, Finding, JSONValue, Location, Practice, Severity
+from hullcheck.secrets.scanner import SecretScanner
 from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 
@@ -77,6 +78,8 @@ class ScanSettings:
     """Match the packages against the vulnerability database (the CLI turns it on)."""
     db_path: Path | None = None
     """The database (None: ``--db``'s default, built from the embedded snapshot)."""
+    secrets: SecretScanner | None = None
+    """The secrets engine built from the config's ``secrets:`` section (None: built-in)."""
 
 
 class FinalFiles:

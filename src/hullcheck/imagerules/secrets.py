@@ -200,4 +200,4 @@ def redact_target(target: dict[str, JSONValue], scanner: SecretScanner | None = 
 
 
 def analyser(settings: ScanSettings) -> ImageSecrets:
-    return ImageSecrets(settings)
+    return ImageSecrets(settings, settings.secrets)

@@ -69,6 +69,7 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
         lines.extend(_scan_body(report, opts, wrap))
     else:
         lines.extend(_lint_body(report, opts, wrap))
+    lines.extend(_suppressed(report, wrap))
     lines.extend(_errors(report, wrap))
     lines.extend(wrap(_summary(report)))
     if not opts.color:
@@ -198,6 +199,23 @@ def _errors(report: Report, wrap: _Wrapper) -> list[Text]:
     return out
 
 
+def _suppressed(report: Report, wrap: _Wrapper) -> list[Text]:
+    """Suppressed findings (scan ``--show-suppressed``): what, where, by what and why."""
+    if not report.suppressed or not _is_scan(report):
+        return []
+    out: list[Text] = [Text(f"Suppressed ({len(report.suppressed)})", style="bold underline")]
+    for f in report.suppressed:
+        out.extend(wrap(_headline(f)))
+        mark = f.extra.get("suppressed")
+        if isinstance(mark, dict):
+            why = f"by {mark.get('by')}: {mark.get('reason')}"
+            if mark.get("origin"):
+                why += f" ({mark.get('origin')})"
+            out.extend(wrap(Text(visible(why), style="dim"), _INDENT))
+    out.append(Text(""))
+    return out
+
+
 def _summary(report: Report) -> Text:
     counts = {s: 0 for s in Severity}
     for f in report.findings:
@@ -213,8 +231,10 @@ def _summary(report: Report) -> Text:
                 text.append(", ")
             style = SEVERITY_STYLE[severity] if counts[severity] else "dim"
             text.append(f"{counts[severity]} {severity.value}", style=style)
-    if report.suppressed:
-        text.append(f"; {len(report.suppressed)} suppressed", style="dim")
+    counted = report.summary.get("suppressed")  # scan counts them even when not listed
+    suppressed = counted if isinstance(counted, int) else len(report.suppressed)
+    if suppressed:
+        text.append(f"; {suppressed} suppressed", style="dim")
     if report.errors:
         n = len(report.errors)
         text.append(f"; {n} error{'s' if n != 1 else ''}", style="bold red")
