@@ -30,7 +30,9 @@ def _hermetic_user_state(tmp_path_factory: pytest.TempPathFactory) -> None:
     for name in _USER_STATE:
         os.environ.pop(name, None)
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
-    os.environ["DOCKER_CONFIG"] = str(tmp_path_factory.mktemp("docker-config"))
+    docker_config = tmp_path_factory.mktemp("docker-config")
+    (docker_config / "config.json").write_text('{"auths": {}}\n')  # buildah insists on one
+    os.environ["DOCKER_CONFIG"] = str(docker_config)
 
 
 @pytest.fixture(scope="session")
