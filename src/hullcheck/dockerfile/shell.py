@@ -20,6 +20,8 @@ from typing import Any
 import tree_sitter
 import tree_sitter_bash
 
+from hullcheck.dockerfile.words import unquote
+
 _LANGUAGE = tree_sitter.Language(tree_sitter_bash.language())
 _PARSER = tree_sitter.Parser(_LANGUAGE)
 
@@ -504,36 +506,4 @@ def word_value(text: str) -> str:
     """A shell word as the command sees it, quotes removed, expansions kept as written."""
     if "\\\n" in text:
         text = text.replace("\\\n", "")
-    if "'" not in text and '"' not in text and "\\" not in text:
-        return text
-    out: list[str] = []
-    quote = ""
-    pos = 0
-    n = len(text)
-    while pos < n:
-        ch = text[pos]
-        if quote == "'":
-            if ch == "'":
-                quote = ""
-            else:
-                out.append(ch)
-        elif quote == '"':
-            if ch == '"':
-                quote = ""
-            elif ch == "\\" and pos + 1 < n and text[pos + 1] in '"\\$`':
-                pos += 1
-                out.append(text[pos])
-            else:
-                out.append(ch)
-        elif ch in {"'", '"'}:
-            quote = ch
-        elif ch == "\\" and pos + 1 < n:
-            pos += 1
-            out.append(text[pos])
-        elif ch == "$" and pos + 1 < n and text[pos + 1] in "'\"":
-            # $'...' and $"..." : drop the $, keep the quoted content
-            pass
-        else:
-            out.append(ch)
-        pos += 1
-    return "".join(out)
+    return unquote(text, "\\", dollar_quotes=True)

@@ -120,8 +120,11 @@ def split_words(text: str, escape: str = "\\") -> list[str]:
     return words
 
 
-def unquote(word: str, escape: str = "\\") -> str:
-    """Remove shell-style quotes and escapes from one word (no variable expansion)."""
+def unquote(word: str, escape: str = "\\", dollar_quotes: bool = False) -> str:
+    """Remove shell-style quotes and escapes from one word (no variable expansion).
+
+    With ``dollar_quotes``, the ``$`` of bash's ``$'...'`` and ``$"..."`` is dropped too.
+    """
     if "'" not in word and '"' not in word and escape not in word:
         return word
     out: list[str] = []
@@ -148,6 +151,8 @@ def unquote(word: str, escape: str = "\\") -> str:
         elif ch == escape and pos + 1 < n:
             pos += 1
             out.append(word[pos])
+        elif dollar_quotes and ch == "$" and pos + 1 < n and word[pos + 1] in "'\"":
+            pass
         else:
             out.append(ch)
         pos += 1
