@@ -16,6 +16,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from hullcheck.dockerfile.buildcontext import BuildContext, context_sources
+from hullcheck.dockerfile.dockerignore import ignore_file_for, load
+from hullcheck.dockerfile.model import Dockerfile
 from hullcheck.dockerfile.parser import parse
 from hullcheck.errors import DockerfileError, HullcheckError, InputError
 from hullcheck.model import Finding, JSONValue, Location, Severity
@@ -142,8 +145,12 @@ class Linter:
         *,
         today: date | None = None,
         eol: EolData | None = None,
+        context: Path | None = None,
     ) -> None:
         self.rules = tuple(rules)
+        self.context = context
+        """The build context directory (None: each Dockerfile's own directory)."""
+        self._contexts: dict[tuple[Path, Path | None], BuildContext] = {}
         self.today = today
         self.eol = eol
         self.scanners = tuple(scanners)
@@ -232,7 +239,12 @@ class Linter:
                 engine = None
             pragmas = collect(dockerfile, self.resolve, lambda code: self.is_known(code, engine))
             ctx = RuleContext(
-                dockerfile, config.trusted_registries, engine, today=self.today, eol=self.eol
+                dockerfile,
+                config.trusted_registries,
+                engine,
+                today=self.today,
+                eol=self.eol,
+                build_context=self.build_context(dockerfile, path),
             )
             for rule in self.rules:
                 try:
@@ -267,6 +279,25 @@ class Linter:
         fail_on = self.fail_on or config.fail_on or DEFAULT_FAIL_ON
         warnings = [_unknown_pragma(path, line, code) for line, code in pragmas.unknown]
         return FileResult(path, findings, suppressed, fail_on, errors, warnings)
+
+    def build_context(self, dockerfile: Dockerfile, path: str) -> BuildContext | None:
+        """The context a Dockerfile's COPY/ADD lines read from, one object per context
+        and ignore file for the whole run (walked at most once, and only when a rule asks).
+        None when no COPY/ADD takes context files, or the Dockerfile is not on disk and
+        no ``context`` was given."""
+        if not any(context_sources(ins) for ins in dockerfile.find("COPY", "ADD")):
+            return None
+        file = Path(path)
+        on_disk = path != STDIN and file.is_file()
+        if self.context is None and not on_disk:
+            return None
+        root = (self.context if self.context is not None else file.parent).absolute()
+        ignore = ignore_file_for(file if on_disk else root / "Dockerfile", root)
+        key = (root, ignore)
+        found = self._contexts.get(key)
+        if found is None:
+            found = self._contexts[key] = BuildContext(root, load(ignore))
+        return found
 
     def is_known(self, code: str, engine: SecretScanner | None = None) -> bool:
         """Whether a pragma id names something: a rule of this linter, a hadolint code

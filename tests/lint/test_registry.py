@@ -59,13 +59,13 @@ def test_rule_has_firing_case_and_near_miss(rule: object) -> None:
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.lines], ids=str)
 def test_pragma_silences(case: Case) -> None:
-    trusted = case.trusted
-    assert run_rule(case.rule, case.text, trusted), "the firing case must fire first"
-    assert run_rule(case.rule, with_pragma(case), trusted) == []
+    trusted, files = case.trusted, case.files
+    assert run_rule(case.rule, case.text, trusted, files), "the firing case must fire first"
+    assert run_rule(case.rule, with_pragma(case), trusted, files) == []
     rule = next(r for r in RULES if r.id == case.rule)
-    fired = run_rule(case.rule, case.text, trusted)
+    fired = run_rule(case.rule, case.text, trusted, files)
     for code in rule.hadolint:
-        left = run_rule(case.rule, with_pragma(case, "hadolint", code), trusted)
+        left = run_rule(case.rule, with_pragma(case, "hadolint", code), trusted, files)
         # a DL pragma silences the findings of that hadolint code (or untagged ones) only
         assert all(f.extra.get("hadolint") not in (None, code) for f in left), code
         tagged = [f for f in fired if f.extra.get("hadolint") in (None, code)]

@@ -61,6 +61,14 @@ def register(subparsers: Any) -> None:
         default=None,
         help="use this .hullcheck.yaml (or .hadolint.yaml) instead of searching upward",
     )
+    parser.add_argument(
+        "--context",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the build context COPY/ADD read from (default: each Dockerfile's directory);"
+        " its files that .dockerignore keeps are checked for secrets",
+    )
     parser.set_defaults(func=run)
 
 
@@ -72,7 +80,11 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("lint needs at least one PATH (a Dockerfile or a directory)")
     config = config_mod.load(args.config) if args.config is not None else None
     never = args.fail_on == NEVER
-    linter = lint.Linter(config=config, fail_on=None if never else args.fail_on)
+    if args.context is not None and not args.context.is_dir():
+        raise InputError(f"--context {args.context}: not a directory")
+    linter = lint.Linter(
+        config=config, fail_on=None if never else args.fail_on, context=args.context
+    )
     report = linter.lint_paths(args.paths)
     to_terminal = args.output in (None, "-")
     sources = {}

@@ -19,6 +19,7 @@ from hullcheck.dockerfile.shell import Command
 from hullcheck.model import JSONValue, Practice, Severity
 
 if TYPE_CHECKING:  # the engine and the EOL data are built lazily; rules only receive them
+    from hullcheck.dockerfile.buildcontext import BuildContext
     from hullcheck.secrets.scanner import SecretScanner
     from hullcheck.vulns.eol import EolData
 
@@ -54,6 +55,8 @@ class RuleContext:
     """The lint's clock (None: today, UTC); injected so that date-based rules are testable."""
     eol: EolData | None = None
     """End-of-life data (None: :func:`hullcheck.vulns.eol.current_eol` of the default DB)."""
+    build_context: BuildContext | None = None
+    """The build context on disk (None: not known, e.g. a Dockerfile read from stdin)."""
 
     @property
     def final_stage(self) -> Stage | None:

@@ -9,18 +9,28 @@ line by line in RUN bodies (heredocs included): shell assignments (``export
 API_TOKEN=...``), short password flags (``docker login -p``, ``mysql -pX``, ``sshpass
 -p``) and ``.netrc`` lines written with echo.  ``RUN --mount=type=secret`` is the right
 way to use a secret and is never reported by itself.
+
+With the build context on disk (``RuleContext.build_context``), a COPY/ADD that takes a
+directory, a glob or the whole context is checked against the files it would copy
+(``.dockerignore`` applied): HC6002 names key files, ``.env`` files, credential stores
+and a ``.git`` directory among them, HC6003 reports secrets inside them; both on the
+COPY line, naming the context file.
 """
 
 from __future__ import annotations
 
+import os
+import posixpath
 import re
 from collections.abc import Iterator
 
-from hullcheck.dockerfile.model import Dockerfile
+from hullcheck.dockerfile.buildcontext import BuildContext, ContextFile, context_sources
+from hullcheck.dockerfile.model import Dockerfile, Instruction
 from hullcheck.dockerfile.words import unquote
 from hullcheck.model import Finding, JSONValue, Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext
 from hullcheck.secrets.dockerfile import scan_dockerfile
+from hullcheck.secrets.filenames import SensitiveFile, sensitive_file
 from hullcheck.secrets.findings import to_finding
 from hullcheck.secrets.scanner import SecretMatch, SecretScanner
 
@@ -123,7 +133,110 @@ def _check_values(ctx: RuleContext) -> Iterator[Hit]:
 
 
 def _check_files(ctx: RuleContext) -> Iterator[Hit]:
-    return _hits(ctx, files=True)
+    yield from _hits(ctx, files=True)
+    for ins, src, files, context in _copied_context(ctx):
+        named = _clean(src)
+        git = False
+        for file in files:
+            if file.path.startswith(".git/"):
+                git = True
+            hint = _named_secret(file)
+            if hint is None or (file.path == named and sensitive_file(src) is not None):
+                continue  # the source itself names it: reported above from the text
+            extra: dict[str, JSONValue] = {
+                "secret_rule": hint.rule_id,
+                "provider": "file",
+                "context_file": file.path,
+                "fingerprint": f"{file.path}:{hint.rule_id}",
+            }
+            message = f"{hint.title}: context file {file.path} is copied into the image ({src})"
+            yield Hit(ins.line, ins.end_line, message, extra=extra)
+        if git and not named.startswith(".git"):
+            message = (
+                f"the context's .git directory (history, remotes, maybe credentials) is copied"
+                f" into the image ({src}); add .git to {_ignore_name(context)}"
+            )
+            extra = {"context_file": ".git", "provider": "file"}
+            fix = "Add `.git` to .dockerignore, or COPY explicit paths."
+            yield Hit(ins.line, ins.end_line, message, fix=fix, extra=extra)
+
+
+def _check_context_contents(ctx: RuleContext) -> Iterator[Hit]:
+    engine = ctx.secrets if ctx.secrets is not None else _engine()
+    itself = _self_path(ctx)
+    for ins, src, files, context in _copied_context(ctx):
+        for file in files:
+            if file.path == itself or _named_secret(file) is not None:
+                continue  # the Dockerfile's own lines are HC6001's; named files HC6002's
+            for match in _scan_file(context, engine, file):
+                finding = to_finding(match)
+                extra: dict[str, JSONValue] = dict(finding.extra)
+                extra["secret_rule"] = match.rule.id
+                extra["context_file"] = file.path
+                extra["context_line"] = match.line
+                message = (
+                    f"{match.rule.title} in context file {file.path}:{match.line}"
+                    f" ({match.redacted}), copied into the image ({src})"
+                )
+                yield Hit(ins.line, ins.end_line, message, fix=finding.fix, extra=extra)
+
+
+def _copied_context(
+    ctx: RuleContext,
+) -> Iterator[tuple[Instruction, str, list[ContextFile], BuildContext]]:
+    """(COPY/ADD, source, context files it takes, context) for every context source:
+    the whole context, a directory, a glob or one file."""
+    context = ctx.build_context
+    if context is None:
+        return
+    for ins in ctx.dockerfile.find("COPY", "ADD"):
+        for src in context_sources(ins):
+            files = context.covered(src)
+            if not files:
+                continue
+            yield ins, src, files, context
+
+
+def _clean(src: str) -> str:
+    return posixpath.normpath("/" + src).lstrip("/")
+
+
+def _named_secret(file: ContextFile) -> SensitiveFile | None:
+    hint = sensitive_file(file.path)
+    return hint if hint is not None and not hint.needs_content else None
+
+
+def _scan_file(
+    context: BuildContext, engine: SecretScanner, file: ContextFile
+) -> list[SecretMatch]:
+    """The engine's matches in one context file, read and scanned once per run."""
+    key = ("secrets", id(engine), file.path)
+    cached = context.cache.get(key)
+    if isinstance(cached, tuple) and cached[0] is engine:
+        found: list[SecretMatch] = cached[1]
+        return found
+    matches: list[SecretMatch] = []
+    if engine.skip_reason(file.path, file.size) is None:
+        data = context.read(file)
+        if data is not None:
+            matches = engine.scan(data, path=file.path)
+    context.cache[key] = (engine, matches)
+    return matches
+
+
+def _self_path(ctx: RuleContext) -> str | None:
+    context = ctx.build_context
+    if context is None:
+        return None
+    try:
+        rel = os.path.relpath(os.path.abspath(ctx.dockerfile.path), os.path.abspath(context.root))
+    except ValueError:
+        return None
+    return rel.replace(os.sep, "/")
+
+
+def _ignore_name(context: BuildContext) -> str:
+    return os.path.basename(context.ignore.source) if context.ignore.source else ".dockerignore"
 
 
 SECRET_VALUE = Rule(
@@ -162,4 +275,22 @@ SECRET_FILE = Rule(
     check=_check_files,
 )
 
-RULES = (SECRET_VALUE, SECRET_FILE)
+SECRET_IN_CONTEXT = Rule(
+    id="HC6003",
+    title="Secret in a build-context file copied into the image",
+    severity=Severity.HIGH,
+    practice=Practice.SECRETS,
+    explanation=(
+        "`COPY . .` (or a directory or glob) copies every context file that .dockerignore"
+        " does not exclude: a config file or script holding a token or password ends up in"
+        " a layer, readable by anyone who can pull the image."
+    ),
+    fix=(
+        "Exclude the file in .dockerignore or COPY only the paths the image needs, remove"
+        " the secret from the file (read it at run time or from a BuildKit secret mount),"
+        " and rotate it."
+    ),
+    check=_check_context_contents,
+)
+
+RULES = (SECRET_VALUE, SECRET_FILE, SECRET_IN_CONTEXT)

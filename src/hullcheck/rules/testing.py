@@ -9,8 +9,10 @@ prove the finding can be silenced.
 
 from __future__ import annotations
 
+import tempfile
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 
 from hullcheck.dockerfile.parser import parse
 from hullcheck.errors import DockerfileError
@@ -30,6 +32,9 @@ class Case:
     note: str = ""
     trusted: tuple[str, ...] = ()
     """``trusted-registries`` to lint with (rules reading the user's policy)."""
+    files: tuple[tuple[str, str], ...] = ()
+    """Build-context files ``(relative path, text)``: when given, the case is linted with
+    a temporary directory holding them as its build context."""
 
     @property
     def text(self) -> str:
@@ -40,21 +45,36 @@ class Case:
         return f"{self.rule}-{kind}-{self.note or self.text.splitlines()[0][:30]}"
 
 
-def run_rule(rule_id: str, text: str, trusted: tuple[str, ...] = ()) -> list[Finding]:
-    """Findings of one rule on ``text`` (pragmas applied; config: only ``trusted``)."""
+def run_rule(
+    rule_id: str,
+    text: str,
+    trusted: tuple[str, ...] = (),
+    files: tuple[tuple[str, str], ...] = (),
+) -> list[Finding]:
+    """Findings of one rule on ``text`` (pragmas applied; config: only ``trusted``;
+    ``files``: a build context to write to a temporary directory)."""
     rules = [r for r in RULES if r.id == rule_id]
     if not rules and rule_id != SYNTAX_RULE.id:
         raise KeyError(f"no registered rule {rule_id}")
     config = Config(trusted_registries=trusted)
-    result = Linter(rules=rules).lint_text(text, "Dockerfile", config)
+    if not files:
+        result = Linter(rules=rules).lint_text(text, "Dockerfile", config)
+        return [f for f in result.findings if f.rule == rule_id]
+    with tempfile.TemporaryDirectory(prefix="hullcheck-case-") as tmp:
+        root = Path(tmp)
+        for name, body in files:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(body)
+        result = Linter(rules=rules, context=root).lint_text(text, "Dockerfile", config)
     return [f for f in result.findings if f.rule == rule_id]
 
 
 def check_case(case: Case) -> None:
     """Assert the rule fires on exactly the case's lines."""
-    found = sorted(f.location.line or 0 for f in run_rule(case.rule, case.text, case.trusted))
-    assert found == sorted(case.lines), (
-        f"{case.rule} fired on lines {found}, expected {sorted(case.lines)} in:\n{case.text}"
+    found = run_rule(case.rule, case.text, case.trusted, case.files)
+    lines = sorted(f.location.line or 0 for f in found)
+    assert lines == sorted(case.lines), (
+        f"{case.rule} fired on lines {lines}, expected {sorted(case.lines)} in:\n{case.text}"
     )
 
 

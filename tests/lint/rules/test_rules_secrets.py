@@ -13,6 +13,11 @@ from hullcheck.rules.testing import Case, check_case
 D = "FROM debian:12\n"
 PW = "Zx9pQ2vLk7mN"
 NPM = "npm_4f9c2a7e1b8d3f6a0c5e9b2d7f1a4c8e6b3d"
+AWS_ID = "AKIA" + "QZ7RXW2TLM5PNB3K"
+CODE = ("app.py", "print('hello')\n")
+DOTENV = (".env", "DEBUG=1\n")
+DOTENV_KEY = (".env", f"AWS_ACCESS_KEY_ID={AWS_ID}\n")
+SETTINGS = ("conf/settings.py", f"DEBUG = True\nAWS_ACCESS_KEY_ID = '{AWS_ID}'\n")
 
 CASES = (
     Case("HC6001", D + "ENV DB_PASSWORD=hunter2x9\n", (2,), "ENV value"),
@@ -68,6 +73,85 @@ CASES = (
     Case("HC6002", D + "COPY id_rsa /root/.ssh/id_rsa\n", (2,)),
     Case("HC6002", D + "COPY .env /app/.env\n", (2,), ".env"),
     Case("HC6002", D + "COPY .env.example /app/\n", (), "example file"),
+    # the build context: what COPY . / a directory / a glob takes from it
+    Case("HC6002", D + "COPY . /app\n", (2,), "context .env", files=(CODE, DOTENV)),
+    Case("HC6002", D + "COPY ./ /app\n", (2,), "context ./", files=(CODE, DOTENV)),
+    Case(
+        "HC6002",
+        D + "COPY conf/ /etc/app/\n",
+        (2,),
+        "directory source",
+        files=(("conf/app.ini", "x=1\n"), ("conf/id_ed25519", "k\n")),
+    ),
+    Case(
+        "HC6002",
+        D + "COPY secret* /run/\n",
+        (2,),
+        "glob source",
+        files=(("secrets/credentials.json", "{}\n"),),
+    ),
+    Case("HC6002", D + "COPY . .\n", (2,), "the .git directory", files=((".git/config", "x"),)),
+    Case(
+        "HC6002",
+        D + "COPY . .\n",
+        (),
+        "excluded by .dockerignore",
+        files=(CODE, DOTENV, (".dockerignore", "# local files\n.env\n.git\n")),
+    ),
+    Case(
+        "HC6002",
+        D + "COPY . .\n",
+        (2,),
+        "re-included by !",
+        files=(("keys/id_rsa", "k"), (".dockerignore", "keys\n!keys/id_rsa\n")),
+    ),
+    Case(
+        "HC6002",
+        D + "COPY . .\n",
+        (),
+        "the ! re-includes another file",
+        files=(
+            ("keys/id_rsa", "k"),
+            ("keys/README", "r"),
+            (".dockerignore", "keys/*\n!keys/README\n"),
+        ),
+    ),
+    Case(
+        "HC6002",
+        D + "COPY . .\n",
+        (),
+        "Dockerfile.dockerignore wins over .dockerignore",
+        files=(DOTENV, (".dockerignore", "x\n"), ("Dockerfile.dockerignore", ".env\n")),
+    ),
+    Case(
+        "HC6002",
+        D + "COPY . .\n",
+        (2,),
+        "only Dockerfile.dockerignore applies",
+        files=(DOTENV, (".dockerignore", ".env\n"), ("Dockerfile.dockerignore", "x\n")),
+    ),
+    Case("HC6002", D + "COPY app.py /app/\n", (), "single other file", files=(CODE, DOTENV)),
+    Case("HC6002", D + "COPY --from=build / /x\n", (), "stage copy", files=(DOTENV,)),
+    Case("HC6003", D + "COPY . /app\n", (2,), "context file", files=(CODE, SETTINGS)),
+    Case("HC6003", D + "WORKDIR /app\nCOPY conf /app/conf\n", (3,), "dir", files=(SETTINGS,)),
+    Case("HC6003", D + "ADD conf/settings.py /app/\n", (2,), "one file", files=(SETTINGS,)),
+    Case(
+        "HC6003",
+        D + "COPY . /app\n",
+        (),
+        "excluded by .dockerignore",
+        files=(CODE, SETTINGS, (".dockerignore", "/conf/*.py\n")),
+    ),
+    Case("HC6003", D + "COPY app.py /app/\n", (), "single other file", files=(CODE, SETTINGS)),
+    Case("HC6003", D + "COPY --from=build /app /app\n", (), "stage copy", files=(SETTINGS,)),
+    Case(
+        "HC6003",
+        D + "COPY <<EOF /app/conf/settings.py\nx = 1\nEOF\n",
+        (),
+        "heredoc",
+        files=(SETTINGS,),
+    ),
+    Case("HC6003", D + "COPY . /app\n", (), "a name finding is HC6002's", files=(DOTENV_KEY,)),
 )
 
 
