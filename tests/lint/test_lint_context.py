@@ -96,3 +96,26 @@ def test_context_option_of_the_cli(tmp_path: Path) -> None:
         check=False,
     )
     assert bad.returncode == 2 and b"not a directory" in bad.stderr
+
+
+def test_many_context_secrets_are_capped_per_copy_line(tmp_path: Path) -> None:
+    from hullcheck.rules.secrets import MAX_CONTEXT_HITS
+
+    body = "".join(f"k{i} = '{AWS_ID}'\n" for i in range(MAX_CONTEXT_HITS + 5))
+    _tree(tmp_path, {"Dockerfile": "FROM debian:12\nCOPY . /app\n", "keys.py": body})
+    found = [f for f in Linter().lint_paths([str(tmp_path)]).findings if f.rule == "HC6003"]
+    assert len(found) == MAX_CONTEXT_HITS + 1
+    assert sum(f.message.startswith("5 more secrets in context files") for f in found) == 1
+
+
+def test_git_objects_are_not_read(tmp_path: Path) -> None:
+    _tree(
+        tmp_path,
+        {
+            "Dockerfile": "FROM debian:12\nCOPY . /app\n",
+            ".git/objects/ab/cdef": f"KEY='{AWS_ID}'\n",
+            ".git/config": f"[x]\nkey = {AWS_ID}\n",
+        },
+    )
+    found = [f for f in Linter().lint_paths([str(tmp_path)]).findings if f.rule == "HC6003"]
+    assert [f.extra["context_file"] for f in found] == [".git/config"]

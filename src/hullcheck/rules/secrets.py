@@ -161,14 +161,25 @@ def _check_files(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(ins.line, ins.end_line, message, fix=fix, extra=extra)
 
 
+MAX_CONTEXT_HITS = 50
+"""HC6003 findings listed per COPY line; the rest are counted in one last finding."""
+
+
 def _check_context_contents(ctx: RuleContext) -> Iterator[Hit]:
     engine = ctx.secrets if ctx.secrets is not None else _engine()
     itself = _self_path(ctx)
     for ins, src, files, context in _copied_context(ctx):
+        shown = more = 0
         for file in files:
             if file.path == itself or _named_secret(file) is not None:
                 continue  # the Dockerfile's own lines are HC6001's; named files HC6002's
+            if file.path.startswith(".git/") and file.path != ".git/config":
+                continue  # compressed objects: HC6002 reports the directory; spare the budget
             for match in _scan_file(context, engine, file):
+                if shown >= MAX_CONTEXT_HITS:
+                    more += 1
+                    continue
+                shown += 1
                 finding = to_finding(match)
                 extra: dict[str, JSONValue] = dict(finding.extra)
                 extra["secret_rule"] = match.rule.id
@@ -179,6 +190,9 @@ def _check_context_contents(ctx: RuleContext) -> Iterator[Hit]:
                     f" ({match.redacted}), copied into the image ({src})"
                 )
                 yield Hit(ins.line, ins.end_line, message, fix=finding.fix, extra=extra)
+        if more:
+            message = f"{more} more secrets in context files copied by this line ({src})"
+            yield Hit(ins.line, ins.end_line, message, extra={"more": more})
 
 
 def _copied_context(
