@@ -227,6 +227,7 @@ class Linter:
         raw: list[Finding] = []
         errors: list[str] = []
         pragmas = Pragmas()
+        ctx: RuleContext | None = None
         try:
             dockerfile = parse(text, path)
         except DockerfileError as err:
@@ -278,6 +279,14 @@ class Linter:
         findings.sort(key=_order)
         fail_on = self.fail_on or config.fail_on or DEFAULT_FAIL_ON
         warnings = [_unknown_pragma(path, line, code) for line, code in pragmas.unknown]
+        if ctx is not None and ctx.build_context is not None and ctx.build_context.truncated:
+            root = ctx.build_context.root
+            warnings.append(
+                f"{path}: build context {root} is larger than lint reads (first "
+                f"{ctx.build_context.max_files} entries, "
+                f"{ctx.build_context.max_read_bytes >> 20} MiB of content): the rest of "
+                "what COPY takes from it was not checked for secrets"
+            )
         return FileResult(path, findings, suppressed, fail_on, errors, warnings)
 
     def build_context(self, dockerfile: Dockerfile, path: str) -> BuildContext | None:

@@ -119,3 +119,18 @@ def test_git_objects_are_not_read(tmp_path: Path) -> None:
     )
     found = [f for f in Linter().lint_paths([str(tmp_path)]).findings if f.rule == "HC6003"]
     assert [f.extra["context_file"] for f in found] == [".git/config"]
+
+
+def test_a_context_too_big_to_check_is_said_not_hidden(tmp_path: Path) -> None:
+    from hullcheck.dockerfile.buildcontext import MAX_FILES
+
+    _tree(tmp_path, {"Dockerfile": "FROM debian:12\nCOPY . /app\n"})
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(MAX_FILES + 1):
+        (data / f"f{i}").touch()
+    warnings = Linter().lint_paths([str(tmp_path)]).summary["warnings"]
+    assert any("larger than lint reads" in w for w in warnings), warnings
+    small = tmp_path / "small"
+    _tree(small, {"Dockerfile": "FROM debian:12\nCOPY . /app\n", "a.txt": "x\n"})
+    assert not Linter().lint_paths([str(small)]).summary["warnings"]
