@@ -32,3 +32,10 @@ def test_every_command_the_readme_lists_exists() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     assert listed and listed <= set(sub.choices), listed - set(sub.choices)
+
+
+def test_readme_rule_count_is_the_registry_s() -> None:
+    from hullcheck.rules.registry import RULES
+
+    said = re.search(r"^(\d+) rules \(`hullcheck lint --list-rules`", README.read_text(), re.M)
+    assert said is not None and int(said.group(1)) == len(RULES)
