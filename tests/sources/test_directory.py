@@ -246,3 +246,32 @@ def test_unpacked_real_rootfs_has_the_images_packages(test_images: Path, tmp_pat
 
 def _no_report(message: str, path: str | None) -> None:
     pass
+
+
+def test_other_filesystems_are_not_entered_unless_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "rootfs"
+    (root / "mnt" / "other").mkdir(parents=True)
+    (root / "mnt" / "other" / "f").write_bytes(b"x")
+    (root / "g").write_bytes(b"y")
+    mount = os.fsencode(root / "mnt")
+    real_lstat = os.lstat
+
+    def lstat(path: bytes) -> os.stat_result:  # /mnt looks like a mount point
+        st = real_lstat(path)
+        if path == mount:
+            fields = list(st)
+            fields[2] = st.st_dev + 1
+            return os.stat_result(fields)
+        return st
+
+    monkeypatch.setattr("hullcheck.sources.directory.os.lstat", lstat)
+    problems: list[tuple[str, str | None]] = []
+    stream = DirectoryStream(
+        os.fsencode(root), Limits(), report=lambda m, p: problems.append((m, p))
+    )
+    assert [e.name for e in stream] == ["g", "mnt"]
+    assert problems == [(problems[0][0], "/mnt")] and "another filesystem" in problems[0][0]
+    crossed = DirectoryStream(os.fsencode(root), Limits(), cross_devices=True)
+    assert [e.name for e in crossed] == ["g", "mnt", "mnt/other", "mnt/other/f"]
