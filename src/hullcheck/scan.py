@@ -97,6 +97,14 @@ class _Counting:
 def target_json(image: Image, walk: WalkResult | None) -> dict[str, JSONValue]:
     """The report's ``target``: what image was scanned, its config and its layers."""
     stats = walk.view.stats if walk is not None else []
+    if not image.has_config:  # a directory: no image identity, config or history
+        st0 = stats[0] if stats else None
+        return {
+            "source": image.source_kind,
+            "path": image.reference,
+            "files": st0.files if st0 is not None else None,
+            "bytes": st0.bytes_added if st0 is not None else None,
+        }
     layers: list[JSONValue] = []
     for layer in image.layers:
         st = stats[layer.index] if layer.index < len(stats) else None

@@ -56,7 +56,7 @@ def test_regular_files_and_missing_paths_are_unchanged(tmp_path: Path) -> None:
     archive.write_bytes(b"")
     assert parse_reference(str(archive)).kind == "docker-archive"
     assert parse_reference(f"{archive}:v1").tag == "v1"
-    assert parse_reference(str(tmp_path)).kind == "oci"
+    assert parse_reference(str(tmp_path)).kind == "dir"  # no index.json: a filesystem
     assert parse_reference("alpine:3.20").kind == "registry"
     with pytest.raises(InputError, match="does not exist"):
         parse_reference(str(tmp_path / "missing.tar"))

@@ -33,11 +33,15 @@ from hullcheck.sources.open import KINDS, SourceOptions
 def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "scan",
-        help="audit a container image",
+        help="audit a container image or a root filesystem directory",
         description="Read an image (docker-archive, OCI layout, registry, engine) once and "
         "audit its configuration and every layer's files. IMAGE: docker-archive:FILE[:TAG], "
         "oci:DIR[:TAG], oci-archive:FILE, registry:HOST/REPO:TAG, docker:NAME:TAG, or a path "
-        "or plain reference.",
+        "or plain reference. A directory that is not an OCI layout (no index.json or "
+        "oci-layout), or dir:PATH, is scanned as a root filesystem / build context with the "
+        "same file analysers (secrets, packages, vulnerabilities, setuid, caches...); the "
+        "rules about an image config are skipped. Symlinks are never followed, special "
+        "files never opened, other mounted filesystems not entered.",
     )
     p.add_argument("image", metavar="IMAGE")
     p.add_argument("--format", "-f", choices=available_formats(SCAN), default="table")
@@ -127,6 +131,11 @@ def register(subparsers: Any) -> None:
         default=1_000_000,
         help="paths kept in the merged view, ~0.3 KB each (default 1000000)",
     )
+    p.add_argument(
+        "--cross-filesystems",
+        action="store_true",
+        help="scanning a directory: also enter filesystems mounted below it",
+    )
     remote = p.add_argument_group("registry and engine access")
     remote.add_argument(
         "--insecure", action="store_true", help="allow plain HTTP / unverified TLS registries"
@@ -164,6 +173,8 @@ def _remote_options(args: argparse.Namespace) -> dict[str, str]:
         extra["password"] = sys.stdin.readline().rstrip("\r\n")
     if args.engine_host:
         extra["engine_host"] = args.engine_host
+    if getattr(args, "cross_filesystems", False):
+        extra["cross_filesystems"] = "true"
     return extra
 
 

@@ -231,6 +231,8 @@ class Privileges:
         return out
 
     def _user(self, image: Image, walk: WalkResult) -> list[Finding]:
+        if not image.has_config:
+            return []  # a directory: no USER to judge (it is set where it runs)
         user = image.config.user
         where = _last_history(image, "USER")
         if is_root_user(user):

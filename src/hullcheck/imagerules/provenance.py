@@ -67,6 +67,8 @@ class Provenance:
 
     def finish(self, image: Image, walk: WalkResult) -> AnalyserOutput:
         out = AnalyserOutput()
+        if not image.has_config:
+            return out  # a directory has no labels, reference digest or history
         missing = [k for k in WANTED_LABELS if not image.config.labels.get(k)]
         if missing:
             out.findings.append(

@@ -17,6 +17,7 @@ from types import TracebackType
 
 from hullcheck.sources.base import ImageSource, Platform
 from hullcheck.sources.cache import BlobCache, CachingOpener
+from hullcheck.sources.directory import DirectorySource
 from hullcheck.sources.image import Image
 from hullcheck.sources.open import SourceOptions, open_source
 from hullcheck.sources.resolve import resolve_image
@@ -69,6 +70,8 @@ def open_image(
     """Open ``reference`` (see ``hullcheck.sources.open``) and resolve it for ``platform``."""
     options = options or SourceOptions()
     src = open_source(reference, source, options)
+    if isinstance(src, DirectorySource):
+        return ImageHandle(src, src.image(), options)  # no manifest to resolve
     try:
         image = resolve_image(src, platform, options.limits)
     except BaseException:

@@ -145,6 +145,9 @@ class Image:
     synthetic_manifest: bool = False
     repo_tags: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    has_config: bool = True
+    """False for a directory read as a filesystem: no user, labels, history or dates, so
+    the rules about the image config have nothing to judge and skip."""
 
     @property
     def created(self) -> str | None:

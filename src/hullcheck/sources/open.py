@@ -5,7 +5,11 @@ Forms (``--source`` forces the kind and takes the rest as is):
 - ``docker-archive:FILE[:TAG|:@N]`` and any tar file: a ``docker save`` / skopeo
   archive; when the tar holds an OCI layout (Docker 25+, or a tar of a layout) that
   layout is read instead.  ``oci-archive:FILE[:TAG]`` is a tar of an OCI layout.
-- ``oci:DIR[:TAG]`` and any directory holding ``index.json``: an OCI image layout.
+- ``oci:DIR[:TAG]`` and any directory holding ``index.json`` or ``oci-layout``: an OCI
+  image layout.
+- ``dir:PATH`` and any other directory: a root filesystem or build context, read as one
+  synthetic layer (``hullcheck.sources.directory``); ``SourceOptions.extra
+  ["cross_filesystems"] == "true"`` lets it enter other mounted filesystems.
 - ``registry:HOST/REPO[:TAG|@DIGEST]`` and any other plain reference: a registry.
 - ``docker:NAME[:TAG]`` (or ``docker-daemon:``): the local Docker engine.
 
@@ -26,11 +30,12 @@ from pathlib import Path
 from hullcheck.errors import ImageError, InputError
 from hullcheck.sources.archive import DockerArchiveSource
 from hullcheck.sources.base import ImageSource
+from hullcheck.sources.directory import DirectorySource
 from hullcheck.sources.limits import Limits
 from hullcheck.sources.oci import OCILayoutSource, parse_layout_marker
 from hullcheck.sources.store import DirStore, TarStore
 
-KINDS = ("docker-archive", "oci", "oci-archive", "registry", "docker")
+KINDS = ("docker-archive", "oci", "oci-archive", "registry", "docker", "dir")
 _ALIASES = {"docker-daemon": "docker", "oci-dir": "oci"}
 _PORT_THEN_PATH = re.compile(r"[0-9]+/")
 _TRANSPORT_PREFIXES = (
@@ -40,6 +45,7 @@ _TRANSPORT_PREFIXES = (
     "registry:",
     "docker:",
     "docker-daemon:",
+    "dir:",
 )
 
 
@@ -109,7 +115,7 @@ def parse_reference(text: str, forced: str | None = None) -> ParsedReference:
         if not kind:
             path = Path(text)
             if path.is_dir():
-                kind = "oci"
+                kind = "oci" if is_layout(path) else "dir"
             elif path.is_file():
                 kind = "docker-archive"
             elif path.exists():
@@ -120,16 +126,23 @@ def parse_reference(text: str, forced: str | None = None) -> ParsedReference:
                     kind = "docker-archive"
                 elif head.exists() and not head.is_dir():
                     raise _not_regular(head)
-                elif _split_path(text, want_dir=True)[0].is_dir():
+                elif is_layout(_split_path(text, want_dir=True)[0]):
                     kind = "oci"
                 elif text.startswith(("/", "./", "../", "~")) or text.endswith(".tar"):
                     raise InputError(f"{text} does not exist")
                 else:
                     kind = "registry"
+    if kind == "dir":
+        return ParsedReference(kind, rest, Path(rest))
     if kind in ("docker-archive", "oci-archive", "oci"):
         path, tag = _split_path(rest, want_dir=kind == "oci")
         return ParsedReference(kind, rest, path, tag)
     return ParsedReference(kind, rest)
+
+
+def is_layout(path: Path) -> bool:
+    """A directory that says it is an OCI layout (anything else is a filesystem)."""
+    return path.is_dir() and ((path / "index.json").exists() or (path / "oci-layout").exists())
 
 
 def _not_regular(path: Path) -> InputError:
@@ -168,6 +181,13 @@ def open_source(
         )
     path = parsed.path
     assert path is not None
+    if parsed.kind == "dir":
+        if not path.exists():
+            raise InputError(f"{path} does not exist")
+        if not path.is_dir():
+            raise InputError(f"{path} is not a directory")
+        cross = options.extra.get("cross_filesystems") == "true"
+        return DirectorySource(path, reference, limits, cross_devices=cross)
     if parsed.kind == "oci":
         if not path.is_dir():
             if path.is_file():

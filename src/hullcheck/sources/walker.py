@@ -25,6 +25,7 @@ from typing import BinaryIO
 from hullcheck.errors import HullcheckError, ImageError
 from hullcheck.model import FileRef
 from hullcheck.sources.base import ImageSource
+from hullcheck.sources.directory import DirectorySource, DirectoryStream
 from hullcheck.sources.image import Image, Layer
 from hullcheck.sources.layerfs import LayerFS, LayerStats, type_bits
 from hullcheck.sources.layerstream import Inflation, InflationError, LayerReader
@@ -185,6 +186,9 @@ class Walker:
 
     def _walk_layer(self, layer: Layer, deadline: Deadline, inflation: Inflation) -> None:
         stats = self.result.view.stats[layer.index]
+        if isinstance(self.source, DirectorySource):
+            self._walk_directory(self.source, layer, deadline, stats)
+            return
         raw = self._open(layer)
         reader: LayerReader | None = None
         try:
@@ -207,7 +211,20 @@ class Walker:
                 reader.close()
             raw.close()
 
-    def _entries(self, tar: TarStream, layer: Layer, stats: LayerStats) -> None:
+    def _walk_directory(
+        self, source: DirectorySource, layer: Layer, deadline: Deadline, stats: LayerStats
+    ) -> None:
+        """The tree as one layer: same entries, same offers, no blob and no tar."""
+
+        def report(message: str, path: str | None) -> None:
+            self._error(f"{path}: {message}" if path else message, layer.index, path)
+
+        stream = source.entries(deadline, report)
+        self._entries(stream, layer, stats)
+        stats.uncompressed_size = stream.bytes_seen
+        stats.complete = not stream.truncated
+
+    def _entries(self, tar: TarStream | DirectoryStream, layer: Layer, stats: LayerStats) -> None:
         counts = [0, 0, 0]  # entries, regular files, bytes; folded into stats at the end
         try:
             self._loop(tar, layer, stats, counts)
@@ -216,7 +233,9 @@ class Walker:
             stats.files += counts[1]
             stats.bytes_added += counts[2]
 
-    def _loop(self, tar: TarStream, layer: Layer, stats: LayerStats, counts: list[int]) -> None:
+    def _loop(
+        self, tar: TarStream | DirectoryStream, layer: Layer, stats: LayerStats, counts: list[int]
+    ) -> None:
         view = self.result.view
         add = view.add
         index = layer.index
