@@ -409,3 +409,43 @@ def test_export_whose_index_json_names_an_index_uses_manifest_json(engine: FakeE
         doc = json.loads(src.root_manifest().body)
         assert doc["config"]["digest"] == sha(CONFIG)
         assert [layer["digest"] for layer in doc["layers"]] == [sha(LAYER1)]
+
+
+def test_plain_reference_prefers_the_local_engine_then_the_registry(
+    engine: FakeEngine, tmp_path: Path
+) -> None:
+    """``app:1`` is read from the engine that holds it; ``other:2`` goes to its registry."""
+    from hullcheck.sources.open import SourceOptions, open_source
+
+    engine.add("app:1", sha(CONFIG), legacy_export())
+    options = SourceOptions(
+        cache_dir=tmp_path / "cache", timeout=5, extra={"engine_host": f"unix://{engine.sock}"}
+    )
+    local = open_source("app:1", None, options)
+    try:
+        assert local.info.kind == "engine"
+    finally:
+        local.close()
+    remote = open_source("other:2", None, options)
+    try:
+        assert remote.info.kind == "registry"
+    finally:
+        remote.close()
+    assert "/images/other:2/json" in engine.seen
+    # An explicit transport is never second-guessed.
+    explicit = open_source("registry:app:1", None, options)
+    try:
+        assert explicit.info.kind == "registry"
+    finally:
+        explicit.close()
+
+
+def test_no_engine_means_the_registry_without_delay(tmp_path: Path) -> None:
+    import time
+
+    from hullcheck.sources.engine import engine_has_image
+
+    start = time.monotonic()
+    missing = {"engine_host": f"unix://{tmp_path / 'absent.sock'}"}
+    assert not engine_has_image("app:1", type("O", (), {"extra": missing})())
+    assert time.monotonic() - start < 1.0

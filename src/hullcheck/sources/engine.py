@@ -30,7 +30,7 @@ from typing import IO, Any, BinaryIO
 
 import httpx
 
-from hullcheck.errors import ImageError, InputError
+from hullcheck.errors import HullcheckError, ImageError, InputError
 from hullcheck.sources.base import Manifest, SourceInfo
 from hullcheck.sources.cache import default_cache_dir
 from hullcheck.sources.digest import blob_name, check_digest
@@ -479,6 +479,32 @@ def _read_bounded(resp: httpx.Response, limit: int, shown: str) -> bytes:
     except httpx.TransportError as exc:
         raise ImageError(f"the engine at {shown} broke off ({str(exc)[:120]})") from None
     return bytes(out)
+
+
+PROBE_TIMEOUT = 2.0
+"""Seconds a plain reference waits on the local engine before going to the registry."""
+
+
+def engine_has_image(ref: str, options: object | None = None) -> bool:
+    """Whether a reachable local engine holds ``ref``: the lookup Docker's own CLI makes
+    before pulling.  Any failure (no socket, no answer, not found) means no, quickly."""
+    opts = engine_options_from(options)
+    try:
+        endpoint = resolve_endpoint(opts.host)
+    except HullcheckError:
+        return False
+    if not _NAME_RE.fullmatch(ref) or ".." in ref:
+        return False
+    quoted = urllib.parse.quote(ref, safe="/:@")
+    try:
+        with httpx.Client(
+            transport=endpoint.transport,
+            base_url=endpoint.base_url,
+            timeout=httpx.Timeout(min(opts.timeout, PROBE_TIMEOUT)),
+        ) as client:
+            return client.get(f"/images/{quoted}/json").status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def open_engine_source(ref: str, options: object | None = None) -> EngineSource:

@@ -72,6 +72,8 @@ class ParsedReference:
     rest: str
     path: Path | None = None
     tag: str | None = None
+    plain: bool = False
+    """A bare reference (``alpine:3.19``): a local engine holding it is asked first."""
 
 
 def _split_path(rest: str, want_dir: bool) -> tuple[Path, str | None]:
@@ -131,13 +133,21 @@ def parse_reference(text: str, forced: str | None = None) -> ParsedReference:
                 elif text.startswith(("/", "./", "../", "~")) or text.endswith(".tar"):
                     raise InputError(f"{text} does not exist")
                 else:
-                    kind = "registry"
+                    return ParsedReference("registry", text, plain=True)
     if kind == "dir":
         return ParsedReference(kind, rest, Path(rest))
     if kind in ("docker-archive", "oci-archive", "oci"):
         path, tag = _split_path(rest, want_dir=kind == "oci")
         return ParsedReference(kind, rest, path, tag)
     return ParsedReference(kind, rest)
+
+
+def _engine_has(reference: str, options: SourceOptions) -> bool:
+    try:
+        module = importlib.import_module("hullcheck.sources.engine")
+    except ImportError:
+        return False
+    return bool(module.engine_has_image(reference, options))
 
 
 def is_layout(path: Path) -> bool:
@@ -172,6 +182,11 @@ def open_source(
     parsed = parse_reference(reference, forced)
     limits = options.limits
     if parsed.kind == "registry":
+        # As `docker run` does: an image the local engine already has is read from it.
+        if parsed.plain and _engine_has(parsed.rest, options):
+            return _remote(
+                "hullcheck.sources.engine", "open_engine_source", parsed.rest, options, "engine"
+            )
         return _remote(
             "hullcheck.sources.registry", "open_registry_source", parsed.rest, options, "registry"
         )
