@@ -63,6 +63,29 @@ def test_deleted_key_config_env_and_build_args(tmp_path: Path) -> None:
     assert skipped["too-large"] == {"files": 1, "bytes": 2048 + len(token)}
 
 
+def test_allow_listed_paths_silence_name_only_findings_too(tmp_path: Path) -> None:
+    """A user who allow-lists a path means every finding there, the by-name ones included."""
+    from hullcheck.secrets.allowlist import Allowlist
+
+    img = make_image(
+        tmp_path / "img",
+        [
+            Layer(
+                [
+                    File("root/.ssh/id_rsa", pem("OPENSSH PRIVATE KEY", 400).encode()),
+                    File("srv/app/.env", b"DEBUG=1\n"),
+                    File("app/.env", b"DEBUG=1\n"),
+                ]
+            )
+        ],
+    )
+    allow = Allowlist.build(paths=[r"^/root/\.ssh/", r"^/srv/"])
+    files = {f.location.file for f in _scan(img.reference, SecretScanner(allowlist=allow)).findings}
+    assert files == {"/app/.env"}
+    unfiltered = {f.location.file for f in _scan(img.reference).findings}
+    assert unfiltered == {"/root/.ssh/id_rsa", "/srv/app/.env", "/app/.env"}
+
+
 @pytest.mark.images
 def test_secret_deleted_image_through_the_walker(test_images: Path) -> None:
     layout = test_images / "oci-per-tag" / "secret-deleted"

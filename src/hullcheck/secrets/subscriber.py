@@ -50,15 +50,20 @@ class SecretsSubscriber:
             )
         ]
 
-    def _wants_path(self, path: str) -> bool:
+    def _name_is_finding(self, path: str) -> bool:
+        """A file whose name alone is a finding, unless the user allow-listed its path."""
         hint = sensitive_file(path)
-        if hint is not None and not hint.needs_content:
+        if hint is None or hint.needs_content:
+            return False
+        return not self.scanner.allowlist.path_allowed(path)
+
+    def _wants_path(self, path: str) -> bool:
+        if self._name_is_finding(path):
             return True  # read it even if a skip rule matches: the name alone is a finding
         return self.scanner.wants(path, 0)
 
     def _on_file(self, ref: FileRef, data: bytes | None) -> None:
-        hint = sensitive_file(ref.path)
-        named = hint is not None and not hint.needs_content
+        named = self._name_is_finding(ref.path)
         if data is None or len(data) < ref.size:
             self.scanner.stats.skip("too-large", ref.size)
             matches: list[SecretMatch] = []
