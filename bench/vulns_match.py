@@ -35,21 +35,7 @@ from tests.vulns import osv_fixtures  # noqa: E402
 
 def build(shared: Path, work: Path) -> Path:
     osv = shared / "osv"
-    conv = work / "converted"
-    osv_fixtures.write_records(
-        osv_fixtures.npm_records(osv / "npm/nodejs-security-wg/vuln/npm"), conv / "npm"
-    )
-    for kind in ("DSA", "DLA"):
-        osv_fixtures.write_records(
-            osv_fixtures.debian_records(
-                osv / f"debian/security-tracker-snapshot-2023-04/data/{kind}/list"
-            ),
-            conv / kind,
-        )
-    for secdb in sorted((osv / "alpine/alpine-secdb").glob("v*/main.yaml")):
-        osv_fixtures.write_records(
-            osv_fixtures.alpine_records(secdb), conv / "alpine" / secdb.parent.name
-        )
+    conv = osv_fixtures.convert_native(osv, work / "converted")
     db = work / "bench.sqlite3"
     total_records, total_time = 0, 0.0
     for label, folder in (

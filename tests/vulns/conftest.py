@@ -17,21 +17,7 @@ from . import osv_fixtures
 
 def build_full_db(shared: Path, work: Path) -> Path:
     osv = shared / "osv"
-    converted = work / "converted"
-    osv_fixtures.write_records(
-        osv_fixtures.npm_records(osv / "npm/nodejs-security-wg/vuln/npm"), converted / "npm"
-    )
-    for kind in ("DSA", "DLA"):
-        osv_fixtures.write_records(
-            osv_fixtures.debian_records(
-                osv / f"debian/security-tracker-snapshot-2023-04/data/{kind}/list"
-            ),
-            converted / kind,
-        )
-    for secdb in sorted((osv / "alpine/alpine-secdb").glob("v*/main.yaml")):
-        osv_fixtures.write_records(
-            osv_fixtures.alpine_records(secdb), converted / "alpine" / secdb.parent.name
-        )
+    converted = osv_fixtures.convert_native(osv, work / "converted")
     samples = work / "samples"
     samples.mkdir()
     for path in (osv / "samples/osv-schema-ghsa-converter").glob("*.osv.json"):

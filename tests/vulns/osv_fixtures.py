@@ -160,3 +160,15 @@ def write_records(records: Iterator[dict[str, Any]], folder: Path) -> int:
         (folder / f"{name}.json").write_text(json.dumps(rec))
         count += 1
     return count
+
+
+def convert_native(osv: Path, out: Path) -> Path:
+    """Convert every native-format record of shared/osv (npm security-wg, Debian DSA/DLA
+    lists, Alpine secdb) to OSV JSON under ``out``, one folder per source."""
+    write_records(npm_records(osv / "npm/nodejs-security-wg/vuln/npm"), out / "npm")
+    for kind in ("DSA", "DLA"):
+        tracker = osv / f"debian/security-tracker-snapshot-2023-04/data/{kind}/list"
+        write_records(debian_records(tracker), out / kind)
+    for secdb in sorted((osv / "alpine/alpine-secdb").glob("v*/main.yaml")):
+        write_records(alpine_records(secdb), out / "alpine" / secdb.parent.name)
+    return out
