@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from hullcheck import __version__
-from hullcheck.cli import cache, db, lint, sbom, scan
+from hullcheck.cli import cache, db, lint, sbom, scan, serve
 from hullcheck.errors import HullcheckError
 from hullcheck.report.source_lines import visible
 
@@ -28,6 +28,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     sbom,
     db,
     cache,
+    serve,
 )
 
 

@@ -1,0 +1,234 @@
+"""The versioned JSON API (``/api/v1``): submit scans, read images, reports and history,
+compare scans, manage tokens.  Every route needs a token of the scope it names."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from hullcheck.server import store, tokens
+from hullcheck.server.db import Image, Scan, Token
+from hullcheck.server.guard import Authenticator, Caller, RateLimiter, bearer
+from hullcheck.server.metrics import Metrics
+from hullcheck.server.references import RefusedReference, check_reference
+from hullcheck.server.settings import ServerSettings
+from hullcheck.server.worker import Workers
+
+
+@dataclass
+class Context:
+    """What every route may use; built once by ``app.create_app``."""
+
+    settings: ServerSettings
+    sessions: sessionmaker[Any]
+    auth: Authenticator
+    limiter: RateLimiter
+    workers: Workers
+    metrics: Metrics
+    secret: bytes
+
+
+class Submit(BaseModel):
+    """Exactly one of ``image``, ``sbom`` or ``report``."""
+
+    image: str | None = Field(None, description="a registry reference to pull and scan")
+    sbom: dict[str, Any] | None = Field(None, description="a CycloneDX or SPDX JSON SBOM")
+    report: dict[str, Any] | None = Field(None, description="a `hullcheck scan -f json` report")
+    reference: str | None = Field(None, description="what the SBOM or report describes")
+
+
+class NewToken(BaseModel):
+    name: str = Field(..., min_length=1, max_length=200)
+    scope: str = Field("read", pattern="^(read|write|admin)$")
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC (SQLite hands datetimes back without their zone; all are UTC)."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+def scan_json(scan: Scan, image: Image | None = None) -> dict[str, Any]:
+    return {
+        "id": scan.uid,
+        "kind": scan.kind,
+        "reference": scan.reference,
+        "repository": image.repository if image is not None else None,
+        "status": scan.status,
+        "digest": scan.digest,
+        "submitted_at": iso(scan.submitted_at),
+        "finished_at": iso(scan.finished_at),
+        "attempts": scan.attempts,
+        "worst": scan.worst,
+        "counts": scan.counts or {},
+        "exit_code": scan.exit_code,
+        "error": scan.error,
+    }
+
+
+def _validate(body: Submit, ctx: Context) -> store.Submission:
+    given = [k for k in ("image", "sbom", "report") if getattr(body, k) is not None]
+    if len(given) != 1:
+        raise HTTPException(422, "give exactly one of image, sbom or report")
+    if body.image is not None:
+        try:
+            ref = check_reference(body.image, ctx.settings.allowed_registries)
+        except RefusedReference as err:
+            raise HTTPException(422, str(err)) from None
+        return store.Submission("image", ref)
+    if body.sbom is not None:
+        if body.sbom.get("bomFormat") != "CycloneDX" and "spdxVersion" not in body.sbom:
+            raise HTTPException(422, "sbom: neither CycloneDX nor SPDX JSON")
+        component = store.obj(store.obj(body.sbom.get("metadata")).get("component"))
+        name = body.reference or str(component.get("name") or body.sbom.get("name") or "sbom")
+        return store.Submission("sbom", name, input_text=json.dumps(body.sbom))
+    report = body.report or {}
+    tool = report.get("tool")
+    if report.get("schema") != 1 or not isinstance(tool, dict) or tool.get("name") != "hullcheck":
+        raise HTTPException(422, "report: not a hullcheck JSON report (schema 1)")
+    if not isinstance(report.get("findings"), list):
+        raise HTTPException(422, "report: findings must be a list")
+    target = store.obj(report.get("target"))
+    name = body.reference or str(target.get("reference") or "report")
+    return store.Submission("report", name, report=report)
+
+
+def context(request: Request) -> Context:
+    ctx: Context = request.app.state.context
+    return ctx
+
+
+def limited(request: Request) -> None:
+    """429 past the rate limit of the caller's token (or address, without one)."""
+    ctx = context(request)
+    key = bearer(request) or (request.client.host if request.client else "?")
+    wait = ctx.limiter.allow(tokens.hash_token(key))
+    if wait:
+        raise HTTPException(429, "too many requests", {"Retry-After": f"{max(1, round(wait))}"})
+
+
+def reader(request: Request, _: Annotated[None, Depends(limited)]) -> Caller:
+    return context(request).auth.require(request, "read")
+
+
+def writer(request: Request, _: Annotated[None, Depends(limited)]) -> Caller:
+    return context(request).auth.require(request, "write")
+
+
+def admin(request: Request, _: Annotated[None, Depends(limited)]) -> Caller:
+    return context(request).auth.require(request, "admin")
+
+
+Read = Annotated[Caller, Depends(reader)]
+Write = Annotated[Caller, Depends(writer)]
+Admin = Annotated[Caller, Depends(admin)]
+
+
+def router(ctx: Context) -> APIRouter:
+    api = APIRouter(prefix="/api/v1")
+
+    @api.post("/scans", status_code=202)
+    def submit(
+        body: Submit,
+        who: Write,
+        response: Response,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> dict[str, Any]:
+        """Submit an image reference, an SBOM or a finished report."""
+        sub = _validate(body, ctx)
+        sub = store.Submission(
+            sub.kind, sub.reference, sub.input_text, sub.report, idempotency_key, who.token_id
+        )
+        with ctx.sessions() as session:
+            scan, new = store.submit(session, sub)
+            session.commit()
+            out = scan_json(scan)
+        if new:
+            ctx.metrics.submissions.labels(sub.kind).inc()
+            ctx.workers.wake()
+        response.status_code = 201 if out["status"] == "done" else 202
+        return out
+
+    @api.get("/scans/{uid}")
+    def get_scan(uid: str, _: Read) -> dict[str, Any]:
+        with ctx.sessions() as session:
+            scan = store.scan_by_uid(session, uid)
+            if scan is None:
+                raise HTTPException(404, "no such scan")
+            image = session.get(Image, scan.image_id) if scan.image_id else None
+            return scan_json(scan, image)
+
+    @api.get("/scans/{uid}/report")
+    def get_report(uid: str, _: Read) -> dict[str, Any]:
+        with ctx.sessions() as session:
+            scan = store.scan_by_uid(session, uid)
+            if scan is None:
+                raise HTTPException(404, "no such scan")
+            if scan.report is None:
+                raise HTTPException(409, f"the scan is {scan.status}; no report yet")
+            return scan.report
+
+    @api.get("/images")
+    def list_images(_: Read) -> list[dict[str, Any]]:
+        with ctx.sessions() as session:
+            return [
+                {"id": image.id, "repository": image.repository, "latest": scan_json(scan, image)}
+                for image, scan in store.latest_scans(session)
+            ]
+
+    @api.get("/images/{image_id}/scans")
+    def image_history(image_id: int, _: Read) -> list[dict[str, Any]]:
+        with ctx.sessions() as session:
+            image = session.get(Image, image_id)
+            if image is None:
+                raise HTTPException(404, "no such image")
+            return [scan_json(s, image) for s in store.image_scans(session, image_id)]
+
+    @api.get("/compare")
+    def compare(old: str, new: str, _: Read) -> dict[str, Any]:
+        """Findings new in ``new`` and resolved since ``old`` (matched by fingerprint)."""
+        with ctx.sessions() as session:
+            a, b = store.scan_by_uid(session, old), store.scan_by_uid(session, new)
+            if a is None or b is None:
+                raise HTTPException(404, "no such scan")
+            return {"old": old, "new": new, **store.compare(session, a, b)}
+
+    @api.get("/tokens")
+    def list_tokens(_: Admin) -> list[dict[str, Any]]:
+        with ctx.sessions() as session:
+            return [
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "scope": t.scope,
+                    "created_at": iso(t.created_at),
+                    "revoked": t.revoked_at is not None,
+                }
+                for t in session.scalars(select(Token).order_by(Token.id))
+            ]
+
+    @api.post("/tokens", status_code=201)
+    def new_token(body: NewToken, _: Admin) -> dict[str, Any]:
+        """A new token; its value is shown in this answer only."""
+        with ctx.sessions() as session:
+            row, value = tokens.create_token(session, body.name, body.scope)
+            session.commit()
+            return {"id": row.id, "name": row.name, "scope": row.scope, "token": value}
+
+    @api.delete("/tokens/{token_id}", status_code=204)
+    def revoke_token(token_id: int, _: Admin) -> Response:
+        with ctx.sessions() as session:
+            if not tokens.revoke(session, token_id):
+                raise HTTPException(404, "no such live token")
+            session.commit()
+        return Response(status_code=204)
+
+    return api

@@ -1,0 +1,229 @@
+"""The dashboard: server-rendered pages (Jinja2, no build step, no script needed).
+
+An overview of every image, one page per image, and what changed in the last day.  It
+reads the same store as the API, so its numbers are the API's numbers.  Pages need a
+read token, given once on the login form and kept in an HttpOnly, SameSite=Strict
+cookie; every form that changes something carries a CSRF token.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+
+from hullcheck.server import store
+from hullcheck.server.api import Context
+from hullcheck.server.db import Image, Scan
+from hullcheck.server.guard import COOKIE, Caller, check_csrf, csrf_token
+from hullcheck.server.store import obj
+
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(str(resources.files("hullcheck.server") / "templates")),
+    autoescape=select_autoescape(default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _short(digest: str | None) -> str:
+    return (digest or "").removeprefix("sha256:")[:12]
+
+
+_TEMPLATES.filters["short"] = _short
+
+
+def _summary(scan: Scan) -> dict[str, Any]:
+    report = obj(scan.report)
+    summary = obj(report.get("summary"))
+    target = obj(report.get("target"))
+    base = obj(summary.get("base_os"))
+    config = obj(target.get("config"))
+    return {
+        "base": base.get("pretty_name") or base.get("id") or "",
+        "eol": base.get("eol") or "",
+        "created": target.get("created") or "",
+        "user": config.get("user") or "root",
+        "signature": summary.get("signature", "not checked"),
+    }
+
+
+def _chart(points: list[tuple[str, int]]) -> str:
+    """An inline SVG line of finding counts over scans (oldest first)."""
+    if not points:
+        return ""
+    width, height, pad = 480, 120, 20
+    top = max(n for _, n in points) or 1
+    step = (width - 2 * pad) / max(1, len(points) - 1)
+    xy = [
+        (pad + i * step, height - pad - (n / top) * (height - 2 * pad))
+        for i, (_, n) in enumerate(points)
+    ]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    dots = "".join(
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3"><title>{n} findings</title></circle>'
+        for (x, y), (_, n) in zip(xy, points, strict=True)
+    )
+    return (
+        f'<svg role="img" aria-label="findings per scan" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><polyline fill="none" stroke="#b03a2e" '
+        f'stroke-width="2" points="{line}"/>{dots}</svg>'
+    )
+
+
+def router(ctx: Context) -> APIRouter:
+    pages = APIRouter(include_in_schema=False)
+
+    def viewer(request: Request) -> Caller | None:
+        try:
+            return ctx.auth.require(request, "read", cookie=True)
+        except HTTPException:
+            return None
+
+    def render(name: str, who: Caller, **values: Any) -> HTMLResponse:
+        html = _TEMPLATES.get_template(name).render(
+            caller=who, csrf=csrf_token(ctx.secret, who), **values
+        )
+        return HTMLResponse(html, headers=_SECURITY_HEADERS)
+
+    @pages.get("/login")
+    def login_form(error: str | None = None) -> HTMLResponse:
+        html = _TEMPLATES.get_template("login.html").render(error=error, caller=None)
+        return HTMLResponse(html, headers=_SECURITY_HEADERS)
+
+    @pages.post("/login")
+    def login(request: Request, token: Annotated[str, Form(max_length=200)]) -> Response:
+        if ctx.auth.caller(token) is None:
+            return RedirectResponse("/login?error=unknown+or+revoked+token", status_code=303)
+        answer = RedirectResponse("/", status_code=303)
+        answer.set_cookie(
+            COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            max_age=12 * 3600,
+        )
+        return answer
+
+    @pages.post("/logout")
+    def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
+        who = viewer(request)
+        if who is None:
+            return RedirectResponse("/login", status_code=303)
+        check_csrf(ctx.secret, who, csrf)
+        answer = RedirectResponse("/login", status_code=303)
+        answer.delete_cookie(COOKIE)
+        return answer
+
+    @pages.get("/")
+    def overview(request: Request, q: str = "", severity: str = "") -> Response:
+        who = viewer(request)
+        if who is None:
+            return RedirectResponse("/login", status_code=303)
+        rows = []
+        with ctx.sessions() as session:
+            for image, scan in store.latest_scans(session):
+                if q and q.lower() not in image.repository.lower():
+                    continue
+                if severity and scan.worst != severity:
+                    continue
+                history = store.image_scans(session, image.id, limit=2)
+                before = sum((history[1].counts or {}).values()) if len(history) > 1 else None
+                now_total = sum((scan.counts or {}).values())
+                trend = (
+                    ""
+                    if before is None
+                    else ("up" if now_total > before else "down" if now_total < before else "same")
+                )
+                rows.append(
+                    {
+                        "image": image,
+                        "scan": scan,
+                        "total": now_total,
+                        "trend": trend,
+                        **_summary(scan),
+                    }
+                )
+        return render(
+            "overview.html", who, rows=rows, q=q, severity=severity, severities=store.SEVERITIES
+        )
+
+    @pages.get("/images/{image_id}")
+    def image_page(request: Request, image_id: int) -> Response:
+        who = viewer(request)
+        if who is None:
+            return RedirectResponse("/login", status_code=303)
+        with ctx.sessions() as session:
+            image = session.get(Image, image_id)
+            if image is None:
+                raise HTTPException(404, "no such image")
+            scans = store.image_scans(session, image_id)
+            done = [s for s in scans if s.status == "done"]
+            if not done:
+                raise HTTPException(404, "no finished scan of this image")
+            latest = done[0]
+            report = latest.report or {}
+            findings = [f for f in report.get("findings", []) if isinstance(f, dict)]
+            grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            vulns = []
+            for f in findings:
+                if f.get("practice") == "vulnerabilities" and f.get("package"):
+                    vulns.append(f)
+                else:
+                    grouped[str(f.get("practice", ""))].append(f)
+            target = obj(report.get("target"))
+            chart = _chart([(s.uid, sum((s.counts or {}).values())) for s in reversed(done)])
+            return render(
+                "image.html",
+                who,
+                image=image,
+                scan=latest,
+                scans=scans,
+                grouped=sorted(grouped.items()),
+                vulns=vulns,
+                target=target,
+                chart=chart,
+                **_summary(latest),
+            )
+
+    @pages.get("/changes")
+    def changes(request: Request, hours: int = 24) -> Response:
+        who = viewer(request)
+        if who is None:
+            return RedirectResponse("/login", status_code=303)
+        since = store.now() - timedelta(hours=max(1, min(hours, 24 * 30)))
+        entries = []
+        with ctx.sessions() as session:
+            recent = session.scalars(
+                select(Scan)
+                .where(Scan.status == "done", Scan.finished_at >= since, Scan.image_id.is_not(None))
+                .order_by(Scan.id.desc())
+            )
+            for scan in recent:
+                image = session.get(Image, scan.image_id)
+                older = session.scalar(
+                    select(Scan)
+                    .where(Scan.image_id == scan.image_id, Scan.status == "done", Scan.id < scan.id)
+                    .order_by(Scan.id.desc())
+                    .limit(1)
+                )
+                diff = store.compare(session, older, scan) if older else None
+                entries.append({"image": image, "scan": scan, "older": older, "diff": diff})
+        return render("changes.html", who, entries=entries, hours=hours)
+
+    return pages
+
+
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}

@@ -1,0 +1,177 @@
+"""The service's tables (SQLAlchemy 2.0) and how to open a database.
+
+SQLite is the default (one file, zero setup; WAL so readers never wait for the writer)
+and PostgreSQL serves teams.  The schema is created and upgraded only by the Alembic
+migrations in ``migrations/``; ``open_database`` runs them, so a new release upgrades an
+old database in place.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any, ClassVar
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class Token(Base):
+    """An API token: only its SHA-256 is kept, so a leaked database leaks no token."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Image(Base):
+    """A repository (``registry/name``): the thing a team ships, across digests and tags."""
+
+    __tablename__ = "images"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repository: Mapped[str] = mapped_column(String(500), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Tag(Base):
+    """Where a tag of a repository pointed when it was last seen."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("image_id", "tag"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(200))
+    digest: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Scan(Base):
+    """One submission and, once run, its report.  Also the work queue (``status``)."""
+
+    __tablename__ = "scans"
+    __table_args__ = (
+        Index("ix_scans_status", "status"),
+        Index("ix_scans_image_digest", "image_id", "digest"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    """``image`` (pulled and scanned here), ``sbom`` (matched here) or ``report`` (stored)."""
+    reference: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(10))
+    """``queued``, ``running``, ``done`` or ``failed``."""
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(100), default=None)
+    lease_expires: Mapped[datetime | None] = mapped_column(default=None)
+    input_text: Mapped[str | None] = mapped_column(Text, default=None)
+    """The submitted SBOM, until its scan has run."""
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"), default=None)
+    digest: Mapped[str | None] = mapped_column(String(80), default=None)
+    report: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    worst: Mapped[str | None] = mapped_column(String(10), default=None)
+    counts: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    exit_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class ScanLayer(Base):
+    """The layers of a scanned image, in order: shared layers link images to their bases."""
+
+    __tablename__ = "scan_layers"
+    __table_args__ = (Index("ix_scan_layers_digest", "digest"),)
+    scan_id: Mapped[int] = mapped_column(
+        ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class StoredFinding(Base):
+    """A finding of a scan, keyed by a fingerprint that survives line moves and rebuilds."""
+
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_scan", "scan_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(200))
+    practice: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(Text)
+    where: Mapped[str] = mapped_column(Text)
+
+
+SessionFactory = sessionmaker
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; ``postgresql://`` is driven by psycopg 3."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (creating it in an empty database)."""
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("hullcheck.server") / "migrations")
+    )
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def open_database(url: str) -> sessionmaker[Any]:
+    """A migrated database's session factory."""
+    engine = make_engine(url)
+    migrate(engine)
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,10 @@
+"""Alembic's entry point: migrations run on the connection ``db.migrate`` hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,101 @@
+"""Run one scan as a ``hullcheck scan`` subprocess and bring back its JSON report.
+
+A separate process per scan keeps the service alive whatever a hostile image does
+(memory, time, a bug): the worst case is one failed scan with the tool's own error line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hullcheck.server.settings import ServerSettings
+
+MAX_REPORT_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    report: dict[str, Any] | None
+    exit_code: int | None
+    error: str | None
+
+
+def scan_command(settings: ServerSettings, target: str, output: Path) -> list[str]:
+    cmd = [sys.executable, "-m", "hullcheck", "scan", target, "-f", "json", "-o", str(output)]
+    cmd += ["--fail-on", "none", "--quiet", "--cache-dir", str(settings.data_dir / "cache")]
+    for registry in settings.insecure_registries:
+        cmd += ["--insecure-registry", registry]
+    return cmd + list(settings.scan_args)
+
+
+def _last_error(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line]
+    return (errors or lines or ["the scan ended without a word"])[-1][:2000]
+
+
+def run_scan(
+    settings: ServerSettings,
+    uid: str,
+    kind: str,
+    reference: str,
+    input_text: str | None,
+    *,
+    started: list[subprocess.Popen[str]] | None = None,
+) -> Outcome:
+    """Scan an image reference, or an SBOM held in ``input_text``."""
+    work = settings.data_dir / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    # one name per attempt: a scan orphaned by a killed server may still be writing its own
+    attempt = f"{uid}.{uuid.uuid4().hex[:12]}"
+    output = work / f"{attempt}.report.json"
+    target = reference
+    sbom_file = work / f"{attempt}.sbom.json"
+    if kind == "sbom":
+        sbom_file.write_text(input_text or "", encoding="utf-8")
+        target = str(sbom_file)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HULLCHECK_SERVER_")}
+    try:
+        proc = subprocess.Popen(
+            scan_command(settings, target, output),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        if started is not None:
+            started.append(proc)
+        try:
+            _, stderr = proc.communicate(timeout=settings.scan_timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return Outcome(None, None, f"the scan took longer than {settings.scan_timeout:g} s")
+        return _collect(output, proc.returncode, stderr)
+    finally:
+        output.unlink(missing_ok=True)
+        sbom_file.unlink(missing_ok=True)
+
+
+def _collect(output: Path, code: int, stderr: str) -> Outcome:
+    if code < 0:
+        return Outcome(None, None, f"the scan was stopped by signal {-code}")
+    if not output.is_file():
+        return Outcome(None, code, _last_error(stderr))
+    if output.stat().st_size > MAX_REPORT_BYTES:
+        return Outcome(None, code, "the report is larger than the service accepts")
+    try:
+        report = json.loads(output.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return Outcome(None, code, "the scan wrote a report that is not JSON")
+    if not isinstance(report, dict):
+        return Outcome(None, code, "the scan wrote a report that is not an object")
+    return Outcome(report, code, _last_error(stderr) if code == 2 else None)
