@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PKGS=(python3-venv buildah skopeo umoci docker-registry mmdebstrap jq curl arch-test
-          apache2-utils rpm zstd golang-go db5.3-util postgresql)
+          apache2-utils rpm zstd golang-go db5.3-util postgresql
+          chromium chromium-driver)
 # No npm here: the machine's Node.js conflicts with Debian's npm; make-test-images.sh installs
 # it only when the machine has none.
 missing=()

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,8 +23,14 @@ from tests.sources.test_registry_integration import push, start_registry
 def report_with(findings: list[tuple[str, str, str]], digest: str) -> dict[str, Any]:
     report = minimal_report(digest=digest)
     report["findings"] = [
-        {"rule": rule, "practice": "vulnerabilities", "severity": sev, "title": title,
-         "message": title, "location": {"file": "/usr/lib/x"}}
+        {
+            "rule": rule,
+            "practice": "vulnerabilities",
+            "severity": sev,
+            "title": title,
+            "message": title,
+            "location": {"file": "/usr/lib/x"},
+        }
         for rule, sev, title in findings
     ]
     return report
@@ -36,12 +40,15 @@ def test_reports_are_stored_listed_and_compared(live_server: LiveServer) -> None
     admin = make_token(live_server.database, "admin")
     with live_server.client(admin) as client:
         first = report_with([("CVE-1", "high", "a"), ("CVE-2", "low", "b")], "sha256:" + "1" * 64)
-        second = report_with([("CVE-2", "low", "b"), ("CVE-3", "critical", "c")],
-                             "sha256:" + "2" * 64)
-        a = client.post("/api/v1/scans", json={"report": first,
-                                               "reference": "ghcr.io/acme/app:1"}).json()
-        b = client.post("/api/v1/scans", json={"report": second,
-                                               "reference": "ghcr.io/acme/app:1"}).json()
+        second = report_with(
+            [("CVE-2", "low", "b"), ("CVE-3", "critical", "c")], "sha256:" + "2" * 64
+        )
+        a = client.post(
+            "/api/v1/scans", json={"report": first, "reference": "ghcr.io/acme/app:1"}
+        ).json()
+        b = client.post(
+            "/api/v1/scans", json={"report": second, "reference": "ghcr.io/acme/app:1"}
+        ).json()
         assert a["status"] == b["status"] == "done"
         assert b["worst"] == "critical" and b["counts"] == {"low": 1, "critical": 1}
         images = client.get("/api/v1/images").json()
@@ -53,8 +60,10 @@ def test_reports_are_stored_listed_and_compared(live_server: LiveServer) -> None
         diff = client.get("/api/v1/compare", params={"old": a["id"], "new": b["id"]}).json()
         assert [f["title"] for f in diff["new"]] == ["c"]
         assert [f["title"] for f in diff["resolved"]] == ["a"]
-        assert client.get(f"/api/v1/scans/{b['id']}/report").json()["target"]["digest"].endswith(
-            "2" * 64
+        assert (
+            client.get(f"/api/v1/scans/{b['id']}/report")
+            .json()["target"]["digest"]
+            .endswith("2" * 64)
         )
         assert client.get("/api/v1/openapi.json").status_code == 200
 
@@ -66,9 +75,10 @@ def test_fifty_concurrent_submissions_are_all_stored_once(
 
     def submit(n: int) -> str:
         with live_server.client(write) as client:
-            body = {"report": report_with([(f"CVE-{n}", "medium", f"t{n}")],
-                                          f"sha256:{n:064x}"),
-                    "reference": f"ghcr.io/acme/app{n % 5}:{n}"}
+            body = {
+                "report": report_with([(f"CVE-{n}", "medium", f"t{n}")], f"sha256:{n:064x}"),
+                "reference": f"ghcr.io/acme/app{n % 5}:{n}",
+            }
             r = client.post("/api/v1/scans", json=body, headers={"Idempotency-Key": f"k{n}"})
             assert r.status_code in (200, 201, 202), r.text
             return str(r.json()["id"])
@@ -84,20 +94,22 @@ def test_fifty_concurrent_submissions_are_all_stored_once(
     sessions = open_database(live_server.database)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Scan)) == 50
-        assert session.scalar(
-            select(func.count()).select_from(Scan).where(Scan.status == "done")
-        ) == 50
+        assert (
+            session.scalar(select(func.count()).select_from(Scan).where(Scan.status == "done"))
+            == 50
+        )
     with live_server.client(write) as client:
         assert len(client.get("/api/v1/images").json()) == 5
     kind = live_server.database.split(":", 1)[0]
     with capsys.disabled():
-        print(f"\n[serve] {kind}: 50 concurrent submissions in {took:.2f} s "
-              f"({50 / took:.1f}/s)")
+        print(f"\n[serve] {kind}: 50 concurrent submissions in {took:.2f} s ({50 / took:.1f}/s)")
 
 
 @pytest.fixture(scope="module")
 def registry_with_app(
-    request: pytest.FixtureRequest, shared_dir: Path, test_images: Path,
+    request: pytest.FixtureRequest,
+    shared_dir: Path,
+    test_images: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> str:
     reg = start_registry(request, shared_dir, tmp_path_factory.mktemp("serve-reg"))
@@ -125,8 +137,11 @@ def test_an_image_reference_is_pulled_and_scanned(
             assert done["status"] == "done", done
             report = client.get(f"/api/v1/scans/{done['id']}/report").json()
         layout = json.loads((test_images / "oci" / "index.json").read_text())
-        wanted = next(m["digest"] for m in layout["manifests"]
-                      if m["annotations"]["org.opencontainers.image.ref.name"] == "python-npm")
+        wanted = next(
+            m["digest"]
+            for m in layout["manifests"]
+            if m["annotations"]["org.opencontainers.image.ref.name"] == "python-npm"
+        )
         assert done["digest"] == wanted
         assert any(f["rule"].startswith(("PYSEC", "GHSA", "CVE")) for f in report["findings"])
         assert done["counts"] == {

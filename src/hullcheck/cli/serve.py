@@ -66,6 +66,20 @@ def register(subparsers: Any) -> None:
         metavar="SECONDS",
         help="a running scan not heard of this long (its server died) is run again",
     )
+    p.add_argument(
+        "--vuln-db",
+        type=Path,
+        metavar="PATH",
+        help="the advisory database scans use (default: osv.sqlite3 in the data dir's cache); "
+        "when it changes, every stored image is matched again",
+    )
+    p.add_argument(
+        "--watch-db",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how often to look whether the advisory database changed (default 30)",
+    )
     p.add_argument("--scan-timeout", type=float, default=900.0, metavar="SECONDS")
     p.add_argument(
         "--scan-arg", action="append", default=[], help="extra `hullcheck scan` argument"
@@ -100,6 +114,8 @@ def _settings(args: argparse.Namespace) -> Any:
         insecure_registries=tuple(getattr(args, "insecure_registry", ())),
         scan_args=tuple(getattr(args, "scan_arg", ())),
         lease_seconds=getattr(args, "lease", 60.0),
+        vuln_db=getattr(args, "vuln_db", None),
+        watch_db_seconds=getattr(args, "watch_db", 30.0),
         scan_timeout=getattr(args, "scan_timeout", 900.0),
     )
 

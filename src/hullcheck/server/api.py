@@ -4,6 +4,7 @@ compare scans, manage tokens.  Every route needs a token of the scope it names."
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -13,11 +14,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from hullcheck.server import store, tokens
-from hullcheck.server.db import Image, Scan, Token
+from hullcheck.server import alerts, store, tokens
+from hullcheck.server.alerts import Deliverer
+from hullcheck.server.db import Image, Scan, Token, Webhook
 from hullcheck.server.guard import Authenticator, Caller, RateLimiter, bearer
 from hullcheck.server.metrics import Metrics
 from hullcheck.server.references import RefusedReference, check_reference
+from hullcheck.server.rematch import queue_rematches
 from hullcheck.server.settings import ServerSettings
 from hullcheck.server.worker import Workers
 
@@ -33,6 +36,7 @@ class Context:
     workers: Workers
     metrics: Metrics
     secret: bytes
+    deliverer: Deliverer
 
 
 class Submit(BaseModel):
@@ -42,6 +46,12 @@ class Submit(BaseModel):
     sbom: dict[str, Any] | None = Field(None, description="a CycloneDX or SPDX JSON SBOM")
     report: dict[str, Any] | None = Field(None, description="a `hullcheck scan -f json` report")
     reference: str | None = Field(None, description="what the SBOM or report describes")
+
+
+class NewWebhook(BaseModel):
+    url: str = Field(..., pattern="^https?://", max_length=2000)
+    min_severity: str = Field("high", pattern="^(critical|high|unknown|medium|low|info)$")
+    secret: str | None = Field(None, min_length=16, max_length=200)
 
 
 class NewToken(BaseModel):
@@ -154,6 +164,10 @@ def router(ctx: Context) -> APIRouter:
         if new:
             ctx.metrics.submissions.labels(sub.kind).inc()
             ctx.workers.wake()
+            if out["status"] == "done":
+                with ctx.sessions() as session:
+                    if alerts.queue_for_scan(session, scan.id):
+                        ctx.deliverer.wake()
         response.status_code = 201 if out["status"] == "done" else 202
         return out
 
@@ -200,6 +214,47 @@ def router(ctx: Context) -> APIRouter:
             if a is None or b is None:
                 raise HTTPException(404, "no such scan")
             return {"old": old, "new": new, **store.compare(session, a, b)}
+
+    @api.post("/rematch", status_code=202)
+    def rematch(_: Admin) -> dict[str, int]:
+        """Match every image's stored packages again (as when the database changes)."""
+        with ctx.sessions() as session:
+            queued = queue_rematches(session)
+        ctx.workers.wake()
+        return {"queued": queued}
+
+    @api.get("/webhooks")
+    def list_webhooks(_: Admin) -> list[dict[str, Any]]:
+        with ctx.sessions() as session:
+            return [
+                {"id": h.id, "url": h.url, "min_severity": h.min_severity}
+                for h in session.scalars(select(Webhook).order_by(Webhook.id))
+            ]
+
+    @api.post("/webhooks", status_code=201)
+    def new_webhook(body: NewWebhook, _: Admin) -> dict[str, Any]:
+        """A webhook; its signing secret is shown in this answer only."""
+        secret = body.secret or secrets.token_urlsafe(32)
+        with ctx.sessions() as session:
+            hook = Webhook(url=body.url, secret=secret, min_severity=body.min_severity)
+            session.add(hook)
+            session.commit()
+            return {
+                "id": hook.id,
+                "url": hook.url,
+                "min_severity": hook.min_severity,
+                "secret": secret,
+            }
+
+    @api.delete("/webhooks/{hook_id}", status_code=204)
+    def delete_webhook(hook_id: int, _: Admin) -> Response:
+        with ctx.sessions() as session:
+            hook = session.get(Webhook, hook_id)
+            if hook is None:
+                raise HTTPException(404, "no such webhook")
+            session.delete(hook)
+            session.commit()
+        return Response(status_code=204)
 
     @api.get("/tokens")
     def list_tokens(_: Admin) -> list[dict[str, Any]]:

@@ -19,10 +19,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from hullcheck import __version__
-from hullcheck.server import api, dashboard
+from hullcheck.server import alerts, api, dashboard
+from hullcheck.server.alerts import Deliverer
 from hullcheck.server.db import open_database
 from hullcheck.server.guard import Authenticator, BodyLimit, RateLimiter
 from hullcheck.server.metrics import Metrics
+from hullcheck.server.rematch import DatabaseWatcher
 from hullcheck.server.settings import ServerSettings
 from hullcheck.server.worker import Workers
 
@@ -37,9 +39,20 @@ def create_app(settings: ServerSettings, *, start_workers: bool = True) -> Any:
     """The ASGI application (the FastAPI app inside the body-size guard)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     sessions = open_database(settings.database)
-    workers = Workers(sessions, settings)
-    metrics = Metrics(sessions, lambda: workers.busy)
-    workers._observe = metrics.observe
+    deliverer = Deliverer(sessions)
+    busy: list[Workers] = []
+    metrics = Metrics(sessions, lambda: busy[0].busy if busy else 0)
+
+    def finished(scan_id: int) -> None:
+        with sessions() as session:
+            if alerts.queue_for_scan(session, scan_id):
+                deliverer.wake()
+
+    workers = Workers(sessions, settings, observe=metrics.observe, finished=finished)
+    busy.append(workers)
+    watcher = DatabaseWatcher(
+        sessions, settings.vulnerability_db, settings.watch_db_seconds, on_queue=workers.wake
+    )
     secret = os.environ.get(SECRET_ENV, "").encode() or secrets.token_bytes(32)
     ctx = api.Context(
         settings=settings,
@@ -49,16 +62,22 @@ def create_app(settings: ServerSettings, *, start_workers: bool = True) -> Any:
         workers=workers,
         metrics=metrics,
         secret=secret,
+        deliverer=deliverer,
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if start_workers:
             workers.start()
+            deliverer.start()
+            watcher.start()
         log.info("hullcheck serve ready on %s:%d", settings.host, settings.port)
         yield
         log.info("stopping: letting running scans finish")
-        workers.stop()
+        if start_workers:
+            watcher.stop()
+            workers.stop()
+            deliverer.stop()
 
     app = FastAPI(
         title="hullcheck",

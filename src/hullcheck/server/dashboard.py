@@ -178,6 +178,9 @@ def router(ctx: Context) -> APIRouter:
                     vulns.append(f)
                 else:
                     grouped[str(f.get("practice", ""))].append(f)
+            rank = {level: n for n, level in enumerate(store.SEVERITIES)}
+            for items in (*grouped.values(), vulns):
+                items.sort(key=lambda f: rank.get(str(f.get("severity")), len(rank)))
             target = obj(report.get("target"))
             chart = _chart([(s.uid, sum((s.counts or {}).values())) for s in reversed(done)])
             return render(

@@ -107,6 +107,40 @@ class Scan(Base):
     counts: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     exit_code: Mapped[int | None] = mapped_column(Integer, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"), default=None)
+    """For a re-match: the scan whose packages were matched again."""
+
+
+class Webhook(Base):
+    """Where alerts go: a URL, the HMAC key that signs each body, the lowest severity sent."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    min_severity: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Alert(Base):
+    """One new finding of one image for one webhook: unique, so it is never sent twice."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "image_id", "fingerprint"),
+        Index("ix_alerts_pending", "delivered_at", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"))
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class ScanLayer(Base):

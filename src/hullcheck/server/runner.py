@@ -30,6 +30,7 @@ class Outcome:
 def scan_command(settings: ServerSettings, target: str, output: Path) -> list[str]:
     cmd = [sys.executable, "-m", "hullcheck", "scan", target, "-f", "json", "-o", str(output)]
     cmd += ["--fail-on", "none", "--quiet", "--cache-dir", str(settings.data_dir / "cache")]
+    cmd += ["--db", str(settings.vulnerability_db)]
     for registry in settings.insecure_registries:
         cmd += ["--insecure-registry", registry]
     return cmd + list(settings.scan_args)
@@ -58,7 +59,7 @@ def run_scan(
     output = work / f"{attempt}.report.json"
     target = reference
     sbom_file = work / f"{attempt}.sbom.json"
-    if kind == "sbom":
+    if kind in ("sbom", "rematch"):
         sbom_file.write_text(input_text or "", encoding="utf-8")
         target = str(sbom_file)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HULLCHECK_SERVER_")}

@@ -37,5 +37,14 @@ class ServerSettings:
     (a local registry); every other reference naming such an address is refused."""
     insecure_registries: tuple[str, ...] = ()
     """Registries reached over plain HTTP (passed to ``hullcheck scan --insecure-registry``)."""
+    vuln_db: Path | None = None
+    """The advisory database scans use (None: ``osv.sqlite3`` in the data dir's cache); when
+    it changes, every stored image is re-matched."""
+    watch_db_seconds: float = 30.0
+    """How often to look whether the advisory database changed."""
     scan_args: tuple[str, ...] = field(default_factory=tuple)
-    """Extra arguments for every ``hullcheck scan`` (e.g. ``--db PATH``)."""
+    """Extra arguments for every ``hullcheck scan``."""
+
+    @property
+    def vulnerability_db(self) -> Path:
+        return self.vuln_db or self.data_dir / "cache" / "osv.sqlite3"

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from hullcheck.server.db import Image, Scan, ScanLayer, StoredFinding, Tag
 from hullcheck.server.redact import redact_document
 
-KINDS = ("image", "sbom", "report")
+KINDS = ("image", "sbom", "report", "rematch")
 SEVERITIES = ("critical", "high", "unknown", "medium", "low", "info")
 """Most severe first; ``unknown`` (no severity in the data) ranks as the gate treats it."""
 
@@ -66,15 +66,22 @@ def tag_of(reference: str) -> str | None:
 
 
 def fingerprint(finding: dict[str, Any]) -> str:
-    """What makes a finding the same problem across rebuilds: not lines, not layers."""
-    location = finding.get("location") or {}
-    package = finding.get("package") or {}
-    parts = [
-        str(finding.get("rule", "")),
-        str(package.get("purl") or package.get("name") or ""),
-        str(location.get("file") or location.get("path") or ""),
-        str(finding.get("title", ""))[:200],
-    ]
+    """What makes a finding the same problem across rebuilds: not lines, not layers.
+
+    A package's advisory is the same problem wherever the package's files sit (an image
+    scan and a re-match of its SBOM must agree), so it is keyed by the package alone.
+    """
+    location = obj(finding.get("location"))
+    package = obj(finding.get("package"))
+    if package.get("name"):
+        where = f"{package.get('type', '')}/{package['name']}@{package.get('version', '')}"
+        parts = [str(finding.get("rule", "")), where]
+    else:
+        parts = [
+            str(finding.get("rule", "")),
+            str(location.get("file") or location.get("path") or ""),
+            str(finding.get("title", ""))[:200],
+        ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -268,6 +275,10 @@ def record_report(
     repository = repository_of(scan.reference)
     image = _image_for(session, repository)
     digest = str(target.get("digest") or target.get("config_digest") or "") or None
+    parent = session.get(Scan, scan.parent_id) if scan.parent_id else None
+    if parent is not None:  # a re-match describes the parent's image, not an SBOM file
+        digest = parent.digest
+        target = obj(parent.report).get("target") or target
     scan.image_id = image.id
     scan.digest = digest
     scan.report = clean

@@ -29,6 +29,9 @@ log = logging.getLogger("hullcheck.server")
 Observer = Callable[[str, float], None]
 """Told each scan's end: its status and how long it took (metrics)."""
 
+Finished = Callable[[int], None]
+"""Told the id of each scan that ended with a report (alerts)."""
+
 
 class Workers:
     def __init__(
@@ -37,10 +40,12 @@ class Workers:
         settings: ServerSettings,
         observe: Observer | None = None,
         poll: float = 0.5,
+        finished: Finished | None = None,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
         self._observe = observe
+        self._finished = finished
         self._poll = poll
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -139,6 +144,8 @@ class Workers:
         log.info("scan %s %s in %.1f s%s", uid, status, took, "" if kept else " (lease lost)")
         if kept and self._observe is not None:
             self._observe(status, took)
+        if kept and outcome.report is not None and self._finished is not None:
+            self._finished(scan_id)
 
     def _renew(self, scan_id: int, owner: str, done: threading.Event) -> None:
         interval = max(0.5, self._settings.lease_seconds / 3)
