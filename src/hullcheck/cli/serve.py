@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging.config
 import os
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,12 @@ def register(subparsers: Any) -> None:
         metavar="SECONDS",
         help="how often to look whether the advisory database changed (default 30)",
     )
+    p.add_argument(
+        "--new-key",
+        action="store_true",
+        help="print a new key for HULLCHECK_SERVER_KEY (encrypts watches' credentials) and exit",
+    )
+    p.add_argument("--log-format", choices=("text", "json"), default="text")
     p.add_argument("--scan-timeout", type=float, default=900.0, metavar="SECONDS")
     p.add_argument(
         "--scan-arg", action="append", default=[], help="extra `hullcheck scan` argument"
@@ -121,16 +128,30 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.new_key:
+        try:
+            from hullcheck.server.vault import new_key  # noqa: PLC0415 - optional extra
+        except ImportError:
+            raise InputError(EXTRA_HINT) from None
+        print(new_key())
+        return 0
     settings = _settings(args)
     try:
         import uvicorn  # noqa: PLC0415 - optional extra
 
         from hullcheck.server.app import create_app  # noqa: PLC0415
+        from hullcheck.server.logs import configure  # noqa: PLC0415
     except ImportError:
         raise InputError(EXTRA_HINT) from None
+    log_config = configure(args.log_format)
+    logging.config.dictConfig(log_config)
     app = create_app(settings)
     uvicorn.run(
-        app, host=settings.host, port=settings.port, log_level="info", timeout_graceful_shutdown=30
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=log_config,
+        timeout_graceful_shutdown=30,
     )
     return 0
 

@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from hullcheck.server import alerts, store, tokens
+from hullcheck.server import alerts, store, tokens, vault
 from hullcheck.server.alerts import Deliverer
-from hullcheck.server.db import Image, Scan, Token, Webhook
+from hullcheck.server.db import Event, Image, Scan, Token, Watch, Webhook
 from hullcheck.server.guard import Authenticator, Caller, RateLimiter, bearer
 from hullcheck.server.metrics import Metrics
 from hullcheck.server.references import RefusedReference, check_reference
@@ -54,6 +54,14 @@ class NewWebhook(BaseModel):
     secret: str | None = Field(None, min_length=16, max_length=200)
 
 
+class NewWatch(BaseModel):
+    repository: str = Field(..., max_length=500, description="registry/name, no tag")
+    tags: str = Field("*", max_length=200, description="a glob of the tags to follow")
+    interval: int = Field(300, ge=1, le=86400, description="seconds between polls")
+    username: str | None = Field(None, max_length=200)
+    password: str | None = Field(None, max_length=2000)
+
+
 class NewToken(BaseModel):
     name: str = Field(..., min_length=1, max_length=200)
     scope: str = Field("read", pattern="^(read|write|admin)$")
@@ -81,6 +89,19 @@ def scan_json(scan: Scan, image: Image | None = None) -> dict[str, Any]:
         "counts": scan.counts or {},
         "exit_code": scan.exit_code,
         "error": scan.error,
+    }
+
+
+def watch_json(watch: Watch) -> dict[str, Any]:
+    """A watch as the API shows it: never its credentials, only whether it has some."""
+    return {
+        "id": watch.id,
+        "repository": watch.repository,
+        "tags": watch.tag_pattern,
+        "interval": watch.interval,
+        "authenticated": watch.sealed_password is not None,
+        "last_polled_at": iso(watch.last_polled_at),
+        "last_error": watch.last_error,
     }
 
 
@@ -214,6 +235,66 @@ def router(ctx: Context) -> APIRouter:
             if a is None or b is None:
                 raise HTTPException(404, "no such scan")
             return {"old": old, "new": new, **store.compare(session, a, b)}
+
+    @api.post("/watches", status_code=201)
+    def new_watch(body: NewWatch, _: Write) -> dict[str, Any]:
+        """Poll a repository's tags and scan every new digest."""
+        repository = body.repository.strip().removeprefix("registry:")
+        try:
+            check_reference(f"{repository}:latest", ctx.settings.allowed_registries)
+        except RefusedReference as err:
+            raise HTTPException(422, str(err)) from None
+        sealed = None
+        if body.password is not None:
+            try:
+                sealed = vault.seal(body.password)
+            except vault.VaultError as err:
+                raise HTTPException(409, str(err)) from None
+        with ctx.sessions() as session:
+            if session.scalar(select(Watch).where(Watch.repository == repository)):
+                raise HTTPException(409, "that repository is already watched")
+            watch = Watch(
+                repository=repository,
+                tag_pattern=body.tags,
+                interval=body.interval,
+                username=body.username,
+                sealed_password=sealed,
+                insecure=0,
+            )
+            session.add(watch)
+            session.commit()
+            return watch_json(watch)
+
+    @api.get("/watches")
+    def list_watches(_: Read) -> list[dict[str, Any]]:
+        with ctx.sessions() as session:
+            return [watch_json(w) for w in session.scalars(select(Watch).order_by(Watch.id))]
+
+    @api.delete("/watches/{watch_id}", status_code=204)
+    def delete_watch(watch_id: int, _: Write) -> Response:
+        with ctx.sessions() as session:
+            watch = session.get(Watch, watch_id)
+            if watch is None:
+                raise HTTPException(404, "no such watch")
+            session.delete(watch)
+            session.commit()
+        return Response(status_code=204)
+
+    @api.get("/events")
+    def list_events(_: Read, limit: int = 100) -> list[dict[str, Any]]:
+        """What the watches saw, newest first: new tags, and tags that moved."""
+        with ctx.sessions() as session:
+            rows = session.scalars(select(Event).order_by(Event.id.desc()).limit(min(limit, 1000)))
+            return [
+                {
+                    "id": e.id,
+                    "kind": e.kind,
+                    "repository": e.repository,
+                    "at": iso(e.created_at),
+                    **e.detail,
+                }
+                for e in rows
+            ]
 
     @api.post("/rematch", status_code=202)
     def rematch(_: Admin) -> dict[str, int]:

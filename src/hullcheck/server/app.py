@@ -26,6 +26,7 @@ from hullcheck.server.guard import Authenticator, BodyLimit, RateLimiter
 from hullcheck.server.metrics import Metrics
 from hullcheck.server.rematch import DatabaseWatcher
 from hullcheck.server.settings import ServerSettings
+from hullcheck.server.watches import Poller
 from hullcheck.server.worker import Workers
 
 log = logging.getLogger("hullcheck.server")
@@ -50,6 +51,7 @@ def create_app(settings: ServerSettings, *, start_workers: bool = True) -> Any:
 
     workers = Workers(sessions, settings, observe=metrics.observe, finished=finished)
     busy.append(workers)
+    poller = Poller(sessions, settings, on_queue=workers.wake)
     watcher = DatabaseWatcher(
         sessions, settings.vulnerability_db, settings.watch_db_seconds, on_queue=workers.wake
     )
@@ -71,10 +73,12 @@ def create_app(settings: ServerSettings, *, start_workers: bool = True) -> Any:
             workers.start()
             deliverer.start()
             watcher.start()
+            poller.start()
         log.info("hullcheck serve ready on %s:%d", settings.host, settings.port)
         yield
         log.info("stopping: letting running scans finish")
         if start_workers:
+            poller.stop()
             watcher.stop()
             workers.stop()
             deliverer.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from importlib import resources
+from pathlib import Path
 from typing import Any, ClassVar
 
 from alembic import command
@@ -28,7 +29,10 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from hullcheck.errors import InputError
 
 
 def utcnow() -> datetime:
@@ -109,6 +113,33 @@ class Scan(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"), default=None)
     """For a re-match: the scan whose packages were matched again."""
+
+
+class Watch(Base):
+    """A repository polled for new digests; its tags live in ``tags`` like any image's."""
+
+    __tablename__ = "watches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repository: Mapped[str] = mapped_column(String(500), unique=True)
+    tag_pattern: Mapped[str] = mapped_column(String(200), default="*")
+    interval: Mapped[int] = mapped_column(Integer, default=300)
+    username: Mapped[str | None] = mapped_column(String(200), default=None)
+    sealed_password: Mapped[str | None] = mapped_column(Text, default=None)
+    insecure: Mapped[int] = mapped_column(Integer, default=0)
+    next_poll_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_polled_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Event(Base):
+    """Something the watches saw: a new digest, a tag that moved (and who was built on it)."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    repository: Mapped[str] = mapped_column(String(500))
+    detail: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Webhook(Base):
@@ -205,7 +236,17 @@ def migrate(engine: Engine) -> None:
 
 
 def open_database(url: str) -> sessionmaker[Any]:
-    """A migrated database's session factory."""
-    engine = make_engine(url)
-    migrate(engine)
+    """A migrated database's session factory; ``InputError`` when it cannot be opened."""
+    try:
+        engine = make_engine(url)
+    except (ArgumentError, ImportError, ValueError) as err:
+        raise InputError(f"--database: not a database URL I can use ({err})") from None
+    shown = engine.url.render_as_string(hide_password=True)
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database:
+        Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        migrate(engine)
+    except SQLAlchemyError as err:
+        reason = " ".join(str(err.orig if hasattr(err, "orig") else err).split())[:300]
+        raise InputError(f"cannot open the service database {shown}: {reason}") from None
     return sessionmaker(engine, expire_on_commit=False)

@@ -50,6 +50,7 @@ def run_scan(
     input_text: str | None,
     *,
     started: list[subprocess.Popen[str]] | None = None,
+    credentials: tuple[str, str] | None = None,
 ) -> Outcome:
     """Scan an image reference, or an SBOM held in ``input_text``."""
     work = settings.data_dir / "work"
@@ -63,10 +64,13 @@ def run_scan(
         sbom_file.write_text(input_text or "", encoding="utf-8")
         target = str(sbom_file)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HULLCHECK_SERVER_")}
+    cmd = scan_command(settings, target, output)
+    if credentials is not None:  # the password goes through a pipe, never the command line
+        cmd += ["--username", credentials[0], "--password-stdin"]
     try:
         proc = subprocess.Popen(
-            scan_command(settings, target, output),
-            stdin=subprocess.DEVNULL,
+            cmd,
+            stdin=subprocess.PIPE if credentials is not None else subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -75,7 +79,8 @@ def run_scan(
         if started is not None:
             started.append(proc)
         try:
-            _, stderr = proc.communicate(timeout=settings.scan_timeout)
+            secret = f"{credentials[1]}\n" if credentials is not None else None
+            _, stderr = proc.communicate(secret, timeout=settings.scan_timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()

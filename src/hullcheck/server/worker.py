@@ -18,11 +18,15 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from hullcheck.server import store
+from hullcheck.server.db import Watch
 from hullcheck.server.runner import Outcome, run_scan
 from hullcheck.server.settings import ServerSettings
+from hullcheck.server.vault import VaultError
+from hullcheck.server.watches import credentials
 
 log = logging.getLogger("hullcheck.server")
 
@@ -116,7 +120,15 @@ class Workers:
         renewer = threading.Thread(target=self._renew, args=(scan_id, owner, renewing), daemon=True)
         renewer.start()
         try:
-            outcome = run_scan(settings, uid, kind, reference, input_text, started=procs)
+            outcome = run_scan(
+                settings,
+                uid,
+                kind,
+                reference,
+                input_text,
+                started=procs,
+                credentials=self._credentials(kind, reference),
+            )
         finally:
             renewing.set()
             renewer.join()
@@ -124,6 +136,22 @@ class Workers:
                 self._running.pop(uid, None)
         self._commit(scan_id, uid, owner, outcome, time.monotonic() - started)
         return True
+
+    def _credentials(self, kind: str, reference: str) -> tuple[str, str] | None:
+        """A watched repository's stored credentials, for pulling its images."""
+        if kind != "image":
+            return None
+        with self._sessions() as session:
+            watch = session.scalar(
+                select(Watch).where(Watch.repository == store.repository_of(reference))
+            )
+            if watch is None:
+                return None
+            try:
+                return credentials(watch)
+            except VaultError as err:
+                log.warning("cannot use the credentials of %s: %s", watch.repository, err)
+                return None
 
     def _commit(self, scan_id: int, uid: str, owner: str, outcome: Outcome, took: float) -> None:
         with self._sessions() as session:
