@@ -18,7 +18,19 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from hullcheck import __version__
-from hullcheck.cli import cache, db, key, lint, sbom, scan, serve, sign, verify
+from hullcheck.cli import (
+    attest,
+    cache,
+    db,
+    key,
+    lint,
+    sbom,
+    scan,
+    serve,
+    sign,
+    verify,
+    verify_attestation,
+)
 from hullcheck.errors import HullcheckError
 from hullcheck.report.source_lines import visible
 
@@ -32,6 +44,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     key,
     sign,
     verify,
+    attest,
+    verify_attestation,
 )
 
 
