@@ -46,6 +46,9 @@ class Target:
 def _split_layout(text: str) -> tuple[Path, str | None] | None:
     if text.startswith("oci:"):
         rest = text[4:]
+        path, at, digest = rest.rpartition("@")
+        if at and digest.startswith("sha256:") and Path(path).is_dir():
+            return Path(path), digest
         path, sep, tag = rest.rpartition(":")
         if sep and Path(path).is_dir() and "/" not in tag:
             return Path(path), tag or None
