@@ -1,4 +1,4 @@
-"""BuildKit attestation manifests from real ``docker buildx`` output (shared/provenance/buildkit)."""
+"""BuildKit attestation manifests from real `docker buildx` output (shared/provenance)."""
 
 from __future__ import annotations
 
