@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from hullcheck import __version__
-from hullcheck.cli import cache, db, lint, sbom, scan, serve
+from hullcheck.cli import cache, db, fleet, lint, sbom, scan, serve
 from hullcheck.errors import HullcheckError
 from hullcheck.report.source_lines import visible
 
@@ -29,6 +29,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     db,
     cache,
     serve,
+    fleet,
 )
 
 
