@@ -61,6 +61,7 @@ def test_a_registry_catalogue_on_the_local_pool(fleet_registry: Registry, tmp_pa
     got = records(out)
     assert sorted(r["reference"] for r in got) == expected_references(fleet_registry)
     assert all(r["status"] == "done" and r["digest"].startswith("sha256:") for r in got)
+    assert "(3 sharing another's image)" in run.stderr  # 6 references, 3 distinct images
     by_repo = {r["reference"].split("/", 1)[1]: r for r in got}
     assert by_repo["apps/minimal-a:latest"]["digest"] == by_repo["base/debian:latest"]["digest"]
     assert by_repo["apps/python:latest"]["layers"][0] == by_repo["base/debian:latest"]["layers"][0]

@@ -106,6 +106,12 @@ def run_scan(args: argparse.Namespace) -> int:
     )
     settings = job_settings(job)
     references = _targets(args)
+    digests: dict[str, str] = {}
+    if not args.list:  # registry references: scan each image once, whatever names it
+        from hullcheck.fleet.targets import resolve_digests  # noqa: PLC0415
+
+        options = RegistryOptions(insecure_registries=frozenset(args.insecure_registry))
+        digests = resolve_digests(references, options, max(2, args.jobs))
     sink = JsonLines(args.output)
     inflight = args.inflight or 2 * args.jobs
     if args.broker:
@@ -118,7 +124,9 @@ def run_scan(args: argparse.Namespace) -> int:
     else:
         submit, closer = local_pool(settings, args.jobs)
     try:
-        summary = run_fleet(references, submit, sink, inflight, progress=not args.quiet)
+        summary = run_fleet(
+            references, submit, sink, inflight, progress=not args.quiet, digests=digests
+        )
     finally:
         closer.shutdown(wait=False, cancel_futures=True)
         sink.close()
@@ -128,8 +136,9 @@ def run_scan(args: argparse.Namespace) -> int:
         for record in summary.records:
             print(json.dumps(record, sort_keys=True))
     print(
-        f"hullcheck: fleet: {summary.total} images: {summary.done} scanned, "
-        f"{summary.failed} failed, {summary.skipped} already done, in {summary.seconds:.1f} s",
+        f"hullcheck: fleet: {summary.total} references: {summary.done} scanned "
+        f"({summary.shared} sharing another's image), {summary.failed} failed, "
+        f"{summary.skipped} already done, in {summary.seconds:.1f} s",
         file=sys.stderr,
     )
     failed = [r for r in summary.records if r["status"] != "done"]

@@ -29,6 +29,8 @@ class Summary:
     failed: int = 0
     repeated: int = 0
     retried: int = 0
+    shared: int = 0
+    """References that named an image already being scanned under another reference."""
     seconds: float = 0.0
     records: list[dict[str, Any]] = field(default_factory=list)
 
@@ -72,17 +74,39 @@ def local_pool(settings: dict[str, Any], jobs: int, retries: int = 5) -> tuple[S
     return (lambda reference: pool.submit(attempt, reference)), pool
 
 
+def _groups(pending: list[str], digests: dict[str, str]) -> dict[str, list[str]]:
+    """The reference to scan for each image, with the other references naming it."""
+    first: dict[str, str] = {}
+    groups: dict[str, list[str]] = {}
+    for reference in pending:
+        digest = digests.get(reference)
+        if digest is None:
+            groups[reference] = [reference]
+        elif digest in first:
+            groups[first[digest]].append(reference)
+        else:
+            first[digest] = reference
+            groups[reference] = [reference]
+    return groups
+
+
 def run_fleet(
     targets: Iterable[str],
     submit: Submit,
     sink: JsonLines,
     inflight: int,
+    *,
     progress: bool = True,
+    digests: dict[str, str] | None = None,
 ) -> Summary:
+    """Scan every target once per image: references naming one digest share a scan."""
     todo = list(dict.fromkeys(targets))
     summary = Summary(total=len(todo))
     pending = [t for t in todo if t not in sink.done]
     summary.skipped = len(todo) - len(pending)
+    groups = _groups(pending, digests or {})
+    summary.shared = len(pending) - len(groups)
+    pending = list(groups)
     bar = Progress(len(todo), progress)
     started = time.monotonic()
     running: dict[Future[dict[str, Any]], str] = {}
@@ -114,15 +138,21 @@ def run_fleet(
                     "error": " ".join(str(err).split())[:500],
                     "seconds": None,
                 }
-            if sink.add(record):
-                summary.records.append(record)
-                if record["status"] == "done":
-                    summary.done += 1
+            for other in groups[reference]:
+                copy = (
+                    record
+                    if other == reference
+                    else {**record, "reference": other, "same_image_as": reference}
+                )
+                if sink.add(copy):
+                    summary.records.append(copy)
+                    if copy["status"] == "done":
+                        summary.done += 1
+                    else:
+                        summary.failed += 1
                 else:
-                    summary.failed += 1
-            else:
-                summary.repeated += 1
-            finished += 1
+                    summary.repeated += 1
+                finished += 1
             bar.show(finished)
     bar.end()
     summary.seconds = time.monotonic() - started

@@ -87,3 +87,29 @@ def from_watches(database: str) -> list[str]:
             select(Image.repository, Tag.tag).join(Tag, Tag.image_id == Image.id)
         )
         return sorted(f"{repo}:{tag}" for repo, tag in rows if repo in watched)
+
+
+def resolve_digests(
+    references: list[str], options: RegistryOptions, jobs: int = 4
+) -> dict[str, str]:
+    """The manifest digest each registry reference names now (unresolvable ones left out).
+
+    Tags that name the same digest (``latest``, ``1.2``, ``1.2.3``; a base pushed to several
+    repositories) are then scanned once: a manifest request is far cheaper than a scan.
+    """
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    def one(reference: str) -> tuple[str, str | None]:
+        try:
+            client = RegistryClient(parse_reference(reference), options)
+        except InputError:
+            return reference, None
+        try:
+            return reference, client.get_manifest(client.ref.selector).digest
+        except (RegistryError, InputError):
+            return reference, None  # the scan will say what is wrong with it
+        finally:
+            client.close()
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return {ref: digest for ref, digest in pool.map(one, references) if digest}
