@@ -43,7 +43,16 @@ MAX_BYTES = 1 << 20
 _SECRET_ID = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
 _RULE_KEYS = frozenset({"ignore", "severity"})
 SECTIONS = frozenset(
-    {"fail-on", "trusted-registries", "rules", "allow-incomplete", "secrets", "ignores", "db"}
+    {
+        "fail-on",
+        "trusted-registries",
+        "rules",
+        "allow-incomplete",
+        "secrets",
+        "ignores",
+        "db",
+        "provenance",
+    }
 )
 """Every top-level key of ``.hullcheck.yaml`` (a stage owning a new section adds it here)."""
 _HADOLINT_LEVELS = {
