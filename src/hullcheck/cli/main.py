@@ -25,6 +25,7 @@ from hullcheck.cli import (
     fleet,
     key,
     lint,
+    pin,
     sbom,
     scan,
     serve,
@@ -48,6 +49,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     verify,
     attest,
     verify_attestation,
+    pin,
 )
 
 
