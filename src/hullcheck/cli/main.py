@@ -26,6 +26,7 @@ from hullcheck.cli import (
     key,
     lint,
     pin,
+    promote,
     sbom,
     scan,
     serve,
@@ -50,6 +51,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     attest,
     verify_attestation,
     pin,
+    promote,
 )
 
 
