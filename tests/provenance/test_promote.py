@@ -35,7 +35,7 @@ def promote(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     return run(capsys, "promote", *argv, "--no-vulns")
 
 
-def test_promote_index_within_one_registry(
+def test_promote_index_within_one_registry(  # noqa: PLR0917
     pushed: Pushed,
     keypair: KeyPair,
     other_keypair: KeyPair,
@@ -91,7 +91,7 @@ def test_promote_index_within_one_registry(
     assert att["verified"] and att["subjects"] == [digest]
 
 
-def test_promote_across_registries_streams_blobs(
+def test_promote_across_registries_streams_blobs(  # noqa: PLR0917
     request: pytest.FixtureRequest,
     pushed: Pushed,
     shared_dir: Path,
