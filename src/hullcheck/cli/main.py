@@ -22,6 +22,7 @@ from hullcheck.cli import (
     attest,
     cache,
     db,
+    fix,
     fleet,
     key,
     lint,
@@ -39,6 +40,7 @@ from hullcheck.report.source_lines import visible
 
 COMMANDS: tuple[ModuleType, ...] = (
     lint,
+    fix,
     scan,
     sbom,
     db,
