@@ -13,7 +13,6 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 from hullcheck.fix.engine import FixEngine, fingerprint
 from hullcheck.fix.registry import select
@@ -54,8 +53,10 @@ def main() -> int:
             failures += 1
             print(f"NOT IDEMPOTENT {path}: {[c.fixer for c in again.applied]}")
     elapsed = time.perf_counter() - started
-    print(f"files: {len(files)}  changed: {fixed_files}  fixes applied: {applied}"
-          f"  dropped by the proof: {rejected}")
+    print(
+        f"files: {len(files)}  changed: {fixed_files}  fixes applied: {applied}"
+        f"  dropped by the proof: {rejected}"
+    )
     print(f"findings before: {before}  after: {after}  removed: {before - after}")
     print("fixes by kind: " + ", ".join(f"{k}={v}" for k, v in sorted(by_fixer.items())))
     print("findings removed by rule: " + ", ".join(f"{k}={v}" for k, v in sorted(gone.items())))

@@ -92,8 +92,10 @@ def run(args: argparse.Namespace) -> int:
 def _list(result: FixResult) -> None:
     for change in result.applied:
         note = f" (review: {change.unsafe})" if change.unsafe else ""
-        print(visible(f"{result.path}:{change.line}: {change.fixer}: {change.message}{note}"),
-              file=sys.stderr)
+        print(
+            visible(f"{result.path}:{change.line}: {change.fixer}: {change.message}{note}"),
+            file=sys.stderr,
+        )
     for change, why in result.rejected:
         print(
             visible(f"{result.path}:{change.line}: {change.fixer}: not applied: {why}"),

@@ -70,10 +70,7 @@ class FixContext:
 
     def line_end(self, line: int) -> int:
         """Offset of 1-based ``line``'s end (before its newline and any ``\\r``)."""
-        if line < len(self.starts):
-            end = self.starts[line] - 1
-        else:
-            end = len(self.text)
+        end = self.starts[line] - 1 if line < len(self.starts) else len(self.text)
         if end > 0 and self.text[end - 1 : end] == "\r":
             end -= 1
         return end
@@ -89,16 +86,16 @@ class FixContext:
             return None
         return self.dockerfile.stages[ins.stage]
 
-    def command_word(self, ins: Instruction, cmd: Command, word: re.Pattern[str]) -> int | None:
-        """Offset of ``cmd``'s name in the raw text (``word`` matches it), or None when it
-        cannot be told apart from another command on the same lines."""
+    def command_word(self, ins: Instruction, cmd: Command) -> int | None:
+        """Offset of ``cmd``'s name in the raw text, or None when it cannot be told apart
+        from another word on the same lines (the fix is then not attempted)."""
         if ins.heredocs and cmd.line <= ins.line:
             return None  # a heredoc RUN's opening line holds only the redirection
         start, end = self.line_start(cmd.line), self.line_end(cmd.end_line)
         region = self.text[start:end]
+        word = re.compile(r"(?<![^\s;&|(`\\])" + re.escape(cmd.name) + r"(?=[\s;&|)`\\]|$)")
         found = [m.start() for m in word.finditer(region) if not _in_comment(region, m.start())]
-        peers = [c for c in ins.commands() if c.line == cmd.line and word.search(c.name)]
-        peers = [c for c in peers if c.basename == cmd.basename]
+        peers = [c for c in ins.commands() if c.line == cmd.line and c.name == cmd.name]
         if len(found) != len(peers) or cmd not in peers:
             return None
         return start + found[peers.index(cmd)]

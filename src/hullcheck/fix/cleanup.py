@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from hullcheck.dockerfile.model import Instruction
-from hullcheck.fix.base import Change, Fixer, FixContext, append_to_run, instruction_at
+from hullcheck.fix.base import Change, FixContext, Fixer, append_to_run, instruction_at
 
 
 def _append_fixer(fixer_id: str, rule: str, title: str, command: str) -> Fixer:
@@ -71,9 +71,7 @@ def _plan_npm(ctx: FixContext) -> Iterator[Change]:
     for ins in ctx.dockerfile.runs():
         if ins.onbuild is not None or not _npm_installs(ins) or _npm_cleans(ins):
             continue
-        if any(
-            a.startswith("npm_config_cache=") for c in ins.commands() for a in c.assignments
-        ):
+        if any(a.startswith("npm_config_cache=") for c in ins.commands() for a in c.assignments):
             continue
         edit = append_to_run(ctx, ins, "npm cache clean --force")
         if edit is not None:

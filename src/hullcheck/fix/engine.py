@@ -21,7 +21,7 @@ from pathlib import Path
 from hullcheck.dockerfile.model import Dockerfile, Instruction
 from hullcheck.dockerfile.parser import parse
 from hullcheck.errors import DockerfileError
-from hullcheck.fix.base import Change, Edit, Fixer, FixContext
+from hullcheck.fix.base import Change, Edit, FixContext, Fixer
 from hullcheck.lint import Linter
 from hullcheck.model import Finding
 from hullcheck.policy.config import Config
@@ -84,12 +84,10 @@ def _touched(ctx: FixContext, ins: Instruction, edits: Sequence[Edit]) -> bool:
     start = ctx.line_start(ins.line)
     end = ctx.line_end(ins.end_line)
     # an insertion exactly at the start of the instruction's line adds lines before it
-    return any(e.start <= end and e.end >= start and not e.end == start for e in edits)
+    return any(e.start <= end and e.end >= start and e.end != start for e in edits)
 
 
-def same_except(
-    ctx: FixContext, old: Dockerfile, new: Dockerfile, change: Change
-) -> str | None:
+def same_except(ctx: FixContext, old: Dockerfile, new: Dockerfile, change: Change) -> str | None:
     """None when ``new`` keeps every instruction of ``old`` the change did not touch, in
     order, and adds exactly ``change.added`` instructions; else what differs."""
     kept = [_signature(i) for i in old.instructions if not _touched(ctx, i, change.edits)]
@@ -137,8 +135,6 @@ def _origins(old: str, new: str, origin: list[int]) -> list[int]:
             for k in range(min(i2 - i1, j2 - j1)):
                 out[j1 + k] = origin[i1 + k]
     return out
-
-
 
 
 class FixEngine:

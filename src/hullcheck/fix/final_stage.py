@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from hullcheck.dockerfile.model import Stage
-from hullcheck.fix.base import Change, Fixer, FixContext, insert_line_after
+from hullcheck.fix.base import Change, FixContext, Fixer, insert_line_after
 
 UID = 10001
 _LABELS = ("title", "description", "source", "version", "revision", "licenses")
@@ -62,9 +62,7 @@ def _plan_user(ctx: FixContext) -> Iterator[Change]:
     if base == "scratch" or "distroless" in base or "static" in base:
         pass  # no useradd there: a numeric UID needs no /etc/passwd entry
     elif "alpine" in base:
-        lines.append(
-            f"RUN addgroup -S -g {UID} app && adduser -S -D -H -u {UID} -G app app"
-        )
+        lines.append(f"RUN addgroup -S -g {UID} app && adduser -S -D -H -u {UID} -G app app")
     else:
         lines.append(
             f"RUN groupadd --system --gid {UID} app"

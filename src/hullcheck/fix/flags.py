@@ -11,11 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from hullcheck.dockerfile.shell import Command
-from hullcheck.fix.base import Change, Edit, Fixer, FixContext, commands_at
-
-_APT = re.compile(r"(?<![\w./-])(?:[\w./-]*/)?apt-get(?![\w.-])")
-_PIP = re.compile(r"(?<![\w./-])(?:[\w./-]*/)?(?:pip[\d.]*|python[\d.]*)(?![\w.-])")
-_APK = re.compile(r"(?<![\w./-])(?:[\w./-]*/)?apk(?![\w.-])")
+from hullcheck.fix.base import Change, Edit, FixContext, Fixer, commands_at
 
 
 def _pip_target(cmd: Command) -> bool:
@@ -26,11 +22,10 @@ def _pip_target(cmd: Command) -> bool:
     return False
 
 
-def _flag_fixer(
+def _flag_fixer(  # noqa: PLR0917 (one table row per fixer reads best positionally)
     fixer_id: str,
     rule: str,
     title: str,
-    word: re.Pattern[str],
     wanted: Callable[[Command], bool],
     subcommand: str,
     flag: str,
@@ -40,7 +35,7 @@ def _flag_fixer(
             for ins, cmd in commands_at(ctx, line):
                 if not wanted(cmd) or cmd.has_flag(flag):
                     continue
-                at = ctx.command_word(ins, cmd, word)
+                at = ctx.command_word(ins, cmd)
                 if at is None:
                     continue
                 after = ctx.word_after(at, cmd.end_line, subcommand)
@@ -61,7 +56,6 @@ NO_INSTALL_RECOMMENDS = _flag_fixer(
     "no-install-recommends",
     "HC3001",
     "apt-get install --no-install-recommends",
-    _APT,
     lambda c: c.basename == "apt-get" and "install" in c.args,
     "install",
     "--no-install-recommends",
@@ -71,7 +65,6 @@ PIP_NO_CACHE = _flag_fixer(
     "pip-no-cache-dir",
     "HC3022",
     "pip install --no-cache-dir",
-    _PIP,
     _pip_target,
     "install",
     "--no-cache-dir",
@@ -81,7 +74,6 @@ APK_NO_CACHE = _flag_fixer(
     "apk-no-cache",
     "HC3011",
     "apk add --no-cache",
-    _APK,
     lambda c: c.basename == "apk" and "add" in c.args,
     "add",
     "--no-cache",

@@ -17,7 +17,7 @@ import shlex
 from collections.abc import Iterator
 
 from hullcheck.dockerfile.model import Instruction
-from hullcheck.fix.base import Change, Edit, Fixer, FixContext, instruction_at
+from hullcheck.fix.base import Change, Edit, FixContext, Fixer, instruction_at
 
 _SHELL_CHARS = re.compile(r"[$`|&;<>*?\[\]{}()~\\!#]")
 _ADD_ONLY_FLAGS = ("checksum", "keep-git-dir", "unpack")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from hullcheck.errors import HullcheckError
-from hullcheck.fix.base import Change, Edit, Fixer, FixContext
+from hullcheck.fix.base import Change, Edit, FixContext, Fixer
 from hullcheck.provenance.pin import find_images, plan, rewrite
 
 
@@ -44,7 +44,10 @@ def _plan(ctx: FixContext) -> Iterator[Change]:
 
 
 FIXER = Fixer(
-    "pin-digest", "FROM pinned to a digest (hullcheck pin)", _plan, rule="HC1002",
+    "pin-digest",
+    "FROM pinned to a digest (hullcheck pin)",
+    _plan,
+    rule="HC1002",
     needs_resolver=True,
 )
 FIXERS = (FIXER,)

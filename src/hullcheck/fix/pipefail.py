@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator
 
 from hullcheck.dockerfile.model import Stage
-from hullcheck.fix.base import Change, Edit, Fixer, FixContext, insert_line_before, instruction_at
+from hullcheck.fix.base import Change, Edit, FixContext, Fixer, insert_line_before, instruction_at
 
 _NO_SHELL_HINTS = ("busybox", "distroless", "chainguard/static", "scratch")
 
@@ -58,9 +58,14 @@ def _plan(ctx: FixContext) -> Iterator[Change]:
         if shells:
             last = shells[-1]
             argv = list(last.json or ())
-            if len(argv) < 2 or argv[-1] != "-c" or argv[0].rsplit("/", 1)[-1] not in (
-                "bash",
-                "ash",
+            if (
+                len(argv) < 2
+                or argv[-1] != "-c"
+                or argv[0].rsplit("/", 1)[-1]
+                not in (
+                    "bash",
+                    "ash",
+                )
             ):
                 continue
             if last.line != last.end_line:
@@ -99,7 +104,11 @@ def _first_line(ctx: FixContext, line: int) -> int:
     if ins is None or not ins.comments:
         return line
     first = min(c.line for c in ins.comments)
-    return first if all(ctx.line_text(n).lstrip().startswith("#") for n in range(first, line)) else line
+    return (
+        first
+        if all(ctx.line_text(n).lstrip().startswith("#") for n in range(first, line))
+        else line
+    )
 
 
 FIXER = Fixer("pipefail", "SHELL with -o pipefail before piped RUNs", _plan, rule="HC3033")
