@@ -10,19 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from hullcheck.cli._remote import add_registry_arguments, registry_options
-from hullcheck.errors import InputError
-from hullcheck.provenance.keyless import (
-    RequiredIdentity,
-    TrustRoots,
-    add_ca_file,
-    load_trusted_root,
-    verify_image_signatures,
-)
-from hullcheck.provenance.keys import NamedPublicKey, load_public_keys
+from hullcheck.cli._trust import add_trust_arguments, trust_from
+from hullcheck.provenance.keyless import verify_image_signatures
 from hullcheck.provenance.target import open_target
 from hullcheck.report.source_lines import visible
 
@@ -35,48 +27,14 @@ def register(subparsers: Any) -> None:
         "oci:DIR[:TAG]): each must be made by one of the keys and name this exact digest.",
     )
     parser.add_argument("image", metavar="IMAGE")
-    parser.add_argument(
-        "--key", action="append", default=[], help="public key PEM (repeatable: any may sign)"
-    )
-    keyless = parser.add_argument_group("certificate signatures (keyless sigstore, or your PKI)")
-    keyless.add_argument(
-        "--trusted-root", help="sigstore trusted_root.json (Fulcio CAs, Rekor keys)"
-    )
-    keyless.add_argument(
-        "--ca-roots", action="append", default=[], help="PEM CA certificates to trust (repeatable)"
-    )
-    keyless.add_argument(
-        "--rekor-key", action="append", default=[], help="Rekor public key PEM (repeatable)"
-    )
-    keyless.add_argument("--certificate-identity", help="required SAN (e-mail or URI)")
-    keyless.add_argument("--certificate-oidc-issuer", help="required OIDC issuer")
+    add_trust_arguments(parser)
     parser.add_argument("--format", "-f", choices=("text", "json"), default="text")
     add_registry_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    keys: list[NamedPublicKey] = []
-    for path in args.key:
-        keys.extend(load_public_keys(Path(path)))
-    roots: TrustRoots | None = None
-    if args.trusted_root:
-        roots = load_trusted_root(Path(args.trusted_root))
-    if args.ca_roots or args.rekor_key:
-        roots = roots or TrustRoots()
-        for path in args.ca_roots:
-            add_ca_file(roots, Path(path))
-        for path in args.rekor_key:
-            for named in load_public_keys(Path(path)):
-                roots.add_rekor_key(named.key)
-    if not keys and roots is None:
-        raise InputError("give --key, or --trusted-root / --ca-roots for certificate signatures")
-    keyless = roots is not None and not args.ca_roots
-    if keyless and not (args.certificate_identity and args.certificate_oidc_issuer):
-        raise InputError(
-            "keyless verification needs --certificate-identity and --certificate-oidc-issuer"
-        )
-    required = RequiredIdentity(args.certificate_identity, args.certificate_oidc_issuer)
+    keys, roots, required = trust_from(args)
     with open_target(args.image, registry_options(args)) as target:
         checks = verify_image_signatures(target, keys, roots, required)
         good = [c for c in checks if c.ok]

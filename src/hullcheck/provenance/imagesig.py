@@ -18,6 +18,8 @@ from hullcheck.provenance.errors import ProvenanceError
 from hullcheck.provenance.keys import NamedPublicKey, PrivateKey, public_key_of
 from hullcheck.provenance.signatures import sign, verify
 from hullcheck.provenance.target import Target
+from hullcheck.sources.base import Manifest
+from hullcheck.sources.layoutwriter import LayoutStore
 from hullcheck.sources.mediatypes import OCI_MANIFEST
 
 MAX_SIG_MANIFEST = 4 * 1024 * 1024
@@ -118,6 +120,8 @@ def stored_layers(target: Target, suffix: str) -> tuple[str, list[cosign.Layer]]
     """The tag cosign uses for ``suffix`` and the layers already there, blobs read."""
     tag = cosign.tag_for(target.digest, suffix)
     found = target.store.manifest(tag)
+    if found is None and isinstance(target.store, LayoutStore):
+        found = _cosign_save_entry(target.store, target.digest, suffix)
     if found is None:
         return tag, []
     what = f"{target.store.description}:{tag}"
@@ -132,6 +136,21 @@ def stored_layers(target: Target, suffix: str) -> tuple[str, list[cosign.Layer]]
             cosign.Layer(layer.media_type, layer.digest, layer.size, layer.annotations, data)
         )
     return tag, out
+
+
+_SAVE_KINDS = {"sig": "dev.cosignproject.cosign/sigs", "att": "dev.cosignproject.cosign/atts"}
+_SAVE_IMAGES = ("dev.cosignproject.cosign/image", "dev.cosignproject.cosign/imageIndex")
+
+
+def _cosign_save_entry(store: LayoutStore, digest: str, suffix: str) -> Manifest | None:
+    """``cosign save`` layouts mark entries with a ``kind`` annotation instead of tags;
+    they hold one image, so its signatures belong to it only if the image is ``digest``."""
+    entries = store.entries()
+    kinds = {str((e.get("annotations") or {}).get("kind")): str(e.get("digest")) for e in entries}
+    if not any(kinds.get(k) == digest for k in _SAVE_IMAGES):
+        return None
+    wanted = kinds.get(_SAVE_KINDS[suffix])
+    return store.manifest(wanted) if wanted else None
 
 
 def verify_image(target: Target, keys: list[NamedPublicKey]) -> list[SignatureCheck]:

@@ -31,7 +31,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ObjectIdentifier
 
-from hullcheck.provenance import cosign
+from hullcheck.provenance import cosign, dsse, intoto
+from hullcheck.provenance.attest import AttestationCheck, check_attestation
 from hullcheck.provenance.errors import ProvenanceError
 from hullcheck.provenance.imagesig import (
     SignatureCheck,
@@ -157,12 +158,20 @@ def _canonical(doc: Any) -> bytes:
     return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
 
-def verify_set(bundle_text: str, payload: bytes, sig_b64: str, roots: TrustRoots) -> datetime:
-    """Check cosign's Rekor bundle; return the entry's integrated time."""
+def verify_log_entry(bundle: Any, roots: TrustRoots) -> tuple[datetime, dict[str, Any]]:
+    """Check a Rekor entry's Signed Entry Timestamp; return (integrated time, entry body).
+
+    Takes cosign's bundle (``{"SignedEntryTimestamp", "Payload": {...}}``) or the same
+    entry as Docker's attestation extension writes it (``{"body", "integratedTime",
+    "logID", "logIndex", "verification": {"signedEntryTimestamp"}}``).
+    """
     try:
-        bundle = json.loads(bundle_text)
-        entry = bundle["Payload"]
-        set_sig = base64.b64decode(bundle["SignedEntryTimestamp"])
+        doc = json.loads(bundle) if isinstance(bundle, str) else bundle
+        if "Payload" in doc:
+            entry, set_b64 = doc["Payload"], doc["SignedEntryTimestamp"]
+        else:
+            entry, set_b64 = doc, doc["verification"]["signedEntryTimestamp"]
+        set_sig = base64.b64decode(set_b64)
         body = json.loads(base64.b64decode(entry["body"]))
         signed = _canonical(
             {
@@ -181,7 +190,15 @@ def verify_set(bundle_text: str, payload: bytes, sig_b64: str, roots: TrustRoots
         raise ProvenanceError(f"the Rekor bundle is from log {log_id[:16]}..., not a trusted log")
     if not verify(key, signed, set_sig):
         raise ProvenanceError("the Rekor bundle's signed entry timestamp does not verify")
-    spec = body.get("spec") if isinstance(body, dict) else None
+    if not isinstance(body, dict):
+        raise ProvenanceError("the Rekor entry body is not an object")
+    return when, body
+
+
+def verify_set(bundle_text: str, payload: bytes, sig_b64: str, roots: TrustRoots) -> datetime:
+    """Check cosign's Rekor bundle of a signature; return the entry's integrated time."""
+    when, body = verify_log_entry(bundle_text, roots)
+    spec = body.get("spec")
     logged_hash = str(((spec or {}).get("data") or {}).get("hash", {}).get("value", ""))
     logged_sig = str(((spec or {}).get("signature") or {}).get("content", ""))
     if logged_hash != hashlib.sha256(payload).hexdigest() or logged_sig != sig_b64:
@@ -301,3 +318,96 @@ def verify_image_signatures(
                 SignatureCheck(layer.digest, False, "a keyed signature, and no --key was given")
             )
     return out
+
+
+def check_cert_attestation(
+    layer: cosign.Layer,
+    image_digest: str,
+    roots: TrustRoots,
+    required: RequiredIdentity,
+    now: datetime | None = None,
+) -> AttestationCheck:
+    """A keyless cosign attestation (``.att`` DSSE layer with certificate and Rekor entry)."""
+
+    def fail(reason: str) -> AttestationCheck:
+        return AttestationCheck(layer.digest, False, reason)
+
+    if layer.media_type != cosign.DSSE or layer.data is None:
+        return fail("not a readable DSSE layer")
+    leaf_list = _certs(
+        layer.annotations.get(cosign.CERTIFICATE_ANNOTATION, "").encode(), "the certificate"
+    )
+    if not leaf_list:
+        return fail("the attestation carries no certificate (verify it with --key)")
+    leaf = leaf_list[0]
+    chain = _certs(layer.annotations.get(cosign.CHAIN_ANNOTATION, "").encode(), "the chain")
+    try:
+        envelope = dsse.parse(layer.data)
+    except ProvenanceError as err:
+        return fail(err.message)
+    signer = dsse.verify_envelope(envelope, [NamedPublicKey(leaf.public_key(), "certificate")])  # type: ignore[arg-type]
+    if signer is None:
+        return fail("the envelope does not verify with its certificate's key")
+    bundle = layer.annotations.get(cosign.BUNDLE_ANNOTATION)
+    try:
+        if bundle:
+            when, body = verify_log_entry(bundle, roots)
+            spec = body.get("spec") or {}
+            logged = (spec.get("envelopeHash") or {}).get("value")
+            payload_hash = (spec.get("payloadHash") or {}).get("value")
+            if logged != hashlib.sha256(layer.data).hexdigest() or payload_hash != (
+                hashlib.sha256(envelope.payload).hexdigest()
+            ):
+                raise ProvenanceError("the Rekor entry is for another envelope")
+        else:
+            when = now or datetime.now(UTC)
+        verify_chain(leaf, chain, roots, when)
+    except ProvenanceError as err:
+        return fail(err.message)
+    names, issuer = cert_identities(leaf), cert_issuer(leaf)
+    if required.identity is not None and required.identity not in names:
+        return fail(
+            f"the certificate's identity {', '.join(names) or 'none'} is not {required.identity}"
+        )
+    if required.issuer is not None and issuer != required.issuer:
+        return fail(f"the certificate's OIDC issuer {issuer} is not {required.issuer}")
+    try:
+        statement = intoto.parse(envelope.payload)
+    except ProvenanceError as err:
+        return fail(err.message)
+    who = f"{names[0] if names else leaf.subject.rfc4514_string()} (issuer {issuer})"
+    if not statement.names_digest(image_digest):
+        subjects = ", ".join(statement.subject_digests())[:200]
+        return AttestationCheck(
+            layer.digest,
+            False,
+            f"the statement is about {subjects}, not this image's {image_digest}",
+            statement.predicate_type,
+            who,
+            statement,
+        )
+    return AttestationCheck(
+        layer.digest, True, "verified", statement.predicate_type, who, statement
+    )
+
+
+def verify_attestations(
+    target: Target,
+    keys: list[NamedPublicKey],
+    predicate_type: str | None,
+    roots: TrustRoots | None,
+    required: RequiredIdentity,
+    *,
+    now: datetime | None = None,
+) -> list[AttestationCheck]:
+    """Every ``.att`` layer judged by key, or by certificate when roots are given."""
+    _, layers = stored_layers(target, "att")
+    checks = []
+    for layer in layers:
+        if roots is not None and cosign.CERTIFICATE_ANNOTATION in layer.annotations:
+            checks.append(check_cert_attestation(layer, target.digest, roots, required, now))
+        else:
+            checks.append(check_attestation(layer, target.digest, keys))
+    if predicate_type is None:
+        return checks
+    return [c for c in checks if c.predicate_type in (predicate_type, None)]
