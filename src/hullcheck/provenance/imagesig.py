@@ -47,10 +47,8 @@ class SignatureCheck:
         }
 
 
-def check_layer(
-    layer: cosign.Layer, image_digest: str, keys: list[NamedPublicKey]
-) -> SignatureCheck:
-    """Judge one simple-signing layer: signature by one of ``keys``, over this digest."""
+def signature_of(layer: cosign.Layer) -> tuple[bytes, bytes] | SignatureCheck:
+    """The raw signature and the signed payload of a layer, or the verdict why not."""
     if layer.media_type != cosign.SIMPLESIGNING:
         return SignatureCheck(
             layer.digest, False, f"not a signature layer (media type {layer.media_type[:60]})"
@@ -62,9 +60,49 @@ def check_layer(
     if not encoded:
         return SignatureCheck(layer.digest, False, "the layer carries no signature annotation")
     try:
-        raw = base64.b64decode(encoded, validate=True)
+        # Go's decoder, which cosign uses, skips line breaks (openssl wraps at 64 columns)
+        raw = base64.b64decode("".join(encoded.split("\n")).replace("\r", ""), validate=True)
     except binascii.Error:
         return SignatureCheck(layer.digest, False, "the signature annotation is not base64")
+    return raw, data
+
+
+def payload_check(
+    layer: cosign.Layer, data: bytes, image_digest: str, signer: str
+) -> SignatureCheck:
+    """Once the signature holds: does the payload vouch for this very digest?"""
+    try:
+        payload = simplesigning.parse(data)
+    except ProvenanceError as err:
+        return SignatureCheck(layer.digest, False, err.message, signer=signer)
+    if payload.manifest_digest != image_digest:
+        return SignatureCheck(
+            layer.digest,
+            False,
+            f"the signature is for {payload.manifest_digest}, not this image's {image_digest}",
+            signer=signer,
+            docker_reference=payload.docker_reference,
+            signed_digest=payload.manifest_digest,
+        )
+    return SignatureCheck(
+        layer.digest,
+        True,
+        "verified",
+        signer=signer,
+        docker_reference=payload.docker_reference,
+        signed_digest=payload.manifest_digest,
+        optional=payload.optional,
+    )
+
+
+def check_layer(
+    layer: cosign.Layer, image_digest: str, keys: list[NamedPublicKey]
+) -> SignatureCheck:
+    """Judge one simple-signing layer: signature by one of ``keys``, over this digest."""
+    got = signature_of(layer)
+    if isinstance(got, SignatureCheck):
+        return got
+    raw, data = got
     signer = next((k for k in keys if verify(k.key, data, raw)), None)
     if signer is None:
         return SignatureCheck(
@@ -73,28 +111,7 @@ def check_layer(
             "the signature does not verify with any given key "
             "(signed by another key, or the payload was changed)",
         )
-    try:
-        payload = simplesigning.parse(data)
-    except ProvenanceError as err:
-        return SignatureCheck(layer.digest, False, err.message, signer=signer.origin)
-    if payload.manifest_digest != image_digest:
-        return SignatureCheck(
-            layer.digest,
-            False,
-            f"the signature is for {payload.manifest_digest}, not this image's {image_digest}",
-            signer=signer.origin,
-            docker_reference=payload.docker_reference,
-            signed_digest=payload.manifest_digest,
-        )
-    return SignatureCheck(
-        layer.digest,
-        True,
-        "verified",
-        signer=signer.origin,
-        docker_reference=payload.docker_reference,
-        signed_digest=payload.manifest_digest,
-        optional=payload.optional,
-    )
+    return payload_check(layer, data, image_digest, signer.origin)
 
 
 def stored_layers(target: Target, suffix: str) -> tuple[str, list[cosign.Layer]]:
