@@ -32,6 +32,6 @@ fi
 stamp=.venv/.hullcheck-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,peers,server,fleet]'
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,peers,server,fleet,sigstore]'
     touch "$stamp"
 fi

@@ -34,6 +34,7 @@ from hullcheck.cli import (
     sign,
     verify,
     verify_attestation,
+    verify_bundle,
 )
 from hullcheck.errors import HullcheckError
 from hullcheck.report.source_lines import visible
@@ -54,6 +55,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     verify_attestation,
     pin,
     promote,
+    verify_bundle,
 )
 
 
