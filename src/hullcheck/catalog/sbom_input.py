@@ -57,13 +57,19 @@ def parse_sbom(data: bytes, name: str = "sbom") -> Inventory:
 
 
 def is_sbom_file(path: Path) -> bool:
-    """Cheap sniff: a JSON file that names CycloneDX or SPDX in its first 4 KiB."""
+    """Cheap sniff: a JSON file that names CycloneDX or SPDX in its first or last 4 KiB
+    (the cyclonedx library writes ``bomFormat`` last, after every component)."""
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
+            if not head.lstrip().startswith(b"{"):
+                return False
+            size = path.stat().st_size
+            handle.seek(max(len(head), size - 4096))
+            tail = handle.read(4096)
     except OSError:
         return False
-    return head.lstrip().startswith(b"{") and (b'"bomFormat"' in head or b'"spdxVersion"' in head)
+    return any(b'"bomFormat"' in part or b'"spdxVersion"' in part for part in (head, tail))
 
 
 # -- CycloneDX -----------------------------------------------------------------------------
