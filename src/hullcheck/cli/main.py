@@ -22,6 +22,7 @@ from hullcheck.cli import (
     attest,
     cache,
     db,
+    fix,
     fleet,
     key,
     lint,
@@ -40,6 +41,7 @@ from hullcheck.report.source_lines import visible
 
 COMMANDS: tuple[ModuleType, ...] = (
     lint,
+    fix,
     scan,
     sbom,
     db,
