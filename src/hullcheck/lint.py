@@ -336,7 +336,7 @@ class Linter:
             raise InputError(f"no Dockerfile found in {', '.join(paths)}")
         report = Report()
         failed = False
-        counts = {s.value: 0 for s in Severity}
+        counts = {s.value: 0 for s in Severity if s is not Severity.UNKNOWN}
         warnings: list[str] = []
         for file in files:
             shown = STDIN if file is None else str(file)

@@ -26,19 +26,60 @@ BINARIES = "catalog-binaries"
 def match_vulnerabilities(
     packages: Sequence[Package], distro: Distro | None, settings: ScanSettings
 ) -> tuple[list[Finding], dict[str, JSONValue]]:
-    """Vulnerability findings for ``packages`` and what the summary says about the match."""
-    from hullcheck.vulns.database import open_database, staleness_warning  # noqa: PLC0415
+    """Vulnerability findings for ``packages`` and what the summary says about the match:
+    which data was used, how old it is, which packages it covered (``coverage``), and the
+    coverage it lost (``losses``: packages no data covers, data older than allowed)."""
+    from hullcheck.vulns.database import (  # noqa: PLC0415
+        data_age_days,
+        open_database,
+        staleness_warning,
+    )
     from hullcheck.vulns.matcher import MatchStats, match_packages  # noqa: PLC0415
 
     db = open_database(settings.db_path)
     try:
         stats = MatchStats()
         findings = match_packages(packages, db, distro, stats)
+        sources = db.sources()
+        age = data_age_days(db, settings.now)
+        losses: list[JSONValue] = [
+            {"kind": "vulnerability-coverage", "message": m} for m in stats.coverage.losses()
+        ]
+        limit = settings.max_db_age_days
+        if limit is not None and (age is None or age > limit):
+            told = "of unknown age" if age is None else f"{age:.0f} days old"
+            losses.append(
+                {
+                    "kind": "vulnerability-db-age",
+                    "message": f"the vulnerability data is {told}, more than --max-db-age "
+                    f"{limit:g} allows: run 'hullcheck db update'",
+                }
+            )
         info: dict[str, JSONValue] = {
             "packages": stats.packages,
             "unmatched": dict(sorted(stats.unsupported.items())),
+            "coverage": stats.coverage.to_json(),
+            "sources": [
+                {
+                    "name": s.name,
+                    "embedded": s.name.startswith("embedded:"),
+                    "ecosystems": sorted(s.ecosystems),
+                    "data_date": s.data_date,
+                    "records": s.records,
+                }
+                for s in sources
+            ],
+            "age_days": None if age is None else round(age, 1),
+            "losses": losses,
             "warning": staleness_warning(db, now=settings.now),
         }
+        embedded = sorted(e for s in sources if s.name.startswith("embedded:") for e in s.ecosystems)
+        if embedded:
+            info["embedded"] = {
+                "ecosystems": embedded,
+                "note": "the embedded snapshot holds advisories for "
+                f"{' and '.join(embedded)} only: run 'hullcheck db update' for the others",
+            }
     finally:
         db.close()
     return findings, info

@@ -38,6 +38,7 @@ SEVERITY_STYLE: Mapping[Severity, str] = {
     Severity.MEDIUM: "yellow",
     Severity.LOW: "cyan",
     Severity.INFO: "dim",
+    Severity.UNKNOWN: "bold magenta",
 }
 _SEVERITIES_WORST_FIRST = sorted(Severity, key=lambda s: -s.rank)
 _INDENT = 4
@@ -226,7 +227,8 @@ def _summary(report: Report) -> Text:
         text.append("No findings", style="bold green")
     else:
         text.append(f"{total} finding{'s' if total != 1 else ''}: ", style="bold")
-        for i, severity in enumerate(_SEVERITIES_WORST_FIRST):
+        shown = [s for s in _SEVERITIES_WORST_FIRST if s is not Severity.UNKNOWN or counts[s]]
+        for i, severity in enumerate(shown):
             if i:
                 text.append(", ")
             style = SEVERITY_STYLE[severity] if counts[severity] else "dim"

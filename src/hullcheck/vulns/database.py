@@ -58,6 +58,18 @@ def _in_memory() -> VulnDatabase:
     return VulnDatabase(conn, None)
 
 
+def data_age_days(db: VulnDatabase, now: datetime | None = None) -> float | None:
+    """How old the database's data is: the age of its stalest source's newest record.
+
+    ``None`` when a source does not say (no record with a real ``modified``): an age that
+    is not known is never reported as fresh.
+    """
+    ages = [s.age_days(now) for s in db.sources()]
+    if not ages or any(age is None for age in ages):
+        return None
+    return max(age for age in ages if age is not None)
+
+
 def staleness_warning(
     db: VulnDatabase, *, now: datetime | None = None, max_age_days: float = STALE_AFTER_DAYS
 ) -> str | None:
@@ -66,16 +78,24 @@ def staleness_warning(
     if not sources:
         return "the vulnerability database is empty: run 'hullcheck db update'"
     now = now or datetime.now(UTC)
-    oldest = max(sources, key=lambda s: s.age_days(now))
-    age = oldest.age_days(now)
     embedded = [s.name for s in sources if s.name.startswith("embedded:")]
+    dates = sorted(s.data_date[:10] for s in sources if s.data_date)
     if embedded:
+        newest = f"; data up to {dates[-1]}" if dates else ""
         return (
-            f"using the embedded vulnerability snapshot ({', '.join(embedded)}; data up to "
-            f"{(oldest.data_date or oldest.imported_at)[:10]}): run 'hullcheck db update'"
+            f"using the embedded vulnerability snapshot ({', '.join(embedded)}{newest}): "
+            "run 'hullcheck db update'"
         )
-    if age > max_age_days:
-        return (
-            f"vulnerability data for {oldest.name} is {age:.0f} days old: run 'hullcheck db update'"
-        )
+    for source in sources:
+        age = source.age_days(now)
+        if age is None:
+            return (
+                f"the age of the vulnerability data of {source.name} is unknown (no record "
+                "says when it was modified): run 'hullcheck db update'"
+            )
+        if age > max_age_days:
+            return (
+                f"vulnerability data for {source.name} is {age:.0f} days old (newest record "
+                f"{(source.data_date or '')[:10]}): run 'hullcheck db update'"
+            )
     return None

@@ -187,7 +187,6 @@ def update_database(
                     item.ecosystem,
                     iter_zip(item.path),
                     origin=item.url,
-                    data_date=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                     sha256=item.sha256,
                 )
                 results.append(
