@@ -16,16 +16,19 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from hullcheck.diagnostics import Diagnostic, accept
+from hullcheck.diagnostics import error as diag_error
+from hullcheck.diagnostics import warning as diag_warning
 from hullcheck.dockerfile.buildcontext import BuildContext, context_sources
 from hullcheck.dockerfile.dockerignore import ignore_file_for, load
 from hullcheck.dockerfile.model import Dockerfile
 from hullcheck.dockerfile.parser import parse
 from hullcheck.errors import DockerfileError, HullcheckError, InputError
-from hullcheck.model import Finding, JSONValue, Location, Severity
+from hullcheck.model import Finding, Location, Severity
 from hullcheck.policy import config as config_mod
 from hullcheck.policy.config import Config
 from hullcheck.policy.pragmas import Pragmas, collect
-from hullcheck.report.document import Report, ReportError
+from hullcheck.report.document import Report
 from hullcheck.rules.base import Hit, Rule, RuleContext
 from hullcheck.rules.registry import RULES, SYNTAX_RULE, hadolint_map
 from hullcheck.secrets.builtin import BUILTIN_RULES
@@ -65,10 +68,15 @@ class FileResult:
     findings: list[Finding]
     suppressed: list[Finding]
     fail_on: Severity
-    errors: list[str] = field(default_factory=list)
-    """Checks that crashed on this file (a bug): the file was not fully checked."""
-    warnings: list[str] = field(default_factory=list)
-    """Things the user should fix that do not stop the check (a pragma naming no rule)."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """What could not be checked on this file (errors: a rule that crashed, a secrets
+    section that could not be applied...) and what the user should fix (warnings: a
+    pragma naming no rule)."""
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """The coverage losses: checks that did not run on (part of) this file."""
+        return [d for d in self.diagnostics if d.level == "error"]
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -225,7 +233,7 @@ class Linter:
             for hc in self.resolve(code):
                 overrides[hc] = sev
         raw: list[Finding] = []
-        errors: list[str] = []
+        diagnostics: list[Diagnostic] = []
         pragmas = Pragmas()
         ctx: RuleContext | None = None
         try:
@@ -236,7 +244,15 @@ class Linter:
             try:
                 engine = self.secrets_for(config)
             except HullcheckError as err:  # a bad secrets: section: report, lint the rest
-                errors.append(err.message)
+                diagnostics.append(
+                    diag_error(
+                        "secrets-config",
+                        "config",
+                        err.message,
+                        f"secrets in {path} (checked with the built-in rules only)",
+                        path,
+                    )
+                )
                 engine = None
             pragmas = collect(dockerfile, self.resolve, lambda code: self.is_known(code, engine))
             ctx = RuleContext(
@@ -253,7 +269,15 @@ class Linter:
                 except Exception as err:  # one buggy rule must not stop the other checks
                     if os.environ.get("HULLCHECK_DEBUG"):
                         raise
-                    errors.append(f"rule {rule.id} failed: {type(err).__name__}: {err}")
+                    diagnostics.append(
+                        diag_error(
+                            "rule-failed",
+                            "rules",
+                            f"rule {rule.id} failed: {type(err).__name__}: {err}"[:500],
+                            f"{rule.id} on {path}",
+                            path,
+                        )
+                    )
                     continue
                 for hit in hits:
                     raw.append(_finding(rule, path, hit.line, hit.end_line, hit.message, hit=hit))
@@ -261,7 +285,9 @@ class Linter:
             try:
                 raw.extend(scanner(path, text))
             except HullcheckError as err:
-                errors.append(err.message)
+                diagnostics.append(
+                    diag_error("scanner-failed", "rules", err.message, f"secrets in {path}", path)
+                )
         findings: list[Finding] = []
         suppressed: list[Finding] = []
         for found in raw:
@@ -278,16 +304,24 @@ class Linter:
                 findings.append(finding)
         findings.sort(key=_order)
         fail_on = self.fail_on or config.fail_on or DEFAULT_FAIL_ON
-        warnings = [_unknown_pragma(path, line, code) for line, code in pragmas.unknown]
+        diagnostics.extend(
+            diag_warning("pragma-unknown", "rules", _unknown_pragma(path, line, code), path)
+            for line, code in pragmas.unknown
+        )
         if ctx is not None and ctx.build_context is not None and ctx.build_context.truncated:
             root = ctx.build_context.root
-            warnings.append(
-                f"{path}: build context {root} is larger than lint reads (first "
-                f"{ctx.build_context.max_files} entries, "
-                f"{ctx.build_context.max_read_bytes >> 20} MiB of content): the rest of "
-                "what COPY takes from it was not checked for secrets"
+            diagnostics.append(
+                diag_error(
+                    "context-truncated",
+                    "rules",
+                    f"{path}: build context {root} is larger than lint reads (first "
+                    f"{ctx.build_context.max_files} entries, "
+                    f"{ctx.build_context.max_read_bytes >> 20} MiB of content)",
+                    f"the rest of what COPY takes from {root} (not checked for secrets)",
+                    path,
+                )
             )
-        return FileResult(path, findings, suppressed, fail_on, errors, warnings)
+        return FileResult(path, findings, suppressed, fail_on, diagnostics)
 
     def build_context(self, dockerfile: Dockerfile, path: str) -> BuildContext | None:
         """The context a Dockerfile's COPY/ADD lines read from, one object per context
@@ -337,28 +371,34 @@ class Linter:
         report = Report()
         failed = False
         counts = {s.value: 0 for s in Severity if s is not Severity.UNKNOWN}
-        warnings: list[str] = []
+        diagnostics = report.diagnostics
         for file in files:
             shown = STDIN if file is None else str(file)
+            kind = "dockerfile-unreadable"
             try:
                 if file is None:
                     stream = stdin if stdin is not None else sys.stdin.buffer
                     text = decode_dockerfile(stream.read(MAX_BYTES + 1), "standard input")
                     self.stdin_text = text
-                    config = self.config_for(Path.cwd() / STDIN)
                 else:
                     text = read_dockerfile(file)
-                    config = self.config_for(file)
+                kind = "config-invalid"
+                config = self.config_for(Path.cwd() / STDIN if file is None else file)
+                kind = "secrets-config"
                 self.secrets_for(config)  # a bad secrets: section is an error for this file
             except HullcheckError as err:
-                report.errors.append(ReportError(err.message, shown))
+                diagnostics.append(
+                    diag_error(kind, "dockerfile", err.message, f"all of {shown}", shown)
+                )
                 continue
             finally:
-                warnings.extend(self._notes)  # once per config: the engine is built once
+                diagnostics.extend(  # once per config: the engine is built once
+                    diag_warning("config", "config", note) for note in self._notes
+                )
                 self._notes.clear()
             result = self.lint_text(text, shown, config)
-            report.errors.extend(ReportError(message, shown) for message in result.errors)
-            warnings.extend(result.warnings)
+            # the config governing this file may accept some losses (allow-incomplete:)
+            diagnostics.extend(accept(result.diagnostics, config.allow_incomplete))
             report.findings.extend(result.findings)
             report.suppressed.extend(result.suppressed)
             for finding in result.findings:
@@ -371,7 +411,6 @@ class Linter:
             "suppressed": len(report.suppressed),
             "by_severity": counts,
             "failed": failed,
-            "warnings": list[JSONValue](warnings),
         }
         return report
 
@@ -439,7 +478,8 @@ def rules_table(rules: Sequence[Rule] = RULES) -> str:
 
 
 def exit_code(report: Report) -> int:
-    """0 clean, 1 findings at/above the threshold, 2 when some input could not be checked."""
+    """0 clean, 1 findings at/above the threshold, 2 when some input could not be checked
+    (an error diagnostic nobody accepted)."""
     if report.errors:
         return 2
     return 1 if report.summary.get("failed") else 0

@@ -13,17 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from hullcheck.catalog.collector import CatalogError, CatalogResult, catalog_directory
+from hullcheck.catalog.collector import CatalogResult, catalog_directory
 from hullcheck.catalog.inventory import Inventory, Target
 from hullcheck.catalog.registry import CATALOGERS
 from hullcheck.catalog.sbom_input import is_sbom_file, read_sbom
 from hullcheck.catalog.subscriber import CatalogSubscriber
 from hullcheck.errors import InputError
 from hullcheck.report import cyclonedx, spdx
-from hullcheck.report.document import Report, ReportError
+from hullcheck.report.document import Report
 from hullcheck.report.json_format import render as render_json
 from hullcheck.report.source_lines import visible
-from hullcheck.scan import AnalyserOutput
+from hullcheck.scan import AnalyserOutput, walk_diagnostics
 from hullcheck.sources.api import open_image
 from hullcheck.sources.base import Platform
 from hullcheck.sources.image import Image
@@ -48,7 +48,7 @@ def inventory_for(
             target=Target(kind="directory", name=target),
             packages=tuple(result.packages),
             distro=result.distro,
-            errors=tuple(result.errors),
+            diagnostics=tuple(e.diagnostic() for e in result.errors),
         )
     if source is None and path.is_file() and is_sbom_file(path):
         return read_sbom(path)
@@ -68,7 +68,6 @@ def inventory_for_image(
         subscriber = CatalogSubscriber(CATALOGERS)
         walk = handle.walk(subscriber.subscriptions())
         result = subscriber.finish(walk)
-    errors = [CatalogError(path=w.path or "", message=w.message) for w in walk.errors]
     return Inventory(
         target=Target(
             kind="image",
@@ -78,8 +77,10 @@ def inventory_for_image(
         ),
         packages=tuple(result.packages),
         distro=result.distro,
-        errors=(*errors, *result.errors),
-        complete=walk.complete,
+        diagnostics=(
+            *walk_diagnostics(walk),
+            *(e.diagnostic() for e in result.errors),
+        ),
     )
 
 
@@ -97,7 +98,7 @@ class CatalogAnalyser:
         self.result = self._subscriber.finish(walk)
         return AnalyserOutput(
             packages=list(self.result.packages),
-            errors=[ReportError(e.message, e.path) for e in self.result.errors],
+            diagnostics=[e.diagnostic() for e in self.result.errors],
         )
 
 
@@ -135,7 +136,7 @@ def render_report_json(inventory: Inventory) -> str:
     report = Report(
         target=target,
         packages=list(inventory.packages),
-        errors=[ReportError(e.message, e.path) for e in inventory.errors],
+        diagnostics=list(inventory.diagnostics),
         summary={
             "packages": len(inventory.packages),
             "by_type": dict(sorted(counts.items())),

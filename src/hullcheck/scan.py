@@ -2,7 +2,10 @@
 
 Stages that analyse image content (catalogers, secrets, image rules) plug in as
 ``Analyser`` objects: each gives the walker its subscriptions, and after the single pass
-turns what it saw (plus the merged view) into findings, packages and errors.
+turns what it saw (plus the merged view) into findings, packages and diagnostics.  Every
+loss of coverage (a layer or file that could not be read, an analyser that raised, a
+package database a cataloger could not parse, lint errors on the ``--dockerfile``) is a
+``hullcheck.diagnostics`` error in the report, so the run cannot pass unchecked.
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from hullcheck import diagnostics as diag
+from hullcheck.diagnostics import Diagnostic
 from hullcheck.errors import DockerfileError
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.lint import read_dockerfile
 from hullcheck.model import Finding, JSONValue, Package
 from hullcheck.policy.config import DEFAULT as DEFAULT_CONFIG
 from hullcheck.policy.config import Config
-from hullcheck.report.document import Report, ReportError
+from hullcheck.report.document import Report
 from hullcheck.sources.api import ImageHandle, open_image
 from hullcheck.sources.base import Platform
 from hullcheck.sources.cache import BlobCache, CachingOpener
@@ -43,7 +48,8 @@ class Analyser(Protocol):
 class AnalyserOutput:
     findings: list[Finding] = field(default_factory=list)
     packages: list[Package] = field(default_factory=list)
-    errors: list[ReportError] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """What the analyser could not examine (errors) or wants said (warnings)."""
     summary: dict[str, JSONValue] = field(default_factory=dict)
     """Keys merged into the report's ``summary`` (efficiency, base OS...)."""
 
@@ -179,7 +185,7 @@ def scan_sbom(request: ScanRequest) -> Report:
 
     inventory = read_sbom(Path(request.reference))
     packages = list(inventory.packages)
-    report = Report(findings=[], errors=[], packages=packages)
+    report = Report(findings=[], packages=packages)
     report.target = {
         "reference": request.reference,
         "source": "sbom",
@@ -187,8 +193,8 @@ def scan_sbom(request: ScanRequest) -> Report:
         "digest": inventory.target.digest,
         "platform": inventory.target.platform,
     }
-    report.errors.extend(ReportError(e.message, e.path or None) for e in inventory.errors)
-    report.summary = {"complete": True, "packages": len(packages)}
+    report.diagnostics.extend(inventory.diagnostics)
+    report.summary = {"complete": inventory.complete, "packages": len(packages)}
     if inventory.distro is not None:
         report.summary["base_os"] = {
             "id": inventory.distro.id,
@@ -223,7 +229,7 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
     dockerfile_text = request.dockerfile_text
     if request.dockerfile is not None and dockerfile_text is None:
         dockerfile_text = read_dockerfile(Path(request.dockerfile))
-    report = Report(findings=[], errors=[], packages=[])
+    report = Report(findings=[], packages=[])
     with open_image(
         request.reference,
         source=request.source,
@@ -232,8 +238,14 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
     ) as handle:
         image = handle.image
         subs: list[Subscription] = []
+        running: list[Analyser] = []
         for analyser in analysers:
-            subs.extend(analyser.subscriptions(image))
+            try:
+                subs.extend(analyser.subscriptions(image))
+            except Exception as err:  # a buggy analyser must not stop the others
+                report.diagnostics.append(_analyser_failed(analyser, err))
+                continue
+            running.append(analyser)
         progress = request.progress
         if progress is not None:
             progress.start(len(image.layers), sum(layer.compressed_size for layer in image.layers))
@@ -247,32 +259,36 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
         if request.settings.secrets is not None:  # the user's own rules too
             redact_target(target, request.settings.secrets)
         report.target = target
-        report.errors.extend(ReportError(w) for w in image.warnings)
-        for err in walk.errors:
-            report.errors.append(ReportError(err.message, err.path))
-        if walk.suppressed_errors:
-            report.errors.append(
-                ReportError(f"{walk.suppressed_errors} further problems were not listed")
-            )
+        report.diagnostics.extend(
+            diag.warning("image-metadata", "image", w) for w in image.warnings
+        )
+        report.diagnostics.extend(walk_diagnostics(walk))
         summary: dict[str, JSONValue] = {
             "layers": len(image.layers),
             "complete": walk.complete,
         }
         findings: list[Finding] = []
-        for analyser in analysers:
-            out = analyser.finish(image, walk)
+        for analyser in running:
+            try:
+                out = analyser.finish(image, walk)
+            except Exception as err:  # one buggy analyser must not stop the others
+                report.diagnostics.append(_analyser_failed(analyser, err))
+                continue
             findings.extend(out.findings)
             assert report.packages is not None
             report.packages.extend(out.packages)
-            report.errors.extend(out.errors)
+            report.diagnostics.extend(out.diagnostics)
             summary.update(out.summary)
         if dockerfile_text is not None and request.dockerfile is not None:
             try:
                 trace = trace_image(image, dockerfile_text, request.dockerfile)
             except DockerfileError as err:
-                report.errors.append(
-                    ReportError(
-                        f"cannot trace to the Dockerfile: {err.message}", request.dockerfile
+                report.diagnostics.append(
+                    diag.warning(
+                        "trace-failed",
+                        "trace",
+                        f"cannot trace to the Dockerfile: {err.message}",
+                        request.dockerfile,
                     )
                 )
             else:
@@ -299,6 +315,64 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
                 )
                 findings = merge_lint(findings, result.findings)
                 report.suppressed.extend(result.suppressed)
+                report.diagnostics.extend(result.diagnostics)
         report.findings = findings
+        # complete: everything examined (an accepted loss still leaves the data incomplete)
+        summary["complete"] = not any(d.level is diag.Level.ERROR for d in report.diagnostics)
         report.summary = summary
     return report
+
+
+def walk_diagnostics(walk: WalkResult) -> list[Diagnostic]:
+    """The layer walk's problems as coverage losses: what could not be read was not examined."""
+    out: list[Diagnostic] = []
+    for err in walk.errors:
+        if err.path is not None:
+            out.append(diag.error("file-unreadable", "walk", err.message, err.path, err.path))
+        elif err.layer_index is not None:
+            out.append(
+                diag.error(
+                    "layer-unreadable",
+                    "walk",
+                    err.message,
+                    f"the files of layer {err.layer_index} past the failure",
+                )
+            )
+        else:
+            out.append(
+                diag.error("layer-unreadable", "walk", err.message, "part of the image's files")
+            )
+    if walk.suppressed_errors:
+        out.append(
+            diag.error(
+                "file-unreadable",
+                "walk",
+                f"{walk.suppressed_errors} further problems were not listed",
+                f"{walk.suppressed_errors} more files or entries",
+            )
+        )
+    if not walk.complete and not walk.errors:
+        short = [s.index for s in walk.view.stats if not s.complete]
+        out.append(
+            diag.error(
+                "layer-unreadable",
+                "walk",
+                f"layers {short} were not read to the end",
+                "the rest of those layers",
+            )
+        )
+    return out
+
+
+def _analyser_failed(analyser: Analyser, err: Exception) -> Diagnostic:
+    import os  # noqa: PLC0415
+
+    if os.environ.get("HULLCHECK_DEBUG"):
+        raise err
+    name = type(analyser).__name__
+    return diag.error(
+        "analyser-failed",
+        "analyser",
+        f"analyser {name} failed: {type(err).__name__}: {err}"[:500],
+        f"every check of {name} on this image",
+    )

@@ -70,7 +70,11 @@ def test_partly_read_image_exits_2_and_still_writes_what_was_read(
     assert [p["name"] for p in doc["packages"]] == ["bash"]  # layer 0 was read
     assert doc["summary"]["complete"] is False and doc["errors"]
     err = capsys.readouterr().err
-    assert err and all(line.startswith("hullcheck: warning:") for line in err.splitlines())
+    lines = err.splitlines()
+    assert lines[-1].startswith("hullcheck: error: incomplete check: layer 1")
+    assert lines[-1].endswith("--allow-incomplete layer-unreadable")
+    assert not any(line.startswith("hullcheck: error:") for line in lines[:-1])
+    assert [d["kind"] for d in doc["diagnostics"]] == ["layer-unreadable"]
 
 
 def test_complete_image_exits_0(tmp_path: Path) -> None:

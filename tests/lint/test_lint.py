@@ -348,7 +348,8 @@ def test_pragmas_naming_unknown_ids_warn_without_changing_exit_codes(
         "# hullcheck global ignore=secret:no-such-kind,secret:jwt\nUSER app\n",
     )
     report = Linter().lint_paths([str(df)])
-    assert report.summary["warnings"] == [
+    assert {d.level for d in report.diagnostics} == {"warning"}
+    assert [d.message for d in report.diagnostics] == [
         f"{df}:1: pragma names unknown rule HC9999; it silences nothing",
         f"{df}:3: pragma names DL3055, which no hullcheck rule covers",
         f"{df}:5: pragma names unknown rule secret:no-such-kind; it silences nothing",
@@ -359,4 +360,4 @@ def test_pragmas_naming_unknown_ids_warn_without_changing_exit_codes(
     assert json.loads(out.out)["errors"] == []
     assert out.err.count("hullcheck: warning: ") == 3 and "HC9999" in out.err
     clean = write(tmp_path / "ok" / "Dockerfile", "# hullcheck ignore=HC1001\nFROM debian\n")
-    assert Linter().lint_paths([str(clean)]).summary["warnings"] == []
+    assert Linter().lint_paths([str(clean)]).diagnostics == []

@@ -37,7 +37,7 @@ def finding(
 
 
 def report(*findings: Finding) -> Report:
-    return Report(findings=list(findings), errors=[], packages=[])
+    return Report(findings=list(findings), packages=[])
 
 
 def test_unfixed_and_severity_suppress_in_order_and_are_counted() -> None:

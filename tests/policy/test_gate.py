@@ -6,10 +6,11 @@ import random
 
 import pytest
 
+from hullcheck import diagnostics as diag
 from hullcheck.errors import ConfigError
 from hullcheck.model import Finding, Location, Practice, Severity, SourceSpan
 from hullcheck.policy import gate
-from hullcheck.report.document import Report, ReportError
+from hullcheck.report.document import Report
 
 
 def _f(
@@ -45,8 +46,13 @@ def test_report_errors_outrank_findings() -> None:
     clean = Report(findings=[_f(severity=Severity.LOW)])
     assert gate.report_exit_code(clean, Severity.HIGH) == 0
     assert gate.report_exit_code(Report(findings=[_f(severity=Severity.HIGH)])) == 1
-    broken = Report(findings=[], errors=[ReportError("unreadable", "x")])
+    loss = diag.error("file-unreadable", "walk", "unreadable", "x", "x")
+    broken = Report(findings=[], diagnostics=[loss])
     assert gate.report_exit_code(broken, None) == 2
+    broken.accept(["file-unreadable"])  # accepted: reported, no longer failing
+    assert gate.report_exit_code(broken, None) == 0 and broken.diagnostics[0].accepted
+    warned = Report(diagnostics=[diag.warning("untraced-layers", "trace", "2 layers")])
+    assert gate.report_exit_code(warned, None) == 0
 
 
 def test_parse_fail_on_and_severity() -> None:

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from hullcheck import diagnostics as diag
 from hullcheck.model import Finding, JSONValue, Location, Practice, Severity, SourceSpan
-from hullcheck.report.document import Report, ReportError
+from hullcheck.report.document import Report
 from hullcheck.report.options import RenderOptions, RuleHelp
 
 RAW_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -104,7 +105,18 @@ def lint_findings() -> list[Finding]:
 def lint_report() -> Report:
     return Report(
         findings=lint_findings(),
-        errors=[ReportError("not a regular file", path="build/Dockerfile")],
+        diagnostics=[
+            diag.error(
+                "dockerfile-unreadable",
+                "dockerfile",
+                "not a regular file",
+                "all of build/Dockerfile",
+                path="build/Dockerfile",
+            ),
+            diag.warning(
+                "pragma-unknown", "rules", "pragma names unknown rule HC9999", "Dockerfile"
+            ),
+        ],
     )
 
 

@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 import jsonschema
 import pytest
 
+from hullcheck import diagnostics as diag
 from hullcheck.model import Finding, Location, Practice, Severity, SourceSpan
 from hullcheck.report import sarif
-from hullcheck.report.document import Report, ReportError
+from hullcheck.report.document import Report
 from hullcheck.report.options import RenderOptions
 
 from .conftest import RAW_SECRET, RULE_HELP, lint_report, scan_report
@@ -32,7 +33,8 @@ def _log(report: Report) -> dict[str, Any]:
 
 def _all_logs() -> list[dict[str, Any]]:
     empty = Report()
-    errors_only = Report(errors=[ReportError("cannot read", path="a b/Dockerfile")])
+    loss = diag.error("dockerfile-unreadable", "dockerfile", "cannot read", "it", "a b/Dockerfile")
+    errors_only = Report(diagnostics=[loss])
     return [_log(r) for r in (lint_report(), scan_report(), empty, errors_only)]
 
 

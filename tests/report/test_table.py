@@ -61,7 +61,9 @@ def test_lint_shows_severity_rule_practice_title_code_message_fix() -> None:
 
 def test_summary_counts_each_severity() -> None:
     last = _plain(lint_report()).rstrip("\n").splitlines()[-1]
-    assert last == "6 findings: 1 critical, 2 high, 1 medium, 1 low, 1 info; 1 error"
+    assert last == (
+        "6 findings: 1 critical, 2 high, 1 medium, 1 low, 1 info; 1 not checked (exit 2); 1 warning"
+    )
     assert _plain(Report()).strip() == "No findings"
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 from hullcheck.catalog import osrelease
 from hullcheck.catalog.base import CatalogContext, Cataloger, Distro
+from hullcheck.diagnostics import Diagnostic
+from hullcheck.diagnostics import error as diag_error
 from hullcheck.errors import InputError
 from hullcheck.model import FileRef, Package
 
@@ -35,6 +37,16 @@ class CatalogError:
 
     path: str
     message: str
+
+    def diagnostic(self) -> Diagnostic:
+        """As a coverage loss: the packages this file lists were not inventoried."""
+        return diag_error(
+            "catalog-unreadable",
+            "catalog",
+            self.message,
+            f"the packages {self.path} lists (missing from the inventory, not matched)",
+            self.path or None,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hullcheck.catalog.base import Distro
-from hullcheck.catalog.collector import CatalogError
+from hullcheck.diagnostics import Diagnostic, Level
 from hullcheck.model import Package
 
 
@@ -35,6 +35,10 @@ class Inventory:
     target: Target
     packages: tuple[Package, ...]
     distro: Distro | None = None
-    errors: tuple[CatalogError, ...] = field(default_factory=tuple)
-    complete: bool = True
-    """False when the image could only be partly read: packages may be missing."""
+    diagnostics: tuple[Diagnostic, ...] = field(default_factory=tuple)
+    """What could not be read (errors: packages may be missing) or should be said."""
+
+    @property
+    def complete(self) -> bool:
+        """False when something could not be read: packages may be missing."""
+        return not any(d.level is Level.ERROR for d in self.diagnostics)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck import lint
+from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.errors import InputError
 from hullcheck.model import Severity
 from hullcheck.policy import config as config_mod
@@ -69,6 +70,7 @@ def register(subparsers: Any) -> None:
         help="the build context COPY/ADD read from (default: each Dockerfile's directory);"
         " its files that .dockerignore keeps are checked for secrets",
     )
+    add_allow_incomplete(parser)
     parser.set_defaults(func=run)
 
 
@@ -79,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.paths:
         raise InputError("lint needs at least one PATH (a Dockerfile or a directory)")
     config = config_mod.load(args.config) if args.config is not None else None
+    allowed = allowed_kinds(args.allow_incomplete)
     never = args.fail_on == NEVER
     if args.context is not None and not args.context.is_dir():
         raise InputError(f"--context {args.context}: not a directory")
@@ -86,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         config=config, fail_on=None if never else args.fail_on, context=args.context
     )
     report = linter.lint_paths(args.paths)
+    report.accept(allowed)
     to_terminal = args.output in (None, "-")
     sources = {}
     if linter.stdin_text is not None:  # the table quotes lines; stdin cannot be re-read
@@ -96,13 +100,8 @@ def run(args: argparse.Namespace) -> int:
         sources=sources,
     )
     write_output(render_as(args.format, report, options), args.output)
-    for warning in report.summary.get("warnings") or []:
-        print(f"hullcheck: warning: {warning}", file=sys.stderr)
-    for error in report.errors:
-        print(f"hullcheck: error: {error.message}", file=sys.stderr)
-    if never and not report.errors:
-        return 0
-    return lint.exit_code(report)
+    code = 0 if never else lint.exit_code(report)
+    return finish(report.diagnostics, code)
 
 
 def rule_help() -> dict[str, RuleHelp]:

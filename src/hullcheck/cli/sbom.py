@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck import sbom
+from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
+from hullcheck.diagnostics import accept
 from hullcheck.errors import InputError
-from hullcheck.policy.gate import EXIT_ERROR
-from hullcheck.report.source_lines import visible
 from hullcheck.sources.base import Platform
 from hullcheck.sources.cache import default_cache_dir
 from hullcheck.sources.open import KINDS, SourceOptions
@@ -36,6 +36,7 @@ def register(subparsers: Any) -> None:
         "--format", "-f", choices=sbom.FORMATS, default="table", help="output format"
     )
     parser.add_argument("--output", "-o", help="write to this file instead of stdout")
+    add_allow_incomplete(parser)
     parser.set_defaults(func=run)
 
 
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
             platform = Platform.parse(args.platform)
         except ValueError as err:
             raise InputError(str(err)) from None
+    allowed = allowed_kinds(args.allow_incomplete)
     options = SourceOptions(cache_dir=default_cache_dir(args.cache_dir))
     inventory = sbom.inventory_for(
         args.target, source=args.source, platform=platform, options=options
@@ -55,11 +57,9 @@ def run(args: argparse.Namespace) -> int:
         _write_atomically(Path(args.output), text)
     else:
         sys.stdout.write(text)
-    for error in inventory.errors:
-        print(f"hullcheck: warning: {visible(error.message)}", file=sys.stderr)
-    # As scan: an image read only in part gives an inventory that may miss packages,
-    # which must not pass a CI step; what was read is still written above.
-    return 0 if inventory.complete else EXIT_ERROR
+    # As scan: an inventory that may miss packages must not pass a CI step unless the
+    # user accepted that loss; what was read is still written above.
+    return finish(accept(inventory.diagnostics, allowed), 0)
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
+from hullcheck.diagnostics import warning as diag_warning
 from hullcheck.errors import InputError
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.lint import MAX_BYTES, STDIN, decode_dockerfile, read_dockerfile
 from hullcheck.policy.apply import apply_policy, expiry_warnings, load_policy
 from hullcheck.policy.gate import (
-    EXIT_ERROR,
     exit_code,
     parse_fail_on,
     parse_severity,
@@ -96,7 +97,13 @@ def register(subparsers: Any) -> None:
     policy.add_argument(
         "--show-suppressed", action="store_true", help="list suppressed findings too"
     )
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, no diagnostics")
+    p.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress bar, no warnings (coverage losses and the verdict are still printed)",
+    )
+    add_allow_incomplete(p)
     p.add_argument("--color", choices=COLOR_CHOICES, default="auto", help="table colours")
     p.add_argument(
         "--max-age-days",
@@ -263,6 +270,7 @@ def run(args: argparse.Namespace) -> int:
         minimum=parse_severity(args.severity) if args.severity else None,
         fail_on=parse_fail_on(args.fail_on) if args.fail_on is not None else "config",
     )
+    allowed = allowed_kinds(args.allow_incomplete, policy.config.allow_incomplete)
     platform = None
     if args.platform:
         try:
@@ -315,6 +323,13 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     apply_policy(report, policy, settings.now.date())
+    db_info = report.summary.get("vulnerability_db")
+    if isinstance(db_info, dict) and db_info.get("warning"):
+        report.diagnostics.append(diag_warning("db-stale", "match", str(db_info["warning"])))
+    report.diagnostics.extend(
+        diag_warning("policy", "policy", note) for note in (*policy.notes, *expiry_warnings(report))
+    )
+    report.accept(allowed)
     report.findings = sort_findings(report.findings)
     if not args.show_suppressed:
         report.suppressed = []  # still counted in summary.suppressed
@@ -325,14 +340,4 @@ def run(args: argparse.Namespace) -> int:
         now=settings.now,
     )
     write_output(render_as(args.format, report, render), args.output)
-    if not args.quiet:
-        db_info = report.summary.get("vulnerability_db")
-        if isinstance(db_info, dict) and db_info.get("warning"):
-            print(f"hullcheck: warning: {db_info['warning']}", file=sys.stderr)
-        for error in report.errors:
-            print(f"hullcheck: warning: {error.message}", file=sys.stderr)
-        for note in (*policy.notes, *expiry_warnings(report)):
-            print(f"hullcheck: warning: {note}", file=sys.stderr)
-    if not report.summary.get("complete", True):
-        return EXIT_ERROR
-    return exit_code(report.findings, policy.fail_on)
+    return finish(report.diagnostics, exit_code(report.findings, policy.fail_on), quiet=args.quiet)

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from hullcheck.diagnostics import unknown_kind_message
 from hullcheck.errors import ConfigError
 from hullcheck.model import Severity
 
@@ -55,6 +56,8 @@ class Config:
     fail_on: Severity | None = None
     sections: Mapping[str, Any] = field(default_factory=dict)
     hadolint: bool = False
+    allow_incomplete: frozenset[str] = frozenset()
+    """Kinds of coverage loss accepted (``allow-incomplete:``; see hullcheck.diagnostics)."""
 
 
 DEFAULT = Config()
@@ -119,8 +122,15 @@ def _from_hullcheck(data: dict[Any, Any], where: str) -> Config:
     }
     fail_on = data.get("fail-on")
     sections = {
-        str(k): v for k, v in data.items() if k not in ("rules", "fail-on", "trusted-registries")
+        str(k): v
+        for k, v in data.items()
+        if k not in ("rules", "fail-on", "trusted-registries", "allow-incomplete")
     }
+    allowed = _str_list(data.get("allow-incomplete"), f"{where}: allow-incomplete")
+    for kind in allowed:
+        problem = unknown_kind_message(kind, f"{where}: allow-incomplete")
+        if problem is not None:
+            raise ConfigError(problem)
     return Config(
         path=where,
         ignored=frozenset(ignored),
@@ -130,6 +140,7 @@ def _from_hullcheck(data: dict[Any, Any], where: str) -> Config:
         ),
         fail_on=None if fail_on is None else _severity(fail_on, f"{where}: fail-on"),
         sections=sections,
+        allow_incomplete=frozenset(allowed),
     )
 
 

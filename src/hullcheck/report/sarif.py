@@ -85,9 +85,11 @@ def to_sarif(report: Report, rule_help: Mapping[str, RuleHelp] | None = None) ->
         "rules": [_rule(rule, by_rule[rule], catalogue.get(rule)) for rule in rule_ids],
     }
     invocation: dict[str, Any] = {"executionSuccessful": not report.errors}
-    if report.errors:
+    shown = [d for d in report.diagnostics if d.level != "info"]
+    if shown:
         invocation["toolExecutionNotifications"] = [
-            _notification(err.message, err.path) for err in report.errors
+            _notification(d.message, d.path, "error" if d.blocking else "warning", d.kind)
+            for d in shown
         ]
     run: dict[str, Any] = {
         "tool": {"driver": driver},
@@ -270,8 +272,12 @@ def _fingerprint(f: Finding, seen: dict[str, int]) -> str:
     return f"{base}:{count + 1}"
 
 
-def _notification(message: str, path: str | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"message": {"text": message}, "level": "error"}
+def _notification(message: str, path: str | None, level: str, kind: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "message": {"text": message},
+        "level": level,
+        "descriptor": {"id": kind},
+    }
     if path is not None:
         out["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": _uri(path)}}}]
     return out

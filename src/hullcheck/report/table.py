@@ -186,17 +186,32 @@ def _covers_secret(secret_lines: set[tuple[str, int]], path: str, line: int, end
 
 
 def _errors(report: Report, wrap: _Wrapper) -> list[Text]:
-    if not report.errors:
-        return []
-    out: list[Text] = [Text("Errors", style="bold red")]
-    for err in report.errors:
-        line = Text("  ")
-        if err.path is not None:
-            line.append(visible(err.path), style="bold")
-            line.append(": ")
-        line.append(visible(err.message))
-        out.extend(wrap(line))
-    out.append(Text(""))
+    """The diagnostics: coverage losses first (what was NOT examined), then warnings."""
+    out: list[Text] = []
+    errors = [d for d in report.diagnostics if d.blocking]
+    accepted = [d for d in report.diagnostics if d.accepted]
+    warnings = [d for d in report.diagnostics if d.level == "warning"]
+    for title, style, group in (
+        ("Not checked (exit 2)", "bold red", errors),
+        ("Not checked (accepted with --allow-incomplete)", "bold yellow", accepted),
+        ("Warnings", "bold yellow", warnings),
+    ):
+        if not group:
+            continue
+        out.append(Text(title, style=style))
+        for d in group:
+            line = Text("  ")
+            line.append(f"[{d.kind}] ", style="dim")
+            if d.path is not None:
+                line.append(visible(d.path), style="bold")
+                line.append(": ")
+            line.append(visible(d.message.removeprefix(f"{d.path}: ") if d.path else d.message))
+            out.extend(wrap(line))
+            if d.not_examined and d.level == "error":
+                out.extend(
+                    wrap(Text(f"not examined: {visible(d.not_examined)}", style="dim"), _INDENT)
+                )
+        out.append(Text(""))
     return out
 
 
@@ -239,7 +254,13 @@ def _summary(report: Report) -> Text:
         text.append(f"; {suppressed} suppressed", style="dim")
     if report.errors:
         n = len(report.errors)
-        text.append(f"; {n} error{'s' if n != 1 else ''}", style="bold red")
+        text.append(f"; {n} not checked (exit 2)", style="bold red")
+    accepted = sum(1 for d in report.diagnostics if d.accepted)
+    if accepted:
+        text.append(f"; {accepted} not checked (accepted)", style="yellow")
+    warned = sum(1 for d in report.diagnostics if d.level == "warning")
+    if warned:
+        text.append(f"; {warned} warning{'s' if warned != 1 else ''}", style="yellow")
     return text
 
 
