@@ -202,9 +202,12 @@ def scan_sbom(request: ScanRequest) -> Report:
             "pretty_name": inventory.distro.pretty_name or None,
         }
     if request.settings.vulnerabilities:
-        findings, info = match_vulnerabilities(packages, inventory.distro, request.settings)
+        findings, info, losses = match_vulnerabilities(
+            packages, inventory.distro, request.settings
+        )
         report.findings = findings
         report.summary["vulnerability_db"] = info
+        report.diagnostics.extend(losses)
     return report
 
 

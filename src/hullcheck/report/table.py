@@ -604,6 +604,37 @@ def _vulnerability_lines(findings: list[Finding], wrap: _Wrapper) -> list[Text]:
     return out
 
 
+def _coverage_lines(report: Report, wrap: _Wrapper) -> list[Text]:
+    """The vulnerability coverage line: packages checked and not, per ecosystem/release,
+    and the data used (its age; what the embedded snapshot covers)."""
+    info = report.summary.get("vulnerability_db")
+    if not isinstance(info, dict):
+        return []
+    cov = info.get("coverage")
+    if not isinstance(cov, dict):
+        return []
+    rows = [e for e in cov.get("ecosystems") or [] if isinstance(e, dict)]
+    checked = [f"{e.get('ecosystem')} {e.get('packages')}" for e in rows if e.get("covered")]
+    missing = [f"{e.get('ecosystem')} {e.get('packages')}" for e in rows if not e.get("covered")]
+    total = _int(cov.get("checked")) or 0
+    line = Text("vulnerability coverage: ", style="bold")
+    line.append(f"{total} of {total + (_int(cov.get('unchecked')) or 0)} packages checked")
+    if checked:
+        line.append(f" ({', '.join(visible(c) for c in checked)})")
+    if missing:
+        line.append("; NOT checked: ", style="bold red")
+        line.append(", ".join(visible(m) for m in missing), style="red")
+    age = info.get("age_days")
+    data = Text("vulnerability data: ", style="dim")
+    data.append(
+        f"{age:.0f} days old" if isinstance(age, int | float) else "of unknown age", style="dim"
+    )
+    embedded = info.get("embedded")
+    if isinstance(embedded, dict):
+        data.append(f"; {visible(str(embedded.get('note')))}", style="dim")
+    return [*wrap(line), *wrap(data), Text("")]
+
+
 def _where_short(f: Finding) -> str:
     loc = f.location
     parts: list[str] = []
@@ -620,6 +651,7 @@ def _scan_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text
     secret_lines = _secret_lines(report.findings)
     out = _target_block(report, now, wrap)
     out.extend(_layer_table(report, wrap))
+    out.extend(_coverage_lines(report, wrap))
     groups: dict[Practice, list[Finding]] = defaultdict(list)
     for f in report.findings:
         groups[f.practice].append(f)

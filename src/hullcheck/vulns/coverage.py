@@ -55,8 +55,9 @@ class Coverage:
     def unchecked(self) -> int:
         return sum(e.packages for e in self.by_key.values() if not e.covered)
 
-    def losses(self) -> list[str]:
-        """One message per ecosystem or release left unchecked, naming the fix."""
+    def losses(self) -> list[tuple[str, str]]:
+        """Per ecosystem or release left unchecked: a message naming the fix, and what
+        was not examined."""
         out = []
         for entry in sorted(self.by_key.values(), key=lambda e: -e.packages):
             if entry.covered:
@@ -67,14 +68,20 @@ class Coverage:
             what = "package" if entry.packages == 1 else "packages"
             if entry.ecosystem.startswith("("):  # cannot be matched at all
                 out.append(
-                    f"{entry.packages} {entry.ecosystem[1:-1]} were not checked for "
-                    f"vulnerabilities ({listed})"
+                    (
+                        f"{entry.packages} {entry.ecosystem[1:-1]} cannot be matched to "
+                        f"advisories ({listed})",
+                        f"{entry.packages} {what} never checked for vulnerabilities",
+                    )
                 )
             else:
                 out.append(
-                    f"{entry.packages} {entry.ecosystem} {what} were not checked for "
-                    f"vulnerabilities: the database holds no {entry.ecosystem} advisories "
-                    f"({listed}); run 'hullcheck db update' (or --allow-incomplete {KIND})"
+                    (
+                        f"{entry.packages} {entry.ecosystem} {what} were not checked for "
+                        f"vulnerabilities: the database holds no {entry.ecosystem} "
+                        f"advisories ({listed}); run 'hullcheck db update'",
+                        f"{entry.packages} {entry.ecosystem} {what}",
+                    )
                 )
         return out
 
