@@ -78,12 +78,14 @@ def staleness_warning(
     if not sources:
         return "the vulnerability database is empty: run 'hullcheck db update'"
     now = now or datetime.now(UTC)
-    embedded = [s.name for s in sources if s.name.startswith("embedded:")]
-    dates = sorted(s.data_date[:10] for s in sources if s.data_date)
+    embedded = [
+        f"{s.name} data of {(s.data_date or 'unknown date')[:10]}"
+        for s in sources
+        if s.name.startswith("embedded:")
+    ]
     if embedded:
-        newest = f"; data up to {dates[-1]}" if dates else ""
         return (
-            f"using the embedded vulnerability snapshot ({', '.join(embedded)}{newest}): "
+            f"using the embedded vulnerability snapshot ({', '.join(embedded)}): "
             "run 'hullcheck db update'"
         )
     for source in sources:
