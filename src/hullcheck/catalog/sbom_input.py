@@ -77,8 +77,8 @@ def parse_sbom(data: bytes, name: str = "sbom") -> Inventory:
         found = str(doc.get("spdxVersion") or doc.get("@context"))[:60]
         raise InputError(f"{name}: an SPDX document of a version hullcheck cannot read ({found})")
     raise InputError(
-        f"{name}: neither CycloneDX JSON (\"bomFormat\": \"CycloneDX\") nor SPDX 2.x JSON "
-        f"(\"spdxVersion\"): {_shape(doc)}"
+        f'{name}: neither CycloneDX JSON ("bomFormat": "CycloneDX") nor SPDX 2.x JSON '
+        f'("spdxVersion"): {_shape(doc)}'
     )
 
 

@@ -350,4 +350,8 @@ def run(args: argparse.Namespace) -> int:
         now=settings.now,
     )
     write_output(render_as(args.format, report, render), args.output)
-    return finish(report.diagnostics, exit_code(report.findings, policy.fail_on, policy.config.unknown_severity), quiet=args.quiet)
+    return finish(
+        report.diagnostics,
+        exit_code(report.findings, policy.fail_on, policy.config.unknown_severity),
+        quiet=args.quiet,
+    )

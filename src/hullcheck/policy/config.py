@@ -134,7 +134,8 @@ def _from_hullcheck(data: dict[Any, Any], where: str) -> Config:
     sections = {
         str(k): v
         for k, v in data.items()
-        if k not in ("rules", "fail-on", "trusted-registries", "allow-incomplete", "vulnerabilities")
+        if k
+        not in ("rules", "fail-on", "trusted-registries", "allow-incomplete", "vulnerabilities")
     }
     vulns = data.get("vulnerabilities") or {}
     if not isinstance(vulns, dict):

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 
 from hullcheck import __version__
 from hullcheck.catalog.inventory import Inventory
-from hullcheck.catalog.sbom_input import INCOMPLETE_MARK
 from hullcheck.catalog.licenses import to_spdx
+from hullcheck.catalog.sbom_input import INCOMPLETE_MARK
 from hullcheck.model import JSONValue, Package
 
 NOASSERTION = "NOASSERTION"

@@ -29,6 +29,7 @@ from hullcheck.model import Finding, JSONValue, Practice, Severity
 from hullcheck.report.document import Report
 from hullcheck.report.options import RenderOptions
 from hullcheck.report.source_lines import SourceCache, mask_secrets, visible
+from hullcheck.secrets.places import describe as describe_place
 
 DEFAULT_WIDTH = 100
 MAX_QUOTED_LINES = 6
@@ -635,6 +636,18 @@ def _coverage_lines(report: Report, wrap: _Wrapper) -> list[Text]:
     return [*wrap(line), *wrap(data), Text("")]
 
 
+def _place_lines(f: Finding, wrap: _Wrapper) -> list[Text]:
+    """Every place one secret lives (file and layer, history, config, Dockerfile line)."""
+    places = f.extra.get("places")
+    if not isinstance(places, list) or len(places) < 2:
+        return []
+    out: list[Text] = []
+    for p in places:
+        if isinstance(p, dict):
+            out.extend(wrap(Text(f"· {visible(describe_place(p))}", style="dim"), _INDENT))
+    return out
+
+
 def _where_short(f: Finding) -> str:
     loc = f.location
     parts: list[str] = []
@@ -681,6 +694,7 @@ def _scan_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text
             where = _where(f)
             if where:
                 out.extend(wrap(Text(visible(where), style="dim"), _INDENT))
+            out.extend(_place_lines(f, wrap))
             span = _dockerfile_span(f)
             if span is not None:
                 path, start, end = span

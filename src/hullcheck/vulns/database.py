@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hullcheck.errors import DatabaseError
 from hullcheck.vulns.embedded import install_snapshot
+from hullcheck.vulns.names import base_ecosystem
 from hullcheck.vulns.store import DatabaseWriter, VulnDatabase, default_db_path
 
 STALE_AFTER_DAYS = 7
@@ -58,16 +59,50 @@ def _in_memory() -> VulnDatabase:
     return VulnDatabase(conn, None)
 
 
-def data_age_days(db: VulnDatabase, now: datetime | None = None) -> float | None:
-    """How old the database's data is: the age of its stalest source's newest record.
+def _days(stamp: str, now: datetime) -> float | None:
+    try:
+        then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    return (now - then).total_seconds() / 86400
 
-    ``None`` when a source does not say (no record with a real ``modified``): an age that
+
+def ecosystem_dates(db: VulnDatabase) -> dict[str, str | None]:
+    """Per base ecosystem (``PyPI``, ``Debian``...): the newest ``modified`` among its
+    records, else the data date of the sources holding it (the embedded Go records carry
+    a placeholder), else ``None``."""
+    out: dict[str, str | None] = {}
+    for cov in db.coverage():
+        base = base_ecosystem(cov.ecosystem)
+        if cov.newest and cov.newest > (out.get(base) or ""):
+            out[base] = cov.newest
+        else:
+            out.setdefault(base, None)
+    for source in db.sources():
+        for eco in source.ecosystems:
+            base = base_ecosystem(eco)
+            if base in out and out[base] is None and source.data_date:
+                out[base] = source.data_date
+    return out
+
+
+def data_age_days(db: VulnDatabase, now: datetime | None = None) -> float | None:
+    """How old the database's data is, in days: the age of its stalest ecosystem, each
+    ecosystem as old as its newest record's ``modified``.  Not the import time.
+
+    ``None`` when the database is empty or an ecosystem's age is not known: an age that
     is not known is never reported as fresh.
     """
-    ages = [s.age_days(now) for s in db.sources()]
-    if not ages or any(age is None for age in ages):
+    now = now or datetime.now(UTC)
+    dates = ecosystem_dates(db)
+    if not dates or any(d is None for d in dates.values()):
         return None
-    return max(age for age in ages if age is not None)
+    ages = [_days(d, now) for d in dates.values() if d is not None]
+    if any(a is None for a in ages):
+        return None
+    return max(a for a in ages if a is not None)
 
 
 def staleness_warning(
