@@ -103,8 +103,6 @@ def merge_places(findings: Sequence[Finding]) -> list[Finding]:
     merged: dict[int, Finding] = {}
     dropped: set[int] = set()
     for members in groups.values():
-        if len(members) < 2:
-            continue
         group = [findings[i] for i in members]
         with_value = [f for f in group if value_hash(f) is not None]
         primary = min(with_value, key=lambda f: _ORDER[_kind(f)])
@@ -126,5 +124,7 @@ def merge_places(findings: Sequence[Finding]) -> list[Finding]:
             message = primary.message
         first = min(members)
         merged[first] = replace(primary, severity=worst, message=message, extra=extra)
+        if len(members) == 1:
+            merged[first] = replace(primary, extra=extra)
         dropped.update(i for i in members if i != first)
     return [merged.get(i, f) for i, f in enumerate(findings) if i not in dropped]
