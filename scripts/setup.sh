@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PKGS=(python3-venv buildah skopeo umoci docker-registry mmdebstrap jq curl arch-test
-          apache2-utils rpm zstd golang-go db5.3-util postgresql
+          apache2-utils rpm zstd golang-go db5.3-util postgresql redis-server
           chromium chromium-driver)
 # No npm here: the machine's Node.js conflicts with Debian's npm; make-test-images.sh installs
 # it only when the machine has none.
@@ -32,6 +32,6 @@ fi
 stamp=.venv/.hullcheck-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,peers,server]'
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,peers,server,fleet]'
     touch "$stamp"
 fi

@@ -55,6 +55,8 @@ KINDS: dict[str, str] = {
     "vulnerability-coverage": "packages of an ecosystem or release the advisory data does "
     "not cover were not checked for vulnerabilities",
     "vulnerability-db": "the vulnerability database could not be used as asked",
+    "provenance-unchecked": "the image's signatures or attestations could not be read or "
+    "verified: the provenance policy was not checked",
     # warnings
     "untraced-layers": "layers of the image that the --dockerfile given does not explain",
     "trace-failed": "the Dockerfile given could not be traced to the image",
@@ -80,6 +82,7 @@ ALLOWABLE: frozenset[str] = frozenset(
         "sbom-incomplete",
         "vulnerability-coverage",
         "vulnerability-db",
+        "provenance-unchecked",
     }
 )
 """The kinds that lose coverage: what ``--allow-incomplete`` may accept."""

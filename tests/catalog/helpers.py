@@ -1,8 +1,18 @@
-"""Small helpers shared by the cataloger tests."""
+"""Small helpers shared by the cataloger tests.
+
+``catalog`` and ``catalog_dir`` run every cataloger the way a scan does and fail the test
+on any file a cataloger could not read that the test did not expect: a cataloger that
+raises must never pass as "no packages here".
+"""
 
 from __future__ import annotations
 
-from hullcheck.catalog.base import CatalogContext, Distro
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from hullcheck.catalog.base import CatalogContext, Cataloger, Distro
+from hullcheck.catalog.collector import CatalogResult, catalog_directory, catalog_files
+from hullcheck.catalog.registry import CATALOGERS
 from hullcheck.model import FileRef
 
 DEBIAN = Distro(id="debian", version_id="12", pretty_name="Debian GNU/Linux 12 (bookworm)")
@@ -39,3 +49,31 @@ def make_elf(sections: dict[str, bytes]) -> bytes:
         "<HHIQQQIHHHHHH", 2, 62, 1, 0, 0, shoff, 0, 64, 0, 0, 64, len(headers), len(headers) - 1
     )
     return header + body + b"".join(headers)
+
+
+def catalog(
+    files: Iterable[tuple[FileRef, bytes | None]],
+    catalogers: Sequence[Cataloger] | None = None,
+    *,
+    expect: Iterable[str] = (),
+) -> CatalogResult:
+    """``catalog_files`` that fails the test on a file no cataloger could read, unless its
+    path is in ``expect`` (as syft's pkgtest fails on an unexpected cataloger error)."""
+    result = catalog_files(files, CATALOGERS if catalogers is None else catalogers)
+    _strict(result, expect)
+    return result
+
+
+def catalog_dir(root: Path, *, expect: Iterable[str] = ()) -> CatalogResult:
+    """``catalog_directory`` with every cataloger, failing on an unexpected read error."""
+    result = catalog_directory(root, CATALOGERS)
+    _strict(result, expect)
+    return result
+
+
+def _strict(result: CatalogResult, expect: Iterable[str]) -> None:
+    allowed = frozenset(expect)
+    unexpected = [e for e in result.errors if e.path not in allowed]
+    assert not unexpected, "catalogers could not read: " + "; ".join(
+        f"{e.path}: {e.message}" for e in unexpected
+    )

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 
 from hullcheck.catalog.base import CatalogContext, Cataloger
-from hullcheck.catalog.collector import Collector, catalog_directory, catalog_files
+from hullcheck.catalog.collector import Collector, catalog_directory
 from hullcheck.catalog.registry import CATALOGERS
 from hullcheck.errors import InputError
 from hullcheck.model import FileRef, Package
 
-from .helpers import ref
+from .helpers import catalog, catalog_dir, ref
 
 META = "/venv/lib/python3.11/site-packages/{0}-{1}.dist-info/METADATA"
 STATUS = b"Package: bash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 5.2\n"
@@ -62,7 +62,7 @@ def test_distro_and_deferred_parse() -> None:
         (ref("/var/lib/dpkg/status"), STATUS),
         _meta("a", "1"),
     ]
-    result = catalog_files(files, CATALOGERS)
+    result = catalog(files)
     assert result.distro is not None
     assert result.distro.id == "debian"
     purls = [p.purl for p in result.packages]
@@ -74,7 +74,9 @@ def test_a_failing_parser_costs_one_file() -> None:
         raise ValueError("bad header")
 
     broken = Cataloger(name="broken", wants=lambda p: p.endswith(".bad"), parse=boom)
-    result = catalog_files([(ref("/x.bad"), b"x"), _meta("a", "1")], (*CATALOGERS, broken))
+    result = catalog(
+        [(ref("/x.bad"), b"x"), _meta("a", "1")], (*CATALOGERS, broken), expect=["/x.bad"]
+    )
     assert [p.name for p in result.packages] == ["a"]
     assert result.errors[0].path == "/x.bad"
     assert "bad header" in result.errors[0].message
@@ -98,7 +100,7 @@ def test_directory_driver_does_not_follow_symlinks(tmp_path: Path) -> None:
     site = root / "venv/site-packages/a-1.dist-info"
     site.mkdir(parents=True)
     (site / "METADATA").write_bytes(b"Name: a\nVersion: 1\n")
-    result = catalog_directory(root, CATALOGERS)
+    result = catalog_dir(root)
     assert [(p.name, p.files) for p in result.packages] == [
         ("a", ("/venv/site-packages/a-1.dist-info/METADATA",))
     ]

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from hullcheck.catalog.collector import catalog_directory
 from hullcheck.catalog.compare import OS_TYPES, compare
-from hullcheck.catalog.registry import CATALOGERS
 from hullcheck.catalog.sbom_input import read_sbom
+
+from .helpers import catalog_dir
 
 SYFT = shutil.which("syft") or "/work/venv/bin/syft"
 
@@ -29,7 +29,7 @@ def test_python_npm_image_agrees_with_syft(test_images: Path, tmp_path: Path) ->
         capture_output=True,
     )
     rootfs = tmp_path / "b" / "rootfs"
-    ours = catalog_directory(rootfs, CATALOGERS).packages
+    ours = catalog_dir(rootfs).packages
     out = tmp_path / "syft.cdx.json"
     subprocess.run(
         [SYFT, "scan", f"dir:{rootfs}", "-q", "-o", f"cyclonedx-json={out}"],

@@ -1,4 +1,9 @@
-"""Build a small image with the fixture builder, scan it with every image rule family."""
+"""Build a small image with the fixture builder, scan it with every image rule family.
+
+``scan`` fails the test on any diagnostic whose kind is not in ``expect`` (an analyser
+that raised, a file or package database that could not be read, a lint rule that
+crashed on the ``--dockerfile``): a test must never pass on a check that did not run.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Any
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.model import Finding
 from hullcheck.report.document import Report
+from hullcheck.rules.testing import assert_no_unexpected
 from hullcheck.scan import ScanRequest, scan_image
 from tests.fixtures.imagebuilder import Dir, File, Layer, make_image
 
@@ -48,6 +54,7 @@ def scan(
     lint: bool = True,
     form: str = "oci",
     db_path: Path | None = None,
+    expect: Sequence[str] = (),
 ) -> Report:
     cfg = {"User": "app"} if config is None else config
     img = make_image(tmp_path / "img", layers, config=cfg, history=history, form=form)
@@ -61,7 +68,9 @@ def scan(
         dockerfile=df_path,
         lint=lint,
     )
-    return scan_image(request)
+    report = scan_image(request)
+    assert_no_unexpected(report.diagnostics, expect)
+    return report
 
 
 def by_rule(report: Report, rule: str) -> list[Finding]:

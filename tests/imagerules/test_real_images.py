@@ -45,7 +45,7 @@ def test_debian_minbase_only_serious_finding_is_root(test_images: Path) -> None:
     report = _scan(f"oci:{test_images}/oci-per-tag/debian-minbase")
     serious = {f.rule for f in report.findings if f.severity.rank >= Severity.HIGH.rank}
     assert serious == {"HC8001"}
-    assert report.errors == []
+    assert report.diagnostics == []
     assert report.summary["base_os"]["id"] == "debian"  # type: ignore[index]
     assert report.summary["efficiency"] == 1.0
     # stock Debian: its setuid files are the usual ones, nothing world-writable

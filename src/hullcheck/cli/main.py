@@ -18,7 +18,22 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from hullcheck import __version__
-from hullcheck.cli import cache, db, lint, sbom, scan, serve
+from hullcheck.cli import (
+    attest,
+    cache,
+    db,
+    fleet,
+    key,
+    lint,
+    pin,
+    promote,
+    sbom,
+    scan,
+    serve,
+    sign,
+    verify,
+    verify_attestation,
+)
 from hullcheck.errors import HullcheckError
 from hullcheck.report.source_lines import visible
 
@@ -29,6 +44,14 @@ COMMANDS: tuple[ModuleType, ...] = (
     db,
     cache,
     serve,
+    fleet,
+    key,
+    sign,
+    verify,
+    attest,
+    verify_attestation,
+    pin,
+    promote,
 )
 
 

@@ -10,17 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
+from hullcheck.diagnostics import error as diag_error
 from hullcheck.diagnostics import warning as diag_warning
 from hullcheck.errors import InputError
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.lint import MAX_BYTES, STDIN, decode_dockerfile, read_dockerfile
 from hullcheck.policy.apply import apply_policy, expiry_warnings, load_policy
+from hullcheck.policy.config import Config
 from hullcheck.policy.gate import (
     exit_code,
     parse_fail_on,
     parse_severity,
     sort_findings,
 )
+from hullcheck.report.document import Report
 from hullcheck.report.options import COLOR_CHOICES, RenderOptions, RuleHelp, resolve_color
 from hullcheck.report.output import write_output
 from hullcheck.report.registry import SCAN, available_formats, render_as
@@ -29,6 +32,7 @@ from hullcheck.sources.base import Platform
 from hullcheck.sources.cache import default_cache_dir
 from hullcheck.sources.limits import GiB, Limits
 from hullcheck.sources.open import KINDS, SourceOptions
+from hullcheck.sources.registry.options import registry_options_from
 
 
 def register(subparsers: Any) -> None:
@@ -249,8 +253,11 @@ class BarProgress:
 
 def _rule_help() -> dict[str, RuleHelp]:
     from hullcheck.imagerules.registry import all_rules  # noqa: PLC0415
+    from hullcheck.provenance.scancheck import RULES  # noqa: PLC0415
 
-    return {r.id: RuleHelp(name=r.title, explanation=r.explanation) for r in all_rules()}
+    out = {r.id: RuleHelp(name=r.title, explanation=r.explanation) for r in all_rules()}
+    out.update({r.id: RuleHelp(name=r.title, explanation=r.explanation) for r in RULES})
+    return out
 
 
 def _dockerfile_text(path: str | None) -> str | None:
@@ -260,6 +267,36 @@ def _dockerfile_text(path: str | None) -> str | None:
     if path == STDIN:
         return decode_dockerfile(sys.stdin.buffer.read(MAX_BYTES + 1), "standard input")
     return read_dockerfile(Path(path))
+
+
+def _check_provenance(
+    report: Report, args: argparse.Namespace, config: Config, options: SourceOptions
+) -> None:
+    """Signatures, attestations and registry trust (``provenance:``; docs/provenance.md)."""
+    from hullcheck.provenance.policy import parse_policy  # noqa: PLC0415 - crypto only when used
+    from hullcheck.provenance.scancheck import check_provenance, subject_reference  # noqa: PLC0415
+
+    prov = parse_policy(config.sections.get("provenance"), config.path, config.trusted_registries)
+    reference = subject_reference(args.image, report.target or {})
+    if reference is None:
+        if prov.require_signature or prov.require_attestations:
+            kind = (report.target or {}).get("source", "this")
+            report.diagnostics.append(
+                diag_error(
+                    "provenance-unchecked",
+                    "provenance",
+                    f"a {kind} image carries no signatures or attestations; scan it from its "
+                    "registry or OCI layout to check the provenance policy",
+                    "signatures and attestations",
+                )
+            )
+        return
+    result = check_provenance(reference, prov, registry_options_from(options))
+    report.findings.extend(result.findings)
+    report.diagnostics.extend(result.diagnostics)
+    info = result.summary.get("provenance")
+    if isinstance(info, dict) and (prov.active or info.get("build_attestations")):
+        report.summary["provenance"] = info
 
 
 def run(args: argparse.Namespace) -> int:
@@ -332,6 +369,7 @@ def run(args: argparse.Namespace) -> int:
             lint_config=policy.config,
         )
     )
+    _check_provenance(report, args, policy.config, options)
     apply_policy(report, policy, settings.now.date())
     db_info = report.summary.get("vulnerability_db")
     if isinstance(db_info, dict) and db_info.get("warning"):

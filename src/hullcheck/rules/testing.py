@@ -5,15 +5,21 @@ are the lines the rule must fire on (empty for a near miss that must stay silent
 ``tests/lint/test_registry.py`` collects every module's ``CASES`` to demand a firing
 case and a near miss per rule, and re-runs each firing case with a pragma inserted to
 prove the finding can be silenced.
+
+``run_rule`` fails (``AssertionError``) on any diagnostic the caller did not expect, as
+syft's pkgtest does: a rule that raises becomes a ``rule-failed`` diagnostic, and a
+near-miss case ("must not fire") must never pass because the rule crashed instead.
 """
 
 from __future__ import annotations
 
 import tempfile
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hullcheck.diagnostics import Diagnostic
 from hullcheck.dockerfile.parser import parse
 from hullcheck.errors import DockerfileError
 from hullcheck.lint import Linter
@@ -50,23 +56,39 @@ def run_rule(
     text: str,
     trusted: tuple[str, ...] = (),
     files: tuple[tuple[str, str], ...] = (),
+    *,
+    expect: tuple[str, ...] = (),
 ) -> list[Finding]:
     """Findings of one rule on ``text`` (pragmas applied; config: only ``trusted``;
-    ``files``: a build context to write to a temporary directory)."""
+    ``files``: a build context to write to a temporary directory).
+
+    Any diagnostic whose kind is not in ``expect`` fails the test (a crashed rule, a
+    context that could not be read, an unknown pragma)."""
     rules = [r for r in RULES if r.id == rule_id]
     if not rules and rule_id != SYNTAX_RULE.id:
         raise KeyError(f"no registered rule {rule_id}")
     config = Config(trusted_registries=trusted)
     if not files:
         result = Linter(rules=rules).lint_text(text, "Dockerfile", config)
-        return [f for f in result.findings if f.rule == rule_id]
-    with tempfile.TemporaryDirectory(prefix="hullcheck-case-") as tmp:
-        root = Path(tmp)
-        for name, body in files:
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(body)
-        result = Linter(rules=rules, context=root).lint_text(text, "Dockerfile", config)
+    else:
+        with tempfile.TemporaryDirectory(prefix="hullcheck-case-") as tmp:
+            root = Path(tmp)
+            for name, body in files:
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                (root / name).write_text(body)
+            result = Linter(rules=rules, context=root).lint_text(text, "Dockerfile", config)
+    assert_no_unexpected(result.diagnostics, expect)
     return [f for f in result.findings if f.rule == rule_id]
+
+
+def assert_no_unexpected(diagnostics: Iterable[Diagnostic], expect: Iterable[str] = ()) -> None:
+    """Fail when a diagnostic of a kind not in ``expect`` was reported (a check crashed,
+    something was not read): a test must never pass on a check that did not run."""
+    allowed = frozenset(expect)
+    unexpected = [d for d in diagnostics if d.kind not in allowed]
+    assert not unexpected, "unexpected diagnostics: " + "; ".join(
+        f"[{d.level}/{d.kind}] {d}" for d in unexpected
+    )
 
 
 def check_case(case: Case) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hullcheck.isolated import ScanJob
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8484
 MiB = 1024 * 1024
@@ -48,3 +50,14 @@ class ServerSettings:
     @property
     def vulnerability_db(self) -> Path:
         return self.vuln_db or self.data_dir / "cache" / "osv.sqlite3"
+
+    @property
+    def job(self) -> ScanJob:
+        """How this service runs its scans."""
+        return ScanJob(
+            data_dir=self.data_dir,
+            vulnerability_db=self.vulnerability_db,
+            insecure_registries=self.insecure_registries,
+            scan_args=self.scan_args,
+            scan_timeout=self.scan_timeout,
+        )

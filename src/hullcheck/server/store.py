@@ -21,8 +21,12 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hullcheck.isolated import json_object
 from hullcheck.server.db import Image, Scan, ScanLayer, StoredFinding, Tag
 from hullcheck.server.redact import redact_document
+
+obj = json_object
+"""A JSON object or an empty one: submitted reports are untrusted input."""
 
 KINDS = ("image", "sbom", "report", "rematch")
 SEVERITIES = ("critical", "high", "unknown", "medium", "low", "info")
@@ -31,11 +35,6 @@ SEVERITIES = ("critical", "high", "unknown", "medium", "low", "info")
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def obj(value: Any) -> dict[str, Any]:
-    """``value`` if it is a JSON object, else an empty one (reports are untrusted input)."""
-    return value if isinstance(value, dict) else {}
 
 
 def worst_of(severities: list[str]) -> str | None:

@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from hullcheck.isolated import Outcome, run_scan
 from hullcheck.server import store
 from hullcheck.server.db import Watch
-from hullcheck.server.runner import Outcome, run_scan
 from hullcheck.server.settings import ServerSettings
 from hullcheck.server.vault import VaultError
 from hullcheck.server.watches import credentials
@@ -121,7 +121,7 @@ class Workers:
         renewer.start()
         try:
             outcome = run_scan(
-                settings,
+                settings.job,
                 uid,
                 kind,
                 reference,

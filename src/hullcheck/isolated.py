@@ -1,7 +1,8 @@
 """Run one scan as a ``hullcheck scan`` subprocess and bring back its JSON report.
 
-A separate process per scan keeps the service alive whatever a hostile image does
-(memory, time, a bug): the worst case is one failed scan with the tool's own error line.
+A separate process per scan keeps a long-lived caller (the service, a fleet worker)
+alive whatever a hostile image does (memory, time, a bug): the worst case is one failed
+scan with the tool's own error line.
 """
 
 from __future__ import annotations
@@ -11,13 +12,28 @@ import os
 import subprocess
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hullcheck.server.settings import ServerSettings
-
 MAX_REPORT_BYTES = 256 * 1024 * 1024
+
+
+def json_object(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (reports are untrusted input)."""
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class ScanJob:
+    """How scans are run: where they may write, which database, which registries."""
+
+    data_dir: Path
+    """Work files go in ``data_dir/work``, blobs in ``data_dir/cache``."""
+    vulnerability_db: Path
+    insecure_registries: tuple[str, ...] = ()
+    scan_args: tuple[str, ...] = field(default_factory=tuple)
+    scan_timeout: float = 900.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +43,7 @@ class Outcome:
     error: str | None
 
 
-def scan_command(settings: ServerSettings, target: str, output: Path) -> list[str]:
+def scan_command(settings: ScanJob, target: str, output: Path) -> list[str]:
     cmd = [sys.executable, "-m", "hullcheck", "scan", target, "-f", "json", "-o", str(output)]
     cmd += ["--fail-on", "none", "--quiet", "--cache-dir", str(settings.data_dir / "cache")]
     cmd += ["--db", str(settings.vulnerability_db)]
@@ -43,7 +59,7 @@ def _last_error(stderr: str) -> str:
 
 
 def run_scan(
-    settings: ServerSettings,
+    settings: ScanJob,
     uid: str,
     kind: str,
     reference: str,

@@ -1,0 +1,54 @@
+"""Registry access options shared by the provenance commands (sign, verify, attest, pin...)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from hullcheck.errors import InputError
+from hullcheck.sources.registry.options import RegistryOptions, registry_options_from
+
+
+def add_registry_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("registry access")
+    group.add_argument(
+        "--insecure", action="store_true", help="allow plain HTTP / unverified TLS registries"
+    )
+    group.add_argument(
+        "--insecure-registry",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="allow plain HTTP / unverified TLS for this registry only (repeatable)",
+    )
+    group.add_argument("--auth-config", metavar="FILE", help="Docker config.json to use")
+    group.add_argument("--username", help="registry user name (password: --password-stdin)")
+    group.add_argument(
+        "--password-stdin", action="store_true", help="read the registry password from stdin"
+    )
+    group.add_argument("--timeout", type=float, default=30.0, help="seconds per registry read")
+
+
+def registry_options(args: argparse.Namespace) -> RegistryOptions:
+    extra: dict[str, str] = {}
+    if args.insecure:
+        extra["insecure"] = "true"
+    if args.insecure_registry:
+        extra["insecure_registries"] = ",".join(args.insecure_registry)
+    if args.auth_config:
+        extra["auth_config"] = str(Path(args.auth_config))
+    if args.username:
+        extra["username"] = args.username
+    if args.password_stdin:
+        if not args.username:
+            raise InputError("--password-stdin needs --username")
+        extra["password"] = sys.stdin.readline().rstrip("\r\n")
+
+    class _Opts:
+        pass
+
+    opts = _Opts()
+    opts.extra = extra  # type: ignore[attr-defined]
+    opts.timeout = args.timeout  # type: ignore[attr-defined]
+    return registry_options_from(opts)

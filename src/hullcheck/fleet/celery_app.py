@@ -1,0 +1,80 @@
+"""The fleet task on Celery, with a Redis broker: late acknowledgement, redelivery when a
+worker dies, retries with backoff, one task at a time per worker process.
+
+A worker acknowledges a task only when it finished, so a worker killed mid-scan leaves
+its task in the broker, which hands it to another worker after the visibility timeout
+(and at once when only a pool child died).  Results travel back through the same Redis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from hullcheck.fleet.task import Transient, scan_reference
+
+TASK = "hullcheck.fleet.scan"
+DEFAULT_VISIBILITY = 600
+
+
+def make_app(broker: str, visibility_timeout: int = DEFAULT_VISIBILITY) -> Celery:
+    app = Celery("hullcheck", broker=broker, backend=broker)
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options={"visibility_timeout": visibility_timeout},
+        result_backend_transport_options={"visibility_timeout": visibility_timeout},
+        broker_connection_retry_on_startup=True,
+        result_expires=7 * 24 * 3600,
+        worker_hijack_root_logger=False,
+    )
+
+    @app.task(  # type: ignore[untyped-decorator]
+        name=TASK,
+        bind=True,
+        autoretry_for=(Transient,),
+        retry_backoff=2,
+        retry_backoff_max=120,
+        retry_jitter=True,
+        max_retries=8,
+    )
+    def scan(self: Any, reference: str, settings: dict[str, Any]) -> dict[str, Any]:
+        return scan_reference(reference, settings)
+
+    return app
+
+
+def run_worker(broker: str, concurrency: int, visibility_timeout: int, name: str | None) -> None:
+    """Serve fleet tasks until stopped (``hullcheck fleet worker``)."""
+    app = make_app(broker, visibility_timeout)
+    argv = [
+        "worker",
+        "--loglevel=INFO",
+        f"--concurrency={concurrency}",
+        "--pool=prefork",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if name:
+        argv.append(f"--hostname={name}")
+    app.worker_main(argv)
+
+
+def celery_submitter(app: Celery, settings: dict[str, Any], inflight: int) -> tuple[Any, Any]:
+    """A submitter sending the task to Celery; each future resolves with its result."""
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    waiters = ThreadPoolExecutor(max_workers=max(1, inflight), thread_name_prefix="celery-wait")
+
+    def wait_for(reference: str) -> dict[str, Any]:
+        result = app.send_task(TASK, args=[reference, settings])
+        record: dict[str, Any] = result.get(propagate=True)
+        result.forget()
+        return record
+
+    return (lambda reference: waiters.submit(wait_for, reference)), waiters

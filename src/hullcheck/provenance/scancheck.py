@@ -1,0 +1,249 @@
+"""What ``scan`` says about an image's provenance: signatures, attestations, registry.
+
+Reports the BuildKit attestations of the image index (builder, source, parameters,
+reproducibility, SBOMs) in the summary, and, under a ``provenance:`` policy, turns an
+unsigned or wrongly signed image (HC8410/HC8411), a missing required attestation
+(HC8412) and an untrusted registry (HC8413) into findings of practice ``provenance``,
+gated like any other.  What could not be checked is a coverage loss, never a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hullcheck import diagnostics as diag
+from hullcheck.diagnostics import Diagnostic
+from hullcheck.dockerfile.imageref import parse_image_ref
+from hullcheck.errors import HullcheckError
+from hullcheck.model import Finding, Location, Practice, Severity
+from hullcheck.provenance import buildkit, intoto
+from hullcheck.provenance.attest import verify_attestations
+from hullcheck.provenance.imagesig import verify_image
+from hullcheck.provenance.keys import NamedPublicKey, load_public_keys
+from hullcheck.provenance.policy import ProvenancePolicy
+from hullcheck.provenance.target import Target, open_target
+from hullcheck.rules.base_images import trusted
+from hullcheck.sources.layoutwriter import LayoutStore
+from hullcheck.sources.mediatypes import INDEXES
+from hullcheck.sources.reference import parse_reference
+from hullcheck.sources.registry.options import RegistryOptions
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    severity: Severity
+    explanation: str
+    fix: str
+
+    def finding(self, message: str, extra: dict[str, Any] | None = None) -> Finding:
+        return Finding(
+            rule=self.id,
+            practice=Practice.PROVENANCE,
+            severity=self.severity,
+            title=self.title,
+            message=message,
+            location=Location(),
+            fix=self.fix,
+            extra=extra or {},
+        )
+
+
+UNSIGNED = Rule(
+    "HC8410",
+    "Image is not signed",
+    Severity.HIGH,
+    "The policy requires a signature by a trusted key and the image has none: nothing "
+    "shows that the image is the one your build produced.",
+    "Sign it in the pipeline that builds it: hullcheck sign IMAGE --key KEY (or cosign sign).",
+)
+BAD_SIGNATURE = Rule(
+    "HC8411",
+    "Image signature does not verify",
+    Severity.HIGH,
+    "Signatures are stored for the image but none is by a trusted key over this digest: "
+    "signed by someone else, altered, or copied from another image.",
+    "Find out who pushed it; re-sign only an image you built (hullcheck verify shows why "
+    "each signature failed).",
+)
+MISSING_ATTESTATION = Rule(
+    "HC8412",
+    "Required attestation missing",
+    Severity.MEDIUM,
+    "The policy requires signed build provenance or an SBOM for the image; without it "
+    "nobody can say how, from what, or by whom it was built.",
+    "Build with docker buildx --provenance=mode=max --sbom=true and sign the index, or "
+    "attach one: hullcheck attest IMAGE --key KEY --type slsa|sbom.",
+)
+UNTRUSTED_REGISTRY = Rule(
+    "HC8413",
+    "Image from an untrusted registry",
+    Severity.MEDIUM,
+    "The image comes from a registry the policy does not trust.",
+    "Promote it into a trusted registry first (hullcheck promote SRC DST).",
+)
+RULES = (UNSIGNED, BAD_SIGNATURE, MISSING_ATTESTATION, UNTRUSTED_REGISTRY)
+
+
+@dataclass
+class ProvenanceResult:
+    findings: list[Finding] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def subject_reference(image: str, target: Mapping[str, Any]) -> str | None:
+    """Where the scanned image's signatures live, bound to the digest that was scanned.
+
+    A registry image becomes ``name@<root digest>`` (the index when there is one), so a
+    tag moved after the scan cannot swap in another image; an OCI layout is named as the
+    user named it.  Archives, engines and directories carry no signatures: ``None``.
+    """
+    kind = target.get("source")
+    root = target.get("index_digest") or target.get("digest")
+    if kind == "registry" and isinstance(root, str):
+        text = image
+        for prefix in ("registry:", "docker://"):
+            if text.startswith(prefix):
+                text = text[len(prefix) :]
+        try:
+            return f"{parse_reference(text).name}@{root}"
+        except HullcheckError:
+            return None
+    if kind == "oci" and not image.startswith("oci-archive:"):
+        return image
+    return None
+
+
+def _registry_of(reference: str) -> str | None:
+    if reference.startswith(("oci:", "/", ".")) or "@" not in reference:
+        return None
+    return reference
+
+
+def _load_keys(policy: ProvenancePolicy) -> list[NamedPublicKey]:
+    keys: list[NamedPublicKey] = []
+    for path in policy.keys:
+        keys.extend(load_public_keys(path))
+    return keys
+
+
+def build_attestations(target: Target) -> list[buildkit.BuildAttestation]:
+    subject = target.subject
+    if subject.media_type not in INDEXES:
+        return []
+
+    def fetch(digest: str) -> bytes:
+        found = target.store.manifest(digest)
+        if found is None:
+            raise HullcheckError(f"attestation manifest {digest[:19]} is missing")
+        return found.body
+
+    return buildkit.read_attestations(subject.body, fetch, target.store.read_blob)
+
+
+def check_provenance(
+    reference: str,
+    policy: ProvenancePolicy,
+    options: RegistryOptions,
+    opener: Callable[[str, RegistryOptions], Target] = open_target,
+) -> ProvenanceResult:
+    """Everything ``scan`` reports about the provenance of ``reference``."""
+    result = ProvenanceResult()
+    ref_text = _registry_of(reference)
+    if policy.trusted_registries and ref_text is not None:
+        ref = parse_image_ref(ref_text)
+        if ref is not None and not trusted(ref, policy.trusted_registries):
+            result.findings.append(
+                UNTRUSTED_REGISTRY.finding(
+                    f"{ref.registry}/{ref.repository} is not in the trusted registries "
+                    f"({', '.join(policy.trusted_registries)})"
+                )
+            )
+    needs_target = policy.require_signature or policy.keys or policy.require_attestations
+    try:
+        target = opener(reference, options)
+    except HullcheckError as err:
+        if needs_target:
+            result.diagnostics.append(
+                diag.error(
+                    "provenance-unchecked",
+                    "provenance",
+                    f"cannot read the image's signatures: {err.message}",
+                    "signatures and attestations",
+                )
+            )
+        return result
+    with target:
+        summary: dict[str, Any] = {"digest": target.digest}
+        try:
+            attached = build_attestations(target)
+        except HullcheckError as err:
+            attached = []
+            result.diagnostics.append(
+                diag.warning(
+                    "image-metadata", "provenance", f"BuildKit attestations: {err.message}"
+                )
+            )
+        summary["build_attestations"] = [a.to_json() for a in attached]
+        signed = False
+        kinds_signed: set[str] = set()
+        if needs_target:
+            try:
+                keys = _load_keys(policy)
+                checks = verify_image(target, keys) if keys else []
+                att_checks = verify_attestations(target, keys) if keys else []
+            except HullcheckError as err:
+                result.diagnostics.append(
+                    diag.error(
+                        "provenance-unchecked",
+                        "provenance",
+                        f"cannot verify the image's signatures: {err.message}",
+                        "signatures and attestations",
+                    )
+                )
+                result.summary["provenance"] = summary
+                return result
+            signed = any(c.ok for c in checks)
+            summary["signatures"] = [c.to_json() for c in checks]
+            summary["attestations"] = [c.to_json() for c in att_checks]
+            kinds_signed = {
+                intoto.KIND_OF.get(c.predicate_type or "", "other") for c in att_checks if c.ok
+            }
+            if policy.require_signature and not checks:
+                result.findings.append(
+                    UNSIGNED.finding(f"{target.display} ({target.digest}) has no signature")
+                )
+            elif (policy.require_signature or policy.keys) and checks and not signed:
+                reasons = "; ".join(sorted({c.reason for c in checks}))
+                result.findings.append(
+                    BAD_SIGNATURE.finding(
+                        f"no signature of {target.digest} verifies with the policy's keys: "
+                        f"{reasons}"
+                    )
+                )
+        summary["signed"] = signed
+        for kind in policy.require_attestations:
+            if kind in kinds_signed:
+                continue
+            built = [a for a in attached if a.kind == kind and a.subject_ok]
+            if built and signed:
+                continue  # the signed index covers BuildKit's attestation manifests
+            how = (
+                "BuildKit attached one but the index is not signed by a trusted key"
+                if built
+                else "no signed attestation of this kind"
+            )
+            result.findings.append(
+                MISSING_ATTESTATION.finding(
+                    f"required {kind} attestation missing for {target.digest}: {how}",
+                    {"attestation": kind},
+                )
+            )
+        if isinstance(target.store, LayoutStore):
+            summary["layout"] = str(target.store.root)
+        result.summary["provenance"] = summary
+    return result
