@@ -111,7 +111,12 @@ def test_embedded_snapshot_first_run(tmp_path: Path) -> None:
 def test_staleness(tmp_path: Path) -> None:
     folder = tmp_path / "r"
     folder.mkdir()
-    (folder / "a.json").write_text(json.dumps({"id": "A-1", "modified": "2024-01-01T00:00:00Z"}))
+    record = {
+        "id": "A-1",
+        "modified": "2024-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "a"}, "versions": ["1"]}],
+    }
+    (folder / "a.json").write_text(json.dumps(record))
     db = tmp_path / "db.sqlite3"
     import_path(db, folder)
     with VulnDatabase.open(db) as vdb:
