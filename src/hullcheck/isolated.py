@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hullcheck.sources.netpolicy import PUBLIC_ONLY_ENV
+
 MAX_REPORT_BYTES = 256 * 1024 * 1024
 
 
@@ -32,6 +34,9 @@ class ScanJob:
     """Work files go in ``data_dir/work``, blobs in ``data_dir/cache``."""
     vulnerability_db: Path
     insecure_registries: tuple[str, ...] = ()
+    public_only: tuple[str, ...] | None = None
+    """Registries (``host:port``) allowed although internal; not None = every other hop of
+    the scan (redirects included) must reach public addresses only."""
     scan_args: tuple[str, ...] = field(default_factory=tuple)
     scan_timeout: float = 900.0
 
@@ -80,6 +85,8 @@ def run_scan(
         sbom_file.write_text(input_text or "", encoding="utf-8")
         target = str(sbom_file)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HULLCHECK_SERVER_")}
+    if settings.public_only is not None:
+        env[PUBLIC_ONLY_ENV] = ",".join(settings.public_only)
     cmd = scan_command(settings, target, output)
     if credentials is not None:  # the password goes through a pipe, never the command line
         cmd += ["--username", credentials[0], "--password-stdin"]

@@ -103,7 +103,7 @@ def test_promote_across_registries_streams_blobs(  # noqa: PLR0917
     other = start_registry(request, shared_dir, tmp_path / "reg2")
     src = f"{pushed.registry.host}/app/single:1"
     assert run(capsys, "sign", src, "--key", str(keypair.private))[0] == 0
-    code, out, err = promote(
+    code, _, err = promote(
         capsys,
         src,
         f"{other.host}/prod/single:v1",
@@ -130,9 +130,11 @@ def test_interrupted_copy_leaves_no_tag(pushed: Pushed, tmp_path: Path) -> None:
     (layout / "blobs" / "sha256" / img.layer_digests[1].split(":")[1]).unlink()
     dest = RegistryWriter(parse_reference(f"{pushed.registry.host}/partial/app"), RegistryOptions())
     try:
-        with open_target(f"oci:{layout}:latest", RegistryOptions()) as source:
-            with pytest.raises(ImageError):
-                copy_image(source, dest, "1")
+        with (
+            open_target(f"oci:{layout}:latest", RegistryOptions()) as source,
+            pytest.raises(ImageError),
+        ):
+            copy_image(source, dest, "1")
         assert dest.manifest("1") is None
         assert dest.manifest(img.manifest_digest) is None
         assert dest.has_blob(img.layer_digests[0])  # what was copied before the failure

@@ -22,6 +22,7 @@ from hullcheck.cli import (
     attest,
     cache,
     db,
+    fix,
     fleet,
     key,
     lint,
@@ -33,12 +34,14 @@ from hullcheck.cli import (
     sign,
     verify,
     verify_attestation,
+    verify_bundle,
 )
 from hullcheck.errors import HullcheckError
 from hullcheck.report.source_lines import visible
 
 COMMANDS: tuple[ModuleType, ...] = (
     lint,
+    fix,
     scan,
     sbom,
     db,
@@ -52,6 +55,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     verify_attestation,
     pin,
     promote,
+    verify_bundle,
 )
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from hullcheck.cli._remote import add_registry_arguments, registry_options
-from hullcheck.provenance.imagesig import verify_image
-from hullcheck.provenance.keys import NamedPublicKey, load_public_keys
+from hullcheck.cli._trust import add_trust_arguments, trust_from
+from hullcheck.provenance.keyless import verify_image_signatures
 from hullcheck.provenance.target import open_target
 from hullcheck.report.source_lines import visible
 
@@ -28,20 +27,16 @@ def register(subparsers: Any) -> None:
         "oci:DIR[:TAG]): each must be made by one of the keys and name this exact digest.",
     )
     parser.add_argument("image", metavar="IMAGE")
-    parser.add_argument(
-        "--key", action="append", required=True, help="public key PEM (repeatable: any may sign)"
-    )
+    add_trust_arguments(parser)
     parser.add_argument("--format", "-f", choices=("text", "json"), default="text")
     add_registry_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    keys: list[NamedPublicKey] = []
-    for path in args.key:
-        keys.extend(load_public_keys(Path(path)))
+    keys, roots, required = trust_from(args)
     with open_target(args.image, registry_options(args)) as target:
-        checks = verify_image(target, keys)
+        checks = verify_image_signatures(target, keys, roots, required)
         good = [c for c in checks if c.ok]
         if args.format == "json":
             doc = {
