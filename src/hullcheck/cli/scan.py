@@ -68,6 +68,13 @@ def register(subparsers: Any) -> None:
         "dir, built from the embedded snapshot on first use)",
     )
     p.add_argument(
+        "--max-db-age",
+        type=float,
+        metavar="DAYS",
+        help="exit 2 (kind vulnerability-db) when the vulnerability data is older than this "
+        "(its newest record's 'modified'), or of unknown age",
+    )
+    p.add_argument(
         "--no-vulns", action="store_true", help="list packages but do not match vulnerabilities"
     )
     p.add_argument(
@@ -366,6 +373,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--timeout must be positive")
     if args.max_age_days < 0:
         raise InputError("--max-age-days must not be negative")
+    if args.max_db_age is not None and not args.max_db_age >= 0:
+        raise InputError("--max-db-age must be a number of days, not negative")
     limits = Limits(
         max_layer_bytes=int(args.max_layer_size * GiB),
         max_ratio=args.max_ratio,
@@ -388,6 +397,7 @@ def run(args: argparse.Namespace) -> int:
         vulnerabilities=not (args.no_vulns or args.no_packages),
         db_path=Path(db_path) if db_path else None,
         secrets=policy.secrets,
+        max_db_age_days=args.max_db_age,
     )
     text = _dockerfile_text(args.dockerfile)
     progress: Progress | None = None
@@ -426,4 +436,8 @@ def run(args: argparse.Namespace) -> int:
         now=settings.now,
     )
     write_output(render_as(args.format, report, render), args.output)
-    return finish(report.diagnostics, exit_code(report.findings, policy.fail_on), quiet=args.quiet)
+    return finish(
+        report.diagnostics,
+        exit_code(report.findings, policy.fail_on, policy.config.unknown_severity),
+        quiet=args.quiet,
+    )
