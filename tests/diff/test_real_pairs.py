@@ -12,11 +12,13 @@ import pytest
 from hullcheck.cli.main import main
 from tests.conftest import ROOT
 
+ACCEPT = "vulnerability-coverage"
 DIFF_IMAGES = Path(os.environ.get("HULLCHECK_DIFF_IMAGES", ROOT / ".cache" / "diff-images"))
 
 
 def _diff(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-    code = main(["diff", *argv, "--format", "json"])
+    # the embedded database has no Debian or npm advisories: that loss is accepted here
+    code = main(["diff", *argv, "--format", "json", "--allow-incomplete", ACCEPT])
     return code, json.loads(capsys.readouterr().out)
 
 
@@ -132,6 +134,17 @@ def test_text_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: s
     out = capsys.readouterr().out
     assert "~ openssl 3.0.1 -> 3.0.2 (deb)" in out
     assert out.startswith("## hullcheck diff:" if fmt == "markdown" else "hullcheck diff:")
+
+
+@pytest.mark.images
+def test_coverage_loss_is_exit_2_unless_accepted(
+    test_images: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = _archive(test_images, "debian-minbase")
+    assert main(["diff", image, image, "-f", "json"]) == 2
+    out, err = capsys.readouterr()
+    assert json.loads(out)["diagnostics"][0]["kind"] == ACCEPT
+    assert err.strip().splitlines()[-1].startswith("hullcheck: error: incomplete check")
 
 
 def test_bad_side_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

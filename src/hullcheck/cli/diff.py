@@ -2,7 +2,8 @@
 
 Exit codes: 0 done; 1 with ``--fail-on-new SEVERITY`` when B adds a vulnerability or
 finding at or above it (or, with ``--reproducible``, when the builds differ and
-``--fail-on-new`` is given); 2 when a side could not be read.
+``--fail-on-new`` is given); 2 when a side could not be read, or a side's scan could not
+check everything (a coverage loss) and ``--allow-incomplete`` did not accept it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck.cli._remote import add_registry_arguments
+from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
+from hullcheck.diagnostics import accept
 from hullcheck.diff.compare import compare, compare_files, new_at_or_above
 from hullcheck.diff.files import layer_entries, merged
 from hullcheck.diff.load import load
@@ -54,6 +57,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--db", help="vulnerability database (default: the cache's)")
     parser.add_argument("--no-vulns", action="store_true", help="do not match vulnerabilities")
+    add_allow_incomplete(parser)
     add_registry_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -87,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
             threshold = Severity.parse(args.fail_on_new)
         except ValueError as err:
             raise InputError(f"--fail-on-new: {err}") from None
+    allowed = allowed_kinds(args.allow_incomplete)
     options = _options(args)
     db = args.db or os.environ.get("HULLCHECK_DB")
     settings = ScanSettings(vulnerabilities=not args.no_vulns, db_path=Path(db) if db else None)
@@ -104,10 +109,13 @@ def run(args: argparse.Namespace) -> int:
             result["files"] = compare_files(merged(la), merged(lb))
         if args.reproducible:
             result["reproducible"] = compare_builds(la, lb)
+    diagnostics = accept([*a.diagnostics, *b.diagnostics], allowed)
+    result["diagnostics"] = [d.to_json() for d in diagnostics if d.level == "error"]
     write_output(render(result, args.format), args.output)
+    code = 0
     if threshold is not None:
         if new_at_or_above(result, threshold):
-            return 1
+            code = 1
         if args.reproducible and not result["reproducible"]["identical"]:
-            return 1
-    return 0
+            code = 1
+    return finish(diagnostics, code)

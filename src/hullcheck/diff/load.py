@@ -21,6 +21,9 @@ def load(reference: str, options: SourceOptions, settings: ScanSettings) -> Snap
     report = scan_image(ScanRequest(reference, options=options, settings=settings))
     doc = json.loads(render(report))
     source = report.target.get("source") if isinstance(report.target, dict) else None
+    losses = list(report.diagnostics)
     if source == "sbom":
-        return Snapshot(reference, "sbom", doc, reference, practices=SBOM_PRACTICES)
-    return Snapshot(reference, "image", doc, reference)
+        return Snapshot(
+            reference, "sbom", doc, reference, practices=SBOM_PRACTICES, diagnostics=losses
+        )
+    return Snapshot(reference, "image", doc, reference, diagnostics=losses)

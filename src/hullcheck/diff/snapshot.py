@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hullcheck import diagnostics as diag
+from hullcheck.diagnostics import Diagnostic
 from hullcheck.errors import InputError
 from hullcheck.model import JSONValue
 
@@ -31,6 +33,8 @@ class Snapshot:
     practices: frozenset[str] | None = None
     """The practices this side's findings cover (None: all)."""
     files: dict[str, tuple[JSONValue, ...]] | None = field(default=None)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """What this side's scan (or the saved report) could not check."""
 
     @property
     def target(self) -> dict[str, Any]:
@@ -95,4 +99,14 @@ def from_report(label: str, doc: dict[str, Any]) -> Snapshot:
     target = doc.get("target")
     source = target.get("source") if isinstance(target, dict) else None
     practices = SBOM_PRACTICES if source == "sbom" else None
-    return Snapshot(label, "report", doc, practices=practices)
+    losses = [
+        diag.error(
+            str(d.get("kind") or "report-incomplete"),
+            str(d.get("stage") or "report"),
+            f"{label}: {d.get('message')}",
+            str(d.get("not_examined") or "part of the saved report"),
+        )
+        for d in doc.get("diagnostics") or []
+        if isinstance(d, dict) and d.get("level") == "error" and not d.get("accepted")
+    ]
+    return Snapshot(label, "report", doc, practices=practices, diagnostics=losses)
