@@ -370,7 +370,7 @@ class Linter:
             raise InputError(f"no Dockerfile found in {', '.join(paths)}")
         report = Report()
         failed = False
-        counts = {s.value: 0 for s in Severity}
+        counts = {s.value: 0 for s in Severity if s is not Severity.UNKNOWN}
         diagnostics = report.diagnostics
         for file in files:
             shown = STDIN if file is None else str(file)

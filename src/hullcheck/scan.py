@@ -178,9 +178,10 @@ def scan_sbom(request: ScanRequest) -> Report:
             "pretty_name": inventory.distro.pretty_name or None,
         }
     if request.settings.vulnerabilities:
-        findings, info = match_vulnerabilities(packages, inventory.distro, request.settings)
+        findings, info, losses = match_vulnerabilities(packages, inventory.distro, request.settings)
         report.findings = findings
         report.summary["vulnerability_db"] = info
+        report.diagnostics.extend(losses)
     return report
 
 
@@ -196,6 +197,7 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
     ``analysers`` default to every image rule family (``hullcheck.imagerules``).
     """
     from hullcheck.imagerules.secrets import redact_target  # noqa: PLC0415
+    from hullcheck.secrets.places import merge_places  # noqa: PLC0415
     from hullcheck.trace import annotate, merge_lint, trace_image  # noqa: PLC0415
 
     if request.source is None and _is_sbom(request.reference):
@@ -292,7 +294,7 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
                 findings = merge_lint(findings, result.findings)
                 report.suppressed.extend(result.suppressed)
                 report.diagnostics.extend(result.diagnostics)
-        report.findings = findings
+        report.findings = merge_places(findings)
         # complete: everything examined (an accepted loss still leaves the data incomplete)
         summary["complete"] = not any(d.level is diag.Level.ERROR for d in report.diagnostics)
         report.summary = summary

@@ -130,3 +130,17 @@ def test_policy_on_an_archive_is_a_coverage_loss(
 def test_policy_typos_are_errors(section: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_policy(section, "/x/.hullcheck.yaml")
+
+
+def test_docs_policy_example_loads(tmp_path: Path) -> None:
+    import re
+
+    import yaml
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "provenance.md"
+    block = re.search(r"```yaml\n(provenance:.*?)```", docs.read_text(), re.S)
+    assert block is not None
+    section = yaml.safe_load(block.group(1))["provenance"]
+    policy = parse_policy(section, str(tmp_path / ".hullcheck.yaml"))
+    assert policy.require_signature and policy.require_attestations == ("slsa", "sbom")
+    assert policy.keys == (tmp_path / "keys" / "release.pub",)

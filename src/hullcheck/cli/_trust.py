@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from hullcheck.errors import InputError
+from hullcheck.policy.config import Config
+from hullcheck.provenance.basecheck import Trust
 from hullcheck.provenance.keyless import (
     RequiredIdentity,
     TrustRoots,
@@ -13,6 +15,7 @@ from hullcheck.provenance.keyless import (
     load_trusted_root,
 )
 from hullcheck.provenance.keys import NamedPublicKey, load_public_keys
+from hullcheck.provenance.policy import parse_policy
 
 
 def add_trust_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,3 +58,30 @@ def trust_from(
             "keyless verification needs --certificate-identity and --certificate-oidc-issuer"
         )
     return keys, roots, RequiredIdentity(args.certificate_identity, args.certificate_oidc_issuer)
+
+
+def add_verify_base_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("base image signatures (docs/provenance.md)")
+    group.add_argument(
+        "--verify-base",
+        action="store_true",
+        help="check that every FROM / COPY --from image is signed by a trusted key",
+    )
+    group.add_argument(
+        "--base-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="public key base images may be signed by (repeatable; adds to provenance.keys)",
+    )
+
+
+def base_trust(args: argparse.Namespace, config: Config) -> Trust:
+    """Keys for ``--verify-base``: ``--base-key`` plus the config's ``provenance.keys``."""
+    policy = parse_policy(config.sections.get("provenance"), config.path)
+    keys: list[NamedPublicKey] = []
+    for path in [*(Path(p) for p in args.base_key), *policy.keys]:
+        keys.extend(load_public_keys(path))
+    if not keys:
+        raise InputError("--verify-base needs --base-key KEY or provenance.keys in the config")
+    return Trust(keys)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck.analysis import Progress
+from hullcheck.cli._trust import add_verify_base_arguments
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.diagnostics import error as diag_error
 from hullcheck.diagnostics import warning as diag_warning
@@ -66,6 +67,13 @@ def register(subparsers: Any) -> None:
         metavar="PATH",
         help="vulnerability database (default: $HULLCHECK_DB, else osv.sqlite3 in the cache "
         "dir, built from the embedded snapshot on first use)",
+    )
+    p.add_argument(
+        "--max-db-age",
+        type=float,
+        metavar="DAYS",
+        help="exit 2 (kind vulnerability-db) when the vulnerability data is older than this "
+        "(its newest record's 'modified'), or of unknown age",
     )
     p.add_argument(
         "--no-vulns", action="store_true", help="list packages but do not match vulnerabilities"
@@ -148,6 +156,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="scanning a directory: also enter filesystems mounted below it",
     )
+    add_verify_base_arguments(p)
     remote = p.add_argument_group("registry and engine access")
     remote.add_argument(
         "--insecure", action="store_true", help="allow plain HTTP / unverified TLS registries"
@@ -284,6 +293,8 @@ def _check_provenance(
                     "signatures and attestations",
                 )
             )
+        if args.verify_base:
+            _verify_bases(report, args, config, options, {})
         return
     result = check_provenance(reference, prov, registry_options_from(options))
     report.findings.extend(result.findings)
@@ -291,6 +302,50 @@ def _check_provenance(
     info = result.summary.get("provenance")
     if isinstance(info, dict) and (prov.active or info.get("build_attestations")):
         report.summary["provenance"] = info
+    if args.verify_base:
+        _verify_bases(report, args, config, options, info if isinstance(info, dict) else {})
+
+
+def _verify_bases(
+    report: Report,
+    args: argparse.Namespace,
+    config: Config,
+    options: SourceOptions,
+    info: dict[str, Any],
+) -> None:
+    """``--verify-base``: the bases named by ``--dockerfile``, else by BuildKit provenance."""
+    from hullcheck.cli._trust import base_trust  # noqa: PLC0415
+    from hullcheck.dockerfile.parser import parse  # noqa: PLC0415
+    from hullcheck.provenance import basecheck  # noqa: PLC0415
+
+    trust = base_trust(args, config)
+    registry = registry_options_from(options)
+    text = _dockerfile_text(args.dockerfile) if args.dockerfile not in (None, STDIN) else None
+    if text is not None:
+        result = basecheck.verify_dockerfile_bases(
+            parse(text, args.dockerfile), args.dockerfile, trust, registry
+        )
+    else:
+        materials = [
+            str(m)
+            for att in info.get("build_attestations") or []
+            if isinstance(att, dict) and att.get("kind") == "slsa"
+            for m in att.get("materials") or []
+        ]
+        if not basecheck.docker_materials(materials):
+            report.diagnostics.append(
+                diag_error(
+                    "provenance-unchecked",
+                    "provenance",
+                    "--verify-base: no --dockerfile and no BuildKit provenance naming the base "
+                    "images",
+                    "the base images' signatures",
+                )
+            )
+            return
+        result = basecheck.verify_material_bases(materials, trust, registry)
+    report.findings.extend(result.findings)
+    report.diagnostics.extend(result.diagnostics)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -319,6 +374,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--timeout must be positive")
     if args.max_age_days < 0:
         raise InputError("--max-age-days must not be negative")
+    if args.max_db_age is not None and not args.max_db_age >= 0:
+        raise InputError("--max-db-age must be a number of days, not negative")
     limits = Limits(
         max_layer_bytes=int(args.max_layer_size * GiB),
         max_ratio=args.max_ratio,
@@ -341,6 +398,7 @@ def run(args: argparse.Namespace) -> int:
         vulnerabilities=not (args.no_vulns or args.no_packages),
         db_path=Path(db_path) if db_path else None,
         secrets=policy.secrets,
+        max_db_age_days=args.max_db_age,
     )
     text = _dockerfile_text(args.dockerfile)
     progress: Progress | None = None
@@ -379,4 +437,8 @@ def run(args: argparse.Namespace) -> int:
         now=settings.now,
     )
     write_output(render_as(args.format, report, render), args.output)
-    return finish(report.diagnostics, exit_code(report.findings, policy.fail_on), quiet=args.quiet)
+    return finish(
+        report.diagnostics,
+        exit_code(report.findings, policy.fail_on, policy.config.unknown_severity),
+        quiet=args.quiet,
+    )

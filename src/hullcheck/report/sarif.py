@@ -43,6 +43,7 @@ LEVEL: Mapping[Severity, str] = {
     Severity.MEDIUM: "warning",
     Severity.LOW: "note",
     Severity.INFO: "note",
+    Severity.UNKNOWN: "error",  # the gate treats an unknown severity as high by default
 }
 SECURITY_SEVERITY: Mapping[Severity, str] = {
     Severity.CRITICAL: "9.5",
@@ -50,6 +51,7 @@ SECURITY_SEVERITY: Mapping[Severity, str] = {
     Severity.MEDIUM: "5.5",
     Severity.LOW: "2.0",
     Severity.INFO: "0.0",
+    Severity.UNKNOWN: "8.0",
 }
 _NAME_WORD = re.compile(r"[A-Za-z0-9]+")
 
