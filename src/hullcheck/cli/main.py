@@ -19,9 +19,11 @@ from types import ModuleType
 
 from hullcheck import __version__
 from hullcheck.cli import (
+    advise,
     attest,
     cache,
     db,
+    diff,
     fix,
     fleet,
     key,
@@ -42,6 +44,8 @@ from hullcheck.report.source_lines import visible
 COMMANDS: tuple[ModuleType, ...] = (
     lint,
     fix,
+    diff,
+    advise,
     scan,
     sbom,
     db,
