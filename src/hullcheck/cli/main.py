@@ -22,6 +22,7 @@ from hullcheck.cli import (
     attest,
     cache,
     db,
+    diff,
     fix,
     fleet,
     key,
@@ -42,6 +43,7 @@ from hullcheck.report.source_lines import visible
 COMMANDS: tuple[ModuleType, ...] = (
     lint,
     fix,
+    diff,
     scan,
     sbom,
     db,

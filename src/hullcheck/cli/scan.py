@@ -17,6 +17,8 @@ from hullcheck.errors import InputError
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.lint import MAX_BYTES, STDIN, decode_dockerfile, read_dockerfile
 from hullcheck.policy.apply import apply_policy, expiry_warnings, load_policy
+from hullcheck.policy.baseline import load as load_baseline
+from hullcheck.policy.baseline import split as split_baseline
 from hullcheck.policy.config import Config
 from hullcheck.policy.gate import (
     exit_code,
@@ -98,6 +100,12 @@ def register(subparsers: Any) -> None:
     )
     policy.add_argument(
         "--ignore-file", type=Path, help="ignore rules (default: .hullcheckignore, upward)"
+    )
+    policy.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="REPORT.json",
+        help="fail only on findings not in this saved JSON report (those move to suppressed)",
     )
     policy.add_argument(
         "--vex", type=Path, action="append", default=[], help="OpenVEX document (repeatable)"
@@ -363,6 +371,7 @@ def run(args: argparse.Namespace) -> int:
         fail_on=parse_fail_on(args.fail_on) if args.fail_on is not None else "config",
     )
     allowed = allowed_kinds(args.allow_incomplete, policy.config.allow_incomplete)
+    baseline = load_baseline(args.baseline) if args.baseline is not None else None
     platform = None
     if args.platform:
         try:
@@ -419,6 +428,11 @@ def run(args: argparse.Namespace) -> int:
     )
     _check_provenance(report, args, policy.config, options)
     apply_policy(report, policy, settings.now.date())
+    if baseline is not None:
+        report.findings, baselined = split_baseline(report.findings, baseline)
+        report.suppressed.extend(baselined)
+        report.summary["baselined"] = len(baselined)
+        report.summary["suppressed"] = len(report.suppressed)
     db_info = report.summary.get("vulnerability_db")
     if isinstance(db_info, dict) and db_info.get("warning"):
         report.diagnostics.append(diag_warning("db-stale", "match", str(db_info["warning"])))
