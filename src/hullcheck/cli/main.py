@@ -19,6 +19,7 @@ from types import ModuleType
 
 from hullcheck import __version__
 from hullcheck.cli import (
+    advise,
     attest,
     cache,
     db,
@@ -44,6 +45,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     lint,
     fix,
     diff,
+    advise,
     scan,
     sbom,
     db,
