@@ -30,8 +30,11 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
 stamp=.venv/.hullcheck-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,peers,server,fleet]'
+    # exact versions from the lock file (scripts/lock.sh), then hullcheck itself, editable
+    # (with its extras: anything the lock does not hold yet is resolved against the pins)
+    .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.lock
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,peers,server,fleet,sigstore]' 
     touch "$stamp"
 fi

@@ -25,9 +25,22 @@ if [ ! -f "$ROOTFS" ] && [ "$(id -u)" = 0 ] && command -v mmdebstrap >/dev/null;
         || { tail -20 "$ROOTFS.log" >&2; rm -f "${ROOTFS%.tar}.partial.tar"; exit 1; }
 fi
 
+# Debian bullseye minbase for the diff tests (bookworm against bullseye), built once.
+export HULLCHECK_DIFF_IMAGES=${HULLCHECK_DIFF_IMAGES:-$PWD/.cache/diff-images}
+if [ ! -f "$HULLCHECK_DIFF_IMAGES/MANIFEST.txt" ] && [ "$(id -u)" = 0 ] && command -v mmdebstrap >/dev/null; then
+    echo "test: building the diff test images (about 60 s, once)" >&2
+    bash scripts/make-diff-images.sh "$HULLCHECK_DIFF_IMAGES" > "$HULLCHECK_DIFF_IMAGES.log" 2>&1 \
+        || { tail -20 "$HULLCHECK_DIFF_IMAGES.log" >&2; exit 1; }
+fi
+
+# the peer tools (hadolint, syft) and the dev tools are installed into .venv/bin
+export PATH="$PWD/.venv/bin:$PATH"
+
 echo "test: ruff" >&2
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
+echo "test: import layers (lint-imports)" >&2
+PYTHONPATH=src .venv/bin/lint-imports --no-cache
 echo "test: mypy --strict" >&2
 .venv/bin/mypy src
 echo "test: pytest" >&2

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hullcheck.sources.netpolicy import PUBLIC_ONLY_ENV
+
 MAX_REPORT_BYTES = 256 * 1024 * 1024
 
 
@@ -32,6 +34,9 @@ class ScanJob:
     """Work files go in ``data_dir/work``, blobs in ``data_dir/cache``."""
     vulnerability_db: Path
     insecure_registries: tuple[str, ...] = ()
+    public_only: tuple[str, ...] | None = None
+    """Registries (``host:port``) allowed although internal; not None = every other hop of
+    the scan (redirects included) must reach public addresses only."""
     scan_args: tuple[str, ...] = field(default_factory=tuple)
     scan_timeout: float = 900.0
 
@@ -67,6 +72,7 @@ def run_scan(
     *,
     started: list[subprocess.Popen[str]] | None = None,
     credentials: tuple[str, str] | None = None,
+    policy_files: list[Path] | None = None,
 ) -> Outcome:
     """Scan an image reference, or an SBOM held in ``input_text``."""
     work = settings.data_dir / "work"
@@ -80,9 +86,15 @@ def run_scan(
         sbom_file.write_text(input_text or "", encoding="utf-8")
         target = str(sbom_file)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HULLCHECK_SERVER_")}
+    if settings.public_only is not None:
+        env[PUBLIC_ONLY_ENV] = ",".join(settings.public_only)
     cmd = scan_command(settings, target, output)
     if credentials is not None:  # the password goes through a pipe, never the command line
         cmd += ["--username", credentials[0], "--password-stdin"]
+    if policy_files:  # a .hullcheck.yaml, and optionally an ignore file
+        cmd += ["--config", str(policy_files[0])]
+        if len(policy_files) > 1:
+            cmd += ["--ignore-file", str(policy_files[1])]
     try:
         proc = subprocess.Popen(
             cmd,

@@ -24,20 +24,30 @@ class Severity(enum.StrEnum):
     MEDIUM = "medium"
     LOW = "low"
     INFO = "info"
+    UNKNOWN = "unknown"
+    """An advisory whose data gives no severity at all: shown as such, never guessed.
+    It sorts with ``high``, and the gate treats it as ``high`` unless the policy says
+    otherwise (``vulnerabilities.unknown-severity``)."""
 
     @property
     def rank(self) -> int:
-        """Higher is worse: info=0 ... critical=4."""
+        """Higher is worse: info=0 ... critical=4 (unknown=3, as high)."""
         return _SEVERITY_RANK[self]
 
     @classmethod
     def parse(cls, text: str) -> Severity:
-        """Read a severity name, case-insensitively; ``ValueError`` names the choices."""
-        try:
-            return cls(text.strip().lower())
-        except ValueError:
-            choices = ", ".join(s.value for s in cls)
-            raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
+        """Read a severity name, case-insensitively; ``ValueError`` names the choices.
+
+        ``unknown`` is not a grade a user can give: it only says the data had none.
+        """
+        value = text.strip().lower()
+        if value != cls.UNKNOWN.value:
+            try:
+                return cls(value)
+            except ValueError:
+                pass
+        choices = ", ".join(s.value for s in cls if s is not cls.UNKNOWN)
+        raise ValueError(f"unknown severity {text!r} (choose from {choices})")
 
 
 _SEVERITY_RANK = {
@@ -46,6 +56,7 @@ _SEVERITY_RANK = {
     Severity.MEDIUM: 2,
     Severity.HIGH: 3,
     Severity.CRITICAL: 4,
+    Severity.UNKNOWN: 3,
 }
 
 

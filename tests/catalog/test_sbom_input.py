@@ -121,6 +121,12 @@ def test_files(tmp_path: Path) -> None:
     assert len(read_sbom(sbom).packages) == 1
     other = tmp_path / "x.json"
     other.write_text("{}")
-    assert not is_sbom_file(other)
+    # any JSON object is read as an SBOM candidate: parsing it says why it is not one
+    assert is_sbom_file(other)
+    with pytest.raises(InputError, match="neither CycloneDX JSON"):
+        read_sbom(other)
+    tarball = tmp_path / "x.tar"
+    tarball.write_bytes(b"etc/\0" + b"\0" * 600)
+    assert not is_sbom_file(tarball)
     with pytest.raises(InputError):
         read_sbom(tmp_path / "missing.json")

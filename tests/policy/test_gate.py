@@ -7,10 +7,10 @@ import random
 import pytest
 
 from hullcheck import diagnostics as diag
+from hullcheck.document import Report
 from hullcheck.errors import ConfigError
 from hullcheck.model import Finding, Location, Practice, Severity, SourceSpan
 from hullcheck.policy import gate
-from hullcheck.report.document import Report
 
 
 def _f(
@@ -68,8 +68,27 @@ def test_parse_fail_on_and_severity() -> None:
 def test_filter_by_severity_keeps_at_or_above() -> None:
     findings = [_f(severity=s) for s in Severity]
     kept = gate.filter_by_severity(findings, Severity.MEDIUM)
-    assert {f.severity for f in kept} == {Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM}
+    # an unknown severity ranks as high: never filtered out below it
+    assert {f.severity for f in kept} == {
+        Severity.CRITICAL,
+        Severity.HIGH,
+        Severity.UNKNOWN,
+        Severity.MEDIUM,
+    }
     assert gate.filter_by_severity(findings, None) == findings
+
+
+def test_unknown_severity_gates_as_high_unless_told() -> None:
+    findings = [_f(severity=Severity.UNKNOWN)]
+    assert gate.exit_code(findings, Severity.HIGH) == 1
+    assert gate.exit_code(findings, Severity.CRITICAL) == 0
+    assert gate.exit_code(findings, Severity.CRITICAL, unknown_as=Severity.CRITICAL) == 1
+    assert gate.exit_code(findings, Severity.MEDIUM, unknown_as=Severity.LOW) == 0
+
+
+def test_unknown_is_not_a_grade_a_user_gives() -> None:
+    with pytest.raises(ValueError, match="unknown severity 'unknown'"):
+        Severity.parse("unknown")
 
 
 def test_overrides_by_rule_then_practice() -> None:

@@ -13,7 +13,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 from hullcheck.report import cyclonedx, spdx
 from hullcheck.sbom import inventory_for_image
 
-SCHEMA = json.loads((Path(__file__).parent / "data" / "spdx-2.3-schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).parent / "data" / "spdx-schema-2.3-official.json").read_text())
 
 
 @pytest.mark.images

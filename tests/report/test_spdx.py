@@ -10,7 +10,7 @@ from hullcheck.report import spdx
 
 from .sbom_fixture import DIGEST, sample_inventory
 
-SCHEMA = json.loads((Path(__file__).parent / "data" / "spdx-2.3-schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).parent / "data" / "spdx-schema-2.3-official.json").read_text())
 
 
 def test_validates_against_the_spdx_2_3_schema() -> None:
@@ -19,7 +19,7 @@ def test_validates_against_the_spdx_2_3_schema() -> None:
     assert doc["spdxVersion"] == "SPDX-2.3"
     purposes = {p["name"]: p.get("primaryPackagePurpose") for p in doc["packages"]}
     assert purposes["example:latest"] == "CONTAINER"
-    assert purposes["debian"] == "OPERATING-SYSTEM"
+    assert purposes["debian"] == "OPERATING_SYSTEM"
     root = next(p for p in doc["packages"] if p["name"] == "example:latest")
     assert root["checksums"] == [{"algorithm": "SHA256", "checksumValue": DIGEST[7:]}]
     described = [r for r in doc["relationships"] if r["relationshipType"] == "DESCRIBES"]

@@ -168,12 +168,12 @@ def test_a_name_that_resolves_inside_is_refused_unless_allowed() -> None:
         return ["169.254.169.254"]
 
     with pytest.raises(RefusedReference, match="internal address"):
-        check_reference("registry.evil.example/app:1", (), resolve=inside)
+        check_reference("registry.evil.example/app:1", (), resolver=inside)
     assert (
-        check_reference("registry.evil.example/app:1", ("registry.evil.example",), resolve=inside)
+        check_reference("registry.evil.example/app:1", ("registry.evil.example",), resolver=inside)
         == "registry.evil.example/app:1"
     )
-    assert check_reference("ghcr.io/acme/app:1", (), resolve=lambda _: ["140.82.112.33"])
+    assert check_reference("ghcr.io/acme/app:1", (), resolver=lambda _: ["140.82.112.33"])
 
 
 def test_secrets_in_submitted_reports_are_redacted_before_storage(
@@ -222,3 +222,56 @@ def test_a_report_that_is_not_hullchecks_is_refused(app_client: tuple[TestClient
         {"image": "a/b:1", "report": minimal_report()},
     ):
         assert client.post("/api/v1/scans", json=body, headers=bearer(admin)).status_code == 422
+
+
+class RedirectingRegistry:
+    """A registry whose every manifest and blob answer is a redirect to ``target``."""
+
+    def __init__(self, target: str) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path == "/v2/":
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"{}")
+                    return
+                self.send_response(307)
+                self.send_header("Location", f"http://{target}/latest/meta-data/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_HEAD = do_GET
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.host = f"127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.mark.parametrize("target", ["169.254.169.254", "127.0.0.1:1"])
+def test_a_registry_redirect_to_an_internal_address_is_refused(tmp_path: Path, target: str) -> None:
+    from tests.server.conftest import start_server, wait_for
+
+    registry = RedirectingRegistry(target)
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    server = start_server(url, tmp_path / "data", "--allow-registry", registry.host)
+    try:
+        write = make_token(url, "write")
+        with server.client(write) as client:
+            r = client.post("/api/v1/scans", json={"image": f"{registry.host}/app:1"})
+            assert r.status_code == 202, r.text
+            done = wait_for(client, r.json()["id"], ("done", "failed"), timeout=120)
+        assert done["status"] == "failed"
+        assert "refusing a redirect" in done["error"] and "internal address" in done["error"]
+    finally:
+        server.stop()
+        registry.close()

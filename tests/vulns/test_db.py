@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ import pytest
 from hullcheck.cli.main import main
 from hullcheck.errors import DatabaseError
 from hullcheck.model import Package
-from hullcheck.vulns.database import open_database, staleness_warning
+from hullcheck.vulns.database import data_age_days, open_database, staleness_warning
 from hullcheck.vulns.embedded import snapshot_manifest, snapshot_path
 from hullcheck.vulns.importer import import_path
 from hullcheck.vulns.matcher import match_packages
@@ -111,14 +111,38 @@ def test_embedded_snapshot_first_run(tmp_path: Path) -> None:
 def test_staleness(tmp_path: Path) -> None:
     folder = tmp_path / "r"
     folder.mkdir()
-    (folder / "a.json").write_text(json.dumps({"id": "A-1", "modified": "2024-01-01T00:00:00Z"}))
+    record = {
+        "id": "A-1",
+        "modified": "2024-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "a"}, "versions": ["1"]}],
+    }
+    (folder / "a.json").write_text(json.dumps(record))
     db = tmp_path / "db.sqlite3"
     import_path(db, folder)
     with VulnDatabase.open(db) as vdb:
-        assert staleness_warning(vdb) is None
-        later = datetime.now(UTC) + timedelta(days=30)
+        # the data is as old as its newest record, whenever it was imported
+        (source,) = vdb.sources()
+        assert source.data_date == "2024-01-01T00:00:00Z"
+        assert staleness_warning(vdb, now=datetime(2024, 1, 2, tzinfo=UTC)) is None
+        later = datetime(2024, 1, 31, tzinfo=UTC)
         warning = staleness_warning(vdb, now=later)
         assert warning is not None and "30 days old" in warning
+        assert data_age_days(vdb, later) == pytest.approx(30.0)
+        assert staleness_warning(vdb) is not None  # today, 2024 data is old
+
+
+def test_age_unknown_when_no_record_says(tmp_path: Path) -> None:
+    folder = tmp_path / "r"
+    folder.mkdir()
+    # golang/vulndb's repository records carry a placeholder 'modified'
+    (folder / "a.json").write_text(json.dumps({"id": "A-1", "modified": "0001-01-01T00:00:00Z"}))
+    db = tmp_path / "db.sqlite3"
+    import_path(db, folder)
+    with VulnDatabase.open(db) as vdb:
+        assert vdb.sources()[0].age_days() is None
+        assert data_age_days(vdb) is None
+        warning = staleness_warning(vdb)
+        assert warning is not None and "unknown" in warning
 
 
 def test_default_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

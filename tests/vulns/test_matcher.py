@@ -110,8 +110,8 @@ def test_severity_from_cvss_with_source(full_db: VulnDatabase) -> None:
     assert sev.extra["severity_source"].startswith("CVSS_V3 base score")
     assert sev.extra["cvss"]["vector"].startswith("CVSS:3")
     unknown = by_id["PYSEC-2019-132"]  # no severity field in that record
-    assert unknown.severity is Severity.MEDIUM
-    assert unknown.extra["severity_source"].startswith("none in the advisory")
+    assert unknown.severity is Severity.UNKNOWN  # never invented
+    assert unknown.extra["severity_source"].startswith("no severity in the advisory")
 
 
 def test_npm_lodash_and_minimist(full_db: VulnDatabase) -> None:

@@ -17,53 +17,81 @@ from typing import Any
 
 from packageurl import PackageURL
 
+from hullcheck import diagnostics as diag
 from hullcheck.catalog.base import Distro
 from hullcheck.catalog.inventory import Inventory, Target
+from hullcheck.diagnostics import Diagnostic
 from hullcheck.errors import InputError
 from hullcheck.model import Package
 
 MAX_SBOM_BYTES = 256 * 1024 * 1024
 MAX_COMPONENTS = 500_000
 _OS_TYPES = {"deb", "apk", "rpm", "alpm"}
+# SPDX 2.3's enum spells it OPERATING_SYSTEM; hullcheck wrote OPERATING-SYSTEM before 0.x
+_OS_PURPOSES = frozenset({"OPERATING_SYSTEM", "OPERATING-SYSTEM"})
+INCOMPLETE_MARK = "hullcheck: incomplete inventory"
+"""How hullcheck marks an SPDX document whose inventory is partial (creator comment)."""
 
 
 def read_sbom(path: Path) -> Inventory:
     """Read an SBOM file; :class:`InputError` when it is missing, too big or not an SBOM."""
     try:
-        size = path.stat().st_size
-        if size > MAX_SBOM_BYTES:
-            raise InputError(f"{path}: SBOM larger than {MAX_SBOM_BYTES // (1024 * 1024)} MiB")
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SBOM_BYTES + 1)
     except OSError as err:
         raise InputError(f"{path}: cannot read SBOM: {err.strerror or err}") from None
+    if len(data) > MAX_SBOM_BYTES:
+        raise InputError(f"{path}: SBOM larger than {MAX_SBOM_BYTES // (1024 * 1024)} MiB")
     return parse_sbom(data, str(path))
 
 
+def _shape(value: Any) -> str:
+    """What a JSON document looked like, for an error that says why it is no SBOM."""
+    if isinstance(value, dict):
+        keys = [str(k)[:40] for k in list(value)[:8]]
+        more = f" and {len(value) - 8} more" if len(value) > 8 else ""
+        return f"a JSON object with keys {', '.join(keys) or '(none)'}{more}"
+    if isinstance(value, list):
+        return f"a JSON array of {len(value)} items"
+    return f"a JSON {type(value).__name__}"
+
+
 def parse_sbom(data: bytes, name: str = "sbom") -> Inventory:
-    """Parse CycloneDX or SPDX JSON bytes into an inventory."""
+    """Parse CycloneDX or SPDX JSON bytes into an inventory, whatever the key order."""
     if len(data) > MAX_SBOM_BYTES:
         raise InputError(f"{name}: SBOM too large")
     try:
         doc = json.loads(data)
-    except (ValueError, RecursionError) as err:
-        raise InputError(f"{name}: not a JSON SBOM ({type(err).__name__})") from None
+    except RecursionError:
+        raise InputError(f"{name}: not an SBOM: JSON nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as err:
+        first = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
+        raise InputError(f"{name}: not an SBOM: it starts like JSON but is not ({first})") from None
     if not isinstance(doc, dict):
-        raise InputError(f"{name}: not a JSON SBOM (top level is not an object)")
+        raise InputError(f"{name}: not an SBOM: {_shape(doc)}")
     if doc.get("bomFormat") == "CycloneDX":
         return _from_cyclonedx(doc, name)
     if str(doc.get("spdxVersion", "")).startswith("SPDX-2"):
         return _from_spdx(doc, name)
-    raise InputError(f"{name}: neither CycloneDX (bomFormat) nor SPDX 2.x (spdxVersion) JSON")
+    if "spdxVersion" in doc or "@context" in doc:
+        found = str(doc.get("spdxVersion") or doc.get("@context"))[:60]
+        raise InputError(f"{name}: an SPDX document of a version hullcheck cannot read ({found})")
+    raise InputError(
+        f'{name}: neither CycloneDX JSON ("bomFormat": "CycloneDX") nor SPDX 2.x JSON '
+        f'("spdxVersion"): {_shape(doc)}'
+    )
 
 
 def is_sbom_file(path: Path) -> bool:
-    """Cheap sniff: a JSON file that names CycloneDX or SPDX in its first 4 KiB."""
+    """Whether ``path`` is to be read as an SBOM: a regular file whose first non-blank
+    byte opens a JSON object (an image archive is a tar or zip).  Whether it is really
+    CycloneDX or SPDX is decided by parsing it (:func:`read_sbom` says what it was)."""
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
     except OSError:
         return False
-    return head.lstrip().startswith(b"{") and (b'"bomFormat"' in head or b'"spdxVersion"' in head)
+    return head.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{")
 
 
 # -- CycloneDX -----------------------------------------------------------------------------
@@ -119,6 +147,11 @@ def _from_cyclonedx(doc: Mapping[str, Any], name: str) -> Inventory:
         target = Target(kind="sbom", name=root["name"], digest=digest)
     distro: Distro | None = None
     packages: list[Package] = []
+    notes: list[Diagnostic] = []
+    for item in doc.get("compositions") or []:
+        if isinstance(item, dict) and str(item.get("aggregate", "")).startswith("incomplete"):
+            notes.append(_incomplete(name, f"compositions aggregate '{item.get('aggregate')}'"))
+            break
     for count, comp in enumerate(_walk_components(doc.get("components"))):
         if count >= MAX_COMPONENTS:
             raise InputError(f"{name}: more than {MAX_COMPONENTS} components")
@@ -151,7 +184,17 @@ def _from_cyclonedx(doc: Mapping[str, Any], name: str) -> Inventory:
         )
         if pkg is not None:
             packages.append(pkg)
-    return Inventory(target, tuple(packages), distro or _distro_from_purls(packages))
+    return Inventory(target, tuple(packages), distro or _distro_from_purls(packages), tuple(notes))
+
+
+def _incomplete(name: str, why: str) -> Diagnostic:
+    return diag.error(
+        "sbom-incomplete",
+        "sbom",
+        f"{name}: the SBOM says its inventory is incomplete ({why[:200]})",
+        "packages the SBOM's producer could not list",
+        name,
+    )
 
 
 # -- SPDX ----------------------------------------------------------------------------------
@@ -170,6 +213,11 @@ def _from_spdx(doc: Mapping[str, Any], name: str) -> Inventory:
     target = Target(kind="sbom", name=str(doc.get("name") or name))
     distro: Distro | None = None
     packages: list[Package] = []
+    notes: list[Diagnostic] = []
+    info = doc.get("creationInfo")
+    comment = info.get("comment") if isinstance(info, dict) else None
+    if isinstance(comment, str) and INCOMPLETE_MARK in comment:
+        notes.append(_incomplete(name, comment))
     for item in items:
         purpose = item.get("primaryPackagePurpose")
         if item.get("SPDXID") in described or purpose == "CONTAINER":
@@ -177,7 +225,7 @@ def _from_spdx(doc: Mapping[str, Any], name: str) -> Inventory:
             digest = version if isinstance(version, str) and version.startswith("sha256:") else None
             target = Target(kind="sbom", name=str(item.get("name") or target.name), digest=digest)
             continue
-        if purpose == "OPERATING-SYSTEM":
+        if purpose in _OS_PURPOSES:
             if distro is None and isinstance(item.get("name"), str):
                 distro = Distro(
                     id=item["name"].lower(),
@@ -215,7 +263,7 @@ def _from_spdx(doc: Mapping[str, Any], name: str) -> Inventory:
         )
         if pkg is not None:
             packages.append(pkg)
-    return Inventory(target, tuple(packages), distro or _distro_from_purls(packages))
+    return Inventory(target, tuple(packages), distro or _distro_from_purls(packages), tuple(notes))
 
 
 # -- shared --------------------------------------------------------------------------------

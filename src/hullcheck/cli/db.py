@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,12 @@ import yaml
 
 from hullcheck.errors import ConfigError, DatabaseError
 from hullcheck.vulns import eol
-from hullcheck.vulns.database import install_embedded, staleness_warning
+from hullcheck.vulns.database import (
+    data_age_days,
+    ecosystem_dates,
+    install_embedded,
+    staleness_warning,
+)
 from hullcheck.vulns.importer import ImportStats, import_path
 from hullcheck.vulns.store import VulnDatabase, default_db_path
 from hullcheck.vulns.update import (
@@ -144,6 +150,22 @@ def _eol_status(db_path: Path) -> dict[str, Any]:
     return out
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _age(stamp: str | None) -> float | None:
+    if not stamp:
+        return None
+    try:
+        then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - then).total_seconds() / 86400
+
+
 def run(args: argparse.Namespace) -> int:
     db_path: Path = (args.db or default_db_path()).expanduser()
     if args.db_command == "update":
@@ -151,18 +173,22 @@ def run(args: argparse.Namespace) -> int:
     eol_info = _eol_status(db_path)
     with VulnDatabase.open(db_path) as db:
         sources = db.sources()
+        coverage = db.coverage()
+        age = data_age_days(db)
+        dates = ecosystem_dates(db)
         if args.format == "json":
             json.dump(
                 {
                     "path": str(db_path),
                     "records": db.record_count(),
+                    "age_days": None if age is None else round(age, 1),
                     "sources": [
                         {
                             "name": s.name,
                             "origin": s.origin,
                             "data_date": s.data_date,
                             "imported_at": s.imported_at,
-                            "age_days": round(s.age_days(), 1),
+                            "age_days": _rounded(s.age_days()),
                             "records": s.records,
                             "skipped": s.skipped,
                             "sha256": s.sha256,
@@ -170,6 +196,14 @@ def run(args: argparse.Namespace) -> int:
                         }
                         for s in sources
                     ],
+                    "coverage": [
+                        {"ecosystem": c.ecosystem, "records": c.records, "newest": c.newest}
+                        for c in coverage
+                    ],
+                    "ecosystems": {
+                        eco: {"data_date": d, "age_days": _rounded(_age(d))}
+                        for eco, d in sorted(dates.items())
+                    },
                     "eol": eol_info,
                 },
                 sys.stdout,
@@ -177,15 +211,30 @@ def run(args: argparse.Namespace) -> int:
             )
             print()
             return 0
-        print(f"database: {db_path} ({db.record_count()} records)")
+        told = "of unknown age" if age is None else f"{age:.0f} days old"
+        print(f"database: {db_path} ({db.record_count()} records; data {told})")
         for s in sources:
-            print(f"{s.name}: {s.records} records, {s.skipped} skipped, "
-                  f"{s.age_days():.0f} days old (data {(s.data_date or s.imported_at)[:10]}, "
-                  f"imported {s.imported_at[:10]})")  # fmt: skip
+            source_age = s.age_days()
+            when = (
+                "age unknown (no record says when it was modified)"
+                if source_age is None
+                else f"{source_age:.0f} days old (data of {(s.data_date or '')[:10]})"
+            )
+            print(f"{s.name}: {s.records} records, {s.skipped} skipped, {when}, "
+                  f"imported {s.imported_at[:10]}")  # fmt: skip
             print(f"  from {s.origin}")
-            ecos = ", ".join(f"{eco} {n}" for eco, n in sorted(s.ecosystems.items())[:12])
-            more = len(s.ecosystems) - 12
-            print(f"  ecosystems: {ecos}{f' (+{more} more)' if more > 0 else ''}")
+        print("data age per ecosystem (its newest record's 'modified'):")
+        for eco, date in sorted(dates.items()):
+            days = _age(date)
+            print(f"  {eco}: " + ("unknown" if days is None else
+                                  f"{days:.0f} days old ({(date or '')[:10]})"))  # fmt: skip
+        print("coverage (advisory records per ecosystem and release; packages of any other "
+              "are NOT checked):")  # fmt: skip
+        for c in coverage[:200]:
+            newest = f"newest {c.newest[:10]}" if c.newest else "no dated record"
+            print(f"  {c.ecosystem}: {c.records} records, {newest}")
+        if len(coverage) > 200:
+            print(f"  ... and {len(coverage) - 200} more")
         print(f"end-of-life data: as of {eol_info['as_of']}, "
               + ("shipped with hullcheck" if eol_info["path"] is None else
                  f"from {eol_info['source']} (imported {str(eol_info.get('imported_at'))[:10]}, "

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from hullcheck import lint
+from hullcheck.cli._remote import add_registry_arguments
+from hullcheck.cli._trust import add_verify_base_arguments
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
-from hullcheck.errors import InputError
-from hullcheck.model import Severity
+from hullcheck.dockerfile.parser import parse
+from hullcheck.document import Report
+from hullcheck.errors import HullcheckError, InputError
+from hullcheck.model import Finding, Severity
 from hullcheck.policy import config as config_mod
+from hullcheck.policy.baseline import load as load_baseline
+from hullcheck.policy.baseline import split as split_baseline
+from hullcheck.policy.gate import DEFAULT_FAIL_ON
 from hullcheck.report.options import COLOR_CHOICES, RenderOptions, RuleHelp, resolve_color
 from hullcheck.report.output import write_output
 from hullcheck.report.registry import DEFAULT_FORMAT, LINT, available_formats, render_as
@@ -70,7 +78,16 @@ def register(subparsers: Any) -> None:
         help="the build context COPY/ADD read from (default: each Dockerfile's directory);"
         " its files that .dockerignore keeps are checked for secrets",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="REPORT.json",
+        help="fail only on findings not in this saved JSON report (those move to suppressed)",
+    )
     add_allow_incomplete(parser)
+    add_verify_base_arguments(parser)
+    add_registry_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -88,7 +105,12 @@ def run(args: argparse.Namespace) -> int:
     linter = lint.Linter(
         config=config, fail_on=None if never else args.fail_on, context=args.context
     )
+    baseline = load_baseline(args.baseline) if args.baseline is not None else None
     report = linter.lint_paths(args.paths)
+    if args.verify_base:
+        _verify_bases(report, linter, args)
+    if baseline is not None:
+        _apply_baseline(report, baseline, linter)
     report.accept(allowed)
     to_terminal = args.output in (None, "-")
     sources = {}
@@ -102,6 +124,44 @@ def run(args: argparse.Namespace) -> int:
     write_output(render_as(args.format, report, options), args.output)
     code = 0 if never else lint.exit_code(report)
     return finish(report.diagnostics, code)
+
+
+def _apply_baseline(report: Report, baseline: Counter[str], linter: lint.Linter) -> None:
+    """Move the findings the baseline holds to suppressed; fail only on the others."""
+    new, old = split_baseline(report.findings, baseline)
+    report.findings = new
+    report.suppressed.extend(old)
+
+    def threshold(finding: Finding) -> Severity:
+        path = finding.location.path or lint.STDIN
+        config = linter.config_for(Path.cwd() / lint.STDIN if path == lint.STDIN else Path(path))
+        return linter.fail_on or config.fail_on or DEFAULT_FAIL_ON
+
+    report.summary["findings"] = len(new)
+    report.summary["baselined"] = len(old)
+    report.summary["suppressed"] = len(report.suppressed)
+    report.summary["failed"] = any(f.severity.rank >= threshold(f).rank for f in new)
+
+
+def _verify_bases(report: Report, linter: lint.Linter, args: argparse.Namespace) -> None:
+    """``--verify-base``: the signature of every image each Dockerfile builds on."""
+    from hullcheck.cli._remote import registry_options  # noqa: PLC0415
+    from hullcheck.cli._trust import base_trust  # noqa: PLC0415
+    from hullcheck.provenance.basecheck import verify_dockerfile_bases  # noqa: PLC0415
+
+    for path in lint.find_dockerfiles([p for p in args.paths if p != lint.STDIN]):
+        try:
+            df = parse(lint.read_dockerfile(path), str(path))
+        except HullcheckError:
+            continue  # already reported by the lint itself
+        config = linter.config_for(path)
+        trust = base_trust(args, config)
+        result = verify_dockerfile_bases(df, str(path), trust, registry_options(args))
+        report.findings.extend(result.findings)
+        report.diagnostics.extend(result.diagnostics)
+        threshold = linter.fail_on or config.fail_on or DEFAULT_FAIL_ON
+        if any(f.severity.rank >= threshold.rank for f in result.findings):
+            report.summary["failed"] = True
 
 
 def rule_help() -> dict[str, RuleHelp]:

@@ -19,24 +19,33 @@ from types import ModuleType
 
 from hullcheck import __version__
 from hullcheck.cli import (
+    advise,
     attest,
     cache,
     db,
+    diff,
+    fix,
     fleet,
     key,
     lint,
+    pin,
+    promote,
     sbom,
     scan,
     serve,
     sign,
     verify,
     verify_attestation,
+    verify_bundle,
 )
 from hullcheck.errors import HullcheckError
 from hullcheck.report.source_lines import visible
 
 COMMANDS: tuple[ModuleType, ...] = (
     lint,
+    fix,
+    diff,
+    advise,
     scan,
     sbom,
     db,
@@ -48,6 +57,9 @@ COMMANDS: tuple[ModuleType, ...] = (
     verify,
     attest,
     verify_attestation,
+    pin,
+    promote,
+    verify_bundle,
 )
 
 

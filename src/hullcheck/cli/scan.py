@@ -9,13 +9,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hullcheck.analysis import Progress
+from hullcheck.cli._trust import add_verify_base_arguments
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.diagnostics import error as diag_error
 from hullcheck.diagnostics import warning as diag_warning
+from hullcheck.document import Report
 from hullcheck.errors import InputError
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.lint import MAX_BYTES, STDIN, decode_dockerfile, read_dockerfile
 from hullcheck.policy.apply import apply_policy, expiry_warnings, load_policy
+from hullcheck.policy.baseline import load as load_baseline
+from hullcheck.policy.baseline import split as split_baseline
 from hullcheck.policy.config import Config
 from hullcheck.policy.gate import (
     exit_code,
@@ -23,11 +28,10 @@ from hullcheck.policy.gate import (
     parse_severity,
     sort_findings,
 )
-from hullcheck.report.document import Report
 from hullcheck.report.options import COLOR_CHOICES, RenderOptions, RuleHelp, resolve_color
 from hullcheck.report.output import write_output
 from hullcheck.report.registry import SCAN, available_formats, render_as
-from hullcheck.scan import Progress, ScanRequest, scan_image
+from hullcheck.scan import ScanRequest, scan_image
 from hullcheck.sources.base import Platform
 from hullcheck.sources.cache import default_cache_dir
 from hullcheck.sources.limits import GiB, Limits
@@ -67,6 +71,13 @@ def register(subparsers: Any) -> None:
         "dir, built from the embedded snapshot on first use)",
     )
     p.add_argument(
+        "--max-db-age",
+        type=float,
+        metavar="DAYS",
+        help="exit 2 (kind vulnerability-db) when the vulnerability data is older than this "
+        "(its newest record's 'modified'), or of unknown age",
+    )
+    p.add_argument(
         "--no-vulns", action="store_true", help="list packages but do not match vulnerabilities"
     )
     p.add_argument(
@@ -90,6 +101,12 @@ def register(subparsers: Any) -> None:
     )
     policy.add_argument(
         "--ignore-file", type=Path, help="ignore rules (default: .hullcheckignore, upward)"
+    )
+    policy.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="REPORT.json",
+        help="fail only on findings not in this saved JSON report (those move to suppressed)",
     )
     policy.add_argument(
         "--vex", type=Path, action="append", default=[], help="OpenVEX document (repeatable)"
@@ -147,6 +164,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="scanning a directory: also enter filesystems mounted below it",
     )
+    add_verify_base_arguments(p)
     remote = p.add_argument_group("registry and engine access")
     remote.add_argument(
         "--insecure", action="store_true", help="allow plain HTTP / unverified TLS registries"
@@ -283,6 +301,8 @@ def _check_provenance(
                     "signatures and attestations",
                 )
             )
+        if args.verify_base:
+            _verify_bases(report, args, config, options, {})
         return
     result = check_provenance(reference, prov, registry_options_from(options))
     report.findings.extend(result.findings)
@@ -290,6 +310,50 @@ def _check_provenance(
     info = result.summary.get("provenance")
     if isinstance(info, dict) and (prov.active or info.get("build_attestations")):
         report.summary["provenance"] = info
+    if args.verify_base:
+        _verify_bases(report, args, config, options, info if isinstance(info, dict) else {})
+
+
+def _verify_bases(
+    report: Report,
+    args: argparse.Namespace,
+    config: Config,
+    options: SourceOptions,
+    info: dict[str, Any],
+) -> None:
+    """``--verify-base``: the bases named by ``--dockerfile``, else by BuildKit provenance."""
+    from hullcheck.cli._trust import base_trust  # noqa: PLC0415
+    from hullcheck.dockerfile.parser import parse  # noqa: PLC0415
+    from hullcheck.provenance import basecheck  # noqa: PLC0415
+
+    trust = base_trust(args, config)
+    registry = registry_options_from(options)
+    text = _dockerfile_text(args.dockerfile) if args.dockerfile not in (None, STDIN) else None
+    if text is not None:
+        result = basecheck.verify_dockerfile_bases(
+            parse(text, args.dockerfile), args.dockerfile, trust, registry
+        )
+    else:
+        materials = [
+            str(m)
+            for att in info.get("build_attestations") or []
+            if isinstance(att, dict) and att.get("kind") == "slsa"
+            for m in att.get("materials") or []
+        ]
+        if not basecheck.docker_materials(materials):
+            report.diagnostics.append(
+                diag_error(
+                    "provenance-unchecked",
+                    "provenance",
+                    "--verify-base: no --dockerfile and no BuildKit provenance naming the base "
+                    "images",
+                    "the base images' signatures",
+                )
+            )
+            return
+        result = basecheck.verify_material_bases(materials, trust, registry)
+    report.findings.extend(result.findings)
+    report.diagnostics.extend(result.diagnostics)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -308,6 +372,7 @@ def run(args: argparse.Namespace) -> int:
         fail_on=parse_fail_on(args.fail_on) if args.fail_on is not None else "config",
     )
     allowed = allowed_kinds(args.allow_incomplete, policy.config.allow_incomplete)
+    baseline = load_baseline(args.baseline) if args.baseline is not None else None
     platform = None
     if args.platform:
         try:
@@ -318,6 +383,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--timeout must be positive")
     if args.max_age_days < 0:
         raise InputError("--max-age-days must not be negative")
+    if args.max_db_age is not None and not args.max_db_age >= 0:
+        raise InputError("--max-db-age must be a number of days, not negative")
     limits = Limits(
         max_layer_bytes=int(args.max_layer_size * GiB),
         max_ratio=args.max_ratio,
@@ -340,6 +407,7 @@ def run(args: argparse.Namespace) -> int:
         vulnerabilities=not (args.no_vulns or args.no_packages),
         db_path=Path(db_path) if db_path else None,
         secrets=policy.secrets,
+        max_db_age_days=args.max_db_age,
     )
     text = _dockerfile_text(args.dockerfile)
     progress: Progress | None = None
@@ -361,6 +429,11 @@ def run(args: argparse.Namespace) -> int:
     )
     _check_provenance(report, args, policy.config, options)
     apply_policy(report, policy, settings.now.date())
+    if baseline is not None:
+        report.findings, baselined = split_baseline(report.findings, baseline)
+        report.suppressed.extend(baselined)
+        report.summary["baselined"] = len(baselined)
+        report.summary["suppressed"] = len(report.suppressed)
     db_info = report.summary.get("vulnerability_db")
     if isinstance(db_info, dict) and db_info.get("warning"):
         report.diagnostics.append(diag_warning("db-stale", "match", str(db_info["warning"])))
@@ -378,4 +451,8 @@ def run(args: argparse.Namespace) -> int:
         now=settings.now,
     )
     write_output(render_as(args.format, report, render), args.output)
-    return finish(report.diagnostics, exit_code(report.findings, policy.fail_on), quiet=args.quiet)
+    return finish(
+        report.diagnostics,
+        exit_code(report.findings, policy.fail_on, policy.config.unknown_severity),
+        quiet=args.quiet,
+    )

@@ -13,9 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+
 from hullcheck.cli._remote import add_registry_arguments, registry_options
-from hullcheck.provenance.imagesig import verify_image
-from hullcheck.provenance.keys import NamedPublicKey, load_public_keys
+from hullcheck.cli._trust import add_trust_arguments, trust_from
+from hullcheck.errors import InputError
+from hullcheck.provenance.keyless import RequiredIdentity, verify_image_signatures
+from hullcheck.provenance.keys import NamedPublicKey, pem_blocks
+from hullcheck.provenance.notation import verify_notation
 from hullcheck.provenance.target import open_target
 from hullcheck.report.source_lines import visible
 
@@ -28,27 +33,57 @@ def register(subparsers: Any) -> None:
         "oci:DIR[:TAG]): each must be made by one of the keys and name this exact digest.",
     )
     parser.add_argument("image", metavar="IMAGE")
-    parser.add_argument(
-        "--key", action="append", required=True, help="public key PEM (repeatable: any may sign)"
+    add_trust_arguments(parser)
+    notary = parser.add_argument_group("Notation (Notary Project) signatures")
+    notary.add_argument(
+        "--notation-cert",
+        action="append",
+        default=[],
+        metavar="PEM",
+        help="trust-store certificate for Notation JWS signatures (repeatable)",
     )
+    notary.add_argument("--notation-subject", help="required signer subject (RFC 4514)")
     parser.add_argument("--format", "-f", choices=("text", "json"), default="text")
     add_registry_arguments(parser)
     parser.set_defaults(func=run)
 
 
+def _notation_trust(args: argparse.Namespace) -> list[x509.Certificate]:
+    certs: list[x509.Certificate] = []
+    for path in args.notation_cert:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as err:
+            raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
+        found = [
+            x509.load_der_x509_certificate(der)
+            for kind, der in pem_blocks(data)
+            if kind == "CERTIFICATE"
+        ]
+        if not found:
+            raise InputError(f"{path}: no CERTIFICATE PEM block")
+        certs.extend(found)
+    return certs
+
+
 def run(args: argparse.Namespace) -> int:
-    keys: list[NamedPublicKey] = []
-    for path in args.key:
-        keys.extend(load_public_keys(Path(path)))
+    notation = _notation_trust(args)
+    if notation and not (args.key or args.trusted_root or args.ca_roots):
+        keys: list[NamedPublicKey] = []
+        roots, required = None, RequiredIdentity()
+    else:
+        keys, roots, required = trust_from(args)
     with open_target(args.image, registry_options(args)) as target:
-        checks = verify_image(target, keys)
-        good = [c for c in checks if c.ok]
+        checks = verify_image_signatures(target, keys, roots, required) if keys or roots else []
+        notes = verify_notation(target, notation, subject=args.notation_subject) if notation else []
+        good = [c for c in checks if c.ok] + [n for n in notes if n.ok]
         if args.format == "json":
             doc = {
                 "image": target.display,
                 "digest": target.digest,
                 "verified": bool(good),
                 "signatures": [c.to_json() for c in checks],
+                "notation": [n.to_json() for n in notes],
             }
             print(json.dumps(doc, indent=2))
         else:
@@ -61,7 +96,14 @@ def run(args: argparse.Namespace) -> int:
                     print(visible(line))
                 else:
                     print(visible(f"FAILED: signature {check.layer_digest[:19]}: {check.reason}"))
-        if not checks:
+            for note in notes:
+                if note.ok:
+                    print(visible(f"ok: {target.digest} Notation signature by {note.signer}"))
+                else:
+                    print(
+                        visible(f"FAILED: Notation signature {note.manifest[:19]}: {note.reason}")
+                    )
+        if not checks and not notes:
             print(
                 visible(f"hullcheck: {target.display} ({target.digest}) has no signatures"),
                 file=sys.stderr,

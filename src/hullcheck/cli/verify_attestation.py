@@ -9,13 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from hullcheck.cli._remote import add_registry_arguments, registry_options
-from hullcheck.provenance.attest import verify_attestations
+from hullcheck.cli._trust import add_trust_arguments, trust_from
 from hullcheck.provenance.intoto import predicate_type
-from hullcheck.provenance.keys import NamedPublicKey, load_public_keys
+from hullcheck.provenance.keyless import verify_attestations
 from hullcheck.provenance.target import open_target
 from hullcheck.report.source_lines import visible
 
@@ -28,7 +27,7 @@ def register(subparsers: Any) -> None:
         "signed by one of the keys, and about this exact digest.",
     )
     parser.add_argument("image", metavar="IMAGE")
-    parser.add_argument("--key", action="append", required=True, help="public key (repeatable)")
+    add_trust_arguments(parser)
     parser.add_argument("--type", help="only attestations of this predicate type")
     parser.add_argument("--format", "-f", choices=("text", "json"), default="text")
     add_registry_arguments(parser)
@@ -36,12 +35,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    keys: list[NamedPublicKey] = []
-    for path in args.key:
-        keys.extend(load_public_keys(Path(path)))
+    keys, roots, required = trust_from(args)
     ptype = predicate_type(args.type) if args.type else None
     with open_target(args.image, registry_options(args)) as target:
-        checks = verify_attestations(target, keys, ptype)
+        checks = verify_attestations(target, keys, ptype, roots, required)
         good = [c for c in checks if c.ok]
         if args.format == "json":
             doc = {

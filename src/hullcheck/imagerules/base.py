@@ -80,6 +80,8 @@ class ScanSettings:
     """The database (None: ``--db``'s default, built from the embedded snapshot)."""
     secrets: SecretScanner | None = None
     """The secrets engine built from the config's ``secrets:`` section (None: built-in)."""
+    max_db_age_days: float | None = None
+    """``--max-db-age``: vulnerability data older than this (or of unknown age) is a loss."""
 
 
 class FinalFiles:

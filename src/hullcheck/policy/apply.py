@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hullcheck.document import Report
 from hullcheck.errors import ConfigError
 from hullcheck.model import Finding, JSONValue, Practice, Severity
 from hullcheck.policy import config as config_mod
@@ -42,7 +43,6 @@ from hullcheck.policy.ignores import (
     suppress_below,
     suppress_unfixed,
 )
-from hullcheck.report.document import Report
 from hullcheck.secrets.config import from_mapping
 from hullcheck.secrets.scanner import SecretScanner
 
@@ -148,8 +148,13 @@ def load_policy(
 
 def policy_keys(finding: Finding) -> tuple[str, ...]:
     """The upper-cased ``rules.ignore``/``rules.severity`` keys a finding answers to, least
-    specific first: its rule id, then ``SECRET:<engine id>`` for a secret."""
+    specific first: its rule id (and a vulnerability's aliases), then ``SECRET:<engine
+    id>`` for a secret."""
     keys = [finding.rule.upper()]
+    if finding.practice is Practice.VULNERABILITIES:  # an advisory answers to its aliases
+        aliases = finding.extra.get("aliases")
+        if isinstance(aliases, list):
+            keys.extend(str(a).upper() for a in aliases)
     kind = finding.extra.get("secret_rule")
     if not isinstance(kind, str) or not kind:
         kind = finding.rule if finding.practice is Practice.SECRETS else None

@@ -10,8 +10,11 @@ Schema (every key optional)::
     fail-on: high                 # critical|high|medium|low|info: exit 1 at/above this
     trusted-registries: [docker.io, ghcr.io/acme]
     rules:
-      ignore: [HC1001, DL3008]    # HC ids, hadolint codes, secret:<engine rule id>
-      severity: {HC3001: medium}  # per-rule severity override
+      ignore: [HC1001, DL3008, CVE-2018-18074]   # HC ids, hadolint codes,
+                                  # secret:<engine rule id>, advisory ids or aliases
+      severity: {HC3001: medium, GHSA-8q59-q68h-6hv4: low}  # per-rule/advisory override
+    vulnerabilities:
+      unknown-severity: high      # how the gate treats advisories with no severity
     allow-incomplete: [catalog-unreadable]   # coverage losses accepted (docs/diagnostics.md)
     secrets: {...}                # ignores: [...], db: {...}: kept raw in ``Config.sections``
 
@@ -52,9 +55,14 @@ SECTIONS = frozenset(
         "ignores",
         "db",
         "provenance",
+        "vulnerabilities",
     }
 )
 """Every top-level key of ``.hullcheck.yaml`` (a stage owning a new section adds it here)."""
+_VULN_KEYS = frozenset({"unknown-severity"})
+# An advisory id or alias (CVE-2020-14343, GHSA-8q59-q68h-6hv4, PYSEC-2021-142,
+# RHSA-2024:4546, DSA-5000-1, GO-2024-2687), upper-cased like every rule id here.
+_ADVISORY_ID = re.compile(r"^[A-Z][A-Z0-9]*-[A-Z0-9][A-Z0-9._:-]*$")
 _HADOLINT_LEVELS = {
     "error": Severity.HIGH,
     "warning": Severity.MEDIUM,
@@ -74,6 +82,9 @@ class Config:
     fail_on: Severity | None = None
     sections: Mapping[str, Any] = field(default_factory=dict)
     hadolint: bool = False
+    unknown_severity: Severity = Severity.HIGH
+    """How the gate treats a vulnerability with no severity in the data
+    (``vulnerabilities.unknown-severity``); it is still shown as ``unknown``."""
     allow_incomplete: frozenset[str] = frozenset()
     """Kinds of coverage loss accepted (``allow-incomplete:``; see hullcheck.diagnostics)."""
     notes: tuple[str, ...] = ()
@@ -167,8 +178,19 @@ def _from_hullcheck(data: dict[Any, Any], where: str) -> Config:
     sections = {
         str(k): v
         for k, v in data.items()
-        if k not in ("rules", "fail-on", "trusted-registries", "allow-incomplete")
+        if k
+        not in ("rules", "fail-on", "trusted-registries", "allow-incomplete", "vulnerabilities")
     }
+    vulns = data.get("vulnerabilities") or {}
+    if not isinstance(vulns, dict):
+        raise ConfigError(f"{where}: 'vulnerabilities' must be a mapping")
+    extra = set(map(str, vulns)) - _VULN_KEYS
+    if extra:
+        raise ConfigError(
+            f"{where}: unknown key(s) under 'vulnerabilities': {', '.join(sorted(extra))} "
+            f"(known: {', '.join(sorted(_VULN_KEYS))})"
+        )
+    unknown = vulns.get("unknown-severity")
     allowed = _str_list(data.get("allow-incomplete"), f"{where}: allow-incomplete")
     for kind in allowed:
         wrong = unknown_kind_message(kind, f"{where}: allow-incomplete")
@@ -183,6 +205,11 @@ def _from_hullcheck(data: dict[Any, Any], where: str) -> Config:
         ),
         fail_on=None if fail_on is None else _severity(fail_on, f"{where}: fail-on"),
         sections=sections,
+        unknown_severity=(
+            Severity.HIGH
+            if unknown is None
+            else _severity(unknown, f"{where}: vulnerabilities.unknown-severity")
+        ),
         allow_incomplete=frozenset(allowed),
     )
 
@@ -252,12 +279,20 @@ def _rule_id(value: Any, where: str) -> str:
     text = str(value).strip().upper()
     if text.startswith("SECRET:") and _SECRET_ID.match(text[7:]):
         return text
+    if is_advisory_id(text):
+        return text
     if text[:2] not in ("HC", "DL", "SC") or not text[2:].isdigit():
         raise ConfigError(
-            f"{where}: {value!r} is not a rule id (HCnnnn, a hadolint DLnnnn, or"
-            " secret:<secrets engine rule id>)"
+            f"{where}: {value!r} is not a rule id (HCnnnn, a hadolint DLnnnn,"
+            " secret:<secrets engine rule id>, or an advisory id such as CVE-2020-14343)"
         )
     return text
+
+
+def is_advisory_id(text: str) -> bool:
+    """Whether ``text`` (upper-cased) is shaped like an advisory id or alias: what
+    ``rules.ignore``/``rules.severity`` match against a vulnerability and its aliases."""
+    return bool(_ADVISORY_ID.match(text)) and text[:2] not in ("HC", "DL", "SC")
 
 
 def _severity(value: Any, where: str) -> Severity:

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
+from hullcheck.document import Report
 from hullcheck.errors import ConfigError
 from hullcheck.model import Finding, Practice, Severity
-from hullcheck.report.document import Report
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -44,12 +44,25 @@ def parse_severity(text: str, option: str = "--severity") -> Severity:
         raise ConfigError(f"{option}: {err}") from None
 
 
-def exit_code(findings: Iterable[Finding], fail_on: Severity | None = DEFAULT_FAIL_ON) -> int:
-    """1 if any finding is at or above ``fail_on``, else 0 (always 0 for ``None``)."""
+def exit_code(
+    findings: Iterable[Finding],
+    fail_on: Severity | None = DEFAULT_FAIL_ON,
+    unknown_as: Severity = Severity.HIGH,
+) -> int:
+    """1 if any finding is at or above ``fail_on``, else 0 (always 0 for ``None``).
+
+    A finding of ``unknown`` severity (no severity in the data) counts as ``unknown_as``
+    (the policy's ``vulnerabilities.unknown-severity``, high by default).
+    """
     if fail_on is None:
         return EXIT_OK
     threshold = fail_on.rank
-    return EXIT_FINDINGS if any(f.severity.rank >= threshold for f in findings) else EXIT_OK
+    unknown_rank = unknown_as.rank
+
+    def rank(f: Finding) -> int:
+        return unknown_rank if f.severity is Severity.UNKNOWN else f.severity.rank
+
+    return EXIT_FINDINGS if any(rank(f) >= threshold for f in findings) else EXIT_OK
 
 
 def report_exit_code(report: Report, fail_on: Severity | None = DEFAULT_FAIL_ON) -> int:

@@ -18,6 +18,8 @@ from hullcheck.provenance.errors import ProvenanceError
 from hullcheck.provenance.keys import NamedPublicKey, PrivateKey, public_key_of
 from hullcheck.provenance.signatures import sign, verify
 from hullcheck.provenance.target import Target
+from hullcheck.sources.base import Manifest
+from hullcheck.sources.layoutwriter import LayoutStore
 from hullcheck.sources.mediatypes import OCI_MANIFEST
 
 MAX_SIG_MANIFEST = 4 * 1024 * 1024
@@ -47,10 +49,8 @@ class SignatureCheck:
         }
 
 
-def check_layer(
-    layer: cosign.Layer, image_digest: str, keys: list[NamedPublicKey]
-) -> SignatureCheck:
-    """Judge one simple-signing layer: signature by one of ``keys``, over this digest."""
+def signature_of(layer: cosign.Layer) -> tuple[bytes, bytes] | SignatureCheck:
+    """The raw signature and the signed payload of a layer, or the verdict why not."""
     if layer.media_type != cosign.SIMPLESIGNING:
         return SignatureCheck(
             layer.digest, False, f"not a signature layer (media type {layer.media_type[:60]})"
@@ -62,9 +62,49 @@ def check_layer(
     if not encoded:
         return SignatureCheck(layer.digest, False, "the layer carries no signature annotation")
     try:
-        raw = base64.b64decode(encoded, validate=True)
+        # Go's decoder, which cosign uses, skips line breaks (openssl wraps at 64 columns)
+        raw = base64.b64decode("".join(encoded.split("\n")).replace("\r", ""), validate=True)
     except binascii.Error:
         return SignatureCheck(layer.digest, False, "the signature annotation is not base64")
+    return raw, data
+
+
+def payload_check(
+    layer: cosign.Layer, data: bytes, image_digest: str, signer: str
+) -> SignatureCheck:
+    """Once the signature holds: does the payload vouch for this very digest?"""
+    try:
+        payload = simplesigning.parse(data)
+    except ProvenanceError as err:
+        return SignatureCheck(layer.digest, False, err.message, signer=signer)
+    if payload.manifest_digest != image_digest:
+        return SignatureCheck(
+            layer.digest,
+            False,
+            f"the signature is for {payload.manifest_digest}, not this image's {image_digest}",
+            signer=signer,
+            docker_reference=payload.docker_reference,
+            signed_digest=payload.manifest_digest,
+        )
+    return SignatureCheck(
+        layer.digest,
+        True,
+        "verified",
+        signer=signer,
+        docker_reference=payload.docker_reference,
+        signed_digest=payload.manifest_digest,
+        optional=payload.optional,
+    )
+
+
+def check_layer(
+    layer: cosign.Layer, image_digest: str, keys: list[NamedPublicKey]
+) -> SignatureCheck:
+    """Judge one simple-signing layer: signature by one of ``keys``, over this digest."""
+    got = signature_of(layer)
+    if isinstance(got, SignatureCheck):
+        return got
+    raw, data = got
     signer = next((k for k in keys if verify(k.key, data, raw)), None)
     if signer is None:
         return SignatureCheck(
@@ -73,34 +113,15 @@ def check_layer(
             "the signature does not verify with any given key "
             "(signed by another key, or the payload was changed)",
         )
-    try:
-        payload = simplesigning.parse(data)
-    except ProvenanceError as err:
-        return SignatureCheck(layer.digest, False, err.message, signer=signer.origin)
-    if payload.manifest_digest != image_digest:
-        return SignatureCheck(
-            layer.digest,
-            False,
-            f"the signature is for {payload.manifest_digest}, not this image's {image_digest}",
-            signer=signer.origin,
-            docker_reference=payload.docker_reference,
-            signed_digest=payload.manifest_digest,
-        )
-    return SignatureCheck(
-        layer.digest,
-        True,
-        "verified",
-        signer=signer.origin,
-        docker_reference=payload.docker_reference,
-        signed_digest=payload.manifest_digest,
-        optional=payload.optional,
-    )
+    return payload_check(layer, data, image_digest, signer.origin)
 
 
 def stored_layers(target: Target, suffix: str) -> tuple[str, list[cosign.Layer]]:
     """The tag cosign uses for ``suffix`` and the layers already there, blobs read."""
     tag = cosign.tag_for(target.digest, suffix)
     found = target.store.manifest(tag)
+    if found is None and isinstance(target.store, LayoutStore):
+        found = _cosign_save_entry(target.store, target.digest, suffix)
     if found is None:
         return tag, []
     what = f"{target.store.description}:{tag}"
@@ -115,6 +136,21 @@ def stored_layers(target: Target, suffix: str) -> tuple[str, list[cosign.Layer]]
             cosign.Layer(layer.media_type, layer.digest, layer.size, layer.annotations, data)
         )
     return tag, out
+
+
+_SAVE_KINDS = {"sig": "dev.cosignproject.cosign/sigs", "att": "dev.cosignproject.cosign/atts"}
+_SAVE_IMAGES = ("dev.cosignproject.cosign/image", "dev.cosignproject.cosign/imageIndex")
+
+
+def _cosign_save_entry(store: LayoutStore, digest: str, suffix: str) -> Manifest | None:
+    """``cosign save`` layouts mark entries with a ``kind`` annotation instead of tags;
+    they hold one image, so its signatures belong to it only if the image is ``digest``."""
+    entries = store.entries()
+    kinds = {str((e.get("annotations") or {}).get("kind")): str(e.get("digest")) for e in entries}
+    if not any(kinds.get(k) == digest for k in _SAVE_IMAGES):
+        return None
+    wanted = kinds.get(_SAVE_KINDS[suffix])
+    return store.manifest(wanted) if wanted else None
 
 
 def verify_image(target: Target, keys: list[NamedPublicKey]) -> list[SignatureCheck]:

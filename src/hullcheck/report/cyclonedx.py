@@ -10,6 +10,7 @@ which :mod:`hullcheck.catalog.sbom_input` reads back.
 from __future__ import annotations
 
 import hashlib
+import json
 import warnings
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -150,4 +151,12 @@ def render(inventory: Inventory, *, timestamp: datetime | None = None) -> str:
         warnings.simplefilter("ignore")
         bom = build_bom(inventory, timestamp=timestamp)
         text: str = JsonV1Dot6(bom).output_as_string(indent=2)
+    if not inventory.complete:
+        # the library has no model of compositions: add the standard mark that the
+        # inventory of the root component is partial
+        doc = json.loads(text)
+        doc["compositions"] = [
+            {"aggregate": "incomplete", "assemblies": [f"target:{inventory.target.name}"]}
+        ]
+        text = json.dumps(doc, indent=2, ensure_ascii=False)
     return text + "\n"

@@ -24,8 +24,8 @@ from typing import Any
 from urllib.parse import quote
 
 from hullcheck import __version__
+from hullcheck.document import Report
 from hullcheck.model import Finding, JSONValue, Severity
-from hullcheck.report.document import Report
 from hullcheck.report.options import RenderOptions, RuleHelp
 
 SARIF_VERSION = "2.1.0"
@@ -43,6 +43,7 @@ LEVEL: Mapping[Severity, str] = {
     Severity.MEDIUM: "warning",
     Severity.LOW: "note",
     Severity.INFO: "note",
+    Severity.UNKNOWN: "error",  # the gate treats an unknown severity as high by default
 }
 SECURITY_SEVERITY: Mapping[Severity, str] = {
     Severity.CRITICAL: "9.5",
@@ -50,6 +51,7 @@ SECURITY_SEVERITY: Mapping[Severity, str] = {
     Severity.MEDIUM: "5.5",
     Severity.LOW: "2.0",
     Severity.INFO: "0.0",
+    Severity.UNKNOWN: "8.0",
 }
 _NAME_WORD = re.compile(r"[A-Za-z0-9]+")
 

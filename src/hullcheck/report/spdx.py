@@ -1,7 +1,7 @@
 """SPDX 2.3 JSON SBOM, written directly (the spdx-tools library pulls in rdflib and more).
 
 The image is the package ``DESCRIBED`` by the document (purpose ``CONTAINER``, its
-manifest digest as a ``SHA256`` checksum); the distribution is an ``OPERATING-SYSTEM``
+manifest digest as a ``SHA256`` checksum); the distribution is an ``OPERATING_SYSTEM``
 package; every catalogued package is a ``LIBRARY`` package with its purl as a
 ``PACKAGE-MANAGER`` external reference, and is ``CONTAIN``\\ ed by the image.  Licence
 strings that are not valid SPDX expressions become ``LicenseRef-`` identifiers with the
@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from hullcheck import __version__
 from hullcheck.catalog.inventory import Inventory
 from hullcheck.catalog.licenses import to_spdx
+from hullcheck.catalog.sbom_input import INCOMPLETE_MARK
 from hullcheck.model import JSONValue, Package
 
 NOASSERTION = "NOASSERTION"
@@ -79,6 +80,16 @@ def _package(pkg: Package, spdx_id: str, licenses: _Licenses) -> dict[str, JSONV
     return out
 
 
+def _creation_info(inventory: Inventory, when: str) -> dict[str, JSONValue]:
+    info: dict[str, JSONValue] = {"created": when, "creators": [f"Tool: hullcheck-{__version__}"]}
+    if not inventory.complete:
+        # SPDX 2.3 has no completeness field: the creator comment says it, and
+        # hullcheck.catalog.sbom_input reads it back as an incomplete inventory
+        lost = "; ".join(str(d) for d in inventory.diagnostics if d.level == "error")[:2000]
+        info["comment"] = f"{INCOMPLETE_MARK}: {lost}"
+    return info
+
+
 def build_document(
     inventory: Inventory, *, created: datetime | None = None, namespace_id: str | None = None
 ) -> dict[str, JSONValue]:
@@ -117,7 +128,7 @@ def build_document(
             "name": d.id,
             "downloadLocation": NOASSERTION,
             "filesAnalyzed": False,
-            "primaryPackagePurpose": "OPERATING-SYSTEM",
+            "primaryPackagePurpose": "OPERATING_SYSTEM",
         }
         if d.version_id:
             os_pkg["versionInfo"] = d.version_id
@@ -148,7 +159,7 @@ def build_document(
         "SPDXID": "SPDXRef-DOCUMENT",
         "name": target.name,
         "documentNamespace": f"https://hullcheck.invalid/spdx/{target.kind}/{ns}",
-        "creationInfo": {"created": when, "creators": [f"Tool: hullcheck-{__version__}"]},
+        "creationInfo": _creation_info(inventory, when),
         "packages": packages,
         "relationships": relationships,
     }

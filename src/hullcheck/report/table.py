@@ -24,11 +24,12 @@ from datetime import UTC, datetime
 from rich.console import Console
 from rich.text import Text
 
+from hullcheck.document import Report
 from hullcheck.imagerules.history import parse_created_by
 from hullcheck.model import Finding, JSONValue, Practice, Severity
-from hullcheck.report.document import Report
 from hullcheck.report.options import RenderOptions
 from hullcheck.report.source_lines import SourceCache, mask_secrets, visible
+from hullcheck.secrets.places import describe as describe_place
 
 DEFAULT_WIDTH = 100
 MAX_QUOTED_LINES = 6
@@ -38,6 +39,7 @@ SEVERITY_STYLE: Mapping[Severity, str] = {
     Severity.MEDIUM: "yellow",
     Severity.LOW: "cyan",
     Severity.INFO: "dim",
+    Severity.UNKNOWN: "bold magenta",
 }
 _SEVERITIES_WORST_FIRST = sorted(Severity, key=lambda s: -s.rank)
 _INDENT = 4
@@ -241,7 +243,8 @@ def _summary(report: Report) -> Text:
         text.append("No findings", style="bold green")
     else:
         text.append(f"{total} finding{'s' if total != 1 else ''}: ", style="bold")
-        for i, severity in enumerate(_SEVERITIES_WORST_FIRST):
+        shown = [s for s in _SEVERITIES_WORST_FIRST if s is not Severity.UNKNOWN or counts[s]]
+        for i, severity in enumerate(shown):
             if i:
                 text.append(", ")
             style = SEVERITY_STYLE[severity] if counts[severity] else "dim"
@@ -602,6 +605,49 @@ def _vulnerability_lines(findings: list[Finding], wrap: _Wrapper) -> list[Text]:
     return out
 
 
+def _coverage_lines(report: Report, wrap: _Wrapper) -> list[Text]:
+    """The vulnerability coverage line: packages checked and not, per ecosystem/release,
+    and the data used (its age; what the embedded snapshot covers)."""
+    info = report.summary.get("vulnerability_db")
+    if not isinstance(info, dict):
+        return []
+    cov = info.get("coverage")
+    if not isinstance(cov, dict):
+        return []
+    rows = [e for e in cov.get("ecosystems") or [] if isinstance(e, dict)]
+    checked = [f"{e.get('ecosystem')} {e.get('packages')}" for e in rows if e.get("covered")]
+    missing = [f"{e.get('ecosystem')} {e.get('packages')}" for e in rows if not e.get("covered")]
+    total = _int(cov.get("checked")) or 0
+    line = Text("vulnerability coverage: ", style="bold")
+    line.append(f"{total} of {total + (_int(cov.get('unchecked')) or 0)} packages checked")
+    if checked:
+        line.append(f" ({', '.join(visible(c) for c in checked)})")
+    if missing:
+        line.append("; NOT checked: ", style="bold red")
+        line.append(", ".join(visible(m) for m in missing), style="red")
+    age = info.get("age_days")
+    data = Text("vulnerability data: ", style="dim")
+    data.append(
+        f"{age:.0f} days old" if isinstance(age, int | float) else "of unknown age", style="dim"
+    )
+    embedded = info.get("embedded")
+    if isinstance(embedded, dict):
+        data.append(f"; {visible(str(embedded.get('note')))}", style="dim")
+    return [*wrap(line), *wrap(data), Text("")]
+
+
+def _place_lines(f: Finding, wrap: _Wrapper) -> list[Text]:
+    """Every place one secret lives (file and layer, history, config, Dockerfile line)."""
+    places = f.extra.get("places")
+    if not isinstance(places, list) or len(places) < 2:
+        return []
+    out: list[Text] = []
+    for p in places:
+        if isinstance(p, dict):
+            out.extend(wrap(Text(f"· {visible(describe_place(p))}", style="dim"), _INDENT))
+    return out
+
+
 def _where_short(f: Finding) -> str:
     loc = f.location
     parts: list[str] = []
@@ -618,6 +664,7 @@ def _scan_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text
     secret_lines = _secret_lines(report.findings)
     out = _target_block(report, now, wrap)
     out.extend(_layer_table(report, wrap))
+    out.extend(_coverage_lines(report, wrap))
     groups: dict[Practice, list[Finding]] = defaultdict(list)
     for f in report.findings:
         groups[f.practice].append(f)
@@ -647,6 +694,7 @@ def _scan_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text
             where = _where(f)
             if where:
                 out.extend(wrap(Text(visible(where), style="dim"), _INDENT))
+            out.extend(_place_lines(f, wrap))
             span = _dockerfile_span(f)
             if span is not None:
                 path, start, end = span

@@ -9,40 +9,15 @@ probe the cloud metadata endpoint or the host's own ports.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+
+from hullcheck.sources.netpolicy import Resolver, internal_address, resolve
 
 LOCAL_PREFIXES = ("oci:", "oci-archive:", "docker-archive:", "dir:", "docker:", "/", ".", "~")
-
-Resolver = Callable[[str], Sequence[str]]
 
 
 class RefusedReference(ValueError):
     """A reference the service will not pull; the message says why."""
-
-
-def _resolve(host: str) -> list[str]:
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return []
-    return sorted({str(info[4][0]) for info in infos})
-
-
-def internal(address: str) -> bool:
-    """Whether an address is one a submitted reference must not reach."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return bool(
-        ip.is_loopback
-        or ip.is_link_local
-        or ip.is_private
-        or ip.is_unspecified
-        or ip.is_multicast
-        or ip.is_reserved
-    )
 
 
 def registry_host(reference: str) -> str:
@@ -54,7 +29,7 @@ def registry_host(reference: str) -> str:
     return "docker.io"
 
 
-def check_reference(reference: str, allowed: Sequence[str], resolve: Resolver = _resolve) -> str:
+def check_reference(reference: str, allowed: Sequence[str], resolver: Resolver = resolve) -> str:
     """The reference, if the service may pull it; else ``RefusedReference``."""
     ref = reference.strip()
     if not ref or len(ref) > 1000 or any(c.isspace() or ord(c) < 32 for c in ref):
@@ -64,14 +39,10 @@ def check_reference(reference: str, allowed: Sequence[str], resolve: Resolver = 
     host = registry_host(ref)
     if host in allowed:
         return ref
-    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:].split("]", 1)[0]
-    addresses = resolve(name)
-    if not addresses:
-        raise RefusedReference(f"registry {host} does not resolve")
-    bad = [a for a in addresses if internal(a)]
-    if bad:
+    bad = internal_address(host, resolver)
+    if bad is not None:
         raise RefusedReference(
-            f"registry {host} resolves to an internal address ({bad[0]}); "
+            f"registry {host} resolves to an internal address ({bad}) or not at all; "
             "the operator must allow it with --allow-registry"
         )
     return ref

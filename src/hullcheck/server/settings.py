@@ -58,6 +58,7 @@ class ServerSettings:
             data_dir=self.data_dir,
             vulnerability_db=self.vulnerability_db,
             insecure_registries=self.insecure_registries,
+            public_only=self.allowed_registries,
             scan_args=self.scan_args,
             scan_timeout=self.scan_timeout,
         )

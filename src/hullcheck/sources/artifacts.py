@@ -9,7 +9,7 @@ digest the store recorded, which the caller compares with the one it computed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from hullcheck.sources.base import Manifest
 
@@ -29,6 +29,10 @@ class ArtifactStore(Protocol):
         ...
 
     def has_blob(self, digest: str) -> bool: ...
+
+    def open_blob(self, digest: str, size: int | None) -> BinaryIO:
+        """A stream of a large blob's bytes (the caller hashes what it reads)."""
+        ...
 
     def put_blob(self, data: bytes) -> str:
         """Store ``data`` (if not there yet); return its digest."""

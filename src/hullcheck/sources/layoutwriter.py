@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from hullcheck.errors import ImageError
 from hullcheck.sources.base import Manifest
@@ -102,6 +102,13 @@ class LayoutStore:
         if digest_of(data, digest.split(":", 1)[0]) != digest:
             raise ImageError(f"blob {digest[:19]} in {self.root} does not match its digest")
         return data
+
+    def open_blob(self, digest: str, size: int | None) -> BinaryIO:
+        path = self._blob_path(digest)
+        try:
+            return path.open("rb")
+        except OSError as err:
+            raise ImageError(f"blob {digest[:19]} in {self.root}: {err.strerror or err}") from None
 
     def _write_atomically(self, path: Path, chunks: Iterable[bytes]) -> tuple[str, str]:
         path.parent.mkdir(parents=True, exist_ok=True)

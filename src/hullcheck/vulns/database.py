@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hullcheck.errors import DatabaseError
 from hullcheck.vulns.embedded import install_snapshot
+from hullcheck.vulns.names import base_ecosystem
 from hullcheck.vulns.store import DatabaseWriter, VulnDatabase, default_db_path
 
 STALE_AFTER_DAYS = 7
@@ -58,6 +59,52 @@ def _in_memory() -> VulnDatabase:
     return VulnDatabase(conn, None)
 
 
+def _days(stamp: str, now: datetime) -> float | None:
+    try:
+        then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    return (now - then).total_seconds() / 86400
+
+
+def ecosystem_dates(db: VulnDatabase) -> dict[str, str | None]:
+    """Per base ecosystem (``PyPI``, ``Debian``...): the newest ``modified`` among its
+    records, else the data date of the sources holding it (the embedded Go records carry
+    a placeholder), else ``None``."""
+    out: dict[str, str | None] = {}
+    for cov in db.coverage():
+        base = base_ecosystem(cov.ecosystem)
+        if cov.newest and cov.newest > (out.get(base) or ""):
+            out[base] = cov.newest
+        else:
+            out.setdefault(base, None)
+    for source in db.sources():
+        for eco in source.ecosystems:
+            base = base_ecosystem(eco)
+            if base in out and out[base] is None and source.data_date:
+                out[base] = source.data_date
+    return out
+
+
+def data_age_days(db: VulnDatabase, now: datetime | None = None) -> float | None:
+    """How old the database's data is, in days: the age of its stalest ecosystem, each
+    ecosystem as old as its newest record's ``modified``.  Not the import time.
+
+    ``None`` when the database is empty or an ecosystem's age is not known: an age that
+    is not known is never reported as fresh.
+    """
+    now = now or datetime.now(UTC)
+    dates = ecosystem_dates(db)
+    if not dates or any(d is None for d in dates.values()):
+        return None
+    ages = [_days(d, now) for d in dates.values() if d is not None]
+    if any(a is None for a in ages):
+        return None
+    return max(a for a in ages if a is not None)
+
+
 def staleness_warning(
     db: VulnDatabase, *, now: datetime | None = None, max_age_days: float = STALE_AFTER_DAYS
 ) -> str | None:
@@ -66,16 +113,26 @@ def staleness_warning(
     if not sources:
         return "the vulnerability database is empty: run 'hullcheck db update'"
     now = now or datetime.now(UTC)
-    oldest = max(sources, key=lambda s: s.age_days(now))
-    age = oldest.age_days(now)
-    embedded = [s.name for s in sources if s.name.startswith("embedded:")]
+    embedded = [
+        f"{s.name} data of {(s.data_date or 'unknown date')[:10]}"
+        for s in sources
+        if s.name.startswith("embedded:")
+    ]
     if embedded:
         return (
-            f"using the embedded vulnerability snapshot ({', '.join(embedded)}; data up to "
-            f"{(oldest.data_date or oldest.imported_at)[:10]}): run 'hullcheck db update'"
+            f"using the embedded vulnerability snapshot ({', '.join(embedded)}): "
+            "run 'hullcheck db update'"
         )
-    if age > max_age_days:
-        return (
-            f"vulnerability data for {oldest.name} is {age:.0f} days old: run 'hullcheck db update'"
-        )
+    for source in sources:
+        age = source.age_days(now)
+        if age is None:
+            return (
+                f"the age of the vulnerability data of {source.name} is unknown (no record "
+                "says when it was modified): run 'hullcheck db update'"
+            )
+        if age > max_age_days:
+            return (
+                f"vulnerability data for {source.name} is {age:.0f} days old (newest record "
+                f"{(source.data_date or '')[:10]}): run 'hullcheck db update'"
+            )
     return None

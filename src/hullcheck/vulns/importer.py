@@ -153,10 +153,16 @@ def import_into(
     data_date: str | None = None,
     sha256: str | None = None,
 ) -> ImportStats:
-    """Replace source ``source`` in ``writer`` by the good records of ``entries``."""
+    """Replace source ``source`` in ``writer`` by the good records of ``entries``.
+
+    The data is as old as its newest record's ``modified``; ``data_date`` is used only
+    when no record carries a real one (the embedded Go records have a placeholder).
+    """
     stats = ImportStats()
     writer.drop_source(source)
+    writer.newest.pop(source, None)
     stats.ecosystems = writer.add_records(source, checked_records(entries, stats))
+    data_date = writer.newest.get(source) or data_date
     writer.set_source(
         source,
         origin=origin,

@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from hullcheck.model import Finding, JSONValue, Location, Package, Practice, Severity
+from hullcheck.vulns.coverage import Coverage
 from hullcheck.vulns.distro import DistroLike, ecosystem_matches, os_ecosystem
 from hullcheck.vulns.names import normalize_name
 from hullcheck.vulns.osv import Advisory, Affected
 from hullcheck.vulns.ranges import Verdict, evaluate
-from hullcheck.vulns.severity import Rating, rate
+from hullcheck.vulns.severity import highest, rate
 from hullcheck.vulns.store import VulnDatabase
 from hullcheck.vulns.versions import (
     InvalidVersionError,
@@ -38,7 +39,7 @@ LANGUAGE_ECOSYSTEMS = {
     "composer": "Packagist",
     "nuget": "NuGet",
 }
-DEFAULT_SEVERITY = Severity.MEDIUM
+UNKNOWN_SOURCE = "no severity in the advisory, its aliases or their records"
 # Which id names a merged issue: the ecosystem's own database first, CVE last.
 _ID_RANK = (
     ("PYSEC-", 0), ("GO-", 0), ("RUSTSEC-", 0), ("DSA-", 0), ("DLA-", 0), ("DTSA-", 0),
@@ -64,6 +65,7 @@ class MatchStats:
 
     packages: int = 0
     unsupported: dict[str, int] = field(default_factory=dict)
+    coverage: Coverage = field(default_factory=Coverage)
 
     def note(self, reason: str) -> None:
         self.unsupported[reason] = self.unsupported.get(reason, 0) + 1
@@ -216,7 +218,17 @@ def _best_fix(group: list[_Hit], scheme: VersionScheme | None) -> str | None:
     return best
 
 
-def _finding(pkg: Package, q: Query, group: list[_Hit]) -> Finding:
+def covered(db: VulnDatabase, q: Query) -> bool:
+    """Whether the database holds any advisory for ``q``'s ecosystem (and release)."""
+    return any(ecosystem_matches(eco, q.base, q.release) for eco in db.releases(q.base))
+
+
+def coverage_key(q: Query) -> str:
+    """``PyPI``, ``npm``; ``Debian:12``, ``Alpine:v3.19`` for a distribution release."""
+    return f"{q.base}:{q.release}" if q.release else q.base
+
+
+def _finding(pkg: Package, q: Query, group: list[_Hit], db: VulnDatabase) -> Finding:
     group.sort(key=lambda h: _id_rank(h.advisory.id))
     primary = group[0].advisory
     ids = {h.advisory.id for h in group}
@@ -225,12 +237,13 @@ def _finding(pkg: Package, q: Query, group: list[_Hit]) -> Finding:
         - {primary.id},
         key=_id_rank,
     )
-    ratings: list[Rating] = [r for h in group if (r := rate(h.advisory, h.affected))]
-    rating = max(ratings, key=lambda r: r.severity.rank) if ratings else None
-    severity = rating.severity if rating else DEFAULT_SEVERITY
-    severity_source = (
-        rating.source if rating else f"none in the advisory: defaulted to {DEFAULT_SEVERITY}"
+    # the records' own ratings first, then those of alias records held in the database
+    alias_records = [a for a in db.records_named(aliases) if a.id not in ids]
+    rating = highest(
+        [rate(h.advisory, h.affected) for h in group] + [rate(a) for a in alias_records]
     )
+    severity = rating.severity if rating else Severity.UNKNOWN
+    severity_source = rating.source if rating else UNKNOWN_SOURCE
     fixed = _best_fix(group, q.scheme)
     summary = next((h.advisory.summary for h in group if h.advisory.summary), "")
     if not summary:
@@ -297,10 +310,21 @@ def match_packages(
         q = query_for(pkg, distro)
         if isinstance(q, str):
             stats.note(q)
+            stats.coverage.count(f"({q})", False, pkg.name)
+            continue
+        key = coverage_key(q)
+        entry = stats.coverage.by_key.get(key)
+        entry = stats.coverage.count(
+            key, entry.covered if entry else covered(db, q), pkg.name or pkg.purl
+        )
+        if not entry.covered:
             continue
         if q.scheme is None:
             stats.note(f"{q.base} versions (no exact version scheme; only listed versions)")
-        for group in _merge(_hits(q, db)):
-            findings.append(_finding(pkg, q, group))
+        groups = _merge(_hits(q, db))
+        if groups:
+            entry.vulnerable += 1
+        for group in groups:
+            findings.append(_finding(pkg, q, group, db))
     findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.extra["package"]["name"]))
     return findings

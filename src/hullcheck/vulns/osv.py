@@ -246,11 +246,14 @@ def _severity(value: Any) -> tuple[tuple[str, str], ...]:
 
 
 def _specific_severity(*blocks: Any) -> str | None:
+    """A severity word a database puts in its own block: GHSA's ``severity``, Debian's
+    ``urgency`` (DEBIAN-CVE records), Red Hat's ``impact``."""
     for block in blocks:
         if isinstance(block, Mapping):
-            sev = block.get("severity")
-            if isinstance(sev, str) and sev.strip():
-                return sev.strip()
+            for key in ("severity", "urgency", "impact"):
+                sev = block.get(key)
+                if isinstance(sev, str) and sev.strip():
+                    return sev.strip()[:40]
     return None
 
 

@@ -72,9 +72,13 @@ class SourceStatus:
     sha256: str | None
     ecosystems: Mapping[str, int]
 
-    def age_days(self, now: datetime | None = None) -> float:
-        """Days since the data was current (``data_date`` if known, else import time)."""
-        stamp = self.data_date or self.imported_at
+    def age_days(self, now: datetime | None = None) -> float | None:
+        """Days since the data was current: since ``data_date``, the newest record's
+        ``modified`` (``None`` when no record says when it was modified: never the
+        import time, which says nothing about how fresh the data is)."""
+        stamp = self.data_date
+        if not stamp:
+            return None
         try:
             then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
         except ValueError:
@@ -119,6 +123,15 @@ class Candidate:
         return f"Candidate({self.id!r})"
 
 
+@dataclass(frozen=True, slots=True)
+class EcosystemCoverage:
+    """What the database holds for one ecosystem string (``PyPI``, ``Debian:11``...)."""
+
+    ecosystem: str
+    records: int
+    newest: str | None  # the newest ``modified`` of those records
+
+
 class VulnDatabase:
     """Read access to a database file, for matching and for ``db status``."""
 
@@ -126,6 +139,7 @@ class VulnDatabase:
         self._conn = conn
         self.path = path
         self._cache: dict[int, Advisory] = {}
+        self._releases: dict[str, frozenset[str]] = {}
 
     @classmethod
     def open(cls, path: Path) -> VulnDatabase:
@@ -180,6 +194,51 @@ class VulnDatabase:
         except (sqlite3.Error, UnicodeDecodeError) as err:
             raise DatabaseError(f"vulnerability database query failed: {err}") from None
         return [Candidate(self, row) for row in rows]
+
+    def releases(self, base: str) -> frozenset[str]:
+        """Every ecosystem string the database holds advisories for in ``base``'s family
+        (``Debian`` -> ``{"Debian:11", "Debian:10"}``; ``PyPI`` -> ``{"PyPI"}``)."""
+        cached = self._releases.get(base)
+        if cached is None:
+            try:
+                rows = self._conn.execute(
+                    "SELECT DISTINCT release FROM affected WHERE ecosystem = ?", (base,)
+                ).fetchall()
+            except (sqlite3.Error, UnicodeDecodeError) as err:
+                raise DatabaseError(f"vulnerability database query failed: {err}") from None
+            cached = frozenset(str(r[0]) for r in rows)
+            self._releases[base] = cached
+        return cached
+
+    def records_named(self, names: Iterable[str]) -> list[Advisory]:
+        """The records (heads) whose id is one of ``names``: an advisory's aliases as
+        records of their own, which may say how severe the issue is."""
+        wanted = sorted(set(names))[:200]
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        try:
+            rows = self._conn.execute(
+                f"SELECT rid, head FROM advisories WHERE id IN ({marks}) AND withdrawn = 0",  # noqa: S608 - only placeholders
+                wanted,
+            ).fetchall()
+        except (sqlite3.Error, UnicodeDecodeError) as err:
+            raise DatabaseError(f"vulnerability database query failed: {err}") from None
+        return [self._advisory(rid, head) for rid, head in rows]
+
+    def coverage(self) -> list[EcosystemCoverage]:
+        """Per ecosystem string: how many records, and the newest ``modified`` among them."""
+        try:
+            rows = self._conn.execute(
+                "SELECT f.release, COUNT(DISTINCT f.rid), MAX(a.modified) FROM affected f "
+                "JOIN advisories a ON a.rid = f.rid GROUP BY f.release ORDER BY f.release"
+            ).fetchall()
+        except (sqlite3.Error, UnicodeDecodeError) as err:
+            raise DatabaseError(f"vulnerability database query failed: {err}") from None
+        return [
+            EcosystemCoverage(str(eco), int(n), real_date(str(newest)) if newest else None)
+            for eco, n, newest in rows
+        ]
 
     def _advisory(self, rid: int, head: str) -> Advisory:
         adv = self._cache.get(rid)
@@ -238,6 +297,16 @@ class VulnDatabase:
         return int(row[0])
 
 
+# Records of some sources carry a placeholder ``modified`` (golang/vulndb's repository has
+# 0001-01-01): a date before this says nothing about when the data was current.
+_EARLIEST_REAL = "1990-01-01"
+
+
+def real_date(stamp: str) -> str | None:
+    """``stamp`` when it is a plausible record date, else ``None``."""
+    return stamp if stamp >= _EARLIEST_REAL else None
+
+
 STALE_TEMP_SECONDS = 24 * 3600
 
 
@@ -288,8 +357,12 @@ class DatabaseWriter:
             self._conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,)
             )
+        # looking up an advisory's aliases by id (severity from the alias records)
+        self._conn.execute("CREATE INDEX IF NOT EXISTS advisories_id ON advisories (id)")
         self._conn.execute("BEGIN")
         self._done = False
+        self.newest: dict[str, str] = {}
+        """Per source: the newest real ``modified`` among the records added."""
 
     def drop_source(self, name: str) -> None:
         """Remove every record of source ``name``."""
@@ -318,6 +391,9 @@ class DatabaseWriter:
                 (source, rec["id"], rec["modified"], bool(rec.get("withdrawn")), head, body),
             )
             rid = cur.lastrowid
+            stamp = real_date(rec["modified"])
+            if stamp and stamp > self.newest.get(source, ""):
+                self.newest[source] = stamp
             entries: dict[tuple[str, str, str], list[Any]] = {}
             ecos = set()
             for item in rec.get("affected") or ():

@@ -25,7 +25,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import Message
 from http.client import HTTPException
 from pathlib import Path
@@ -187,7 +187,6 @@ def update_database(
                     item.ecosystem,
                     iter_zip(item.path),
                     origin=item.url,
-                    data_date=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                     sha256=item.sha256,
                 )
                 results.append(

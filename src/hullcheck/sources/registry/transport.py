@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 
 from hullcheck.errors import RegistryError
+from hullcheck.sources.httpdeadline import DeadlineExceeded, header_deadline, send_within
+from hullcheck.sources.netpolicy import internal_address, public_only_allowed
 from hullcheck.sources.registry.options import RegistryOptions
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -174,6 +176,18 @@ class Transport:
                 continue
             return resp
 
+    def _check_public(self, netloc: str, what: str) -> None:
+        """Under ``HULLCHECK_PUBLIC_ONLY`` (scans the service runs), a redirect may not
+        lead to an internal address: no SSRF through a registry's ``Location``."""
+        allowed = public_only_allowed()
+        if allowed is None or netloc.lower() in allowed:
+            return
+        bad = internal_address(netloc)
+        if bad is not None:
+            raise RegistryError(
+                f"{what}: refusing a redirect to {netloc}, an internal address ({bad})"
+            )
+
     def _send_following(  # noqa: PLR0917
         self,
         method: str,
@@ -190,7 +204,11 @@ class Transport:
             if auth:
                 hop_headers["Authorization"] = auth
             request = self.http.build_request(method, current, headers=hop_headers, data=data)
-            resp = self.http.send(request, stream=True)
+            try:
+                resp = send_within(self.http, request, header_deadline(self.options.timeout))
+            except DeadlineExceeded as exc:
+                host = urllib.parse.urlsplit(current).netloc
+                raise RegistryError(f"{what}: {host} stalled: {exc}") from None
             if resp.status_code not in REDIRECT_STATUSES:
                 return resp
             location = resp.headers.get("location")
@@ -201,6 +219,7 @@ class Transport:
             parsed = urllib.parse.urlsplit(target)
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
                 raise RegistryError(f"{what}: redirect to an unusable URL scheme {parsed.scheme!r}")
+            self._check_public(parsed.netloc, what)
             if parsed.scheme == "http" and not self.http_allowed(parsed.netloc):
                 raise RegistryError(
                     f"{what}: refusing a redirect to plain HTTP at {parsed.hostname} "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import urllib.parse
 from collections.abc import Iterable, Mapping
+from typing import BinaryIO
 
 import httpx
 
@@ -134,6 +135,10 @@ class RegistryWriter:
         if digest_of(body, digest.split(":", 1)[0]) != digest:
             raise RegistryError(f"{what}: the registry sent bytes of another digest")
         return body
+
+    def open_blob(self, digest: str, size: int | None) -> BinaryIO:
+        """A stream of a (large) blob; the reader checks the digest as it goes."""
+        return self.client.open_blob(digest, size)
 
     # -- writes ---------------------------------------------------------------------------
 

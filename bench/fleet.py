@@ -1,0 +1,269 @@
+"""A fleet of N images built on 3 real base layer chains, pushed to a real local registry,
+scanned by ``hullcheck fleet scan`` on the local pool and on 1 and 2 Celery workers, and by
+syft, side by side in one run; with the decompression floor of the unique layer bytes.
+
+    python bench/fleet.py [--images 50] [--skip-syft]
+
+Needs the test images (HULLCHECK_TEST_IMAGES), ../shared/tools/start-registry.sh, skopeo,
+redis-server and the fleet extra.  Prints the figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from isal import isal_zlib
+
+ROOT = Path(__file__).resolve().parent.parent
+IMAGES = Path(os.environ.get("HULLCHECK_TEST_IMAGES", ROOT / ".cache" / "test-images"))
+SHARED = Path(os.environ.get("HULLCHECK_SHARED", ROOT.parent / "shared"))
+SYFT = shutil.which("syft") or str(Path(sys.executable).parent / "syft")
+BASES = ("debian-minbase", "python-npm", "debian-minbase-i386")
+LAYOUT = IMAGES / "oci"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def blob(digest: str) -> Path:
+    return LAYOUT / "blobs" / "sha256" / digest.removeprefix("sha256:")
+
+
+def manifest_of(name: str) -> dict:
+    index = json.loads((LAYOUT / "index.json").read_text())
+    for desc in index["manifests"]:
+        if desc["annotations"]["org.opencontainers.image.ref.name"] == name:
+            doc = json.loads(blob(desc["digest"]).read_text())
+            if "manifests" in doc:  # an index: take its first platform
+                doc = json.loads(blob(doc["manifests"][0]["digest"]).read_text())
+            return doc
+    raise KeyError(name)
+
+
+def write_blob(root: Path, data: bytes) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    (root / "blobs" / "sha256" / digest).write_bytes(data)
+    return f"sha256:{digest}"
+
+
+def build_image(out: Path, base: str, n: int) -> None:
+    """The base's layers plus one small layer of this image's own (an app of its own)."""
+    (out / "blobs" / "sha256").mkdir(parents=True)
+    manifest = manifest_of(base)
+    config = json.loads(blob(manifest["config"]["digest"]).read_text())
+    for layer in manifest["layers"]:
+        os.link(blob(layer["digest"]), out / "blobs" / "sha256" / layer["digest"][7:])
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        data = f"app {n}\n".encode() * 100
+        info = tarfile.TarInfo(f"opt/app{n}/VERSION")
+        info.size, info.mtime = len(data), 1735689600
+        tar.addfile(info, io.BytesIO(data))
+    tar_bytes = raw.getvalue()
+    compressed = gzip.compress(tar_bytes, mtime=0)
+    layer_digest = write_blob(out, compressed)
+    config["rootfs"]["diff_ids"].append(f"sha256:{hashlib.sha256(tar_bytes).hexdigest()}")
+    config.setdefault("history", []).append({"created_by": f"COPY app{n} /opt/app{n}"})
+    config_bytes = json.dumps(config, sort_keys=True).encode()
+    new_manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": write_blob(out, config_bytes),
+            "size": len(config_bytes),
+        },
+        "layers": [
+            *manifest["layers"],
+            {
+                "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                "digest": layer_digest,
+                "size": len(compressed),
+            },
+        ],
+    }
+    body = json.dumps(new_manifest, sort_keys=True).encode()
+    index = {
+        "schemaVersion": 2,
+        "manifests": [
+            {
+                "mediaType": new_manifest["mediaType"],
+                "digest": write_blob(out, body),
+                "size": len(body),
+                "annotations": {"org.opencontainers.image.ref.name": "latest"},
+            }
+        ],
+    }
+    (out / "index.json").write_text(json.dumps(index))
+    (out / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    start = time.monotonic()
+    subprocess.run(cmd, check=False, capture_output=True, env={**os.environ, **(env or {})})
+    return time.monotonic() - start
+
+
+def floor(digests: set[str]) -> tuple[float, int]:
+    """Inflating every unique layer once: the least any reader of these images must do."""
+    start = time.monotonic()
+    total = 0
+    for digest in digests:
+        with blob(digest).open("rb") as f:
+            inflater = isal_zlib.decompressobj(16 + isal_zlib.MAX_WBITS)
+            while chunk := f.read(1 << 20):
+                total += len(inflater.decompress(chunk))
+    return time.monotonic() - start, total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--images", type=int, default=50)
+    parser.add_argument("--skip-syft", action="store_true")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="hullcheck-fleet-bench-"))
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        port = free_port()
+        out = subprocess.run(
+            [str(SHARED / "tools" / "start-registry.sh"), str(work / "reg"), str(port)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        registry_pid = int(out.stdout.split()[-1])
+        host = f"127.0.0.1:{port}"
+        unique: set[str] = set()
+        for n in range(args.images):
+            base = BASES[n % len(BASES)]
+            unique.update(layer["digest"] for layer in manifest_of(base)["layers"])
+            build_image(work / f"img{n}", base, n)
+            subprocess.run(
+                [
+                    "skopeo",
+                    "copy",
+                    "-q",
+                    "--dest-tls-verify=false",
+                    f"oci:{work / f'img{n}'}:latest",
+                    f"docker://{host}/bench/app{n}:latest",
+                ],
+                check=True,
+                capture_output=True,
+            )
+        floor_s, floor_bytes = floor(unique)
+        print(
+            f"{args.images} images, {len(unique)} shared base layers "
+            f"({floor_bytes / 1e6:.0f} MB uncompressed), plus one small layer each"
+        )
+        print(f"decompression floor of the unique base layers: {floor_s:.2f} s")
+        refs = work / "refs.txt"
+        refs.write_text("".join(f"{host}/bench/app{n}:latest\n" for n in range(args.images)))
+        db = ROOT / ".cache" / "bench-osv.sqlite3"
+        common = ["--list", str(refs), "--fail-on", "none", "-q", "--db", str(db)]
+        hc = [sys.executable, "-m", "hullcheck", "fleet", "scan"]
+        results: dict[str, float] = {}
+        results["local pool, 2 jobs"] = timed(
+            [
+                *hc,
+                *common,
+                "-j",
+                "2",
+                "-o",
+                str(work / "local.jsonl"),
+                "--data-dir",
+                str(work / "d0"),
+            ]
+        )
+        rport = free_port()
+        redis = subprocess.Popen(
+            ["redis-server", "--port", str(rport), "--save", "", "--dir", str(work)],
+            stdout=subprocess.DEVNULL,
+        )
+        procs.append(redis)
+        time.sleep(0.5)
+        broker = f"redis://127.0.0.1:{rport}/0"
+        for count in (1, 2):
+            workers = [
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "hullcheck",
+                        "fleet",
+                        "worker",
+                        "--broker",
+                        broker,
+                        "-c",
+                        "1",
+                        "--name",
+                        f"b{count}{i}",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+                for i in range(count)
+            ]
+            procs.extend(workers)
+            time.sleep(5)
+            results[f"celery, {count} worker(s)"] = timed(
+                [
+                    *hc,
+                    *common,
+                    "--broker",
+                    broker,
+                    "-o",
+                    str(work / f"celery{count}.jsonl"),
+                    "--data-dir",
+                    str(work / f"d{count}"),
+                ]
+            )
+            for w in workers:
+                os.killpg(w.pid, signal.SIGTERM)
+                w.wait(30)
+        if not args.skip_syft and Path(SYFT).exists():
+            start = time.monotonic()
+            for n in range(args.images):
+                subprocess.run(
+                    [SYFT, "scan", f"registry:{host}/bench/app{n}:latest", "-o", "json", "-q"],
+                    check=False,
+                    capture_output=True,
+                    env={
+                        **os.environ,
+                        "SYFT_REGISTRY_INSECURE_USE_HTTP": "true",
+                        "SYFT_CHECK_FOR_APP_UPDATE": "false",
+                    },
+                )
+            results["syft (packages only), one at a time"] = time.monotonic() - start
+        print(f"{'run':40} {'seconds':>8} {'per image':>10} {'x floor':>8}")
+        for name, seconds in results.items():
+            print(
+                f"{name:40} {seconds:8.1f} {seconds / args.images:10.2f} {seconds / floor_s:8.1f}"
+            )
+        os.kill(registry_pid, signal.SIGTERM)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
