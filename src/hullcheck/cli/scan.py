@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck.analysis import Progress
+from hullcheck.cli._remote import add_registry_arguments, registry_extra
 from hullcheck.cli._trust import add_verify_base_arguments
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.diagnostics import error as diag_error
@@ -165,41 +166,14 @@ def register(subparsers: Any) -> None:
         help="scanning a directory: also enter filesystems mounted below it",
     )
     add_verify_base_arguments(p)
-    remote = p.add_argument_group("registry and engine access")
-    remote.add_argument(
-        "--insecure", action="store_true", help="allow plain HTTP / unverified TLS registries"
-    )
-    remote.add_argument(
-        "--insecure-registry",
-        action="append",
-        default=[],
-        metavar="HOST[:PORT]",
-        help="allow plain HTTP / unverified TLS for this registry only (repeatable)",
-    )
-    remote.add_argument("--auth-config", metavar="FILE", help="Docker config.json to use")
-    remote.add_argument("--username", help="registry user name (password: --password-stdin)")
-    remote.add_argument(
-        "--password-stdin", action="store_true", help="read the registry password from stdin"
-    )
+    remote = add_registry_arguments(p, title="registry and engine access", timeout=False)
     remote.add_argument("--engine-host", metavar="URL", help="Docker engine socket or URL")
     p.set_defaults(func=run)
 
 
 def _remote_options(args: argparse.Namespace) -> dict[str, str]:
     """The registry/engine knobs, as the strings ``SourceOptions.extra`` carries."""
-    extra: dict[str, str] = {}
-    if args.insecure:
-        extra["insecure"] = "true"
-    if args.insecure_registry:
-        extra["insecure_registries"] = ",".join(args.insecure_registry)
-    if args.auth_config:
-        extra["auth_config"] = args.auth_config
-    if args.username:
-        extra["username"] = args.username
-    if args.password_stdin:
-        if not args.username:
-            raise InputError("--password-stdin needs --username")
-        extra["password"] = sys.stdin.readline().rstrip("\r\n")
+    extra = registry_extra(args)
     if args.engine_host:
         extra["engine_host"] = args.engine_host
     if getattr(args, "cross_filesystems", False):
