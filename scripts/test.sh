@@ -36,6 +36,8 @@ fi
 echo "test: ruff" >&2
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
+echo "test: import layers (lint-imports)" >&2
+PYTHONPATH=src .venv/bin/lint-imports --no-cache
 echo "test: mypy --strict" >&2
 .venv/bin/mypy src
 echo "test: pytest" >&2

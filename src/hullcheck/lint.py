@@ -23,12 +23,12 @@ from hullcheck.dockerfile.buildcontext import BuildContext, context_sources
 from hullcheck.dockerfile.dockerignore import ignore_file_for, load
 from hullcheck.dockerfile.model import Dockerfile
 from hullcheck.dockerfile.parser import parse
+from hullcheck.document import Report
 from hullcheck.errors import DockerfileError, HullcheckError, InputError
 from hullcheck.model import Finding, Location, Severity
 from hullcheck.policy import config as config_mod
 from hullcheck.policy.config import Config
 from hullcheck.policy.pragmas import Pragmas, collect
-from hullcheck.report.document import Report
 from hullcheck.rules.base import Hit, Rule, RuleContext
 from hullcheck.rules.registry import RULES, SYNTAX_RULE, hadolint_map
 from hullcheck.secrets.builtin import BUILTIN_RULES

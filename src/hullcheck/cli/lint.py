@@ -13,13 +13,13 @@ from hullcheck.cli._remote import add_registry_arguments
 from hullcheck.cli._trust import add_verify_base_arguments
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.dockerfile.parser import parse
+from hullcheck.document import Report
 from hullcheck.errors import HullcheckError, InputError
 from hullcheck.model import Finding, Severity
 from hullcheck.policy import config as config_mod
 from hullcheck.policy.baseline import load as load_baseline
 from hullcheck.policy.baseline import split as split_baseline
 from hullcheck.policy.gate import DEFAULT_FAIL_ON
-from hullcheck.report.document import Report
 from hullcheck.report.options import COLOR_CHOICES, RenderOptions, RuleHelp, resolve_color
 from hullcheck.report.output import write_output
 from hullcheck.report.registry import DEFAULT_FORMAT, LINT, available_formats, render_as

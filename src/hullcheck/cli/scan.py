@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hullcheck.analysis import Progress
 from hullcheck.cli._trust import add_verify_base_arguments
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.diagnostics import error as diag_error
 from hullcheck.diagnostics import warning as diag_warning
+from hullcheck.document import Report
 from hullcheck.errors import InputError
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.lint import MAX_BYTES, STDIN, decode_dockerfile, read_dockerfile
@@ -26,11 +28,10 @@ from hullcheck.policy.gate import (
     parse_severity,
     sort_findings,
 )
-from hullcheck.report.document import Report
 from hullcheck.report.options import COLOR_CHOICES, RenderOptions, RuleHelp, resolve_color
 from hullcheck.report.output import write_output
 from hullcheck.report.registry import SCAN, available_formats, render_as
-from hullcheck.scan import Progress, ScanRequest, scan_image
+from hullcheck.scan import ScanRequest, scan_image
 from hullcheck.sources.base import Platform
 from hullcheck.sources.cache import default_cache_dir
 from hullcheck.sources.limits import GiB, Limits

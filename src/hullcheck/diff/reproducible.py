@@ -29,20 +29,20 @@ MAX_LISTED = 200
 
 
 def _cause(path: str, a: Entry | None, b: Entry | None) -> str:
+    both = a is not None and b is not None
+    if both and a.content() == b.content():  # type: ignore[union-attr]
+        return "timestamps"  # the same bytes, mode and owner: only the mtime moved
     if path.endswith((".pyc", ".pyo")):
         return "pyc"
     if any(fnmatch.fnmatch(path, p) for p in _KEYS):
         return "generated keys"
     if any(fnmatch.fnmatch(path, p) for p in _LOGS):
         return "logs"
-    if a is not None and b is not None:
-        if a.content() == b.content():
-            return "timestamps"
-        if a.digest == b.digest and a.size == b.size:
-            return "metadata"
+    if both and a.digest == b.digest and a.size == b.size:  # type: ignore[union-attr]
+        return "metadata"
     if any(fnmatch.fnmatch(path, p) for p in _CACHES):
         return "caches"
-    return "content" if a is not None and b is not None else "only in one build"
+    return "content" if both else "only in one build"
 
 
 def compare_layer(a: LayerEntries, b: LayerEntries) -> dict[str, Any]:
@@ -57,6 +57,7 @@ def compare_layer(a: LayerEntries, b: LayerEntries) -> dict[str, Any]:
             continue
         files.append({"path": path, "cause": _cause(path, x, y),
                       "in": "both" if x and y else ("a" if x else "b")})  # fmt: skip
+    files.sort(key=lambda f: (f["cause"] == "timestamps", f["path"]))  # the telling ones first
     causes = Counter(f["cause"] for f in files)
     if not files:
         order_a = [e.path for e in a.entries]

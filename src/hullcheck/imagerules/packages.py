@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hullcheck import diagnostics as diag
+from hullcheck.analysis import AnalyserOutput
+from hullcheck.catalog.analyser import CatalogAnalyser
 from hullcheck.catalog.base import Distro
 from hullcheck.diagnostics import Diagnostic
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.model import Finding, JSONValue, Package
-from hullcheck.sbom import CatalogAnalyser
-from hullcheck.scan import AnalyserOutput
 from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 

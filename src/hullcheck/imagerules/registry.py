@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from hullcheck.analysis import Analyser
 from hullcheck.imagerules import (
     baseimage,
     buildtools,
@@ -20,7 +21,6 @@ from hullcheck.imagerules import (
     secrets,
 )
 from hullcheck.imagerules.base import ImageRule, ScanSettings
-from hullcheck.scan import Analyser
 
 FAMILIES: tuple[ModuleType, ...] = (
     privileges,

@@ -20,13 +20,12 @@ import json
 import os
 import posixpath
 import re
-import tarfile
 import tempfile
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -34,6 +33,7 @@ from hullcheck.errors import HullcheckError, ImageError, InputError
 from hullcheck.sources.base import Manifest, SourceInfo
 from hullcheck.sources.cache import default_cache_dir
 from hullcheck.sources.digest import blob_name, check_digest
+from hullcheck.sources.limits import Limits
 from hullcheck.sources.mediatypes import (
     INDEXES,
     MANIFESTS,
@@ -43,6 +43,7 @@ from hullcheck.sources.mediatypes import (
     OCI_LAYER_ZSTD,
     OCI_MANIFEST,
 )
+from hullcheck.sources.tarstream import HARDLINK, REGULAR, SYMLINK, TarEntry, TarError, TarStream
 
 MIB = 1024 * 1024
 _META_FILES = frozenset({"manifest.json", "index.json", "oci-layout", "repositories"})
@@ -138,7 +139,7 @@ def resolve_endpoint(host: str | None) -> _Endpoint:
 
 
 class _ResponseStream(io.RawIOBase):
-    """The export response as a sequential file for ``tarfile``'s stream mode."""
+    """The export response as a sequential file for the bounded tar reader."""
 
     def __init__(self, chunks: Iterator[bytes], shown: str) -> None:
         super().__init__()
@@ -286,43 +287,43 @@ class EngineSource:
         except OSError as exc:
             raise ImageError(f"cannot create the blob cache: {exc.strerror}") from None
         stream = io.BufferedReader(raw, buffer_size=MIB)
-        count = 0
+        # the same bounded reader as every archive and layer: headers, long names and PAX
+        # records are capped, and no member is ever held whole
+        reader = TarStream(stream.read, Limits(max_entries=self.options.max_entries))
         try:
-            with tarfile.open(fileobj=stream, mode="r|") as tar:
-                for member in tar:
-                    count += 1
-                    if count > self.options.max_entries:
-                        raise ImageError(
-                            f"the engine's export has more than {self.options.max_entries} entries"
-                        )
-                    name = posixpath.normpath(member.name.lstrip("/"))
-                    if member.issym():
-                        target = posixpath.join(posixpath.dirname(name), member.linkname)
-                        export.links[name] = posixpath.normpath(target)
-                    elif member.islnk():
-                        export.links[name] = posixpath.normpath(member.linkname.lstrip("/"))
-                    elif member.isfile():
-                        fh = tar.extractfile(member)
-                        if fh is None:
-                            continue
-                        if name in _META_FILES:
-                            if member.size > _MAX_META:
-                                raise ImageError(f"the export's {name} is larger than 4 MiB")
-                            export.meta[name] = fh.read()
-                        else:
-                            export.files[name] = self._store(fh)
-        except tarfile.TarError as exc:
-            raise ImageError(f"the engine's export is not a valid tar ({exc})") from None
+            for count, member in enumerate(reader, 1):
+                if count > self.options.max_entries:
+                    raise ImageError(
+                        f"the engine's export has more than {self.options.max_entries} entries"
+                    )
+                self._take_member(reader, member, export)
+        except TarError as exc:
+            raise ImageError(f"the engine's export is not a valid tar ({exc.message})") from None
         return export
 
-    def _store(self, fh: IO[bytes]) -> tuple[str, int]:
+    def _take_member(self, reader: TarStream, member: TarEntry, export: _Export) -> None:
+        name = posixpath.normpath(member.name.lstrip("/"))
+        if member.kind == SYMLINK:
+            target = posixpath.join(posixpath.dirname(name), member.linkname)
+            export.links[name] = posixpath.normpath(target)
+        elif member.kind == HARDLINK:
+            export.links[name] = posixpath.normpath(member.linkname.lstrip("/"))
+        elif member.kind == REGULAR:
+            if name in _META_FILES:
+                if member.size > _MAX_META:
+                    raise ImageError(f"the export's {name} is larger than 4 MiB")
+                export.meta[name] = reader.read_content(_MAX_META)
+            else:
+                export.files[name] = self._store(reader)
+
+    def _store(self, reader: TarStream) -> tuple[str, int]:
         """Copy one export entry into the cache under its sha256; return (digest, size)."""
         digest = hashlib.sha256()
         size = 0
         fd, tmp = tempfile.mkstemp(prefix="engine-", dir=self._tmp_dir)
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := fh.read(MIB):
+                while chunk := reader.read_part(MIB):
                     digest.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
