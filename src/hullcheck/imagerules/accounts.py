@@ -120,9 +120,8 @@ class Accounts:
         if passwd:
             for number, fields in _records(passwd[0]):
                 # "x" defers to shadow; an empty field here is an empty password
-                if len(fields) >= 2 and fields[0] and fields[1] == "":
-                    if fields[0] not in shadowed:
-                        out.append(self._empty(image, fields[0], PASSWD, number, passwd[1]))
+                if len(fields) >= 2 and fields[0] and not fields[1] and fields[0] not in shadowed:
+                    out.append(self._empty(image, fields[0], PASSWD, number, passwd[1]))
         return out
 
     @staticmethod
@@ -145,8 +144,8 @@ class Accounts:
             for _, fields in _records(found[0]):
                 if len(fields) >= 3 and fields[0] and fields[2].strip().isdigit():
                     holders.setdefault(str(int(fields[2])), []).append(fields[0])
-            for ident, names in sorted(holders.items(), key=lambda kv: int(kv[0])):
-                names = list(dict.fromkeys(names))
+            for ident, listed in sorted(holders.items(), key=lambda kv: int(kv[0])):
+                names = list(dict.fromkeys(listed))
                 if kind == "uid" and ident == "0":
                     for name in names:
                         if name != "root":
@@ -159,6 +158,7 @@ class Accounts:
                                     extra={"account": name},
                                 )
                             )
+                    # the second root was reported; root alone shares nothing
                     names = [n for n in names if n == "root"] or names[:1]
                 if len(names) > 1:
                     out.append(
