@@ -33,6 +33,9 @@ if [ ! -f "$HULLCHECK_DIFF_IMAGES/MANIFEST.txt" ] && [ "$(id -u)" = 0 ] && comma
         || { tail -20 "$HULLCHECK_DIFF_IMAGES.log" >&2; exit 1; }
 fi
 
+# the peer tools (hadolint, syft) and the dev tools are installed into .venv/bin
+export PATH="$PWD/.venv/bin:$PATH"
+
 echo "test: ruff" >&2
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .

@@ -144,3 +144,19 @@ def test_docs_policy_example_loads(tmp_path: Path) -> None:
     policy = parse_policy(section, str(tmp_path / ".hullcheck.yaml"))
     assert policy.require_signature and policy.require_attestations == ("slsa", "sbom")
     assert policy.keys == (tmp_path / "keys" / "release.pub",)
+
+
+def test_subject_reference_never_guesses_a_registry(tmp_path: Path) -> None:
+    from hullcheck.provenance.scancheck import subject_reference
+
+    layout = tmp_path / "layout"
+    layout.mkdir()
+    digest = "sha256:" + "a" * 64
+    assert subject_reference(f"oci:{layout}:v1", {"source": "oci"}) == f"oci:{layout}:v1"
+    assert subject_reference(str(layout), {"source": "oci"}) == f"oci:{layout}"
+    assert subject_reference("image.tar", {"source": "oci"}) is None  # a tar: no registry lookup
+    assert subject_reference("x.tar", {"source": "docker-archive"}) is None
+    assert (
+        subject_reference("registry:127.0.0.1:5000/a/b:1", {"source": "registry", "digest": digest})
+        == f"127.0.0.1:5000/a/b@{digest}"
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hullcheck import diagnostics as diag
@@ -120,7 +121,11 @@ def subject_reference(image: str, target: Mapping[str, Any]) -> str | None:
         except HullcheckError:
             return None
     if kind == "oci" and not image.startswith("oci-archive:"):
-        return image
+        # only a layout directory holds signatures beside the image (never a tar of one)
+        path = image.removeprefix("oci:")
+        for candidate in (path, path.rpartition(":")[0], path.rpartition("@")[0]):
+            if candidate and Path(candidate).is_dir():
+                return image if image.startswith("oci:") else f"oci:{image}"
     return None
 
 

@@ -89,6 +89,8 @@ def scan_json(scan: Scan, image: Image | None = None) -> dict[str, Any]:
         "counts": scan.counts or {},
         "exit_code": scan.exit_code,
         "error": scan.error,
+        # a report from a run that exited 2 is incomplete: its error names what went unchecked
+        "complete": (scan.exit_code != 2) if scan.report is not None else None,
     }
 
 
