@@ -22,7 +22,6 @@ from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 
 RULES = ()  # findings are advisories: their ids come from the database
-BINARIES = "catalog-binaries"
 
 
 def match_vulnerabilities(

@@ -33,6 +33,13 @@ from hullcheck.errors import HullcheckError, ImageError, InputError
 from hullcheck.sources.base import Manifest, SourceInfo
 from hullcheck.sources.cache import default_cache_dir
 from hullcheck.sources.digest import blob_name, check_digest
+from hullcheck.sources.httpdeadline import (
+    BodyClock,
+    DeadlineExceeded,
+    body_deadline,
+    header_deadline,
+    send_within,
+)
 from hullcheck.sources.limits import Limits
 from hullcheck.sources.mediatypes import (
     INDEXES,
@@ -141,11 +148,13 @@ def resolve_endpoint(host: str | None) -> _Endpoint:
 class _ResponseStream(io.RawIOBase):
     """The export response as a sequential file for the bounded tar reader."""
 
-    def __init__(self, chunks: Iterator[bytes], shown: str) -> None:
+    def __init__(self, chunks: Iterator[bytes], shown: str, clock: BodyClock) -> None:
         super().__init__()
         self._chunks = chunks
         self._pending = b""
         self._shown = shown
+        self._clock = clock
+        self._received = 0
 
     def readable(self) -> bool:
         return True
@@ -164,6 +173,11 @@ class _ResponseStream(io.RawIOBase):
                 ) from None
             if not self._pending:
                 return 0
+            self._received += len(self._pending)
+            try:
+                self._clock.check(self._received)
+            except DeadlineExceeded as exc:
+                raise ImageError(f"the engine at {self._shown} stalled the export: {exc}") from None
         n = min(len(buffer), len(self._pending))
         buffer[:n] = self._pending[:n]
         self._pending = self._pending[n:]
@@ -216,9 +230,13 @@ class EngineSource:
 
     def _get(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
         try:
-            return self._http.send(
-                self._http.build_request("GET", path, params=params), stream=True
+            return send_within(
+                self._http,
+                self._http.build_request("GET", path, params=params),
+                header_deadline(self.options.timeout),
             )
+        except DeadlineExceeded as exc:
+            raise ImageError(f"the engine at {self._endpoint.shown} stalled: {exc}") from None
         except httpx.TimeoutException:
             raise ImageError(
                 f"the engine at {self._endpoint.shown} did not answer within "
@@ -271,7 +289,14 @@ class EngineSource:
                     f"the engine refused to export {self.name} ({resp.status_code}: "
                     f"{body[:160].decode('utf-8', 'replace')})"
                 )
-            export = self._consume(_ResponseStream(resp.iter_raw(), self._endpoint.shown))
+            # the export is about the image's size: its deadline scales with it
+            size = inspect.get("Size")
+            clock = BodyClock(
+                body_deadline(
+                    size if isinstance(size, int) and size >= 0 else None, self.options.timeout
+                )
+            )
+            export = self._consume(_ResponseStream(resp.iter_raw(), self._endpoint.shown, clock))
         finally:
             resp.close()
         self._export = export
@@ -470,11 +495,16 @@ class EngineSource:
         self.close()
 
 
-def _read_bounded(resp: httpx.Response, limit: int, shown: str) -> bytes:
+def _read_bounded(resp: httpx.Response, limit: int, shown: str, grace: float = 120.0) -> bytes:
     out = bytearray()
+    clock = BodyClock(body_deadline(limit, grace))
     try:
         for chunk in resp.iter_bytes():
             out += chunk
+            try:
+                clock.check(len(out))
+            except DeadlineExceeded as exc:
+                raise ImageError(f"the engine at {shown} stalled: {exc}") from None
             if len(out) > limit:
                 raise ImageError(f"the engine at {shown} sent more than {limit} bytes")
     except httpx.TransportError as exc:

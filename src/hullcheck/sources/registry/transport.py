@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from hullcheck.errors import RegistryError
+from hullcheck.sources.httpdeadline import DeadlineExceeded, header_deadline, send_within
 from hullcheck.sources.netpolicy import internal_address, public_only_allowed
 from hullcheck.sources.registry.options import RegistryOptions
 
@@ -203,7 +204,11 @@ class Transport:
             if auth:
                 hop_headers["Authorization"] = auth
             request = self.http.build_request(method, current, headers=hop_headers, data=data)
-            resp = self.http.send(request, stream=True)
+            try:
+                resp = send_within(self.http, request, header_deadline(self.options.timeout))
+            except DeadlineExceeded as exc:
+                host = urllib.parse.urlsplit(current).netloc
+                raise RegistryError(f"{what}: {host} stalled: {exc}") from None
             if resp.status_code not in REDIRECT_STATUSES:
                 return resp
             location = resp.headers.get("location")
