@@ -29,6 +29,7 @@ fi
 export HULLCHECK_DIFF_IMAGES=${HULLCHECK_DIFF_IMAGES:-$PWD/.cache/diff-images}
 if [ ! -f "$HULLCHECK_DIFF_IMAGES/MANIFEST.txt" ] && [ "$(id -u)" = 0 ] && command -v mmdebstrap >/dev/null; then
     echo "test: building the diff test images (about 60 s, once)" >&2
+    mkdir -p "$(dirname "$HULLCHECK_DIFF_IMAGES")"
     bash scripts/make-diff-images.sh "$HULLCHECK_DIFF_IMAGES" > "$HULLCHECK_DIFF_IMAGES.log" 2>&1 \
         || { tail -20 "$HULLCHECK_DIFF_IMAGES.log" >&2; exit 1; }
 fi
