@@ -62,6 +62,7 @@ def match_vulnerabilities(
             )
         info: dict[str, JSONValue] = {
             "packages": stats.packages,
+            "os_owned": stats.owned,
             "unmatched": dict(sorted(stats.unsupported.items())),
             "coverage": stats.coverage.to_json(),
             "sources": [
