@@ -51,6 +51,4 @@ def policy_for(session: Session, repository: str) -> Policy | None:
         for p in session.scalars(select(Policy))
         if fnmatch.fnmatchcase(repository, p.repositories)
     ]
-    return max(
-        matching, key=lambda p: (len(p.repositories.replace("*", "")), -p.id), default=None
-    )
+    return max(matching, key=lambda p: (len(p.repositories.replace("*", "")), -p.id), default=None)
