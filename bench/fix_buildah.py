@@ -46,6 +46,8 @@ class Case:
     base: str
     stubs: dict[str, str] = field(default_factory=dict)
     text: str | None = None
+    replace: tuple[tuple[str, str], ...] = ()
+    """Text changes needed to build here (said in the report), applied before fix runs."""
     wheels: tuple[str, ...] = ()
     """Built on this machine with pip (PyPI is reachable here, not from inside builds)."""
 
@@ -62,7 +64,10 @@ CASES = [
     Case("debootstrap", "jessfraz__dockerfiles/debootstrap__Dockerfile", MINBASE),
     Case("jq", "getsentry__self-hosted/jq__Dockerfile", MINBASE),
     Case("seed-data", "dockersamples__example-voting-app/seed-data__Dockerfile", PYTHON,
-         {"make-data.py": "print('data')\n", "generate-votes.sh": "#!/bin/sh\necho votes\n"}),
+         {"make-data.py": "print('data')\n", "generate-votes.sh": "#!/bin/sh\necho votes\n"},
+         # python:3.9-slim runs as root and has `python`; the python-npm image neither
+         replace=(("# add apache bench", "USER root\n# add apache bench"),
+                  ("RUN python make-data.py", "RUN python3 make-data.py"))),
     Case("nnp-test", "moby__moby/contrib__nnp-test__Dockerfile", MINBASE,
          {"nnp-test.c": "int main(void) { return 0; }\n"}),
     Case("syscall-test", "moby__moby/contrib__syscall-test__Dockerfile", MINBASE,
@@ -106,6 +111,8 @@ def main() -> int:
                 continue
             raw = case.text if case.text is not None else (CORPUS / str(case.path)).read_text()
             text = adapt(raw, case.base)
+            for old, new in case.replace:
+                text = text.replace(old, new)
             ctx = work / re.sub(r"\W+", "-", case.name)
             ctx.mkdir()
             for rel, content in case.stubs.items():

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/make-diff-images.sh OUTDIR -- Debian images for the diff and advise tests, built
-# like ../shared/tools/make-test-images.sh builds debian-minbase (mmdebstrap + umoci), once:
+# like scripts/make-test-images.sh builds debian-minbase (mmdebstrap + umoci), once:
 #   debian-bullseye-minbase   mmdebstrap --variant=minbase bullseye
 # Kept in OUTDIR/oci (an OCI layout); scripts/test.sh calls this when it is missing.
 set -euo pipefail

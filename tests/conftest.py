@@ -58,7 +58,7 @@ def shared_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def test_images() -> Path:
-    """The images built by shared/tools/make-test-images.sh (scripts/test.sh builds them)."""
+    """The images built by scripts/make-test-images.sh (scripts/test.sh builds them)."""
     if not (TEST_IMAGES / "MANIFEST.txt").is_file():
         if os.environ.get("CI"):
             pytest.fail(f"test images missing at {TEST_IMAGES}: scripts/test.sh builds them")

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
-from hullcheck.cli._remote import add_registry_arguments
+from hullcheck.cli._remote import add_registry_arguments, registry_extra
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.diagnostics import accept
 from hullcheck.diff.compare import compare, compare_files, new_at_or_above
@@ -63,24 +62,11 @@ def register(subparsers: Any) -> None:
 
 
 def _options(args: argparse.Namespace) -> SourceOptions:
-    extra: dict[str, str] = {}
-    if args.insecure:
-        extra["insecure"] = "true"
-    if args.insecure_registry:
-        extra["insecure_registries"] = ",".join(args.insecure_registry)
-    if args.auth_config:
-        extra["auth_config"] = args.auth_config
-    if args.username:
-        extra["username"] = args.username
-    if args.password_stdin:
-        if not args.username:
-            raise InputError("--password-stdin needs --username")
-        extra["password"] = sys.stdin.readline().rstrip("\r\n")
     return SourceOptions(
         limits=Limits(timeout=None),
         cache_dir=default_cache_dir(None),
         timeout=args.timeout,
-        extra=extra,
+        extra=registry_extra(args),
     )
 
 

@@ -22,7 +22,6 @@ from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 
 RULES = ()  # findings are advisories: their ids come from the database
-BINARIES = "catalog-binaries"
 
 
 def match_vulnerabilities(
@@ -63,6 +62,7 @@ def match_vulnerabilities(
             )
         info: dict[str, JSONValue] = {
             "packages": stats.packages,
+            "os_owned": stats.owned,
             "unmatched": dict(sorted(stats.unsupported.items())),
             "coverage": stats.coverage.to_json(),
             "sources": [

@@ -12,6 +12,7 @@ from types import ModuleType
 
 from hullcheck.analysis import Analyser
 from hullcheck.imagerules import (
+    accounts,
     baseimage,
     buildtools,
     hygiene,
@@ -24,6 +25,7 @@ from hullcheck.imagerules.base import ImageRule, ScanSettings
 
 FAMILIES: tuple[ModuleType, ...] = (
     privileges,
+    accounts,
     hygiene,
     buildtools,
     baseimage,

@@ -141,7 +141,7 @@ def load_policy(
         minimum=minimum,
         fail_on=resolved,
         secrets=engine,
-        notes=notes,
+        notes=(*config.notes, *notes),
         sources=sources,
     )
 
