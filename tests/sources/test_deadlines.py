@@ -217,3 +217,34 @@ def test_cli_trickle_ends_with_one_error_naming_the_host(
     assert KEY_ID[:8] not in run.stdout
     assert run.seconds < 30
     assert run.max_rss_kib < 256 * 1024
+
+
+# -- db update goes through the same client -------------------------------------------
+
+
+@pytest.mark.parametrize("stage", ["headers", "body"])
+def test_db_update_trickle_ends_naming_the_mirror(
+    fake: Callable[..., FakeServer], tmp_path: Path, stage: str
+) -> None:
+    from hullcheck.errors import DatabaseError
+    from hullcheck.vulns.update import update_database
+
+    def app(h: Handler, n: int) -> None:
+        if stage == "headers":
+            trickle(h, b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", srv.stop.is_set)
+        else:
+            h.send_response(200)
+            h.send_header("Content-Length", "4096")
+            h.end_headers()
+            trickle(h, b"P" * 4096, srv.stop.is_set)
+
+    srv = fake(app)
+    db = tmp_path / "db" / "osv.sqlite3"
+    start = time.monotonic()
+    with pytest.raises(DatabaseError) as err:
+        update_database(db, ["PyPI"], mirror=f"http://127.0.0.1:{srv.port}", timeout=1.5)
+    assert f"127.0.0.1:{srv.port} stalled" in str(err.value)
+    assert ("response headers" if stage == "headers" else "body stalled") in str(err.value)
+    assert time.monotonic() - start < 8
+    assert not db.exists()
+    assert list(db.parent.iterdir()) == []  # no half-written download left behind

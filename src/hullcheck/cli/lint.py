@@ -85,6 +85,12 @@ def register(subparsers: Any) -> None:
         metavar="REPORT.json",
         help="fail only on findings not in this saved JSON report (those move to suppressed)",
     )
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="write no report when the exit code is 0 (for pre-commit hooks and scripts)",
+    )
     add_allow_incomplete(parser)
     add_verify_base_arguments(parser)
     add_registry_arguments(parser)
@@ -121,9 +127,11 @@ def run(args: argparse.Namespace) -> int:
         rule_help=rule_help(),
         sources=sources,
     )
-    write_output(render_as(args.format, report, options), args.output)
     code = 0 if never else lint.exit_code(report)
-    return finish(report.diagnostics, code)
+    blocked = any(d.blocking for d in report.diagnostics)
+    if not (args.quiet and code == 0 and not blocked):
+        write_output(render_as(args.format, report, options), args.output)
+    return finish(report.diagnostics, code, quiet=args.quiet)
 
 
 def _apply_baseline(report: Report, baseline: Counter[str], linter: lint.Linter) -> None:

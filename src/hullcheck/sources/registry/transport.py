@@ -103,8 +103,10 @@ class Transport:
         options: RegistryOptions,
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        peer: str = "registry",
     ) -> None:
         self.options = options
+        self.peer = peer  # how errors name the other side ("registry", "mirror")
         self._sleep = sleep
         self.http = client or httpx.Client(
             timeout=httpx.Timeout(options.timeout),
@@ -166,7 +168,7 @@ class Transport:
                     body = _read_small(resp)
                     plural = "s" if attempt else ""
                     raise RegistryError(
-                        f"{what}: registry answered {registry_error_detail(resp, body)} "
+                        f"{what}: {self.peer} answered {registry_error_detail(resp, body)} "
                         f"(after {attempt + 1} attempt{plural})"
                     )
                 wait = self.backoff(attempt, resp)
