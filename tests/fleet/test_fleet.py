@@ -80,43 +80,55 @@ def test_a_registry_catalogue_on_the_local_pool(fleet_registry: Registry, tmp_pa
     assert len(records(out)) == 6
 
 
+def start_fleet(
+    registry: Registry, redis: Redis, out: Path, tmp_path: Path
+) -> subprocess.Popen[str]:
+    """``fleet scan`` of the registry on the broker, running in the background."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hullcheck",
+            "fleet",
+            "scan",
+            "--registry",
+            registry.host,
+            "--broker",
+            redis.url,
+            "-o",
+            str(out),
+            "--inflight",
+            "6",
+            "--visibility-timeout",
+            "5",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--fail-on",
+            "none",
+            "-q",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_a_task(worker: Worker) -> None:
+    """Until the worker holds a task (what the fault tests strike during)."""
+    deadline = time.monotonic() + 120
+    while b"Task hullcheck.fleet.scan" not in worker.log.read_bytes():
+        assert time.monotonic() < deadline, worker.log.read_text()
+        time.sleep(0.1)
+
+
 def test_celery_workers_with_one_killed_mid_task(
     fleet_registry: Registry, redis: Redis, tmp_path: Path
 ) -> None:
     workers = [start_worker(redis.url, tmp_path / f"w{n}.log", f"w{n}@test") for n in (1, 2)]
     out = tmp_path / "results.jsonl"
     try:
-        run = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "hullcheck",
-                "fleet",
-                "scan",
-                "--registry",
-                fleet_registry.host,
-                "--broker",
-                redis.url,
-                "-o",
-                str(out),
-                "--inflight",
-                "6",
-                "--visibility-timeout",
-                "5",
-                "--data-dir",
-                str(tmp_path / "data"),
-                "--fail-on",
-                "none",
-                "-q",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 120  # kill the first worker once it holds a task
-        while b"Task hullcheck.fleet.scan" not in workers[0].log.read_bytes():
-            assert time.monotonic() < deadline, workers[0].log.read_text()
-            time.sleep(0.1)
+        run = start_fleet(fleet_registry, redis, out, tmp_path)
+        wait_for_a_task(workers[0])
         workers[0].kill()
         _, stderr = run.communicate(timeout=600)
         assert run.returncode == 0, stderr
@@ -134,37 +146,8 @@ def test_redis_restarted_mid_run(fleet_registry: Registry, tmp_path: Path) -> No
     out = tmp_path / "results.jsonl"
     try:
         workers = [start_worker(redis.url, tmp_path / "w.log", "w@test")]
-        run = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "hullcheck",
-                "fleet",
-                "scan",
-                "--registry",
-                fleet_registry.host,
-                "--broker",
-                redis.url,
-                "-o",
-                str(out),
-                "--inflight",
-                "6",
-                "--visibility-timeout",
-                "5",
-                "--data-dir",
-                str(tmp_path / "data"),
-                "--fail-on",
-                "none",
-                "-q",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 120
-        while b"Task hullcheck.fleet.scan" not in workers[0].log.read_bytes():
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        run = start_fleet(fleet_registry, redis, out, tmp_path)
+        wait_for_a_task(workers[0])
         redis.stop()
         time.sleep(2)
         redis = start_redis(tmp_path / "redis", redis.port)  # same data: the queue survives

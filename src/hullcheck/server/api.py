@@ -16,7 +16,7 @@ from sqlalchemy.orm import sessionmaker
 
 from hullcheck.server import alerts, store, tokens, vault
 from hullcheck.server.alerts import Deliverer
-from hullcheck.server.db import Event, Image, Policy, Scan, Token, Watch, Webhook
+from hullcheck.server.db import Base, Event, Image, Policy, Scan, Token, Watch, Webhook
 from hullcheck.server.guard import Authenticator, Caller, RateLimiter, bearer
 from hullcheck.server.metrics import Metrics
 from hullcheck.server.policies import validate as validate_policy
@@ -100,6 +100,17 @@ def scan_json(scan: Scan, image: Image | None = None) -> dict[str, Any]:
         # a report from a run that exited 2 is incomplete: its error names what went unchecked
         "complete": (scan.exit_code != 2) if scan.report is not None else None,
     }
+
+
+def delete_row(ctx: Context, model: type[Base], row_id: int, what: str) -> Response:
+    """Delete one row by id: 204, or 404 naming what was not found."""
+    with ctx.sessions() as session:
+        row = session.get(model, row_id)
+        if row is None:
+            raise HTTPException(404, f"no such {what}")
+        session.delete(row)
+        session.commit()
+    return Response(status_code=204)
 
 
 def policy_json(policy: Policy) -> dict[str, Any]:
@@ -292,13 +303,7 @@ def router(ctx: Context) -> APIRouter:
 
     @api.delete("/watches/{watch_id}", status_code=204)
     def delete_watch(watch_id: int, _: Write) -> Response:
-        with ctx.sessions() as session:
-            watch = session.get(Watch, watch_id)
-            if watch is None:
-                raise HTTPException(404, "no such watch")
-            session.delete(watch)
-            session.commit()
-        return Response(status_code=204)
+        return delete_row(ctx, Watch, watch_id, "watch")
 
     @api.get("/events")
     def list_events(_: Read, limit: int = 100) -> list[dict[str, Any]]:
@@ -342,13 +347,7 @@ def router(ctx: Context) -> APIRouter:
 
     @api.delete("/policies/{policy_id}", status_code=204)
     def delete_policy(policy_id: int, _: Admin) -> Response:
-        with ctx.sessions() as session:
-            row = session.get(Policy, policy_id)
-            if row is None:
-                raise HTTPException(404, "no such policy")
-            session.delete(row)
-            session.commit()
-        return Response(status_code=204)
+        return delete_row(ctx, Policy, policy_id, "policy")
 
     @api.post("/rematch", status_code=202)
     def rematch(_: Admin) -> dict[str, int]:
@@ -383,13 +382,7 @@ def router(ctx: Context) -> APIRouter:
 
     @api.delete("/webhooks/{hook_id}", status_code=204)
     def delete_webhook(hook_id: int, _: Admin) -> Response:
-        with ctx.sessions() as session:
-            hook = session.get(Webhook, hook_id)
-            if hook is None:
-                raise HTTPException(404, "no such webhook")
-            session.delete(hook)
-            session.commit()
-        return Response(status_code=204)
+        return delete_row(ctx, Webhook, hook_id, "webhook")
 
     @api.get("/tokens")
     def list_tokens(_: Admin) -> list[dict[str, Any]]:
