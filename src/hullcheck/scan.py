@@ -273,6 +273,7 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
                 findings = annotate(findings, image, trace)
                 traced = trace.layer_json(image)
                 summary["trace"] = {"dockerfile": request.dockerfile, "layers": list(traced)}
+                report.diagnostics.extend(_untraced(traced, request.dockerfile))
                 table = summary.get("layer_table")
                 if isinstance(table, list):
                     for row, entry in zip(table, traced, strict=False):
@@ -313,3 +314,24 @@ def _analyser_failed(analyser: Analyser, err: Exception) -> Diagnostic:
         f"analyser {name} failed: {type(err).__name__}: {err}"[:500],
         f"every check of {name} on this image",
     )
+
+
+def _untraced(traced: Sequence[dict[str, JSONValue]], dockerfile: str) -> list[Diagnostic]:
+    """A warning when layers match no instruction of the ``--dockerfile``: their findings
+    carry no Dockerfile line (the file may not be the one the image was built from)."""
+    lost = [entry["index"] for entry in traced if entry.get("traced") is False]
+    if not lost:
+        return []
+    total = len(traced)
+    shown = ", ".join(map(str, lost[:10])) + ("..." if len(lost) > 10 else "")
+    head = (
+        f"none of the image's {total} layers could be traced to {dockerfile}"
+        if len(lost) == total
+        else f"{len(lost)} of the image's {total} layers (index {shown}) could not be traced "
+        f"to {dockerfile}"
+    )
+    hint = (
+        ": its instructions do not match the image's history (is it the Dockerfile "
+        "this image was built from?)"
+    )
+    return [diag.warning("untraced-layers", "trace", head + hint, dockerfile)]
