@@ -27,11 +27,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from hullcheck.catalog.collector import catalog_directory
-from hullcheck.catalog.compare import OS_TYPES, Comparison, compare
 from hullcheck.catalog.registry import CATALOGERS
 from hullcheck.catalog.sbom_input import read_sbom
 from hullcheck.model import Package
 from hullcheck.sbom import inventory_for_image
+from tests.support.catalog_compare import OS_TYPES, Comparison, compare
 
 IMAGES = Path(os.environ.get("HULLCHECK_TEST_IMAGES", "/work/cache/test-images"))
 SYFT = os.environ.get("SYFT", shutil.which("syft") or "/work/venv/bin/syft")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +46,10 @@ class Case:
     base: str
     stubs: dict[str, str] = field(default_factory=dict)
     text: str | None = None
+    replace: tuple[tuple[str, str], ...] = ()
+    """Text changes needed to build here (said in the report), applied before fix runs."""
+    wheels: tuple[str, ...] = ()
+    """Built on this machine with pip (PyPI is reachable here, not from inside builds)."""
 
 
 CASES = [
@@ -59,7 +64,10 @@ CASES = [
     Case("debootstrap", "jessfraz__dockerfiles/debootstrap__Dockerfile", MINBASE),
     Case("jq", "getsentry__self-hosted/jq__Dockerfile", MINBASE),
     Case("seed-data", "dockersamples__example-voting-app/seed-data__Dockerfile", PYTHON,
-         {"make-data.py": "print('data')\n", "generate-votes.sh": "#!/bin/sh\necho votes\n"}),
+         {"make-data.py": "print('data')\n", "generate-votes.sh": "#!/bin/sh\necho votes\n"},
+         # python:3.9-slim runs as root and has `python`; the python-npm image neither
+         replace=(("# add apache bench", "USER root\n# add apache bench"),
+                  ("RUN python make-data.py", "RUN python3 make-data.py"))),
     Case("nnp-test", "moby__moby/contrib__nnp-test__Dockerfile", MINBASE,
          {"nnp-test.c": "int main(void) { return 0; }\n"}),
     Case("syscall-test", "moby__moby/contrib__syscall-test__Dockerfile", MINBASE,
@@ -69,10 +77,11 @@ CASES = [
     Case("python-npm (test image)", None, MINBASE, text=(
         "FROM debian:bookworm\n"
         "RUN apt-get update && apt-get install -y python3 python3-venv\n"
+        "COPY wheels /tmp/wheels\n"
         "RUN python3 -m venv /opt/venv \\\n"
-        "    && /opt/venv/bin/pip install requests==2.19.1 urllib3==1.23 chardet==3.0.4\n"
-        "CMD /opt/venv/bin/python3 -c 'import requests'\n"
-    )),
+        "    && /opt/venv/bin/pip install --no-index --find-links /tmp/wheels six chardet\n"
+        "CMD /opt/venv/bin/python3 -c 'import six, chardet'\n"
+    ), wheels=("six==1.16.0", "chardet==3.0.4")),
 ]  # fmt: skip
 
 
@@ -83,7 +92,7 @@ def adapt(text: str, base: str) -> str:
 
 def main() -> int:
     unsafe = "--unsafe" in sys.argv
-    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
+    only = set(sys.argv[sys.argv.index("--only") + 1].split(",")) if "--only" in sys.argv else None
     why = Buildah.usable()
     if why is not None:
         print(why)
@@ -98,15 +107,23 @@ def main() -> int:
         buildah.load(IMAGES / "docker-archive" / "debian-minbase.tar", MINBASE)
         buildah.load(IMAGES / "docker-archive" / "python-npm.tar", PYTHON)
         for case in CASES:
-            if only and case.name != only:
+            if only and case.name not in only:
                 continue
             raw = case.text if case.text is not None else (CORPUS / str(case.path)).read_text()
             text = adapt(raw, case.base)
+            for old, new in case.replace:
+                text = text.replace(old, new)
             ctx = work / re.sub(r"\W+", "-", case.name)
             ctx.mkdir()
             for rel, content in case.stubs.items():
                 (ctx / rel).parent.mkdir(parents=True, exist_ok=True)
                 (ctx / rel).write_text(content)
+            if case.wheels:
+                subprocess.run(
+                    [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
+                     str(ctx / "wheels"), *case.wheels],
+                    check=True, capture_output=True, timeout=300,
+                )  # fmt: skip
             result = engine.fix_text(text, str(ctx / "Dockerfile"))
             (ctx / "Dockerfile.before").write_text(text)
             (ctx / "Dockerfile.after").write_text(result.text)

@@ -7,11 +7,11 @@ bash scripts/setup.sh
 
 export HULLCHECK_SHARED=${HULLCHECK_SHARED:-$(cd .. && pwd)/shared}
 export HULLCHECK_TEST_IMAGES=${HULLCHECK_TEST_IMAGES:-$PWD/.cache/test-images}
-if [ ! -f "$HULLCHECK_TEST_IMAGES/MANIFEST.txt" ] && [ "$(id -u)" = 0 ] \
-   && [ -x "$HULLCHECK_SHARED/tools/make-test-images.sh" -o -f "$HULLCHECK_SHARED/tools/make-test-images.sh" ]; then
+# the builder lives in the project (scripts/make-test-images.sh), so no ../shared is needed
+if [ ! -f "$HULLCHECK_TEST_IMAGES/MANIFEST.txt" ] && [ "$(id -u)" = 0 ]; then
     echo "test: building the real test images (about 80 s, once)" >&2
     mkdir -p "$HULLCHECK_TEST_IMAGES"
-    bash "$HULLCHECK_SHARED/tools/make-test-images.sh" "$HULLCHECK_TEST_IMAGES" \
+    bash scripts/make-test-images.sh "$HULLCHECK_TEST_IMAGES" \
         > "$HULLCHECK_TEST_IMAGES.log" 2>&1 || { tail -30 "$HULLCHECK_TEST_IMAGES.log" >&2; exit 1; }
 fi
 
@@ -25,9 +25,23 @@ if [ ! -f "$ROOTFS" ] && [ "$(id -u)" = 0 ] && command -v mmdebstrap >/dev/null;
         || { tail -20 "$ROOTFS.log" >&2; rm -f "${ROOTFS%.tar}.partial.tar"; exit 1; }
 fi
 
+# Debian bullseye minbase for the diff tests (bookworm against bullseye), built once.
+export HULLCHECK_DIFF_IMAGES=${HULLCHECK_DIFF_IMAGES:-$PWD/.cache/diff-images}
+if [ ! -f "$HULLCHECK_DIFF_IMAGES/MANIFEST.txt" ] && [ "$(id -u)" = 0 ] && command -v mmdebstrap >/dev/null; then
+    echo "test: building the diff test images (about 60 s, once)" >&2
+    mkdir -p "$(dirname "$HULLCHECK_DIFF_IMAGES")"
+    bash scripts/make-diff-images.sh "$HULLCHECK_DIFF_IMAGES" > "$HULLCHECK_DIFF_IMAGES.log" 2>&1 \
+        || { tail -20 "$HULLCHECK_DIFF_IMAGES.log" >&2; exit 1; }
+fi
+
+# the peer tools (hadolint, syft) and the dev tools are installed into .venv/bin
+export PATH="$PWD/.venv/bin:$PATH"
+
 echo "test: ruff" >&2
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
+echo "test: import layers (lint-imports)" >&2
+PYTHONPATH=src .venv/bin/lint-imports --no-cache
 echo "test: mypy --strict" >&2
 .venv/bin/mypy src
 echo "test: pytest" >&2

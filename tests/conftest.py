@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,18 @@ _USER_STATE = (
     "DOCKER_HOST",
     "CONTAINER_HOST",
 )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Under ``CI`` a skip is a failure: a missing tool, image or data set must not pass
+    unnoticed as "skipped" (outside CI it stays a skip, with its one-line reason)."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI, which must run every test: {reason}"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -45,7 +58,7 @@ def shared_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def test_images() -> Path:
-    """The images built by shared/tools/make-test-images.sh (scripts/test.sh builds them)."""
+    """The images built by scripts/make-test-images.sh (scripts/test.sh builds them)."""
     if not (TEST_IMAGES / "MANIFEST.txt").is_file():
         if os.environ.get("CI"):
             pytest.fail(f"test images missing at {TEST_IMAGES}: scripts/test.sh builds them")

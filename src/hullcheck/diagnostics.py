@@ -42,7 +42,6 @@ KINDS: dict[str, str] = {
     "dockerfile-unreadable": "a Dockerfile could not be read: none of it was checked",
     "context-truncated": "the build context was larger than lint reads: the rest was not "
     "checked for secrets",
-    "config-invalid": "a configuration file that could not be used: nothing it governs was checked",
     "secrets-config": "a secrets: section could not be applied: the file was linted without it",
     "analyser-failed": "an image analyser raised: its checks did not run on the image",
     "file-unreadable": "a file in a layer could not be read: it was not examined",
@@ -195,10 +194,11 @@ def verdict_line(diagnostics: Sequence[Diagnostic]) -> str | None:
     kinds = sorted({d.kind for d in failing})
     n = len(failing)
     more = f" (and {n - 1} more not checked)" if n > 1 else ""
-    return (
-        f"incomplete check: {failing[0]}{more}; "
-        f"accept with --allow-incomplete {' --allow-incomplete '.join(kinds)}"
-    )
+    text = f"incomplete check: {failing[0]}{more}"
+    acceptable = [k for k in kinds if k in ALLOWABLE]
+    if acceptable == kinds:
+        text += f"; accept with --allow-incomplete {' --allow-incomplete '.join(kinds)}"
+    return text
 
 
 def stderr_lines(diagnostics: Sequence[Diagnostic], *, quiet: bool = False) -> list[str]:

@@ -72,6 +72,7 @@ def run_scan(
     *,
     started: list[subprocess.Popen[str]] | None = None,
     credentials: tuple[str, str] | None = None,
+    policy_files: list[Path] | None = None,
 ) -> Outcome:
     """Scan an image reference, or an SBOM held in ``input_text``."""
     work = settings.data_dir / "work"
@@ -90,6 +91,10 @@ def run_scan(
     cmd = scan_command(settings, target, output)
     if credentials is not None:  # the password goes through a pipe, never the command line
         cmd += ["--username", credentials[0], "--password-stdin"]
+    if policy_files:  # a .hullcheck.yaml, and optionally an ignore file
+        cmd += ["--config", str(policy_files[0])]
+        if len(policy_files) > 1:
+            cmd += ["--ignore-file", str(policy_files[1])]
     try:
         proc = subprocess.Popen(
             cmd,

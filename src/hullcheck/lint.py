@@ -23,12 +23,12 @@ from hullcheck.dockerfile.buildcontext import BuildContext, context_sources
 from hullcheck.dockerfile.dockerignore import ignore_file_for, load
 from hullcheck.dockerfile.model import Dockerfile
 from hullcheck.dockerfile.parser import parse
-from hullcheck.errors import DockerfileError, HullcheckError, InputError
+from hullcheck.document import Report
+from hullcheck.errors import ConfigError, DockerfileError, HullcheckError, InputError
 from hullcheck.model import Finding, Location, Severity
 from hullcheck.policy import config as config_mod
 from hullcheck.policy.config import Config
 from hullcheck.policy.pragmas import Pragmas, collect
-from hullcheck.report.document import Report
 from hullcheck.rules.base import Hit, Rule, RuleContext
 from hullcheck.rules.registry import RULES, SYNTAX_RULE, hadolint_map
 from hullcheck.secrets.builtin import BUILTIN_RULES
@@ -171,7 +171,8 @@ class Linter:
         self._loaded: dict[Path, Config] = {}
         # id(config) -> (config kept alive so the id stays its own, its secrets engine)
         self._secrets: dict[int, tuple[Config, SecretScanner | None]] = {}
-        self._notes: list[str] = []  # what a secrets: section could not apply, not yet reported
+        # what a config (hadolint codes) or secrets: section could not apply, not yet reported
+        self._notes: list[str] = list(config.notes) if config is not None else []
         self.stdin_text: str | None = None
 
     def resolve(self, code: str) -> tuple[str, ...]:
@@ -206,8 +207,18 @@ class Linter:
                 cached = self._loaded.get(found)
                 if cached is None:
                     cached = self._loaded[found] = config_mod.load(found)
+                    self._notes.extend(cached.notes)  # once per config file
             self._configs[folder] = cached
         return cached
+
+    def config_for_strict(self, path: Path) -> Config:
+        """``config_for``, but a config file that is wrong stops the whole run (exit 2 with
+        one line naming the file, the key and the nearest valid spelling): it governs
+        every file under it, and a typo must not silently change the policy."""
+        try:
+            return self.config_for(path)
+        except ConfigError as err:
+            raise _Fatal(err) from None
 
     def secrets_for(self, config: Config) -> SecretScanner | None:
         """The secrets engine for ``config``'s ``secrets:`` section, built once per config;
@@ -284,6 +295,8 @@ class Linter:
         for scanner in self.scanners:
             try:
                 raw.extend(scanner(path, text))
+            except _Fatal as fatal:
+                raise fatal.error from None
             except HullcheckError as err:
                 diagnostics.append(
                     diag_error("scanner-failed", "rules", err.message, f"secrets in {path}", path)
@@ -382,10 +395,11 @@ class Linter:
                     self.stdin_text = text
                 else:
                     text = read_dockerfile(file)
-                kind = "config-invalid"
-                config = self.config_for(Path.cwd() / STDIN if file is None else file)
+                config = self.config_for_strict(Path.cwd() / STDIN if file is None else file)
                 kind = "secrets-config"
                 self.secrets_for(config)  # a bad secrets: section is an error for this file
+            except _Fatal as fatal:
+                raise fatal.error from None
             except HullcheckError as err:
                 diagnostics.append(
                     diag_error(kind, "dockerfile", err.message, f"all of {shown}", shown)
@@ -413,6 +427,14 @@ class Linter:
             "failed": failed,
         }
         return report
+
+
+class _Fatal(Exception):
+    """Carries a ``ConfigError`` past the per-file handler that turns errors into diagnostics."""
+
+    def __init__(self, error: ConfigError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 def _unknown_pragma(path: str, line: int, code: str) -> str:

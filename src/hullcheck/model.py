@@ -185,7 +185,9 @@ class Package:
     ``source_version`` hold the source package where the ecosystem has one (Debian's
     ``Source:``, apk's origin, the source RPM) since advisories are keyed on it.
     ``files`` are the paths the package was found in; ``layer_index``/``layer_digest``
-    the layer that added it.
+    the layer that added it.  ``owner`` is the purl of the OS package (deb, apk, rpm)
+    whose file list holds this language package's metadata: the distribution built it,
+    patches it and publishes its advisories, so language advisories are not matched.
     """
 
     name: str
@@ -200,6 +202,7 @@ class Package:
     source_version: str | None = None
     cataloger: str = ""
     metadata: Mapping[str, JSONValue] = field(default_factory=dict)
+    owner: str | None = None
 
     def to_json(self) -> dict[str, JSONValue]:
         out: dict[str, JSONValue] = {
@@ -218,4 +221,6 @@ class Package:
             out["source"] = {"name": self.source_name, "version": self.source_version}
         if self.cataloger:
             out["cataloger"] = self.cataloger
+        if self.owner:
+            out["owner"] = self.owner
         return out

@@ -13,22 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from hullcheck.catalog.collector import CatalogResult, catalog_directory
+from hullcheck.analysis import walk_diagnostics
+from hullcheck.catalog.collector import catalog_directory
 from hullcheck.catalog.inventory import Inventory, Target
 from hullcheck.catalog.registry import CATALOGERS
 from hullcheck.catalog.sbom_input import check_image_file, is_sbom_file, read_sbom
 from hullcheck.catalog.subscriber import CatalogSubscriber
+from hullcheck.document import Report
 from hullcheck.errors import InputError
 from hullcheck.report import cyclonedx, spdx
-from hullcheck.report.document import Report
 from hullcheck.report.json_format import render as render_json
 from hullcheck.report.source_lines import visible
-from hullcheck.scan import AnalyserOutput, walk_diagnostics
 from hullcheck.sources.api import open_image
 from hullcheck.sources.base import Platform
-from hullcheck.sources.image import Image
 from hullcheck.sources.open import SourceOptions
-from hullcheck.sources.walker import Subscription, WalkResult
 
 FORMATS = ("table", "json", "cyclonedx-json", "spdx-json")
 
@@ -84,24 +82,6 @@ def inventory_for_image(
             *(e.diagnostic() for e in result.errors),
         ),
     )
-
-
-class CatalogAnalyser:
-    """The catalogers as a ``hullcheck.scan`` analyser: ``scan_image(req, [CatalogAnalyser()])``."""
-
-    def __init__(self) -> None:
-        self._subscriber = CatalogSubscriber(CATALOGERS)
-        self.result: CatalogResult | None = None
-
-    def subscriptions(self, image: Image) -> list[Subscription]:
-        return self._subscriber.subscriptions()
-
-    def finish(self, image: Image, walk: WalkResult) -> AnalyserOutput:
-        self.result = self._subscriber.finish(walk)
-        return AnalyserOutput(
-            packages=list(self.result.packages),
-            diagnostics=[e.diagnostic() for e in self.result.errors],
-        )
 
 
 def render_table(inventory: Inventory) -> str:

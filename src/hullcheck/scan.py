@@ -13,17 +13,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 from hullcheck import diagnostics as diag
+from hullcheck.analysis import Analyser, AnalyserOutput, Progress, walk_diagnostics
 from hullcheck.diagnostics import Diagnostic
+from hullcheck.document import Report
 from hullcheck.errors import DockerfileError
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.lint import read_dockerfile
-from hullcheck.model import Finding, JSONValue, Package
+from hullcheck.model import Finding, JSONValue
 from hullcheck.policy.config import DEFAULT as DEFAULT_CONFIG
 from hullcheck.policy.config import Config
-from hullcheck.report.document import Report
 from hullcheck.sources.api import ImageHandle, open_image
 from hullcheck.sources.base import Platform
 from hullcheck.sources.cache import BlobCache, CachingOpener
@@ -31,39 +32,14 @@ from hullcheck.sources.image import Image, Layer
 from hullcheck.sources.open import SourceOptions
 from hullcheck.sources.walker import Subscription, Walker, WalkResult
 
-
-class Analyser(Protocol):
-    """Something that looks at image content during the single layer pass."""
-
-    def subscriptions(self, image: Image) -> Sequence[Subscription]:
-        """What to be offered as layers stream (called before the pass)."""
-        ...
-
-    def finish(self, image: Image, walk: WalkResult) -> AnalyserOutput:
-        """Findings/packages once every layer has been read (the merged view is final)."""
-        ...
-
-
-@dataclass
-class AnalyserOutput:
-    findings: list[Finding] = field(default_factory=list)
-    packages: list[Package] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    """What the analyser could not examine (errors) or wants said (warnings)."""
-    summary: dict[str, JSONValue] = field(default_factory=dict)
-    """Keys merged into the report's ``summary`` (efficiency, base OS...)."""
-
-
-class Progress(Protocol):
-    """Told what the single pass is doing (the CLI draws a progress bar from it)."""
-
-    def start(self, layers: int, total_bytes: int) -> None: ...
-
-    def layer(self, index: int) -> None: ...
-
-    def advance(self, nbytes: int) -> None: ...
-
-    def stop(self) -> None: ...
+__all__ = [  # the pass's interfaces, re-exported for callers that know them from here
+    "Analyser",
+    "AnalyserOutput",
+    "Progress",
+    "ScanRequest",
+    "scan_image",
+    "walk_diagnostics",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +280,7 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
                 findings = annotate(findings, image, trace)
                 traced = trace.layer_json(image)
                 summary["trace"] = {"dockerfile": request.dockerfile, "layers": list(traced)}
+                report.diagnostics.extend(_untraced(traced, request.dockerfile))
                 table = summary.get("layer_table")
                 if isinstance(table, list):
                     for row, entry in zip(table, traced, strict=False):
@@ -332,47 +309,6 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
     return report
 
 
-def walk_diagnostics(walk: WalkResult) -> list[Diagnostic]:
-    """The layer walk's problems as coverage losses: what could not be read was not examined."""
-    out: list[Diagnostic] = []
-    for err in walk.errors:
-        if err.path is not None:
-            out.append(diag.error("file-unreadable", "walk", err.message, err.path, err.path))
-        elif err.layer_index is not None:
-            out.append(
-                diag.error(
-                    "layer-unreadable",
-                    "walk",
-                    err.message,
-                    f"the files of layer {err.layer_index} past the failure",
-                )
-            )
-        else:
-            out.append(
-                diag.error("layer-unreadable", "walk", err.message, "part of the image's files")
-            )
-    if walk.suppressed_errors:
-        out.append(
-            diag.error(
-                "file-unreadable",
-                "walk",
-                f"{walk.suppressed_errors} further problems were not listed",
-                f"{walk.suppressed_errors} more files or entries",
-            )
-        )
-    if not walk.complete and not walk.errors:
-        short = [s.index for s in walk.view.stats if not s.complete]
-        out.append(
-            diag.error(
-                "layer-unreadable",
-                "walk",
-                f"layers {short} were not read to the end",
-                "the rest of those layers",
-            )
-        )
-    return out
-
-
 def _analyser_failed(analyser: Analyser, err: Exception) -> Diagnostic:
     import os  # noqa: PLC0415
 
@@ -385,3 +321,24 @@ def _analyser_failed(analyser: Analyser, err: Exception) -> Diagnostic:
         f"analyser {name} failed: {type(err).__name__}: {err}"[:500],
         f"every check of {name} on this image",
     )
+
+
+def _untraced(traced: Sequence[dict[str, JSONValue]], dockerfile: str) -> list[Diagnostic]:
+    """A warning when layers match no instruction of the ``--dockerfile``: their findings
+    carry no Dockerfile line (the file may not be the one the image was built from)."""
+    lost = [entry["index"] for entry in traced if entry.get("traced") is False]
+    if not lost:
+        return []
+    total = len(traced)
+    shown = ", ".join(map(str, lost[:10])) + ("..." if len(lost) > 10 else "")
+    head = (
+        f"none of the image's {total} layers could be traced to {dockerfile}"
+        if len(lost) == total
+        else f"{len(lost)} of the image's {total} layers (index {shown}) could not be traced "
+        f"to {dockerfile}"
+    )
+    hint = (
+        ": its instructions do not match the image's history (is it the Dockerfile "
+        "this image was built from?)"
+    )
+    return [diag.warning("untraced-layers", "trace", head + hint, dockerfile)]

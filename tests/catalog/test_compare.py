@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from hullcheck.catalog.compare import compare
 from hullcheck.model import Package
+from tests.support.catalog_compare import compare
 
 
 def _p(name: str, version: str, type_: str = "deb") -> Package:

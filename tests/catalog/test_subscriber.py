@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hullcheck.sbom import CatalogAnalyser, inventory_for
+from hullcheck.catalog.analyser import CatalogAnalyser
+from hullcheck.sbom import inventory_for
 from hullcheck.scan import ScanRequest, scan_image
 from tests.fixtures.imagebuilder import Dir, File, Layer, Opaque, Whiteout, make_image
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hullcheck.catalog.compare import OS_TYPES, compare
 from hullcheck.catalog.sbom_input import read_sbom
+from tests.support.catalog_compare import OS_TYPES, compare
 
 from .helpers import catalog_dir
 

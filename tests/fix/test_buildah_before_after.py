@@ -6,12 +6,14 @@ builds ten real Dockerfiles with their package installs."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from hullcheck.cli.main import main
 from hullcheck.fix.engine import FixEngine
 from hullcheck.fix.registry import select
 from hullcheck.policy.config import DEFAULT
@@ -31,7 +33,9 @@ CMD sh /app/app.sh
 
 @pytest.mark.images
 @pytest.mark.timeout(1200)
-def test_fixed_dockerfile_builds_the_same_packages(test_images: Path, tmp_path: Path) -> None:
+def test_fixed_dockerfile_builds_the_same_packages(
+    test_images: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     why = Buildah.usable()
     if why is not None:
         if os.environ.get("CI"):
@@ -55,9 +59,25 @@ def test_fixed_dockerfile_builds_the_same_packages(test_images: Path, tmp_path: 
         buildah.load(test_images / "docker-archive" / "debian-minbase.tar", BASE)
         old = buildah.build(ctx, before, "before")
         new = buildah.build(ctx, after, "after")
+        again = buildah.build(ctx, before, "again")  # the same source, built a second time
+        assert again.ok, again.log
+        assert old.layout is not None
+        code = main(["diff", f"oci:{old.layout}:before", f"oci:{old.layout}:again",
+                     "--reproducible", "--no-vulns", "-f", "json"])  # fmt: skip
+        repro = json.loads(capsys.readouterr().out)["reproducible"]
     finally:
         buildah.close()
         shutil.rmtree(tmp_path / "buildah" / "oci", ignore_errors=True)
+    assert code == 0
+    # the base layer is the same bytes; the build's own layer is not, and diff says why
+    assert repro["layers"][0] == {"index": 0, "identical": True}
+    assert not repro["identical"]
+    top = repro["layers"][-1]
+    assert not top["identical"] and top["files_total"] > 0
+    known = {"timestamps", "logs", "caches", "content", "metadata", "only in one build",
+             "ordering", "tar headers", "pyc", "generated keys"}  # fmt: skip
+    assert set(top["causes"]) <= known
+    assert "timestamps" in top["causes"]
     assert old.ok, old.log
     assert new.ok, new.log
     assert len(old.packages) > 50

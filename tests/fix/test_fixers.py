@@ -136,3 +136,37 @@ def test_near_miss_left_alone(case: Case) -> None:
 def test_every_fixer_has_a_case() -> None:
     resolverless = {f.id for f in FIXERS if not f.needs_resolver}
     assert resolverless <= {c.fixer for c in CASES}
+
+
+def _fix_all(text: str) -> str:
+    engine = FixEngine(select(None, unsafe=False, resolver=False), config=DEFAULT)
+    return engine.fix_text(text, "Dockerfile").text
+
+
+def test_crlf_and_comments_are_kept() -> None:
+    text = "FROM debian:12\r\n# why\r\nRUN apt-get update \\\r\n  && apt-get install -y curl\r\n"
+    fixed = _fix_all(text)
+    assert fixed == (
+        "FROM debian:12\r\n# why\r\nRUN apt-get update \\\r\n"
+        "  && apt-get install --no-install-recommends -y curl \\\r\n"
+        "  && rm -rf /var/lib/apt/lists/*\r\n"
+    )
+
+
+def test_backtick_escape_files_are_left_alone() -> None:
+    """``# escape=`` ` marks a Windows build: lint runs no shell rules there, so fix has
+    no finding to act on and must not touch the file."""
+    text = "# escape=`\nFROM debian:12\nRUN apt-get update `\n    && apt-get install -y curl\n"
+    assert _fix_all(text) == text
+
+
+def test_heredoc_run_body_is_edited_in_place_and_never_appended_to() -> None:
+    text = (
+        "FROM debian:12\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n"
+        "COPY <<EOF /etc/motd\nhello\nEOF\n"
+    )
+    fixed = _fix_all(text)
+    # the flag goes inside the heredoc script; the lists removal is not appended after EOF
+    assert "apt-get install --no-install-recommends -y curl\nEOF\n" in fixed
+    assert fixed.endswith("COPY <<EOF /etc/motd\nhello\nEOF\n")
+    assert "rm -rf /var/lib/apt/lists" not in fixed

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hullcheck.document import Report
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.model import Finding
-from hullcheck.report.document import Report
-from hullcheck.rules.testing import assert_no_unexpected
 from hullcheck.scan import ScanRequest, scan_image
 from tests.fixtures.imagebuilder import Dir, File, Layer, make_image
+from tests.support.rule_testing import assert_no_unexpected
 
 NOW = datetime(2025, 2, 1, tzinfo=UTC)
 """The fixture images say they were created 2025-01-01: 31 days before this."""

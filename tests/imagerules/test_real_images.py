@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from hullcheck.document import Report
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.model import Finding, Practice, Severity
-from hullcheck.report.document import Report
 from hullcheck.scan import ScanRequest, scan_image
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

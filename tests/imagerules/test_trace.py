@@ -151,8 +151,13 @@ def test_unrelated_dockerfile_traces_nothing_but_base(tmp_path: Path) -> None:
         history=CLASSIC,
         dockerfile="FROM busybox\nRUN echo unrelated\nWORKDIR /x\n",
         lint=False,
+        expect=("untraced-layers",),
     )
     assert report.summary["trace"]["layers"][1] == {"index": 1, "traced": False}  # type: ignore[index]
+    # the user is told, not left with findings that silently point nowhere
+    (warned,) = [d for d in report.diagnostics if d.kind == "untraced-layers"]
+    assert warned.level == "warning" and not report.errors
+    assert "none of the image's 3 layers could be traced" in warned.message
 
 
 def test_hostile_sizes_are_bounded() -> None:

@@ -10,9 +10,9 @@ import pytest
 
 import hullcheck.rules
 from hullcheck.rules.registry import MODULES, RULES, SYNTAX_RULE
-from hullcheck.rules.testing import Case, run_rule, with_pragma
+from tests.support.rule_testing import Case, run_rule, with_pragma
 
-_FRAMEWORK = {"base", "common", "registry", "testing"}
+_FRAMEWORK = {"base", "common", "registry"}
 _CASE_DIR = Path(__file__).parent / "rules"
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from hullcheck.document import Report
 from hullcheck.errors import ConfigError
 from hullcheck.model import Finding, Location, Practice, Severity
 from hullcheck.policy.apply import Policy, apply_policy, load_policy, policy_keys
 from hullcheck.policy.config import Config
 from hullcheck.policy.gate import exit_code
-from hullcheck.report.document import Report
 
 TODAY = dt.date(2026, 11, 27)
 

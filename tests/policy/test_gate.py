@@ -7,10 +7,10 @@ import random
 import pytest
 
 from hullcheck import diagnostics as diag
+from hullcheck.document import Report
 from hullcheck.errors import ConfigError
 from hullcheck.model import Finding, Location, Practice, Severity, SourceSpan
 from hullcheck.policy import gate
-from hullcheck.report.document import Report
 
 
 def _f(

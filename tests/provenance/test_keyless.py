@@ -228,3 +228,35 @@ def test_cli_verifies_cosign_fixtures_through_the_stored_path(
     assert "is not eve@example.com" in capsys.readouterr().out
     assert main(argv) == 2
     assert "needs --certificate-identity" in capsys.readouterr().err
+
+
+def test_scan_policy_with_keyless_identities(ci: Path, tmp_path: Path) -> None:
+    from hullcheck.provenance.policy import parse_policy
+    from hullcheck.provenance.scancheck import check_provenance
+    from hullcheck.sources.registry.options import RegistryOptions
+
+    keyless_dir = ci / "fixtures" / "dir-img-cosign-fulcio-rekor-valid"
+    ref = _layout_with_signature(
+        tmp_path / "img",
+        (keyless_dir / "manifest.json").read_bytes(),
+        [signature_layer(keyless_dir / "signature-1")],
+    )
+    root = ci.parent.parent / "sigstore-bundles/sigstore-python/prod/trusted_root.json"
+
+    def rules(subject: str) -> list[str]:
+        section = {
+            "require-signature": True,
+            "trusted-root": str(root),
+            "identities": [
+                {"issuer": "https://accounts.google.com", "subject": "nobody@example.com"},
+                {"issuer": "https://github.com/login/oauth", "subject": subject},
+            ],
+        }
+        result = check_provenance(
+            ref, parse_policy(section, str(tmp_path / "p.yaml")), RegistryOptions()
+        )
+        assert not result.diagnostics
+        return [f.rule for f in result.findings]
+
+    assert rules("mitr@redhat.com") == []
+    assert rules("eve@example.com") == ["HC8411"]

@@ -130,3 +130,33 @@ def test_policy_on_an_archive_is_a_coverage_loss(
 def test_policy_typos_are_errors(section: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_policy(section, "/x/.hullcheck.yaml")
+
+
+def test_docs_policy_example_loads(tmp_path: Path) -> None:
+    import re
+
+    import yaml
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "provenance.md"
+    block = re.search(r"```yaml\n(provenance:.*?)```", docs.read_text(), re.S)
+    assert block is not None
+    section = yaml.safe_load(block.group(1))["provenance"]
+    policy = parse_policy(section, str(tmp_path / ".hullcheck.yaml"))
+    assert policy.require_signature and policy.require_attestations == ("slsa", "sbom")
+    assert policy.keys == (tmp_path / "keys" / "release.pub",)
+
+
+def test_subject_reference_never_guesses_a_registry(tmp_path: Path) -> None:
+    from hullcheck.provenance.scancheck import subject_reference
+
+    layout = tmp_path / "layout"
+    layout.mkdir()
+    digest = "sha256:" + "a" * 64
+    assert subject_reference(f"oci:{layout}:v1", {"source": "oci"}) == f"oci:{layout}:v1"
+    assert subject_reference(str(layout), {"source": "oci"}) == f"oci:{layout}"
+    assert subject_reference("image.tar", {"source": "oci"}) is None  # a tar: no registry lookup
+    assert subject_reference("x.tar", {"source": "docker-archive"}) is None
+    assert (
+        subject_reference("registry:127.0.0.1:5000/a/b:1", {"source": "registry", "digest": digest})
+        == f"127.0.0.1:5000/a/b@{digest}"
+    )

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from hullcheck import diagnostics as diag
+from hullcheck.document import Report
 from hullcheck.model import Finding, JSONValue, Location, Practice, Severity, SourceSpan
-from hullcheck.report.document import Report
 from hullcheck.report.options import RenderOptions, RuleHelp
 
 RAW_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

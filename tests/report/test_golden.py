@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from hullcheck.document import Report
 from hullcheck.report import json_format, sarif, table
-from hullcheck.report.document import Report
 from hullcheck.report.options import RenderOptions
 
 from .conftest import DOCKERFILE, NOW, RULE_HELP, lint_report, scan_report

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from hullcheck.document import Report
 from hullcheck.errors import InputError
 from hullcheck.report import registry
-from hullcheck.report.document import Report
 
 from .conftest import lint_report, scan_report
 

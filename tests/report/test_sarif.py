@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 
 from hullcheck import diagnostics as diag
+from hullcheck.document import Report
 from hullcheck.model import Finding, Location, Practice, Severity, SourceSpan
 from hullcheck.report import sarif
-from hullcheck.report.document import Report
 from hullcheck.report.options import RenderOptions
 
 from .conftest import RAW_SECRET, RULE_HELP, lint_report, scan_report

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from hullcheck.document import Report
 from hullcheck.model import Finding, Location, Practice, Severity, SourceSpan
 from hullcheck.report import table
-from hullcheck.report.document import Report
 from hullcheck.report.options import RenderOptions, resolve_color
 from hullcheck.report.source_lines import mask_secrets, read_lines, visible
 

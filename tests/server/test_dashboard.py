@@ -47,7 +47,15 @@ def _browser() -> Any:
     ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    return webdriver.Chrome(options=options, service=Service(executable_path=driver))
+    from selenium.common.exceptions import WebDriverException
+
+    for attempt in range(3):  # chromium can fail to start on a loaded 2-core machine
+        try:
+            return webdriver.Chrome(options=options, service=Service(executable_path=driver))
+        except WebDriverException:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture

@@ -148,6 +148,8 @@ def test_new_advisories_rematch_stored_images_and_alert_once(
                 if len(new_ones) >= len(yaml_findings):
                     break
                 time.sleep(0.2)
+            metrics = client.get("/metrics").text
+            assert 'hullcheck_vulnerability_data_age_days{source="' in metrics
             client.post("/api/v1/rematch")  # matching again announces nothing twice
             time.sleep(5)
     finally:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -150,6 +152,43 @@ def test_an_image_reference_is_pulled_and_scanned(
         }
     finally:
         server.stop()
+
+
+@pytest.mark.images
+def test_an_sbom_is_matched_by_the_service(
+    live_server: LiveServer, test_images: Path, tmp_path: Path
+) -> None:
+    sbom = tmp_path / "app.cdx.json"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hullcheck",
+            "sbom",
+            f"docker-archive:{test_images / 'docker-archive' / 'python-npm.tar'}",
+            "-f",
+            "cyclonedx-json",
+            "-o",
+            str(sbom),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    write = make_token(live_server.database, "write")
+    with live_server.client(write) as client:
+        r = client.post(
+            "/api/v1/scans",
+            json={"sbom": json.loads(sbom.read_text()), "reference": "team/app:sbom"},
+        )
+        assert r.status_code == 202, r.text
+        done = wait_for(client, r.json()["id"], ("done", "failed"))
+        assert done["status"] == "done", done
+        report = client.get(f"/api/v1/scans/{done['id']}/report").json()
+    names = {str((f.get("package") or {}).get("name")).lower() for f in report["findings"]}
+    assert {"pyyaml", "urllib3"} <= names
+    # the embedded snapshot holds no Debian or npm data: the service says the check is partial
+    assert done["complete"] is False and "not checked for vulnerabilities" in done["error"]
 
 
 @pytest.mark.registry

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from hullcheck.document import Report
 from hullcheck.imagerules.base import ScanSettings
-from hullcheck.report.document import Report
 from hullcheck.scan import ScanRequest, scan_image
 from hullcheck.sources.directory import LAYER_DIGEST, DirectorySource, DirectoryStream
 from hullcheck.sources.limits import Deadline, Limits

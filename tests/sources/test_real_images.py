@@ -1,4 +1,4 @@
-"""The real test images (shared/tools/make-test-images.sh): every form reads the same,
+"""The real test images (scripts/make-test-images.sh): every form reads the same,
 and the merged view agrees with umoci's unpacked root filesystem."""
 
 from __future__ import annotations

@@ -146,7 +146,7 @@ def test_mirror_without_eol_json_is_not_a_failure(server: str, db: Path) -> None
         ("invalid", "not a real date"),
         ("big", "too large"),
         ("bigstream", "larger than"),
-        ("error", "HTTP 500"),
+        ("error", "answered 500"),
         ("hang", "timed out|took too long|download failed"),
     ],
 )

@@ -9,7 +9,7 @@ The purl is ``pkg:apk/<distro id>/<name>@<version>?arch=..&distro=..`` with
 
 from __future__ import annotations
 
-from hullcheck.catalog.base import CatalogContext, Cataloger, MiB
+from hullcheck.catalog.base import CatalogContext, Cataloger, MiB, PathPredicate
 from hullcheck.catalog.purls import make_purl
 from hullcheck.model import FileRef, Package
 
@@ -24,15 +24,23 @@ def wants(path: str) -> bool:
 def _records(text: str) -> list[dict[str, list[str]]]:
     records: list[dict[str, list[str]]] = []
     current: dict[str, list[str]] = {}
+    directory = ""
     for line in text.splitlines():
         if not line.strip():
             if current:
                 records.append(current)
             current = {}
+            directory = ""
             continue
         if len(line) < 2 or line[1] != ":":
             continue
-        current.setdefault(line[0], []).append(line[2:].strip())
+        value = line[2:].strip()
+        current.setdefault(line[0], []).append(value)
+        # "_": full paths of the owned files, an R: name under the latest F: directory
+        if line[0] == "F":
+            directory = value
+        elif line[0] == "R":
+            current.setdefault("_", []).append(f"{directory}/{value}" if directory else value)
     if current:
         records.append(current)
     return records
@@ -81,4 +89,23 @@ def _owned_files(rec: dict[str, list[str]]) -> int:
     return len(rec.get("R", []))
 
 
-CATALOGER = Cataloger(name=NAME, wants=wants, parse=parse, max_size=64 * MiB, deferred=True)
+def owners(content: bytes, context: CatalogContext, interesting: PathPredicate) -> dict[str, str]:
+    """Files by owning package: each ``R:`` file name joins the last ``F:`` directory."""
+    out: dict[str, str] = {}
+    for rec in _records(content.decode("utf-8", "replace")):
+        name = (rec.get("P") or [""])[0]
+        if not name:
+            continue
+        for path in _files(rec):
+            if interesting(path):
+                out.setdefault(path, name)
+    return out
+
+
+def _files(rec: dict[str, list[str]]) -> list[str]:
+    return [f"/{entry}" for entry in rec.get("_", [])]
+
+
+CATALOGER = Cataloger(
+    name=NAME, wants=wants, parse=parse, max_size=64 * MiB, deferred=True, owners=owners
+)

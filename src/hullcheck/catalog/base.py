@@ -57,6 +57,8 @@ class CatalogContext:
 
 ParseFn = Callable[[FileRef, bytes, CatalogContext], list[Package]]
 PathPredicate = Callable[[str], bool]
+# (database content, context, which paths matter) -> {path: owning OS package name}
+OwnersFn = Callable[[bytes, CatalogContext, PathPredicate], dict[str, str]]
 
 
 def _never(path: str) -> bool:
@@ -72,6 +74,8 @@ class Cataloger:
     (binaries such as Go or Rust programs are found by content, not by name).  Files
     larger than ``max_size`` are skipped.  ``deferred`` parses after the walk, with the
     distribution and ``context_wants`` files (each at most ``context_max_size``).
+    ``owners`` (OS databases only) says which OS package installed each of the paths
+    asked about, from the package manager's own file lists.
     """
 
     name: str
@@ -82,6 +86,7 @@ class Cataloger:
     deferred: bool = False
     context_wants: PathPredicate = _never
     context_max_size: int = 512 * 1024
+    owners: OwnersFn | None = None
 
 
 def glob_predicate(*patterns: str) -> PathPredicate:
@@ -126,6 +131,7 @@ __all__ = [
     "Cataloger",
     "Distro",
     "MiB",
+    "OwnersFn",
     "ParseFn",
     "PathPredicate",
     "glob_predicate",

@@ -172,15 +172,57 @@ class Collector:
                 packages = self._attribute(path, kept.ref, packages)
                 if packages:
                     self._results.setdefault(path, {})[name] = _Entry(kept.ref, packages)
-        self._deferred.clear()
         packages = _dedupe(
             pkg
             for _, entries in sorted(self._results.items())
             for e in entries.values()
             for pkg in e.packages
         )
+        packages = self._mark_owned(packages, context)
+        self._deferred.clear()
         errors = [e for _, errs in sorted(self._errors.items()) for e in errs]
         return CatalogResult(packages=packages, distro=distro, errors=errors)
+
+    def _mark_owned(self, packages: list[Package], context: CatalogContext) -> list[Package]:
+        """Mark language packages whose metadata file an OS package installed.
+
+        Debian's ``python3-pip`` and ``node-undici`` ship ``METADATA`` and
+        ``package.json`` files whose versions say nothing of the distribution's
+        backported fixes; the OS advisories cover them, so they are kept in the
+        inventory with their owner and never matched as PyPI or npm packages.
+        """
+        wanted: set[str] = set()
+        for pkg in packages:
+            if pkg.type not in OS_TYPES and pkg.files:
+                wanted.update(_aliases(pkg.files[0]))
+        if not wanted:
+            return packages
+        by_name = {c.name: c for c in self._catalogers}
+        owner_of: dict[str, str] = {}
+        for kept_by_cataloger in self._deferred.values():
+            for name, kept in kept_by_cataloger.items():
+                cataloger = by_name[name]
+                if cataloger.owners is None:
+                    continue
+                try:
+                    found = cataloger.owners(kept.content, context, wanted.__contains__)
+                except Exception:  # noqa: S112 - a damaged database owns nothing; parse said so
+                    continue
+                purls = {
+                    p.name: p.purl for p in packages if p.cataloger == name and p.type in OS_TYPES
+                }
+                for path, owner_name in found.items():
+                    if owner_name in purls:
+                        owner_of.setdefault(path, purls[owner_name])
+        if not owner_of:
+            return packages
+        out: list[Package] = []
+        for pkg in packages:
+            owner: str | None = None
+            if pkg.type not in OS_TYPES and pkg.files:
+                owner = next((owner_of[a] for a in _aliases(pkg.files[0]) if a in owner_of), None)
+            out.append(dataclasses.replace(pkg, owner=owner) if owner else pkg)
+        return out
 
     # -- internals ----------------------------------------------------------------------
     def _too_large(self, cataloger: Cataloger, ref: FileRef, size: int) -> None:
@@ -310,6 +352,20 @@ class Collector:
             del self._errors[path]
         for path in [p for p in self._history if match(p)]:
             del self._history[path]  # a database deleted and written again starts afresh
+
+
+OS_TYPES = frozenset({"deb", "apk", "rpm"})
+# merged-/usr images: a package lists /lib/x while the layer holds /usr/lib/x, or back
+_MERGED = ("/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/")
+
+
+def _aliases(path: str) -> tuple[str, ...]:
+    for top in _MERGED:
+        if path.startswith(top):
+            return (path, "/usr" + path)
+        if path.startswith("/usr" + top):
+            return (path, path[4:])
+    return (path,)
 
 
 def _dedupe(packages: Iterable[Package]) -> list[Package]:

@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import re
 
-from hullcheck.catalog.base import CatalogContext, Cataloger, MiB, glob_predicate
+from hullcheck.catalog.base import (
+    CatalogContext,
+    Cataloger,
+    MiB,
+    PathPredicate,
+    glob_predicate,
+)
 from hullcheck.catalog.deb822 import paragraphs
 from hullcheck.catalog.purls import make_purl
 from hullcheck.model import FileRef, Package
@@ -22,6 +28,8 @@ NAME = "dpkg"
 
 _wants_db = glob_predicate("/var/lib/dpkg/status", "/var/lib/dpkg/status.d/*")
 _wants_copyright = glob_predicate("/usr/share/doc/*/copyright")
+_wants_list = glob_predicate("/var/lib/dpkg/info/*.list")
+_LIST_DIR = "/var/lib/dpkg/info/"
 _SOURCE = re.compile(r"^(?P<name>\S+)(?:\s+\((?P<version>[^)]*)\))?")
 _LICENSE = re.compile(r"^License:\s*(?P<license>\S+)")
 _COMMON = re.compile(r"/usr/share/common-licenses/(?P<license>[0-9A-Za-z_.\-]+)")
@@ -106,11 +114,31 @@ def parse_copyright(content: bytes) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def _context_wants(path: str) -> bool:
+    return _wants_copyright(path) or _wants_list(path)
+
+
+def owners(content: bytes, context: CatalogContext, interesting: PathPredicate) -> dict[str, str]:
+    """Paths listed in ``/var/lib/dpkg/info/<package>[:arch].list``, by package name."""
+    out: dict[str, str] = {}
+    for path, listing in context.files.items():
+        if not _wants_list(path):
+            continue
+        package = path[len(_LIST_DIR) : -len(".list")].split(":", 1)[0]
+        for line in listing.decode("utf-8", "replace").splitlines():
+            if line and interesting(line):
+                out.setdefault(line, package)
+    return out
+
+
 CATALOGER = Cataloger(
     name=NAME,
     wants=wants,
     parse=parse,
     max_size=64 * MiB,
     deferred=True,
-    context_wants=_wants_copyright,
+    context_wants=_context_wants,
+    # the file list of a large package (firmware, headers) runs to megabytes
+    context_max_size=8 * MiB,
+    owners=owners,
 )

@@ -4,7 +4,8 @@ This follows syft's image cataloger, which reads ``**/package.json`` (the packag
 ``node_modules`` and the application's own manifest).  Lock files are not read as
 inventory: a lock file says what *would* be installed, not what is.  Licences come from
 ``license`` (a string or ``{"type": ...}``) or the legacy ``licenses`` list.  Scoped
-names (``@babel/core``) become the purl namespace.
+names (``@babel/core``) become the purl namespace.  Not packages: manifests without a
+name and a version, helper manifests below a module's root, copies under ``/usr/share/doc``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,23 @@ NAME = "npm"
 MAX_SIZE = 2 * 1024 * 1024
 
 wants = glob_predicate("**/package.json")
+DOC_DIR = "/usr/share/doc/"
+_MODULES = "/node_modules/"
+
+
+def is_helper(path: str) -> bool:
+    """A ``package.json`` inside a module but not at its root (``foo/bin/package.json``).
+
+    Under ``node_modules`` a package lives at ``node_modules/<name>`` or
+    ``node_modules/@scope/<name>``; a manifest deeper than that marks a sub-directory
+    (module type, browser field) of the enclosing package, not a package of its own.
+    """
+    at = path.rfind(_MODULES)
+    if at < 0:
+        return False
+    parts = path[at + len(_MODULES) :].split("/")[:-1]
+    depth = 2 if parts and parts[0].startswith("@") else 1
+    return len(parts) != depth
 
 
 def _license_names(data: dict[str, JSONValue]) -> tuple[str, ...]:
@@ -45,6 +63,8 @@ def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Packag
         return []
     name, version = data.get("name"), data.get("version")
     if not isinstance(name, str) or not isinstance(version, str) or not name or not version:
+        return []
+    if file.path.startswith(DOC_DIR) or is_helper(file.path):
         return []
     namespace = None
     short = name

@@ -5,6 +5,8 @@ PEP 503 and the pypi purl spec say (``Jinja2`` -> ``jinja2``).  Licences: the
 ``License-Expression`` header (PEP 639), else the ``License`` header when it is a short
 name, else the ``License ::`` trove classifiers.  The directory holding the metadata
 (``site-packages``) is recorded so a report can say which environment a package is in.
+Not packages: Debian's ``pkg-resources 0.0.0`` wheel artefact and copies under
+``/usr/share/doc``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ wants = glob_predicate(
     "**/*.egg-info",
     "**/EGG-INFO/PKG-INFO",
 )
+DOC_DIR = "/usr/share/doc/"
 _NORMALISE = re.compile(r"[-_.]+")
 _HEADER_LIMIT = 256 * 1024
 
@@ -73,6 +76,10 @@ def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Packag
     if not raw_name or not version:
         return []
     name = normalise_name(raw_name)
+    if name == "pkg-resources" and version == "0.0.0":
+        return []  # an artefact of Debian's patched wheel; pip itself hides it
+    if file.path.startswith(DOC_DIR):
+        return []  # a documentation copy, not an installed distribution
     meta_dir = file.path if file.path.endswith(".egg-info") else file.path.rsplit("/", 1)[0]
     site_packages = meta_dir.rsplit("/", 1)[0] or "/"
     return [

@@ -12,7 +12,14 @@ are skipped.
 from __future__ import annotations
 
 from hullcheck.catalog import rpmheader as h
-from hullcheck.catalog.base import CatalogContext, Cataloger, Distro, MiB, glob_predicate
+from hullcheck.catalog.base import (
+    CatalogContext,
+    Cataloger,
+    Distro,
+    MiB,
+    PathPredicate,
+    glob_predicate,
+)
 from hullcheck.catalog.purls import make_purl
 from hullcheck.catalog.rpmdb import header_blobs
 from hullcheck.model import FileRef, Package
@@ -104,4 +111,31 @@ def _package(file: FileRef, blob: bytes, distro: Distro | None, namespace: str) 
     )
 
 
-CATALOGER = Cataloger(name=NAME, wants=wants, parse=parse, max_size=512 * MiB, deferred=True)
+def owners(content: bytes, context: CatalogContext, interesting: PathPredicate) -> dict[str, str]:
+    """Files by owning package: ``DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]`` of each header."""
+    out: dict[str, str] = {}
+    for blob in header_blobs(content):
+        try:
+            header = h.parse_header(blob)
+        except ValueError:
+            continue
+        name = header.string(h.TAG_NAME)
+        bases = header.tags.get(h.TAG_BASENAMES)
+        dirs = header.tags.get(h.TAG_DIRNAMES)
+        indexes = header.tags.get(h.TAG_DIRINDEXES)
+        if not name or not isinstance(bases, list) or not isinstance(dirs, list):
+            continue
+        if not isinstance(indexes, list):
+            continue
+        for base, index in zip(bases, indexes, strict=False):
+            if not isinstance(index, int) or not 0 <= index < len(dirs):
+                continue
+            path = f"{dirs[index]}{base}"
+            if interesting(path):
+                out.setdefault(path, name)
+    return out
+
+
+CATALOGER = Cataloger(
+    name=NAME, wants=wants, parse=parse, max_size=512 * MiB, deferred=True, owners=owners
+)

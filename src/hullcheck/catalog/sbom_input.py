@@ -221,6 +221,7 @@ def _from_cyclonedx(doc: Mapping[str, Any], name: str) -> Inventory:
             files=files,
             layer_digest=props.get("hullcheck:layer"),
             layer_index=int(layer_index) if layer_index and layer_index.isdigit() else None,
+            owner=props.get("hullcheck:os-package"),
             source_name=props.get("hullcheck:source:name") or props.get("syft:metadata:source"),
             source_version=props.get("hullcheck:source:version")
             or props.get("syft:metadata:sourceVersion"),
@@ -326,6 +327,7 @@ def _package(
     source_version: str | None,
     cataloger: str,
     extra: dict[str, Any],
+    owner: str | None = None,
 ) -> Package | None:
     """A package from SBOM fields; ``None`` without a parseable purl (it cannot be matched)."""
     if not isinstance(purl_text, str):
@@ -349,6 +351,7 @@ def _package(
     if source_name is not None and not source_version:
         source_version = pkg_version
     return Package(
+        owner=owner if isinstance(owner, str) and owner else None,
         name=pkg_name,
         version=pkg_version,
         type=purl.type,

@@ -10,8 +10,12 @@ from hullcheck.errors import InputError
 from hullcheck.sources.registry.options import RegistryOptions, registry_options_from
 
 
-def add_registry_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("registry access")
+def add_registry_arguments(
+    parser: argparse.ArgumentParser, *, title: str = "registry access", timeout: bool = True
+) -> argparse._ArgumentGroup:
+    """The registry flags every remote command shares, in one group (returned, so a command
+    can add its own, e.g. scan's --engine-host); ``timeout=False`` when the command has its own."""
+    group = parser.add_argument_group(title)
     group.add_argument(
         "--insecure", action="store_true", help="allow plain HTTP / unverified TLS registries"
     )
@@ -27,10 +31,14 @@ def add_registry_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--password-stdin", action="store_true", help="read the registry password from stdin"
     )
-    group.add_argument("--timeout", type=float, default=30.0, help="seconds per registry read")
+    if timeout:
+        group.add_argument("--timeout", type=float, default=30.0, help="seconds per registry read")
+    return group
 
 
-def registry_options(args: argparse.Namespace) -> RegistryOptions:
+def registry_extra(args: argparse.Namespace) -> dict[str, str]:
+    """The flags of :func:`add_registry_arguments` as the strings ``SourceOptions.extra``
+    carries (the password read from stdin here, once)."""
     extra: dict[str, str] = {}
     if args.insecure:
         extra["insecure"] = "true"
@@ -44,6 +52,11 @@ def registry_options(args: argparse.Namespace) -> RegistryOptions:
         if not args.username:
             raise InputError("--password-stdin needs --username")
         extra["password"] = sys.stdin.readline().rstrip("\r\n")
+    return extra
+
+
+def registry_options(args: argparse.Namespace) -> RegistryOptions:
+    extra = registry_extra(args)
 
     class _Opts:
         pass

@@ -51,7 +51,10 @@ def trust_from(
             for named in load_public_keys(Path(path)):
                 roots.add_rekor_key(named.key)
     if not keys and roots is None:
-        raise InputError("give --key, or --trusted-root / --ca-roots for certificate signatures")
+        raise InputError(
+            "give --key, or --trusted-root / --ca-roots for certificate signatures"
+            + (", or --notation-cert" if hasattr(args, "notation_cert") else "")
+        )
     keyless = roots is not None and not args.ca_roots
     if keyless and not (args.certificate_identity and args.certificate_oidc_issuer):
         raise InputError(

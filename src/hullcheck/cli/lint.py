@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +13,13 @@ from hullcheck.cli._remote import add_registry_arguments
 from hullcheck.cli._trust import add_verify_base_arguments
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.dockerfile.parser import parse
+from hullcheck.document import Report
 from hullcheck.errors import HullcheckError, InputError
-from hullcheck.model import Severity
+from hullcheck.model import Finding, Severity
 from hullcheck.policy import config as config_mod
+from hullcheck.policy.baseline import load as load_baseline
+from hullcheck.policy.baseline import split as split_baseline
 from hullcheck.policy.gate import DEFAULT_FAIL_ON
-from hullcheck.report.document import Report
 from hullcheck.report.options import COLOR_CHOICES, RenderOptions, RuleHelp, resolve_color
 from hullcheck.report.output import write_output
 from hullcheck.report.registry import DEFAULT_FORMAT, LINT, available_formats, render_as
@@ -75,6 +78,19 @@ def register(subparsers: Any) -> None:
         help="the build context COPY/ADD read from (default: each Dockerfile's directory);"
         " its files that .dockerignore keeps are checked for secrets",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="REPORT.json",
+        help="fail only on findings not in this saved JSON report (those move to suppressed)",
+    )
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="write no report when the exit code is 0 (for pre-commit hooks and scripts)",
+    )
     add_allow_incomplete(parser)
     add_verify_base_arguments(parser)
     add_registry_arguments(parser)
@@ -95,9 +111,12 @@ def run(args: argparse.Namespace) -> int:
     linter = lint.Linter(
         config=config, fail_on=None if never else args.fail_on, context=args.context
     )
+    baseline = load_baseline(args.baseline) if args.baseline is not None else None
     report = linter.lint_paths(args.paths)
     if args.verify_base:
         _verify_bases(report, linter, args)
+    if baseline is not None:
+        _apply_baseline(report, baseline, linter)
     report.accept(allowed)
     to_terminal = args.output in (None, "-")
     sources = {}
@@ -108,9 +127,28 @@ def run(args: argparse.Namespace) -> int:
         rule_help=rule_help(),
         sources=sources,
     )
-    write_output(render_as(args.format, report, options), args.output)
     code = 0 if never else lint.exit_code(report)
-    return finish(report.diagnostics, code)
+    blocked = any(d.blocking for d in report.diagnostics)
+    if not (args.quiet and code == 0 and not blocked):
+        write_output(render_as(args.format, report, options), args.output)
+    return finish(report.diagnostics, code, quiet=args.quiet)
+
+
+def _apply_baseline(report: Report, baseline: Counter[str], linter: lint.Linter) -> None:
+    """Move the findings the baseline holds to suppressed; fail only on the others."""
+    new, old = split_baseline(report.findings, baseline)
+    report.findings = new
+    report.suppressed.extend(old)
+
+    def threshold(finding: Finding) -> Severity:
+        path = finding.location.path or lint.STDIN
+        config = linter.config_for(Path.cwd() / lint.STDIN if path == lint.STDIN else Path(path))
+        return linter.fail_on or config.fail_on or DEFAULT_FAIL_ON
+
+    report.summary["findings"] = len(new)
+    report.summary["baselined"] = len(old)
+    report.summary["suppressed"] = len(report.suppressed)
+    report.summary["failed"] = any(f.severity.rank >= threshold(f).rank for f in new)
 
 
 def _verify_bases(report: Report, linter: lint.Linter, args: argparse.Namespace) -> None:

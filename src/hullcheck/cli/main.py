@@ -19,9 +19,11 @@ from types import ModuleType
 
 from hullcheck import __version__
 from hullcheck.cli import (
+    advise,
     attest,
     cache,
     db,
+    diff,
     fix,
     fleet,
     key,
@@ -42,6 +44,8 @@ from hullcheck.report.source_lines import visible
 COMMANDS: tuple[ModuleType, ...] = (
     lint,
     fix,
+    diff,
+    advise,
     scan,
     sbom,
     db,
@@ -59,10 +63,28 @@ COMMANDS: tuple[ModuleType, ...] = (
 )
 
 
+# shown under `hullcheck --help`: the first commands a newcomer types, and what CI reads
+EPILOG = """\
+examples:
+  hullcheck lint Dockerfile                      audit a Dockerfile
+  hullcheck lint -q --fail-on medium .           silent unless something at/above medium
+  hullcheck scan docker-archive:image.tar        audit a built image (layers, packages, CVEs)
+  hullcheck scan oci:./layout --format sarif -o hullcheck.sarif
+  hullcheck COMMAND --help                       the options of one command
+
+exit codes:
+  0  nothing at or above --fail-on
+  1  findings at or above --fail-on
+  2  hullcheck could not do its job (bad input, or coverage lost and not accepted)
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hullcheck",
         description="Audit Dockerfiles and container images against hardening practices.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hullcheck {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

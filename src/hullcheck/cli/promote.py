@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from hullcheck.cli import scan as scan_cli
 from hullcheck.cli._remote import add_registry_arguments, registry_options
 from hullcheck.errors import InputError
 from hullcheck.provenance.attest import attest_image
@@ -65,10 +66,16 @@ def _platforms(target: Target) -> list[str | None]:
     return out or [None]
 
 
+def _scan_parser() -> argparse.ArgumentParser:
+    """``hullcheck scan``'s own parser (imported from its module, not from cli.main, which
+    imports this one)."""
+    parser = argparse.ArgumentParser(prog="hullcheck")
+    scan_cli.register(parser.add_subparsers(dest="command", metavar="COMMAND"))
+    return parser
+
+
 def _scan(target: Target, platform: str | None, args: argparse.Namespace) -> tuple[int, Any]:
     """One platform through ``hullcheck scan``'s own gate; (exit code, JSON report)."""
-    from hullcheck.cli.main import build_parser  # noqa: PLC0415 - the CLI, not a cycle at import
-
     if isinstance(target.store, LayoutStore):
         ref = target.display
     else:
@@ -88,7 +95,7 @@ def _scan(target: Target, platform: str | None, args: argparse.Namespace) -> tup
             argv.append("--no-vulns")
         if args.insecure:
             argv.append("--insecure")
-        scan_args = build_parser().parse_args(argv)
+        scan_args = _scan_parser().parse_args(argv)
         code: int = scan_args.func(scan_args)
         report = json.loads(out.read_text()) if out.is_file() else None
     return code, report

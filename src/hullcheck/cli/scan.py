@@ -9,14 +9,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hullcheck.analysis import Progress
+from hullcheck.cli._remote import add_registry_arguments, registry_extra
 from hullcheck.cli._trust import add_verify_base_arguments
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.diagnostics import error as diag_error
 from hullcheck.diagnostics import warning as diag_warning
+from hullcheck.document import Report
 from hullcheck.errors import InputError
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.lint import MAX_BYTES, STDIN, decode_dockerfile, read_dockerfile
 from hullcheck.policy.apply import apply_policy, expiry_warnings, load_policy
+from hullcheck.policy.baseline import load as load_baseline
+from hullcheck.policy.baseline import split as split_baseline
 from hullcheck.policy.config import Config
 from hullcheck.policy.gate import (
     exit_code,
@@ -24,11 +29,10 @@ from hullcheck.policy.gate import (
     parse_severity,
     sort_findings,
 )
-from hullcheck.report.document import Report
 from hullcheck.report.options import COLOR_CHOICES, RenderOptions, RuleHelp, resolve_color
 from hullcheck.report.output import write_output
 from hullcheck.report.registry import SCAN, available_formats, render_as
-from hullcheck.scan import Progress, ScanRequest, scan_image
+from hullcheck.scan import ScanRequest, scan_image
 from hullcheck.sources.base import Platform
 from hullcheck.sources.cache import default_cache_dir
 from hullcheck.sources.limits import GiB, Limits
@@ -49,6 +53,18 @@ def register(subparsers: Any) -> None:
         "rules about an image config are skipped. Symlinks are never followed, special "
         "files never opened, other mounted filesystems not entered.",
     )
+    _add_input_arguments(p)
+    _add_policy_arguments(p)
+    _add_run_arguments(p)
+    _add_limit_arguments(p)
+    add_verify_base_arguments(p)
+    remote = add_registry_arguments(p, title="registry and engine access", timeout=False)
+    remote.add_argument("--engine-host", metavar="URL", help="Docker engine socket or URL")
+    p.set_defaults(func=run)
+
+
+def _add_input_arguments(p: argparse.ArgumentParser) -> None:
+    """What to read and where the report goes."""
     p.add_argument("image", metavar="IMAGE")
     p.add_argument("--format", "-f", choices=available_formats(SCAN), default="table")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report here (atomically)")
@@ -92,12 +108,22 @@ def register(subparsers: Any) -> None:
         help="exit 1 on findings at/above this (critical|high|medium|low|info|none; default: "
         "the config's fail-on, else high)",
     )
+
+
+def _add_policy_arguments(p: argparse.ArgumentParser) -> None:
+    """Which findings count (docs/scan.md)."""
     policy = p.add_argument_group("policy (docs/scan.md)")
     policy.add_argument(
         "--config", type=Path, help=".hullcheck.yaml to use (default: searched upward)"
     )
     policy.add_argument(
         "--ignore-file", type=Path, help="ignore rules (default: .hullcheckignore, upward)"
+    )
+    policy.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="REPORT.json",
+        help="fail only on findings not in this saved JSON report (those move to suppressed)",
     )
     policy.add_argument(
         "--vex", type=Path, action="append", default=[], help="OpenVEX document (repeatable)"
@@ -109,6 +135,10 @@ def register(subparsers: Any) -> None:
     policy.add_argument(
         "--show-suppressed", action="store_true", help="list suppressed findings too"
     )
+
+
+def _add_run_arguments(p: argparse.ArgumentParser) -> None:
+    """How the run behaves and what time it judges ages at."""
     p.add_argument(
         "--quiet",
         "-q",
@@ -130,6 +160,10 @@ def register(subparsers: Any) -> None:
         help="the time ages and end-of-life are judged at (ISO 8601 date/time or Unix "
         "seconds; default: now, whatever SOURCE_DATE_EPOCH says)",
     )
+
+
+def _add_limit_arguments(p: argparse.ArgumentParser) -> None:
+    """Bounds on what a hostile image may make hullcheck read."""
     p.add_argument(
         "--max-layer-size",
         type=float,
@@ -155,42 +189,11 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="scanning a directory: also enter filesystems mounted below it",
     )
-    add_verify_base_arguments(p)
-    remote = p.add_argument_group("registry and engine access")
-    remote.add_argument(
-        "--insecure", action="store_true", help="allow plain HTTP / unverified TLS registries"
-    )
-    remote.add_argument(
-        "--insecure-registry",
-        action="append",
-        default=[],
-        metavar="HOST[:PORT]",
-        help="allow plain HTTP / unverified TLS for this registry only (repeatable)",
-    )
-    remote.add_argument("--auth-config", metavar="FILE", help="Docker config.json to use")
-    remote.add_argument("--username", help="registry user name (password: --password-stdin)")
-    remote.add_argument(
-        "--password-stdin", action="store_true", help="read the registry password from stdin"
-    )
-    remote.add_argument("--engine-host", metavar="URL", help="Docker engine socket or URL")
-    p.set_defaults(func=run)
 
 
 def _remote_options(args: argparse.Namespace) -> dict[str, str]:
     """The registry/engine knobs, as the strings ``SourceOptions.extra`` carries."""
-    extra: dict[str, str] = {}
-    if args.insecure:
-        extra["insecure"] = "true"
-    if args.insecure_registry:
-        extra["insecure_registries"] = ",".join(args.insecure_registry)
-    if args.auth_config:
-        extra["auth_config"] = args.auth_config
-    if args.username:
-        extra["username"] = args.username
-    if args.password_stdin:
-        if not args.username:
-            raise InputError("--password-stdin needs --username")
-        extra["password"] = sys.stdin.readline().rstrip("\r\n")
+    extra = registry_extra(args)
     if args.engine_host:
         extra["engine_host"] = args.engine_host
     if getattr(args, "cross_filesystems", False):
@@ -363,6 +366,7 @@ def run(args: argparse.Namespace) -> int:
         fail_on=parse_fail_on(args.fail_on) if args.fail_on is not None else "config",
     )
     allowed = allowed_kinds(args.allow_incomplete, policy.config.allow_incomplete)
+    baseline = load_baseline(args.baseline) if args.baseline is not None else None
     platform = None
     if args.platform:
         try:
@@ -419,6 +423,11 @@ def run(args: argparse.Namespace) -> int:
     )
     _check_provenance(report, args, policy.config, options)
     apply_policy(report, policy, settings.now.date())
+    if baseline is not None:
+        report.findings, baselined = split_baseline(report.findings, baseline)
+        report.suppressed.extend(baselined)
+        report.summary["baselined"] = len(baselined)
+        report.summary["suppressed"] = len(report.suppressed)
     db_info = report.summary.get("vulnerability_db")
     if isinstance(db_info, dict) and db_info.get("warning"):
         report.diagnostics.append(diag_warning("db-stale", "match", str(db_info["warning"])))

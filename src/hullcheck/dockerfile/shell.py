@@ -364,6 +364,15 @@ class _Builder:
                         if self.nests(child)
                     )
                 continue
+            if kind == "declaration_command":
+                # `export A=1`, `declare -x A=1`: a command named by its keyword
+                self.emit_declaration(cur, pipe, sub, guard)
+                stack.extend(
+                    (child, None, sub, False, True)
+                    for child in reversed(cur.named_children)
+                    if self.nests(child)
+                )
+                continue
             if kind == "pipeline":
                 index = len(self.pipelines)
                 self.pipelines.append([])
@@ -403,6 +412,28 @@ class _Builder:
             # `! a | b` and `{ a; b; } | tee`: what stands left of the pipe is still in it
             keep = pipe if kind in _PIPELINE_TRANSPARENT else None
             stack.extend((child, keep, sub, guard, False) for child in reversed(cur.named_children))
+
+    def emit_declaration(self, node: Any, pipeline: int | None, subst: bool, guarded: bool) -> None:
+        keyword = node.children[0].type if node.children else ""
+        args = tuple(self.text(c) for c in node.named_children if c.type != "comment")
+        line = self.line_of(node.start_byte)
+        end_line = self.line_of(max(node.end_byte - 1, node.start_byte))
+        self._add(
+            Command(
+                keyword,
+                args,
+                line,
+                end_line,
+                self.text(node),
+                self.statement,
+                pipeline,
+                None,
+                (),
+                (),
+                subst,
+                guarded,
+            )
+        )
 
     def emit(self, node: Any, pipeline: int | None, subst: bool, guarded: bool) -> None:
         name = ""

@@ -91,14 +91,23 @@ class FinalFiles:
     the merged view ends with (and that no later layer deleted) describes the image.
     """
 
-    def __init__(self, name: str, paths: frozenset[str], max_size: int = 1 << 20) -> None:
+    def __init__(
+        self,
+        name: str,
+        paths: frozenset[str],
+        max_size: int = 1 << 20,
+        globs: tuple[str, ...] = (),
+    ) -> None:
         self.paths = paths
+        self.globs = globs
         self.max_size = max_size
         self.name = name
         self._seen: dict[tuple[str, int], bytes] = {}
 
     def subscription(self) -> Subscription:
-        return Subscription(self.name, self._on_file, paths=self.paths, max_size=self.max_size)
+        return Subscription(
+            self.name, self._on_file, paths=self.paths, globs=self.globs, max_size=self.max_size
+        )
 
     def _on_file(self, ref: FileRef, data: bytes | None) -> None:
         if data is not None and ref.layer_index is not None:

@@ -15,9 +15,9 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from hullcheck.analysis import AnalyserOutput
 from hullcheck.imagerules.base import FinalFiles, ImageRule, ScanSettings, human_bytes
 from hullcheck.model import FileRef, Finding, JSONValue, Practice, Severity
-from hullcheck.scan import AnalyserOutput
 from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 from hullcheck.vulns.eol import EolData, Release, current_eol

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from hullcheck.analysis import AnalyserOutput
 from hullcheck.imagerules.base import ImageRule, ScanSettings
 from hullcheck.model import Finding, Practice, Severity
-from hullcheck.scan import AnalyserOutput
 from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 

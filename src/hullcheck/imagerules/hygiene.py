@@ -14,9 +14,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hullcheck.analysis import AnalyserOutput
 from hullcheck.imagerules.base import ImageRule, ScanSettings, human_bytes
 from hullcheck.model import FileRef, Finding, JSONValue, Practice, Severity
-from hullcheck.scan import AnalyserOutput
 from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 

@@ -12,17 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hullcheck import diagnostics as diag
+from hullcheck.analysis import AnalyserOutput
+from hullcheck.catalog.analyser import CatalogAnalyser
 from hullcheck.catalog.base import Distro
 from hullcheck.diagnostics import Diagnostic
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.model import Finding, JSONValue, Package
-from hullcheck.sbom import CatalogAnalyser
-from hullcheck.scan import AnalyserOutput
 from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 
 RULES = ()  # findings are advisories: their ids come from the database
-BINARIES = "catalog-binaries"
 
 
 def match_vulnerabilities(
@@ -63,6 +62,7 @@ def match_vulnerabilities(
             )
         info: dict[str, JSONValue] = {
             "packages": stats.packages,
+            "os_owned": stats.owned,
             "unmatched": dict(sorted(stats.unsupported.items())),
             "coverage": stats.coverage.to_json(),
             "sources": [

@@ -11,6 +11,7 @@ import stat
 import struct
 from collections.abc import Sequence
 
+from hullcheck.analysis import AnalyserOutput
 from hullcheck.imagerules.base import (
     FinalFiles,
     ImageRule,
@@ -21,7 +22,6 @@ from hullcheck.imagerules.base import (
 from hullcheck.imagerules.data import usual_setuid
 from hullcheck.imagerules.history import parse_created_by
 from hullcheck.model import FileRef, Finding, Practice, Severity
-from hullcheck.scan import AnalyserOutput
 from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from hullcheck.analysis import AnalyserOutput
 from hullcheck.imagerules.base import ImageRule, ScanSettings
 from hullcheck.imagerules.history import parse_created_by
 from hullcheck.model import Practice, Severity
-from hullcheck.scan import AnalyserOutput
 from hullcheck.secrets import is_secret_key
 from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from hullcheck.analysis import Analyser
 from hullcheck.imagerules import (
+    accounts,
     baseimage,
     buildtools,
     hygiene,
@@ -20,10 +22,10 @@ from hullcheck.imagerules import (
     secrets,
 )
 from hullcheck.imagerules.base import ImageRule, ScanSettings
-from hullcheck.scan import Analyser
 
 FAMILIES: tuple[ModuleType, ...] = (
     privileges,
+    accounts,
     hygiene,
     buildtools,
     baseimage,

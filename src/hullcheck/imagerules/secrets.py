@@ -14,10 +14,10 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import replace
 
+from hullcheck.analysis import AnalyserOutput
 from hullcheck.imagerules.base import HISTORY_INDEX, ScanSettings
 from hullcheck.imagerules.history import parse_created_by
 from hullcheck.model import Finding, JSONValue, Location
-from hullcheck.scan import AnalyserOutput
 from hullcheck.secrets import SecretScanner, is_secret_key
 from hullcheck.secrets.subscriber import SecretsSubscriber
 from hullcheck.sources.image import Image

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hullcheck.document import Report
 from hullcheck.errors import ConfigError
 from hullcheck.model import Finding, JSONValue, Practice, Severity
 from hullcheck.policy import config as config_mod
@@ -42,7 +43,6 @@ from hullcheck.policy.ignores import (
     suppress_below,
     suppress_unfixed,
 )
-from hullcheck.report.document import Report
 from hullcheck.secrets.config import from_mapping
 from hullcheck.secrets.scanner import SecretScanner
 
@@ -141,7 +141,7 @@ def load_policy(
         minimum=minimum,
         fail_on=resolved,
         secrets=engine,
-        notes=notes,
+        notes=(*config.notes, *notes),
         sources=sources,
     )
 

@@ -15,10 +15,14 @@ Schema (every key optional)::
       severity: {HC3001: medium, GHSA-8q59-q68h-6hv4: low}  # per-rule/advisory override
     vulnerabilities:
       unknown-severity: high      # how the gate treats advisories with no severity
-    secrets: {...}                # other sections are kept raw in ``Config.sections``
+    allow-incomplete: [catalog-unreadable]   # coverage losses accepted (docs/diagnostics.md)
+    secrets: {...}                # ignores: [...], db: {...}: kept raw in ``Config.sections``
 
-Unknown keys inside ``rules`` are errors (a typo must not silently disable a policy);
-unknown top-level sections are kept for the stages that own them.
+The file is strict: an unknown key (at the top level or under ``rules``) or a rule id
+that names no rule is a ``ConfigError`` naming the file, the key and the nearest valid
+spelling (a typo must not silently disable a policy: ``fail_on: critical`` would leave
+the gate at high).  ``.hadolint.yaml`` keeps hadolint's leniency: a DL code hullcheck does
+not implement is a warning (``Config.notes``).
 """
 
 from __future__ import annotations
@@ -31,15 +35,30 @@ from typing import Any
 
 import yaml
 
-from hullcheck.diagnostics import unknown_kind_message
+from hullcheck.diagnostics import suggest, unknown_kind_message
 from hullcheck.errors import ConfigError
 from hullcheck.model import Severity
+from hullcheck.policy.known import problem
 
 NAMES = (".hullcheck.yaml", ".hullcheck.yml")
 HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
 MAX_BYTES = 1 << 20
 _SECRET_ID = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
 _RULE_KEYS = frozenset({"ignore", "severity"})
+SECTIONS = frozenset(
+    {
+        "fail-on",
+        "trusted-registries",
+        "rules",
+        "allow-incomplete",
+        "secrets",
+        "ignores",
+        "db",
+        "provenance",
+        "vulnerabilities",
+    }
+)
+"""Every top-level key of ``.hullcheck.yaml`` (a stage owning a new section adds it here)."""
 _VULN_KEYS = frozenset({"unknown-severity"})
 # An advisory id or alias (CVE-2020-14343, GHSA-8q59-q68h-6hv4, PYSEC-2021-142,
 # RHSA-2024:4546, DSA-5000-1, GO-2024-2687), upper-cased like every rule id here.
@@ -68,6 +87,8 @@ class Config:
     (``vulnerabilities.unknown-severity``); it is still shown as ``unknown``."""
     allow_incomplete: frozenset[str] = frozenset()
     """Kinds of coverage loss accepted (``allow-incomplete:``; see hullcheck.diagnostics)."""
+    notes: tuple[str, ...] = ()
+    """Warnings met while reading (a hadolint code no hullcheck rule covers)."""
 
 
 DEFAULT = Config()
@@ -115,19 +136,42 @@ def load(path: Path) -> Config:
     return _from_hullcheck(data, str(path))
 
 
+def unknown_key(where: str, key: object, valid: frozenset[str], under: str = "") -> ConfigError:
+    """``ConfigError``: ``where: unknown key 'k' [under 'x']; did you mean K?``."""
+    place = f" under '{under}'" if under else ""
+    hint = suggest(str(key), valid) or f" (valid: {', '.join(sorted(valid))})"
+    return ConfigError(f"{where}: unknown key {str(key)!r}{place}{hint}")
+
+
 def _from_hullcheck(data: dict[Any, Any], where: str) -> Config:
+    for key in data:
+        if str(key) not in SECTIONS:
+            raise unknown_key(where, key, SECTIONS)
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
         raise ConfigError(f"{where}: 'rules' must be a mapping")
-    extra = set(map(str, rules)) - _RULE_KEYS
-    if extra:
-        raise ConfigError(f"{where}: unknown key(s) under 'rules': {', '.join(sorted(extra))}")
-    ignored = _id_list(rules.get("ignore"), f"{where}: rules.ignore")
+    for key in rules:
+        if str(key) not in _RULE_KEYS:
+            raise unknown_key(where, key, _RULE_KEYS, "rules")
+    secret_kinds, any_secret = _own_secret_kinds(data.get("secrets"))
+
+    def known(code: str, what: str) -> str:
+        why = problem(code, secret_kinds=secret_kinds, any_secret=any_secret)
+        if why is not None:
+            raise ConfigError(f"{where}: {what}: {why}")
+        return code
+
+    ignored = [
+        known(code, "rules.ignore")
+        for code in _id_list(rules.get("ignore"), f"{where}: rules.ignore")
+    ]
     severity_raw = rules.get("severity") or {}
     if not isinstance(severity_raw, dict):
         raise ConfigError(f"{where}: rules.severity must map rule ids to severities")
     severity = {
-        _rule_id(k, where): _severity(v, f"{where}: rules.severity.{k}")
+        known(_rule_id(k, where), f"rules.severity.{k}"): _severity(
+            v, f"{where}: rules.severity.{k}"
+        )
         for k, v in severity_raw.items()
     }
     fail_on = data.get("fail-on")
@@ -149,9 +193,9 @@ def _from_hullcheck(data: dict[Any, Any], where: str) -> Config:
     unknown = vulns.get("unknown-severity")
     allowed = _str_list(data.get("allow-incomplete"), f"{where}: allow-incomplete")
     for kind in allowed:
-        problem = unknown_kind_message(kind, f"{where}: allow-incomplete")
-        if problem is not None:
-            raise ConfigError(problem)
+        wrong = unknown_kind_message(kind, f"{where}: allow-incomplete")
+        if wrong is not None:
+            raise ConfigError(wrong)
     return Config(
         path=where,
         ignored=frozenset(ignored),
@@ -168,6 +212,17 @@ def _from_hullcheck(data: dict[Any, Any], where: str) -> Config:
         ),
         allow_incomplete=frozenset(allowed),
     )
+
+
+def _own_secret_kinds(section: Any) -> tuple[frozenset[str], bool]:
+    """The ``secrets:`` section's own rule ids (upper-cased), and whether it imports
+    rules that cannot be listed without reading another file (a gitleaks config)."""
+    if not isinstance(section, dict):
+        return frozenset(), False
+    raw = section.get("rules")
+    ids = [r.get("id") for r in raw if isinstance(r, dict)] if isinstance(raw, list) else []
+    kinds = frozenset(i.strip().upper() for i in ids if isinstance(i, str))
+    return kinds, section.get("gitleaks") is not None
 
 
 def _from_hadolint(data: dict[Any, Any], where: str) -> Config:
@@ -188,6 +243,11 @@ def _from_hadolint(data: dict[Any, Any], where: str) -> Config:
             fail_on = _HADOLINT_LEVELS[str(threshold)]
         elif str(threshold) not in ("none", "ignore"):
             raise ConfigError(f"{where}: unknown failure-threshold {threshold!r}")
+    notes = [
+        f"{where}: {why}; ignored"
+        for code in sorted({*ignored, *severity})
+        if (why := problem(code)) is not None
+    ]
     return Config(
         path=where,
         ignored=frozenset(ignored),
@@ -197,6 +257,7 @@ def _from_hadolint(data: dict[Any, Any], where: str) -> Config:
         ),
         fail_on=fail_on,
         hadolint=True,
+        notes=tuple(notes),
     )
 
 

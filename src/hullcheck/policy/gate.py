@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
+from hullcheck.document import Report
 from hullcheck.errors import ConfigError
 from hullcheck.model import Finding, Practice, Severity
-from hullcheck.report.document import Report
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

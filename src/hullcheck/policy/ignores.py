@@ -34,10 +34,13 @@ from typing import Any
 import yaml
 from packageurl import PackageURL
 
+from hullcheck.diagnostics import suggest
 from hullcheck.errors import ConfigError
 from hullcheck.model import Finding, Severity
+from hullcheck.policy.known import SECRET_PREFIX, problem
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
+ENTRY_KEYS = frozenset({"id", "package", "path", "reason", "expires"})
 VEX_JUSTIFICATIONS = frozenset(
     {
         "component_not_present",
@@ -230,12 +233,14 @@ def parse_ignores(entries: Any, origin: str) -> list[IgnoreRule]:
         where = f"{origin}: ignore #{index}"
         if not isinstance(entry, Mapping):
             raise ConfigError(f"{where} is not a mapping")
-        unknown = set(entry) - {"id", "package", "path", "reason", "expires"}
-        if unknown:
-            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+        for key in entry:
+            if str(key) not in ENTRY_KEYS:
+                hint = suggest(str(key), ENTRY_KEYS) or f" (valid: {', '.join(sorted(ENTRY_KEYS))})"
+                raise ConfigError(f"{where}: unknown key {str(key)!r}{hint}")
         ident, reason = entry.get("id"), entry.get("reason")
         if not isinstance(ident, str) or not ident.strip():
             raise ConfigError(f"{where}: 'id' (an advisory or rule id) is required")
+        _check_rule_id(ident.strip(), where)
         if not isinstance(reason, str) or not reason.strip():
             raise ConfigError(f"{where} ({ident}): a 'reason' is required")
         for key in ("package", "path"):
@@ -254,6 +259,20 @@ def parse_ignores(entries: Any, origin: str) -> list[IgnoreRule]:
     return rules
 
 
+def _check_rule_id(ident: str, where: str) -> None:
+    """An id shaped like a rule id must name a rule (advisory and secret ids are free)."""
+    code = ident.upper()
+    if code.startswith(("HC", SECRET_PREFIX)) and (code[2:].isdigit() or ":" in code):
+        why = problem(code)
+        if why is not None:
+            raise ConfigError(f"{where}: {why}")
+    elif code[:2] in ("DL", "SC") and code[2:].isdigit():
+        raise ConfigError(
+            f"{where}: {ident} is a hadolint code; findings carry HC ids (ignore the HC rule "
+            "that covers it, or list the code under rules.ignore in .hullcheck.yaml)"
+        )
+
+
 def load_ignore_file(path: Path) -> list[IgnoreRule]:
     """Rules of a ``.hullcheckignore`` (a YAML list, or a mapping with ``ignores:``) or of a
     ``.hullcheck.yaml`` (its ``ignores:`` key)."""
@@ -264,6 +283,11 @@ def load_ignore_file(path: Path) -> list[IgnoreRule]:
     if data is None:
         return []
     if isinstance(data, Mapping):
+        strict = path.name not in (".hullcheck.yaml", ".hullcheck.yml")  # config.load checks
+        for key in data:
+            if strict and str(key) != "ignores":
+                hint = suggest(str(key), {"ignores"}) or " (the only key is 'ignores')"
+                raise ConfigError(f"{path}: unknown key {str(key)!r}{hint}")
         return parse_ignores(data.get("ignores"), str(path))
     return parse_ignores(data, str(path))
 

@@ -7,6 +7,7 @@
       keys: [keys/release.pub]           # paths relative to the config file
       identities:                        # keyless signers (sigstore): issuer + subject
         - {issuer: https://token.actions.githubusercontent.com, subject: https://github.com/acme/app/...}
+      trusted-root: sigstore/trusted_root.json   # what keyless signatures chain to
       require-attestations: [slsa, sbom] # signed (cosign .att) or covered by a signed index
       trusted-registries: [registry.example.com, ghcr.io/acme]
 
@@ -23,7 +24,14 @@ from typing import Any
 from hullcheck.errors import ConfigError
 
 _KEYS = frozenset(
-    {"require-signature", "keys", "identities", "require-attestations", "trusted-registries"}
+    {
+        "require-signature",
+        "keys",
+        "identities",
+        "trusted-root",
+        "require-attestations",
+        "trusted-registries",
+    }
 )
 ATTESTATION_KINDS = ("slsa", "sbom", "scan")
 
@@ -39,6 +47,7 @@ class ProvenancePolicy:
     require_signature: bool = False
     keys: tuple[Path, ...] = ()
     identities: tuple[Identity, ...] = ()
+    trusted_root: Path | None = None
     require_attestations: tuple[str, ...] = ()
     trusted_registries: tuple[str, ...] = ()
 
@@ -104,7 +113,15 @@ def parse_policy(
             )
     if require and not keys and not identities:
         raise ConfigError(f"{where}: require-signature needs keys or identities to verify with")
+    root_text = section.get("trusted-root")
+    if root_text is not None and not isinstance(root_text, str):
+        raise ConfigError(f"{where}.trusted-root must be a path")
+    trusted_root = None
+    if root_text:
+        trusted_root = Path(root_text) if Path(root_text).is_absolute() else base / root_text
+    if identities and trusted_root is None:
+        raise ConfigError(f"{where}: identities need trusted-root (a sigstore trusted_root.json)")
     registries = _strings(section.get("trusted-registries"), f"{where}.trusted-registries")
     return ProvenancePolicy(
-        require, keys, tuple(identities), kinds, registries or fallback_registries
+        require, keys, tuple(identities), trusted_root, kinds, registries or fallback_registries
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hullcheck import diagnostics as diag
@@ -19,8 +20,14 @@ from hullcheck.dockerfile.imageref import parse_image_ref
 from hullcheck.errors import HullcheckError
 from hullcheck.model import Finding, Location, Practice, Severity
 from hullcheck.provenance import buildkit, intoto
-from hullcheck.provenance.attest import verify_attestations
-from hullcheck.provenance.imagesig import verify_image
+from hullcheck.provenance.attest import AttestationCheck
+from hullcheck.provenance.imagesig import SignatureCheck
+from hullcheck.provenance.keyless import (
+    RequiredIdentity,
+    load_trusted_root,
+    verify_attestations,
+    verify_image_signatures,
+)
 from hullcheck.provenance.keys import NamedPublicKey, load_public_keys
 from hullcheck.provenance.policy import ProvenancePolicy
 from hullcheck.provenance.target import Target, open_target
@@ -114,7 +121,11 @@ def subject_reference(image: str, target: Mapping[str, Any]) -> str | None:
         except HullcheckError:
             return None
     if kind == "oci" and not image.startswith("oci-archive:"):
-        return image
+        # only a layout directory holds signatures beside the image (never a tar of one)
+        path = image.removeprefix("oci:")
+        for candidate in (path, path.rpartition(":")[0], path.rpartition("@")[0]):
+            if candidate and Path(candidate).is_dir():
+                return image if image.startswith("oci:") else f"oci:{image}"
     return None
 
 
@@ -129,6 +140,26 @@ def _load_keys(policy: ProvenancePolicy) -> list[NamedPublicKey]:
     for path in policy.keys:
         keys.extend(load_public_keys(path))
     return keys
+
+
+def _verify(
+    target: Target, keys: list[NamedPublicKey], policy: ProvenancePolicy
+) -> tuple[list[SignatureCheck], list[AttestationCheck]]:
+    """Signatures and attestations judged by the policy's keys, then by each identity."""
+    roots = load_trusted_root(policy.trusted_root) if policy.trusted_root else None
+    wanted = [RequiredIdentity(i.subject, i.issuer) for i in policy.identities] or [
+        RequiredIdentity()
+    ]
+    sigs: dict[str, SignatureCheck] = {}
+    atts: dict[str, AttestationCheck] = {}
+    for required in wanted:  # a layer passes if any allowed identity (or key) vouches for it
+        for check in verify_image_signatures(target, keys, roots, required):
+            if check.ok or check.layer_digest not in sigs:
+                sigs[check.layer_digest] = check
+        for att in verify_attestations(target, keys, None, roots, required):
+            if att.ok or att.layer_digest not in atts:
+                atts[att.layer_digest] = att
+    return list(sigs.values()), list(atts.values())
 
 
 def build_attestations(target: Target) -> list[buildkit.BuildAttestation]:
@@ -163,7 +194,9 @@ def check_provenance(
                     f"({', '.join(policy.trusted_registries)})"
                 )
             )
-    needs_target = policy.require_signature or policy.keys or policy.require_attestations
+    needs_target = (
+        policy.require_signature or policy.keys or policy.identities or policy.require_attestations
+    )
     try:
         target = opener(reference, options)
     except HullcheckError as err:
@@ -194,8 +227,7 @@ def check_provenance(
         if needs_target:
             try:
                 keys = _load_keys(policy)
-                checks = verify_image(target, keys) if keys else []
-                att_checks = verify_attestations(target, keys) if keys else []
+                checks, att_checks = _verify(target, keys, policy)
             except HullcheckError as err:
                 result.diagnostics.append(
                     diag.error(

@@ -69,6 +69,8 @@ def _properties(pkg: Package) -> list[Property]:
         props.append(Property(name=f"{PROPERTY_PREFIX}source:name", value=pkg.source_name))
     if pkg.source_version:
         props.append(Property(name=f"{PROPERTY_PREFIX}source:version", value=pkg.source_version))
+    if pkg.owner:
+        props.append(Property(name=f"{PROPERTY_PREFIX}os-package", value=pkg.owner))
     return props
 
 

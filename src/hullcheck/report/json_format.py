@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hullcheck.report.document import Report
+from hullcheck.document import Report
 from hullcheck.report.options import RenderOptions
 
 

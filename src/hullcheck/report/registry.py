@@ -12,9 +12,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
+from hullcheck.document import Report
 from hullcheck.errors import InputError
 from hullcheck.report import json_format, sarif, table
-from hullcheck.report.document import Report
 from hullcheck.report.options import RenderOptions
 
 LINT = "lint"

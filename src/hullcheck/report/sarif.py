@@ -24,8 +24,8 @@ from typing import Any
 from urllib.parse import quote
 
 from hullcheck import __version__
+from hullcheck.document import Report
 from hullcheck.model import Finding, JSONValue, Severity
-from hullcheck.report.document import Report
 from hullcheck.report.options import RenderOptions, RuleHelp
 
 SARIF_VERSION = "2.1.0"

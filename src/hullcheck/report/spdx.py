@@ -139,12 +139,17 @@ def build_document(
             {"spdxElementId": root_id, "relatedSpdxElement": os_id, "relationshipType": "CONTAINS"}
         )
     seen: set[str] = set()
+    by_purl: dict[str, str] = {}
+    owned: list[tuple[str, str]] = []
     for pkg in inventory.packages:
         key = hashlib.sha256("\0".join((pkg.purl, *pkg.files)).encode()).hexdigest()[:16]
         spdx_id = _spdx_id("Package", f"{pkg.type}-{pkg.name}-{key}")
         if spdx_id in seen:
             continue
         seen.add(spdx_id)
+        by_purl.setdefault(pkg.purl, spdx_id)
+        if pkg.owner:
+            owned.append((pkg.owner, spdx_id))
         packages.append(_package(pkg, spdx_id, licenses))
         relationships.append(
             {
@@ -153,6 +158,16 @@ def build_document(
                 "relationshipType": "CONTAINS",
             }
         )
+    # the OS package that installed a language package's metadata CONTAINS it
+    for owner, spdx_id in owned:
+        if owner in by_purl:
+            relationships.append(
+                {
+                    "spdxElementId": by_purl[owner],
+                    "relatedSpdxElement": spdx_id,
+                    "relationshipType": "CONTAINS",
+                }
+            )
     doc: dict[str, JSONValue] = {
         "spdxVersion": "SPDX-2.3",
         "dataLicense": "CC0-1.0",

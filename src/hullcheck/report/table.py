@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 from rich.console import Console
 from rich.text import Text
 
+from hullcheck.document import Report
 from hullcheck.imagerules.history import parse_created_by
 from hullcheck.model import Finding, JSONValue, Practice, Severity
-from hullcheck.report.document import Report
 from hullcheck.report.options import RenderOptions
 from hullcheck.report.source_lines import SourceCache, mask_secrets, visible
 from hullcheck.secrets.places import describe as describe_place

@@ -6,6 +6,7 @@ self-references, label keys, duplicated CMD/ENTRYPOINT/HEALTHCHECK, FROM --platf
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 
@@ -511,6 +512,52 @@ PLATFORM = Rule(
     hadolint=("DL3029", "DL3065"),
 )
 
+# -- HC0015 WORKDIR or VOLUME on a kernel filesystem -------------------------------------
+
+# what the runtime mounts from the host kernel (Trivy DS030 adds /boot; Dockle DKL-DI-0002)
+_SYSTEM_DIRS = ("/proc", "/sys", "/dev", "/boot")
+
+
+def _system_dir(path: str) -> str | None:
+    clean = "/" + path.strip("\"'").strip("/")
+    clean = posixpath.normpath(clean)
+    for top in _SYSTEM_DIRS:
+        if clean == top or clean.startswith(top + "/"):
+            return top
+    return None
+
+
+def _check_system_dirs(ctx: RuleContext) -> Iterator[Hit]:
+    for ins in ctx.dockerfile.find("WORKDIR", "VOLUME"):
+        eff = ins.effective
+        paths = eff.arg_list if eff.keyword == "VOLUME" else (eff.args.strip(),)
+        for path in paths:
+            if "$" in path:
+                continue  # a variable is judged when it has a value, not here
+            top = _system_dir(path)
+            if top is not None:
+                yield at_line(
+                    ins,
+                    f"{eff.keyword} {path} is under {top}, which the container runtime mounts"
+                    " from the host kernel",
+                )
+                break
+
+
+SYSTEM_DIR = Rule(
+    id="HC0015",
+    title="WORKDIR or VOLUME on /proc, /sys, /dev or /boot",
+    severity=Severity.HIGH,
+    practice=Practice.PRIVILEGES,
+    explanation=(
+        "The runtime mounts /proc, /sys and /dev from the host kernel: a VOLUME there asks"
+        " for a host-backed mount over them, and a WORKDIR there makes the build and the"
+        " process write into kernel interfaces, a classic container-escape path."
+    ),
+    fix="Use an application directory (`WORKDIR /app`, `VOLUME /data`).",
+    check=_check_system_dirs,
+)
+
 RULES = (
     RELATIVE_WORKDIR,
     INVALID_PORT,
@@ -525,4 +572,5 @@ RULES = (
     RELATIVE_DEST,
     LABEL_KEY,
     PLATFORM,
+    SYSTEM_DIR,
 )

@@ -196,7 +196,8 @@ DOWNLOAD_UNVERIFIED = Rule(
 # -- HC5005 TLS or signature verification disabled ---------------------------------------
 
 _ENV_OFF: dict[str, Callable[[str], bool]] = {
-    "GIT_SSL_NO_VERIFY": lambda v: v.lower() not in ("", "0", "false", "no"),
+    # git tests only whether the variable is set: "false" and "" turn checks off too
+    "GIT_SSL_NO_VERIFY": lambda v: True,
     "NODE_TLS_REJECT_UNAUTHORIZED": lambda v: v == "0",
     "PYTHONHTTPSVERIFY": lambda v: v == "0",
     "PIP_TRUSTED_HOST": bool,
@@ -234,32 +235,70 @@ def _insecure_command(cmd: Command) -> str | None:
         joined = " ".join(args).lower()
         if "false" in joined or "=0" in joined:
             return "git http.sslVerify=false skips TLS certificate checks"
-    if name in ("apt-get", "apt") and (
-        cmd.has_flag("--allow-unauthenticated", "--allow-insecure-repositories")
+    if name in ("apt-get", "apt", "aptitude") and (
+        cmd.has_flag("--allow-unauthenticated", "--allow-insecure-repositories", "--force-yes")
         or any("AllowUnauthenticated" in a or "Verify-Peer=false" in a for a in args)
     ):
         return f"{name} installs packages whose signatures it does not check"
-    if name in ("yum", "dnf", "microdnf", "zypper", "rpm") and cmd.has_flag(
+    if name in ("yum", "dnf", "dnf5", "microdnf", "tdnf", "zypper", "rpm") and cmd.has_flag(
         "--nogpgcheck", "--no-gpg-checks", "--nosignature", "--nodigest"
     ):
         return f"{name} installs packages whose signatures it does not check"
+    if name == "rpm" and cmd.has_flag("--noverify"):
+        return "rpm --noverify skips the package's digest and signature checks"
+    if _config_manager(cmd):
+        for arg in args:
+            low_arg = arg.lower()
+            if _SSL_OFF.search(low_arg) or _GPG_OFF.search(low_arg):
+                return f"{name} writes a repository setting that turns off TLS or signature checks"
+    for assignment in _assignments(cmd):
+        key, _, value = assignment.partition("=")
+        test = _ENV_OFF.get(key.upper())
+        if test is not None and test(_unquote(value)):
+            return f"{key} set before the command turns off TLS or checksum verification"
     if name == "apk" and cmd.has_flag("--allow-untrusted"):
         return "apk --allow-untrusted installs unsigned packages"
     if name == "go" and cmd.has_flag("-insecure"):
         return "go -insecure fetches modules over plain HTTP"
-    if cmd.assignments and any(_ENV_ASSIGN_OFF.match(a) for a in cmd.assignments):
-        return "an environment setting turns off TLS certificate checks"
     low = " ".join((*args, *cmd.redirects)).lower()
     if "trusted=yes" in low:
         return "an apt source marked [trusted=yes] is used without signature checks"
     if "gpgcheck" in low and _GPG_OFF.search(low):
         return "a repository with gpgcheck=0 is used without signature checks"
-    if "sslverify" in low and name in ("echo", "printf", "sed", "tee") and _SSL_OFF.search(low):
+    if "sslverify" in low and _writes_file(cmd) and _SSL_OFF.search(low):
         return "a repository with sslverify=false skips TLS certificate checks"
     return None
 
 
-_ENV_ASSIGN_OFF = re.compile(r"(?i)^(GIT_SSL_NO_VERIFY=(1|true)|NODE_TLS_REJECT_UNAUTHORIZED=0)$")
+def _writes_file(cmd: Command) -> bool:
+    """Whether text this command prints lands in a file (an echo to the terminal does not)."""
+    if cmd.basename in ("echo", "printf", "cat"):
+        return bool(cmd.redirects)
+    if cmd.basename == "sed":
+        return any(a == "-i" or a.startswith("-i") or a == "--in-place" for a in cmd.args)
+    return cmd.basename == "tee"
+
+
+def _config_manager(cmd: Command) -> bool:
+    if cmd.basename == "yum-config-manager":
+        return True
+    return cmd.basename in ("dnf", "dnf5", "yum") and "config-manager" in cmd.args
+
+
+def _assignments(cmd: Command) -> list[str]:
+    """``NAME=value`` set for this command, or exported by ``export``/``declare -x``."""
+    out = list(cmd.assignments)
+    if cmd.basename in ("export", "declare", "typeset"):
+        out += [a for a in cmd.args if "=" in a and not a.startswith("-")]
+    return out
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
 _GPG_OFF = re.compile(r"gpgcheck\s*=\s*0")
 _SSL_OFF = re.compile(r"sslverify\s*=\s*(false|0)")
 _GIT_SSLVERIFY = re.compile(r"(?i)^http\.(\S+\.)?sslverify(=|$)")

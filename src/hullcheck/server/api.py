@@ -16,9 +16,10 @@ from sqlalchemy.orm import sessionmaker
 
 from hullcheck.server import alerts, store, tokens, vault
 from hullcheck.server.alerts import Deliverer
-from hullcheck.server.db import Event, Image, Scan, Token, Watch, Webhook
+from hullcheck.server.db import Event, Image, Policy, Scan, Token, Watch, Webhook
 from hullcheck.server.guard import Authenticator, Caller, RateLimiter, bearer
 from hullcheck.server.metrics import Metrics
+from hullcheck.server.policies import validate as validate_policy
 from hullcheck.server.references import RefusedReference, check_reference
 from hullcheck.server.rematch import queue_rematches
 from hullcheck.server.settings import ServerSettings
@@ -62,6 +63,13 @@ class NewWatch(BaseModel):
     password: str | None = Field(None, max_length=2000)
 
 
+class NewPolicy(BaseModel):
+    name: str = Field(..., min_length=1, max_length=200)
+    repositories: str = Field("*", max_length=500, description="a glob of repositories")
+    config: str = Field(..., max_length=1_000_000, description="a .hullcheck.yaml")
+    ignores: str | None = Field(None, max_length=1_000_000, description="a .hullcheckignore")
+
+
 class NewToken(BaseModel):
     name: str = Field(..., min_length=1, max_length=200)
     scope: str = Field("read", pattern="^(read|write|admin)$")
@@ -89,6 +97,18 @@ def scan_json(scan: Scan, image: Image | None = None) -> dict[str, Any]:
         "counts": scan.counts or {},
         "exit_code": scan.exit_code,
         "error": scan.error,
+        # a report from a run that exited 2 is incomplete: its error names what went unchecked
+        "complete": (scan.exit_code != 2) if scan.report is not None else None,
+    }
+
+
+def policy_json(policy: Policy) -> dict[str, Any]:
+    return {
+        "id": policy.id,
+        "name": policy.name,
+        "repositories": policy.repositories,
+        "config": policy.config,
+        "ignores": policy.ignores,
     }
 
 
@@ -295,6 +315,40 @@ def router(ctx: Context) -> APIRouter:
                 }
                 for e in rows
             ]
+
+    @api.post("/policies", status_code=201)
+    def new_policy(body: NewPolicy, _: Admin) -> dict[str, Any]:
+        """A policy for the scans of the matching repositories, checked before it is kept."""
+        problem = validate_policy(body.config, body.ignores)
+        if problem is not None:
+            raise HTTPException(422, f"the policy is not valid: {problem}")
+        with ctx.sessions() as session:
+            if session.scalar(select(Policy).where(Policy.name == body.name)):
+                raise HTTPException(409, "a policy of that name exists")
+            row = Policy(
+                name=body.name,
+                repositories=body.repositories,
+                config=body.config,
+                ignores=body.ignores,
+            )
+            session.add(row)
+            session.commit()
+            return policy_json(row)
+
+    @api.get("/policies")
+    def list_policies(_: Read) -> list[dict[str, Any]]:
+        with ctx.sessions() as session:
+            return [policy_json(p) for p in session.scalars(select(Policy).order_by(Policy.id))]
+
+    @api.delete("/policies/{policy_id}", status_code=204)
+    def delete_policy(policy_id: int, _: Admin) -> Response:
+        with ctx.sessions() as session:
+            row = session.get(Policy, policy_id)
+            if row is None:
+                raise HTTPException(404, "no such policy")
+            session.delete(row)
+            session.commit()
+        return Response(status_code=204)
 
     @api.post("/rematch", status_code=202)
     def rematch(_: Admin) -> dict[str, int]:

@@ -42,7 +42,7 @@ def create_app(settings: ServerSettings, *, start_workers: bool = True) -> Any:
     sessions = open_database(settings.database)
     deliverer = Deliverer(sessions)
     busy: list[Workers] = []
-    metrics = Metrics(sessions, lambda: busy[0].busy if busy else 0)
+    metrics = Metrics(sessions, lambda: busy[0].busy if busy else 0, settings.vulnerability_db)
 
     def finished(scan_id: int) -> None:
         with sessions() as session:

@@ -50,8 +50,17 @@ def _summary(scan: Scan) -> dict[str, Any]:
         "eol": base.get("eol") or "",
         "created": target.get("created") or "",
         "user": config.get("user") or "root",
-        "signature": summary.get("signature", "not checked"),
+        "signature": _signature_state(obj(summary.get("provenance"))),
     }
+
+
+def _signature_state(provenance: dict[str, Any]) -> str:
+    """What the scan's provenance check said of the image's signatures."""
+    if "signatures" not in provenance:
+        return "not checked"  # no provenance policy asked for it
+    if provenance.get("signed"):
+        return "signed"
+    return "bad signature" if provenance["signatures"] else "unsigned"
 
 
 def _chart(points: list[tuple[str, int]]) -> str:

@@ -142,6 +142,18 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Policy(Base):
+    """A ``.hullcheck.yaml`` (and ``.hullcheckignore``) for the repositories matching a glob."""
+
+    __tablename__ = "policies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    repositories: Mapped[str] = mapped_column(String(500))
+    config: Mapped[str] = mapped_column(Text)
+    ignores: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Webhook(Base):
     """Where alerts go: a URL, the HMAC key that signs each body, the lowest severity sent."""
 

@@ -12,10 +12,12 @@ import logging
 import os
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +26,8 @@ from sqlalchemy.orm import sessionmaker
 from hullcheck.isolated import Outcome, run_scan
 from hullcheck.server import store
 from hullcheck.server.db import Watch
+from hullcheck.server.policies import policy_for
+from hullcheck.server.policies import write as write_policy
 from hullcheck.server.settings import ServerSettings
 from hullcheck.server.vault import VaultError
 from hullcheck.server.watches import credentials
@@ -120,15 +124,17 @@ class Workers:
         renewer = threading.Thread(target=self._renew, args=(scan_id, owner, renewing), daemon=True)
         renewer.start()
         try:
-            outcome = run_scan(
-                settings.job,
-                uid,
-                kind,
-                reference,
-                input_text,
-                started=procs,
-                credentials=self._credentials(kind, reference),
-            )
+            with tempfile.TemporaryDirectory(prefix="policy-", dir=self._work_dir()) as tmp:
+                outcome = run_scan(
+                    settings.job,
+                    uid,
+                    kind,
+                    reference,
+                    input_text,
+                    started=procs,
+                    credentials=self._credentials(kind, reference),
+                    policy_files=self._policy_files(reference, Path(tmp)),
+                )
         finally:
             renewing.set()
             renewer.join()
@@ -136,6 +142,19 @@ class Workers:
                 self._running.pop(uid, None)
         self._commit(scan_id, uid, owner, outcome, time.monotonic() - started)
         return True
+
+    def _work_dir(self) -> Path:
+        work = self._settings.data_dir / "work"
+        work.mkdir(parents=True, exist_ok=True)
+        return work
+
+    def _policy_files(self, reference: str, directory: Path) -> list[Path] | None:
+        """The policy for this image's repository, as files for the scan (None: defaults)."""
+        with self._sessions() as session:
+            policy = policy_for(session, store.repository_of(reference))
+            if policy is None:
+                return None
+            return write_policy(directory, policy.config, policy.ignores)
 
     def _credentials(self, kind: str, reference: str) -> tuple[str, str] | None:
         """A watched repository's stored credentials, for pulling its images."""

@@ -5,7 +5,9 @@
 (``<id>/layer.tar -> ../<hex>.tar``).  There is no registry manifest, so one is
 synthesised: the config's digest is computed, each layer's digest is its ``diff_id``
 from the config (an uncompressed layer's digest is its diff_id) and is verified as the
-layer streams.  Docker 25+ archives also carry an OCI layout; ``open.py`` prefers it.
+layer streams.  ``docker load`` also accepts gzip- and zstd-compressed ``layer.tar`` files;
+their diff_id is then checked against the inflated bytes (``LayerReader``'s
+``content_digest``).  Docker 25+ archives also carry an OCI layout; ``open.py`` prefers it.
 """
 
 from __future__ import annotations

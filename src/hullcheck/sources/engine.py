@@ -20,13 +20,12 @@ import json
 import os
 import posixpath
 import re
-import tarfile
 import tempfile
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -34,6 +33,14 @@ from hullcheck.errors import HullcheckError, ImageError, InputError
 from hullcheck.sources.base import Manifest, SourceInfo
 from hullcheck.sources.cache import default_cache_dir
 from hullcheck.sources.digest import blob_name, check_digest
+from hullcheck.sources.httpdeadline import (
+    BodyClock,
+    DeadlineExceeded,
+    body_deadline,
+    header_deadline,
+    send_within,
+)
+from hullcheck.sources.limits import Limits
 from hullcheck.sources.mediatypes import (
     INDEXES,
     MANIFESTS,
@@ -43,6 +50,7 @@ from hullcheck.sources.mediatypes import (
     OCI_LAYER_ZSTD,
     OCI_MANIFEST,
 )
+from hullcheck.sources.tarstream import HARDLINK, REGULAR, SYMLINK, TarEntry, TarError, TarStream
 
 MIB = 1024 * 1024
 _META_FILES = frozenset({"manifest.json", "index.json", "oci-layout", "repositories"})
@@ -138,13 +146,15 @@ def resolve_endpoint(host: str | None) -> _Endpoint:
 
 
 class _ResponseStream(io.RawIOBase):
-    """The export response as a sequential file for ``tarfile``'s stream mode."""
+    """The export response as a sequential file for the bounded tar reader."""
 
-    def __init__(self, chunks: Iterator[bytes], shown: str) -> None:
+    def __init__(self, chunks: Iterator[bytes], shown: str, clock: BodyClock) -> None:
         super().__init__()
         self._chunks = chunks
         self._pending = b""
         self._shown = shown
+        self._clock = clock
+        self._received = 0
 
     def readable(self) -> bool:
         return True
@@ -163,6 +173,11 @@ class _ResponseStream(io.RawIOBase):
                 ) from None
             if not self._pending:
                 return 0
+            self._received += len(self._pending)
+            try:
+                self._clock.check(self._received)
+            except DeadlineExceeded as exc:
+                raise ImageError(f"the engine at {self._shown} stalled the export: {exc}") from None
         n = min(len(buffer), len(self._pending))
         buffer[:n] = self._pending[:n]
         self._pending = self._pending[n:]
@@ -215,9 +230,13 @@ class EngineSource:
 
     def _get(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
         try:
-            return self._http.send(
-                self._http.build_request("GET", path, params=params), stream=True
+            return send_within(
+                self._http,
+                self._http.build_request("GET", path, params=params),
+                header_deadline(self.options.timeout),
             )
+        except DeadlineExceeded as exc:
+            raise ImageError(f"the engine at {self._endpoint.shown} stalled: {exc}") from None
         except httpx.TimeoutException:
             raise ImageError(
                 f"the engine at {self._endpoint.shown} did not answer within "
@@ -270,7 +289,14 @@ class EngineSource:
                     f"the engine refused to export {self.name} ({resp.status_code}: "
                     f"{body[:160].decode('utf-8', 'replace')})"
                 )
-            export = self._consume(_ResponseStream(resp.iter_raw(), self._endpoint.shown))
+            # the export is about the image's size: its deadline scales with it
+            size = inspect.get("Size")
+            clock = BodyClock(
+                body_deadline(
+                    size if isinstance(size, int) and size >= 0 else None, self.options.timeout
+                )
+            )
+            export = self._consume(_ResponseStream(resp.iter_raw(), self._endpoint.shown, clock))
         finally:
             resp.close()
         self._export = export
@@ -286,43 +312,43 @@ class EngineSource:
         except OSError as exc:
             raise ImageError(f"cannot create the blob cache: {exc.strerror}") from None
         stream = io.BufferedReader(raw, buffer_size=MIB)
-        count = 0
+        # the same bounded reader as every archive and layer: headers, long names and PAX
+        # records are capped, and no member is ever held whole
+        reader = TarStream(stream.read, Limits(max_entries=self.options.max_entries))
         try:
-            with tarfile.open(fileobj=stream, mode="r|") as tar:
-                for member in tar:
-                    count += 1
-                    if count > self.options.max_entries:
-                        raise ImageError(
-                            f"the engine's export has more than {self.options.max_entries} entries"
-                        )
-                    name = posixpath.normpath(member.name.lstrip("/"))
-                    if member.issym():
-                        target = posixpath.join(posixpath.dirname(name), member.linkname)
-                        export.links[name] = posixpath.normpath(target)
-                    elif member.islnk():
-                        export.links[name] = posixpath.normpath(member.linkname.lstrip("/"))
-                    elif member.isfile():
-                        fh = tar.extractfile(member)
-                        if fh is None:
-                            continue
-                        if name in _META_FILES:
-                            if member.size > _MAX_META:
-                                raise ImageError(f"the export's {name} is larger than 4 MiB")
-                            export.meta[name] = fh.read()
-                        else:
-                            export.files[name] = self._store(fh)
-        except tarfile.TarError as exc:
-            raise ImageError(f"the engine's export is not a valid tar ({exc})") from None
+            for count, member in enumerate(reader, 1):
+                if count > self.options.max_entries:
+                    raise ImageError(
+                        f"the engine's export has more than {self.options.max_entries} entries"
+                    )
+                self._take_member(reader, member, export)
+        except TarError as exc:
+            raise ImageError(f"the engine's export is not a valid tar ({exc.message})") from None
         return export
 
-    def _store(self, fh: IO[bytes]) -> tuple[str, int]:
+    def _take_member(self, reader: TarStream, member: TarEntry, export: _Export) -> None:
+        name = posixpath.normpath(member.name.lstrip("/"))
+        if member.kind == SYMLINK:
+            target = posixpath.join(posixpath.dirname(name), member.linkname)
+            export.links[name] = posixpath.normpath(target)
+        elif member.kind == HARDLINK:
+            export.links[name] = posixpath.normpath(member.linkname.lstrip("/"))
+        elif member.kind == REGULAR:
+            if name in _META_FILES:
+                if member.size > _MAX_META:
+                    raise ImageError(f"the export's {name} is larger than 4 MiB")
+                export.meta[name] = reader.read_content(_MAX_META)
+            else:
+                export.files[name] = self._store(reader)
+
+    def _store(self, reader: TarStream) -> tuple[str, int]:
         """Copy one export entry into the cache under its sha256; return (digest, size)."""
         digest = hashlib.sha256()
         size = 0
         fd, tmp = tempfile.mkstemp(prefix="engine-", dir=self._tmp_dir)
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := fh.read(MIB):
+                while chunk := reader.read_part(MIB):
                     digest.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
@@ -469,11 +495,16 @@ class EngineSource:
         self.close()
 
 
-def _read_bounded(resp: httpx.Response, limit: int, shown: str) -> bytes:
+def _read_bounded(resp: httpx.Response, limit: int, shown: str, grace: float = 120.0) -> bytes:
     out = bytearray()
+    clock = BodyClock(body_deadline(limit, grace))
     try:
         for chunk in resp.iter_bytes():
             out += chunk
+            try:
+                clock.check(len(out))
+            except DeadlineExceeded as exc:
+                raise ImageError(f"the engine at {shown} stalled: {exc}") from None
             if len(out) > limit:
                 raise ImageError(f"the engine at {shown} sent more than {limit} bytes")
     except httpx.TransportError as exc:

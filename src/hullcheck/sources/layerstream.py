@@ -66,6 +66,8 @@ class _Hashing:
         self._deadline = deadline
         self.count = 0
         self._peeked = b""
+        self.check_digest = True
+        """False when the digest names the uncompressed content (checked by the reader)."""
 
     @property
     def peeked(self) -> bytes:
@@ -112,6 +114,8 @@ class _Hashing:
             raise ImageError(
                 f"blob {self._digest} is truncated: {self.count} of {self._size} bytes"
             )
+        if not self.check_digest:
+            return
         algo = self._digest.partition(":")[0]
         got = f"{algo}:{self._hasher.hexdigest()}"
         if got != self._digest:
@@ -138,8 +142,15 @@ class LayerReader:
         limits: Limits,
         deadline: Deadline,
         inflation: Inflation | None = None,
+        content_digest: bool = False,
     ) -> None:
+        """``content_digest``: ``digest`` names the uncompressed tar (a docker-archive, whose
+        layers are known only by their config's ``diff_ids``); when the stored bytes turn
+        out compressed (``docker load`` accepts gzip and zstd ``layer.tar`` files), the
+        inflated bytes are what is verified."""
         self._src = _Hashing(raw, digest, size, deadline)
+        self._digest = digest
+        self._out_hash: _InlineHash | None = None
         self._limits = limits
         self._inflation = inflation or Inflation(limits)
         self.out_count = 0
@@ -157,6 +168,9 @@ class LayerReader:
             )
         else:
             self.compression = "none"
+        if content_digest and self.compression != "none":
+            self._src.check_digest = False
+            self._out_hash = _InlineHash(digest)
 
     @property
     def compressed_count(self) -> int:
@@ -202,6 +216,8 @@ class LayerReader:
             data = self._src.read(n)
         if data:
             self._account(len(data))
+            if self._out_hash is not None:
+                self._out_hash.update(data)
         return data
 
     def _read_gzip(self, n: int) -> bytes:
@@ -234,7 +250,17 @@ class LayerReader:
 
     def finish(self) -> None:
         """Verify the stored blob's size and digest (reads any bytes left unread)."""
+        if self._out_hash is not None:
+            while self.read(OUT_SIZE):  # the tar's trailing blocks count towards the digest
+                pass
         self._src.finish()
+        if self._out_hash is not None:
+            algo = self._digest.partition(":")[0]
+            got = f"{algo}:{self._out_hash.hexdigest()}"
+            if got != self._digest:
+                raise ImageError(
+                    f"layer {self._digest} does not match its digest once decompressed (got {got})"
+                )
 
     def close(self) -> None:
         """Stop the hashing thread (always call it, also after an error)."""

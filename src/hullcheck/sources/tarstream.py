@@ -325,6 +325,24 @@ class TarStream:
         self._remaining -= n
         return data
 
+    def read_part(self, n: int) -> bytes:
+        """Up to ``n`` more bytes of the current member (``b""`` at its end), for members
+        too large to hold at once (a layer inside a ``docker save`` stream)."""
+        n = min(n, self._remaining)
+        if n <= 0:
+            return b""
+        if self._pos >= len(self._buf):
+            self._offset += len(self._buf)
+            self._buf = self._read(CHUNK)
+            self._pos = 0
+            if not self._buf:
+                raise TarError("tar stream is truncated")
+        take = min(n, len(self._buf) - self._pos)
+        out = self._buf[self._pos : self._pos + take]
+        self._pos += take
+        self._remaining -= take
+        return out
+
     def _finish_member(self) -> None:
         if self._remaining or self._padding:
             self._skip(self._remaining + self._padding)

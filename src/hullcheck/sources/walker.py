@@ -199,6 +199,7 @@ class Walker:
                 limits=self.limits,
                 deadline=deadline,
                 inflation=inflation,
+                content_digest=layer.digest == layer.diff_id,
             )
             tar = TarStream(reader.read, self.limits)
             self._entries(tar, layer, stats)

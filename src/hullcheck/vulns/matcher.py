@@ -64,6 +64,7 @@ class MatchStats:
     """Packages that could not be matched, and why (shown in the report's errors)."""
 
     packages: int = 0
+    owned: int = 0  # language packages installed by an OS package: matched through it
     unsupported: dict[str, int] = field(default_factory=dict)
     coverage: Coverage = field(default_factory=Coverage)
 
@@ -307,6 +308,10 @@ def match_packages(
     findings: list[Finding] = []
     for pkg in packages:
         stats.packages += 1
+        if pkg.owner:
+            # the OS package's advisories cover it (with the distribution's backports)
+            stats.owned += 1
+            continue
         q = query_for(pkg, distro)
         if isinstance(q, str):
             stats.note(q)

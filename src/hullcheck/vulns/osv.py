@@ -229,15 +229,6 @@ class Advisory:
     affected: tuple[Affected, ...]
     references: tuple[str, ...]
 
-    def with_affected(self, affected: tuple[Affected, ...]) -> Advisory:
-        """This advisory with other ``affected`` entries (faster than dataclasses.replace,
-        which matters: the store calls it for every candidate of every package)."""
-        return Advisory(
-            self.id, self.modified, self.published, self.withdrawn, self.aliases,
-            self.upstream, self.summary, self.details, self.severity,
-            self.database_severity, affected, self.references,
-        )  # fmt: skip
-
 
 def _severity(value: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, list):

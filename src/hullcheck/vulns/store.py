@@ -375,9 +375,6 @@ class DatabaseWriter:
         c.execute("DELETE FROM ecosystems WHERE source = ?", (name,))
         c.execute("DELETE FROM sources WHERE name = ?", (name,))
 
-    def source_names(self) -> list[str]:
-        return [row[0] for row in self._conn.execute("SELECT name FROM sources")]
-
     def add_records(self, source: str, records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
         """Store checked OSV records under ``source``; returns records per ecosystem."""
         per_eco: dict[str, int] = {}

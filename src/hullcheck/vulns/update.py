@@ -19,19 +19,19 @@ import base64
 import hashlib
 import os
 import tempfile
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import Message
-from http.client import HTTPException
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from hullcheck.errors import DatabaseError
+import httpx
+
+from hullcheck.errors import DatabaseError, RegistryError
+from hullcheck.sources.httpdeadline import BodyClock, DeadlineExceeded, body_deadline
+from hullcheck.sources.registry.options import RegistryOptions
+from hullcheck.sources.registry.transport import Transport, describe_exception
 from hullcheck.vulns import eol
 from hullcheck.vulns.importer import ImportStats, import_into, iter_zip
 from hullcheck.vulns.store import DatabaseWriter
@@ -52,7 +52,6 @@ DEFAULT_ECOSYSTEMS: tuple[str, ...] = (
     "Red Hat",
 )
 MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024 * 1024
-_CHUNK = 1 << 16
 
 
 class NotOnMirror(DatabaseError):
@@ -83,8 +82,8 @@ def export_url(mirror: str, ecosystem: str) -> str:
     return f"{mirror.rstrip('/')}/{urllib.parse.quote(ecosystem)}/all.zip"
 
 
-def _goog_md5(headers: Message) -> bytes | None:
-    for value in headers.get_all("x-goog-hash") or ():
+def _goog_md5(values: Sequence[str]) -> bytes | None:
+    for value in values:
         for part in value.split(","):
             key, _, digest = part.strip().partition("=")
             if key == "md5":
@@ -100,54 +99,73 @@ def download(
 ) -> tuple[Path, str, int]:
     """Fetch ``url`` into a temp file in ``dest_dir``; (path, sha256, size).
 
-    ``timeout`` bounds every socket operation and 60x it bounds the whole transfer, so a
-    server that stops sending or drips bytes cannot hang the update.
+    The registries' HTTP client does the exchange, so the mirror gets the same policy:
+    retries on 429/5xx and dropped connections, redirects that never downgrade HTTPS,
+    the system CA store and proxies, complete headers within 2x ``timeout``.  ``timeout``
+    bounds every read; the whole body may take ``timeout + size / 64 KiB/s`` (60x
+    ``timeout`` when the length is not announced), so a dripping mirror cannot hang it.
     """
     fd, tmp_name = tempfile.mkstemp(prefix=".osv-download-", suffix=".zip", dir=dest_dir)
     tmp = Path(tmp_name)
-    sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-    deadline = time.monotonic() + timeout * 60
     try:
-        request = urllib.request.Request(url, headers={"User-Agent": "hullcheck"})  # noqa: S310
-        with (
-            os.fdopen(fd, "wb") as out,
-            urllib.request.urlopen(  # noqa: S310 - scheme checked
-                request, timeout=timeout
-            ) as response,
-        ):
-            expected = response.headers.get("Content-Length")
-            goog_md5 = _goog_md5(response.headers)
-            if expected is not None and (not expected.isdigit() or int(expected) > max_bytes):
-                raise DatabaseError(f"{url}: file too large or bad Content-Length")
-            while True:
-                if time.monotonic() > deadline:
-                    raise DatabaseError(f"{url}: download took too long")
-                chunk = response.read(_CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > max_bytes:
-                    raise DatabaseError(f"{url}: file larger than {max_bytes} bytes")
-                sha.update(chunk)
-                md5.update(chunk)
-                out.write(chunk)
-            if expected is not None and size != int(expected):
-                raise DatabaseError(f"{url}: download interrupted ({size} of {expected} bytes)")
-            if goog_md5 is not None and md5.digest() != goog_md5:
-                raise DatabaseError(f"{url}: download does not match the server's MD5")
+        # two retries: a mirror that errs on the third try is down, not flaky
+        http = Transport(RegistryOptions(timeout=timeout, retries=2), peer="mirror")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                resp = http.send("GET", url, what=f"GET {url}")
+                try:
+                    sha, size = _receive(resp, out, url, timeout=timeout, max_bytes=max_bytes)
+                finally:
+                    resp.close()
+        finally:
+            http.close()
+    except RegistryError as err:
+        tmp.unlink(missing_ok=True)
+        raise DatabaseError(str(err)) from None
     except DatabaseError:
         tmp.unlink(missing_ok=True)
         raise
-    except urllib.error.HTTPError as err:
+    except (httpx.HTTPError, OSError) as err:
         tmp.unlink(missing_ok=True)
-        if err.code == 404:
-            raise NotOnMirror(f"{url}: HTTP 404 {err.reason}") from None
-        raise DatabaseError(f"{url}: HTTP {err.code} {err.reason}") from None
-    except (urllib.error.URLError, HTTPException, OSError, ValueError) as err:
+        raise DatabaseError(f"{url}: download failed: {describe_exception(err)}") from None
+    except BaseException:
         tmp.unlink(missing_ok=True)
-        reason = getattr(err, "reason", None) or err
-        raise DatabaseError(f"{url}: download failed: {reason}") from None
-    return tmp, sha.hexdigest(), size
+        raise
+    return tmp, sha, size
+
+
+def _receive(
+    resp: httpx.Response, out: BinaryIO, url: str, *, timeout: float, max_bytes: int
+) -> tuple[str, int]:
+    """Check the answer and copy its body to ``out``; (sha256, size)."""
+    if resp.status_code == 404:
+        raise NotOnMirror(f"{url}: HTTP 404 {resp.reason_phrase}")
+    if resp.status_code != 200:
+        raise DatabaseError(f"{url}: HTTP {resp.status_code} {resp.reason_phrase}")
+    expected = resp.headers.get("Content-Length")
+    goog_md5 = _goog_md5(resp.headers.get_list("x-goog-hash"))
+    if expected is not None and (not expected.isdigit() or int(expected) > max_bytes):
+        raise DatabaseError(f"{url}: file too large or bad Content-Length")
+    limit = body_deadline(int(expected), timeout) if expected is not None else timeout * 60
+    clock = BodyClock(limit)
+    sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+    host = urllib.parse.urlsplit(url).netloc
+    for chunk in resp.iter_raw():
+        size += len(chunk)
+        if size > max_bytes:
+            raise DatabaseError(f"{url}: file larger than {max_bytes} bytes")
+        try:
+            clock.check(size)
+        except DeadlineExceeded as exc:
+            raise DatabaseError(f"{url}: {host} stalled: {exc}") from None
+        sha.update(chunk)
+        md5.update(chunk)
+        out.write(chunk)
+    if expected is not None and size != int(expected):
+        raise DatabaseError(f"{url}: download interrupted ({size} of {expected} bytes)")
+    if goog_md5 is not None and md5.digest() != goog_md5:
+        raise DatabaseError(f"{url}: download does not match the server's MD5")
+    return sha.hexdigest(), size
 
 
 @dataclass(frozen=True, slots=True)

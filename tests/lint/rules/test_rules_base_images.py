@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hullcheck.lint import Linter
-from hullcheck.rules.testing import Case, check_case
+from tests.support.rule_testing import Case, check_case
 
 DIGEST = "@sha256:" + "a" * 64
 

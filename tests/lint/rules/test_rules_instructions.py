@@ -1,15 +1,21 @@
-"""Instruction correctness: HC0002-HC0014."""
+"""Instruction correctness: HC0002-HC0015."""
 
 from __future__ import annotations
 
 import pytest
 
-from hullcheck.rules.testing import Case, check_case
+from tests.support.rule_testing import Case, check_case
 
 D = "FROM debian:12\n"
 WIN = "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
 
 CASES = (
+    Case("HC0015", D + "WORKDIR /proc/self\n", (2,)),
+    Case("HC0015", D + 'VOLUME ["/data", "/sys"]\n', (2,), "json volume"),
+    Case("HC0015", D + "VOLUME /var/lib/x /dev\n", (2,), "second volume"),
+    Case("HC0015", D + "WORKDIR /boot/../proc\n", (2,), "normalised"),
+    Case("HC0015", D + "WORKDIR /procedures\nVOLUME /devices /srv/sys\n", (), "lookalikes"),
+    Case("HC0015", D + "VOLUME $DATA\nWORKDIR /app\n", (), "variable, app dir"),
     Case("HC0002", D + "WORKDIR app\n", (2,)),
     Case("HC0002", D + 'WORKDIR /app\nWORKDIR $HOME/x\nWORKDIR "/q"\n', (), "absolute, var"),
     Case("HC0002", WIN + "WORKDIR C:\\app\n", (), "windows drive"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hullcheck.rules.testing import Case, check_case
+from tests.support.rule_testing import Case, check_case
 
 D = "FROM debian:12\n"
 
@@ -36,7 +36,40 @@ CASES = (
     Case("HC5005", D + "RUN apt-get install -y --allow-unauthenticated x\n", (2,), "apt"),
     Case("HC5005", "FROM fedora:40\nRUN dnf install -y --nogpgcheck x\n", (2,), "dnf"),
     Case("HC5005", D + "RUN curl -fsSL https://x -o y && echo --insecure\n", (), "echo"),
-    Case("HC5005", D + "ENV GIT_SSL_NO_VERIFY=0 NODE_TLS_REJECT_UNAUTHORIZED=1\n", (), "on"),
+    Case("HC5005", D + "ENV NODE_TLS_REJECT_UNAUTHORIZED=1 PYTHONHTTPSVERIFY=1\n", (), "on"),
+    # git only asks whether GIT_SSL_NO_VERIFY is set: "0" and "false" turn checks off too
+    Case("HC5005", D + "ENV GIT_SSL_NO_VERIFY=0\n", (2,), "git any value"),
+    Case("HC5005", D + "ENV GIT_SSL_CAINFO=/etc/ca.pem\n", (), "git CA file"),
+    Case("HC5005", D + "RUN GIT_SSL_NO_VERIFY=false git clone https://x/y\n", (2,), "inline"),
+    Case("HC5005", D + "RUN export PYTHONHTTPSVERIFY=0 && python x.py\n", (2,), "export"),
+    Case("HC5005", D + "RUN NODE_TLS_REJECT_UNAUTHORIZED='0' node x.js\n", (2,), "quoted"),
+    Case("HC5005", D + "RUN export PYTHONHTTPSVERIFY=1 && python x.py\n", (), "export on"),
+    Case("HC5005", D + "RUN NPM_CONFIG_STRICT_SSL=false npm ci\n", (2,), "npm inline"),
+    Case("HC5005", D + "RUN npm install strict-ssl\n", (), "a package named strict-ssl"),
+    Case("HC5005", D + "RUN apt-get install -y --force-yes x\n", (2,), "apt force-yes"),
+    Case("HC5005", "FROM photon:5.0\nRUN tdnf install -y --nogpgcheck x\n", (2,), "tdnf"),
+    Case("HC5005", "FROM fedora:40\nRUN rpm -i --noverify /x.rpm\n", (2,), "rpm noverify"),
+    Case("HC5005", "FROM fedora:40\nRUN rpm -i --nodigest /x.rpm\n", (2,), "rpm nodigest"),
+    Case(
+        "HC5005",
+        "FROM fedora:40\nRUN dnf config-manager --setopt=fedora.sslverify=0 --save\n",
+        (2,),
+        "dnf config-manager",
+    ),
+    Case(
+        "HC5005",
+        "FROM centos:7\nRUN yum-config-manager --setopt=sslverify=false --save\n",
+        (2,),
+        "yum-config-manager",
+    ),
+    Case("HC5005", "FROM centos:7\nRUN yum-config-manager --enable extras\n", (), "enable"),
+    Case(
+        "HC5005",
+        "FROM centos:7\nRUN echo sslverify=0 >> /etc/yum.conf\n",
+        (2,),
+        "written to a repo file",
+    ),
+    Case("HC5005", "FROM centos:7\nRUN echo sslverify=0\n", (), "an echo that goes nowhere"),
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hullcheck.rules.testing import Case, check_case
+from tests.support.rule_testing import Case, check_case
 
 Y = "FROM centos:7\n"
 F = "FROM fedora:40\n"

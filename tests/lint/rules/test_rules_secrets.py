@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from hullcheck.lint import Linter
-from hullcheck.rules.testing import Case, check_case
+from tests.support.rule_testing import Case, check_case
 
 D = "FROM debian:12\n"
 PW = "Zx9pQ2vLk7mN"

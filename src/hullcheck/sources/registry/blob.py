@@ -18,6 +18,7 @@ import httpx
 
 from hullcheck.errors import RegistryError
 from hullcheck.sources.digest import new_hasher
+from hullcheck.sources.httpdeadline import BodyClock, DeadlineExceeded, body_deadline
 from hullcheck.sources.registry.transport import describe_exception
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ class BlobReader(io.RawIOBase):
         self._what = f"blob {digest[:19]} of {client.ref.name}"
         self._resp: httpx.Response | None = None
         self._chunks: Iterator[bytes] | None = None
+        # one overall deadline for the whole blob, resumes included
+        self._clock = BodyClock(body_deadline(size, client.options.timeout))
         self._open(0)
 
     def buffered(self) -> BinaryIO:
@@ -106,6 +109,11 @@ class BlobReader(io.RawIOBase):
                 return 0
             self._hash.update(chunk)
             self._pos += len(chunk)
+            try:
+                self._clock.check(self._pos)
+            except DeadlineExceeded as exc:
+                self._drop()
+                raise RegistryError(f"{self._what} from {self._client.host}: {exc}") from None
             self._pending = chunk
         n = min(len(buffer), len(self._pending))
         buffer[:n] = self._pending[:n]

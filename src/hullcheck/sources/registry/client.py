@@ -44,10 +44,6 @@ from hullcheck.sources.registry.transport import (
 
 MANIFEST_TYPES = (OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST)
 ACCEPT = ", ".join(MANIFEST_TYPES)
-_SCHEMA1 = (
-    "application/vnd.docker.distribution.manifest.v1",
-    "application/vnd.docker.distribution",
-)
 _MAX_TOKEN_BYTES = 1024 * 1024
 
 

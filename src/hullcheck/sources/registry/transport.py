@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from hullcheck.errors import RegistryError
+from hullcheck.sources.httpdeadline import DeadlineExceeded, header_deadline, send_within
 from hullcheck.sources.netpolicy import internal_address, public_only_allowed
 from hullcheck.sources.registry.options import RegistryOptions
 
@@ -102,8 +103,10 @@ class Transport:
         options: RegistryOptions,
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        peer: str = "registry",
     ) -> None:
         self.options = options
+        self.peer = peer  # how errors name the other side ("registry", "mirror")
         self._sleep = sleep
         self.http = client or httpx.Client(
             timeout=httpx.Timeout(options.timeout),
@@ -165,7 +168,7 @@ class Transport:
                     body = _read_small(resp)
                     plural = "s" if attempt else ""
                     raise RegistryError(
-                        f"{what}: registry answered {registry_error_detail(resp, body)} "
+                        f"{what}: {self.peer} answered {registry_error_detail(resp, body)} "
                         f"(after {attempt + 1} attempt{plural})"
                     )
                 wait = self.backoff(attempt, resp)
@@ -203,7 +206,11 @@ class Transport:
             if auth:
                 hop_headers["Authorization"] = auth
             request = self.http.build_request(method, current, headers=hop_headers, data=data)
-            resp = self.http.send(request, stream=True)
+            try:
+                resp = send_within(self.http, request, header_deadline(self.options.timeout))
+            except DeadlineExceeded as exc:
+                host = urllib.parse.urlsplit(current).netloc
+                raise RegistryError(f"{what}: {host} stalled: {exc}") from None
             if resp.status_code not in REDIRECT_STATUSES:
                 return resp
             location = resp.headers.get("location")

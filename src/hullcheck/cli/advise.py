@@ -1,0 +1,126 @@
+"""``hullcheck advise IMAGE|DOCKERFILE``: argument parsing and printing (logic in hullcheck.advise).
+
+Exit codes: 0 done (a better base may exist: read the table); 2 when the base cannot be
+found, its registry cannot list tags, or a candidate could not be measured completely
+and ``--allow-incomplete`` did not accept it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hullcheck.advise import Measure, advise, base_of, from_line
+from hullcheck.cli._remote import add_registry_arguments, registry_options
+from hullcheck.cli.diff import _options
+from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
+from hullcheck.diagnostics import accept
+from hullcheck.diagnostics import error as diag_error
+from hullcheck.diagnostics import warning as diag_warning
+from hullcheck.dockerfile.model import Stage
+from hullcheck.dockerfile.parser import parse
+from hullcheck.imagerules.base import ScanSettings
+from hullcheck.lint import read_dockerfile
+from hullcheck.report.json_format import render
+from hullcheck.report.output import write_output
+from hullcheck.report.source_lines import visible
+from hullcheck.scan import ScanRequest, scan_image
+from hullcheck.sources.reference import parse_reference
+from hullcheck.sources.registry.client import RegistryClient
+from hullcheck.sources.registry.listing import list_tags
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "advise",
+        help="better base images from the base's own repository, measured and ranked",
+        description="Read the tags of the base image's repository, measure the current base "
+        "and its candidates (newer patch releases, other variants, the next release): size, "
+        "packages, known vulnerabilities, end of life, root; rank them and print the FROM "
+        "line that adopts the best.",
+    )
+    parser.add_argument("target", metavar="IMAGE|DOCKERFILE")
+    parser.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    parser.add_argument("--output", "-o", metavar="FILE")
+    parser.add_argument("--db", help="vulnerability database (default: the cache's)")
+    add_allow_incomplete(parser)
+    add_registry_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    allowed = allowed_kinds(args.allow_incomplete)
+    stage: Stage | None = None
+    target = args.target
+    if Path(target).is_file():
+        image, stage = base_of(parse(read_dockerfile(Path(target)), target))
+    else:
+        image = target.removeprefix("docker://")
+    ref = parse_reference(image)
+    client = RegistryClient(ref, registry_options(args))
+    try:
+        tags = list_tags(client)
+    finally:
+        client.close()
+    options = _options(args)
+    db = args.db or os.environ.get("HULLCHECK_DB")
+    settings = ScanSettings(vulnerabilities=True, db_path=Path(db) if db else None)
+
+    def scan(reference: str) -> dict[str, Any]:
+        report = scan_image(ScanRequest(reference, options=options, settings=settings))
+        doc: dict[str, Any] = json.loads(render(report))
+        return doc
+
+    ranked = advise(ref, tags, scan, datetime.now(UTC).date())
+    losses = [
+        diag_error(kind, "advise", f"{m.reference}: {message}", not_examined or m.reference)
+        for m in ranked
+        for kind, message, not_examined in m.losses
+    ]
+    unmeasured = [
+        diag_warning("advise-unmeasured", "advise", f"{m.reference} not measured: {m.error}")
+        for m in ranked
+        if m.error
+    ]
+    diagnostics = [*accept(losses, allowed), *unmeasured]
+    best = ranked[0]
+    advice = from_line(stage, best.reference)
+    if args.format == "json":
+        text = json.dumps(
+            {"base": image, "ranked": [m.to_json() for m in ranked], "from": advice}, indent=2
+        )
+        write_output(text + "\n", args.output)
+    else:
+        write_output(_table(image, ranked, advice), args.output)
+    return finish(diagnostics, 0)
+
+
+def _table(image: str, ranked: list[Measure], advice: str) -> str:
+    head = ("rank", "tag", "why", "distribution", "support", "vulns", "crit+high", "root",
+            "packages", "MiB")  # fmt: skip
+    rows = [head]
+    for i, m in enumerate(ranked, 1):
+        if m.error:
+            rows.append((str(i), m.tag, m.why, "-", "not measured: " + m.error[:40], "-", "-",
+                         "-", "-", "-"))  # fmt: skip
+            continue
+        word = "since" if m.status == "end of life" else "until"
+        support = m.status + (f" {word} {m.status_until}" if m.status_until else "")
+        rows.append((
+            str(i), m.tag, m.why, m.distro or "?", support,
+            str(m.vulns) + ("" if m.complete else "?"), str(m.serious),
+            "yes" if m.root else "no", str(m.packages), f"{m.size / 1048576:.1f}",
+        ))  # fmt: skip
+    widths = [max(len(visible(r[i])) for r in rows) for i in range(len(head))]
+    lines = [f"base image: {visible(image)}", ""]
+    for row in rows:
+        lines.append("  ".join(visible(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+    lines += ["", f"best: {visible(ranked[0].tag)} ({visible(ranked[0].why)})",
+              f"  {visible(advice)}"]  # fmt: skip
+    if any(not m.complete for m in ranked):
+        lines.append("  (? = the scan could not check every package; see the errors below)")
+    return "\n".join(lines) + "\n"

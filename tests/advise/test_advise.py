@@ -1,0 +1,113 @@
+"""``hullcheck advise`` against a real registry (Debian's docker-registry on 127.0.0.1)
+holding real variants: bullseye and bookworm minbase, and bookworm with Python and npm."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hullcheck.advise import candidates, parse_tag
+from hullcheck.cli.main import main
+from tests.diff.test_real_pairs import DIFF_IMAGES
+from tests.sources.test_registry_integration import Registry, start_registry
+
+ACCEPT = ["--allow-incomplete", "vulnerability-coverage"]  # no Debian advisories offline
+
+
+def _push(source: str, reg: Registry, dest: str) -> None:
+    subprocess.run(
+        ["skopeo", "copy", "-q", "--dest-tls-verify=false", source, f"docker://{reg.host}/{dest}"],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def registry(
+    request: pytest.FixtureRequest,
+    shared_dir: Path,
+    test_images: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Registry:
+    if not (DIFF_IMAGES / "MANIFEST.txt").is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"diff images missing at {DIFF_IMAGES}: scripts/test.sh builds them")
+        pytest.skip(f"diff images not built at {DIFF_IMAGES}")
+    reg = start_registry(request, shared_dir, tmp_path_factory.mktemp("reg-advise"))
+    oci = test_images / "oci"
+    _push(f"oci:{DIFF_IMAGES / 'oci'}:debian-bullseye-minbase", reg, "test/debian:11")
+    _push(f"oci:{oci}:debian-minbase", reg, "test/debian:12")
+    _push(f"oci:{oci}:python-npm", reg, "test/debian:12-python")
+    return reg
+
+
+def _advise(capsys: pytest.CaptureFixture[str], target: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    code = main(["advise", target, "--insecure", "-f", "json", *ACCEPT])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def _is_ranked_by_its_numbers(rows: list[dict]) -> bool:  # type: ignore[type-arg]
+    order = {"supported": 0, "extended support": 1, "unknown": 2, "end of life": 3}
+
+    def key(r: dict) -> tuple:  # type: ignore[type-arg]
+        return (order[r["support"]], r["critical_high"], r["vulnerabilities"],
+                r["runs_as_root"], r["packages"], r["size"])  # fmt: skip
+
+    return [key(r) for r in rows] == sorted(key(r) for r in rows)
+
+
+@pytest.mark.registry
+@pytest.mark.images
+@pytest.mark.timeout(900)
+def test_bullseye_is_told_to_move_to_bookworm(
+    registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _advise(capsys, f"{registry.host}/test/debian:11")
+    assert code == 0
+    rows = out["ranked"]
+    assert [(r["tag"], r["why"]) for r in rows] == [("12", "next release"), ("11", "current")]
+    by_tag = {r["tag"]: r for r in rows}
+    assert "bullseye" in by_tag["11"]["distro"] and "bookworm" in by_tag["12"]["distro"]
+    assert by_tag["11"]["support"] == "end of life"
+    assert by_tag["12"]["support"] in ("supported", "extended support")
+    assert by_tag["11"]["packages"] > 50 and by_tag["12"]["packages"] > 50
+    assert _is_ranked_by_its_numbers(rows)
+    assert out["from"] == f"FROM {registry.host}/test/debian:12"
+
+
+@pytest.mark.registry
+@pytest.mark.images
+@pytest.mark.timeout(900)
+def test_dockerfile_on_the_fat_variant(
+    registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(
+        f"FROM {registry.host}/test/debian:12-python AS app\nFROM app\nUSER 1000\n"
+    )
+    code, out = _advise(capsys, str(dockerfile))
+    assert code == 0
+    rows = {r["tag"]: r for r in out["ranked"]}
+    assert set(rows) == {"12-python", "12"}  # 11 is older: never a candidate
+    assert rows["12"]["why"] == "another variant of this release"
+    assert rows["12-python"]["vulnerabilities"] > 0  # its Python packages carry advisories
+    assert rows["12-python"]["packages"] > rows["12"]["packages"]
+    assert rows["12-python"]["runs_as_root"] is False and rows["12"]["runs_as_root"] is True
+    assert _is_ranked_by_its_numbers(out["ranked"])
+    assert out["ranked"][0]["tag"] == "12"
+    assert out["from"] == f"FROM {registry.host}/test/debian:12 AS app"
+
+
+def test_candidates_from_tags() -> None:
+    tags = ["11", "11.9", "11.10", "11-slim", "12", "12-slim", "12.1", "13", "bookworm",
+            "latest", "10", "11.10-slim"]  # fmt: skip
+    found = dict(candidates("11.9", tags))
+    assert found == {"11.10": "newer patch release", "12": "next release",
+                     "12-slim": "next release", "13": "next release",
+                     "bookworm": "next release"}  # fmt: skip
+    assert dict(candidates("11", tags))["11-slim"] == "another variant of this release"
+    assert parse_tag("bookworm-slim").version == (12,)
+    assert parse_tag("3.11-slim-bookworm").variant == frozenset({"slim", "bookworm"})
