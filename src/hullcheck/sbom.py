@@ -17,7 +17,7 @@ from hullcheck.analysis import walk_diagnostics
 from hullcheck.catalog.collector import catalog_directory
 from hullcheck.catalog.inventory import Inventory, Target
 from hullcheck.catalog.registry import CATALOGERS
-from hullcheck.catalog.sbom_input import is_sbom_file, read_sbom
+from hullcheck.catalog.sbom_input import check_image_file, is_sbom_file, read_sbom
 from hullcheck.catalog.subscriber import CatalogSubscriber
 from hullcheck.document import Report
 from hullcheck.errors import InputError
@@ -48,8 +48,10 @@ def inventory_for(
             distro=result.distro,
             diagnostics=tuple(e.diagnostic() for e in result.errors),
         )
-    if source is None and path.is_file() and is_sbom_file(path):
-        return read_sbom(path)
+    if source is None and path.is_file():
+        if is_sbom_file(path):
+            return read_sbom(path)
+        check_image_file(path)
     return inventory_for_image(target, source=source, platform=platform, options=options)
 
 

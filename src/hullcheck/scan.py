@@ -148,10 +148,17 @@ def _walk(
 
 
 def _is_sbom(reference: str) -> bool:
-    from hullcheck.catalog.sbom_input import is_sbom_file  # noqa: PLC0415
+    """Whether the target is an SBOM file; a file that is neither an SBOM nor an image
+    archive is refused here, saying what it looked like."""
+    from hullcheck.catalog.sbom_input import check_image_file, is_sbom_file  # noqa: PLC0415
 
     path = Path(reference)
-    return path.is_file() and is_sbom_file(path)
+    if not path.is_file():
+        return False
+    if is_sbom_file(path):
+        return True
+    check_image_file(path)
+    return False
 
 
 def scan_sbom(request: ScanRequest) -> Report:

@@ -89,6 +89,27 @@ def test_a_file_that_is_neither_says_what_it_looked_like(
     assert said in line and "Traceback" not in run.err
 
 
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"GITHUB_TOKEN=ghp_not_printed_back\n", "it looks like text"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "it looks like a PNG image"),
+        (b"\x04\xb7\x39\xee" + b"\xff" * 60, "binary data starting with 04 b7 39 ee"),
+    ],
+)
+@pytest.mark.parametrize("command", ["scan", "sbom"])
+def test_neither_archive_nor_sbom_says_what_it_looked_like(
+    content: bytes, said: str, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "thing"
+    path.write_bytes(content)
+    run = run_cli(capsys, [command, str(path)])
+    assert run.code == 2
+    (line,) = run.err.strip().splitlines()
+    assert "neither an image archive" in line and said in line
+    assert "ghp_" not in line  # a text file's content is never quoted
+
+
 def test_partial_inventory_is_marked_and_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

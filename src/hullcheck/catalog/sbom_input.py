@@ -94,6 +94,51 @@ def is_sbom_file(path: Path) -> bool:
     return head.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{")
 
 
+# Leading bytes of the compressed forms an image archive may come in (the reader decides).
+_ARCHIVE_MAGIC = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"BZh", b"\xfd7zXZ\x00", b"PK\x03\x04")
+_KNOWN_MAGIC = (
+    (b"\x89PNG", "a PNG image"), (b"%PDF", "a PDF document"), (b"\x7fELF", "an ELF program"),
+    (b"SQLite format 3\x00", "an SQLite database"), (b"\xff\xd8\xff", "a JPEG image"),
+)  # fmt: skip
+
+
+def _tar_header(block: bytes) -> bool:
+    """Whether ``block`` is a valid tar header (its checksum adds up)."""
+    if len(block) < 512:
+        return False
+    try:
+        stored = int(block[148:156].split(b"\0", 1)[0].strip() or b"-1", 8)
+    except ValueError:
+        return False
+    return stored == sum(block[:148]) + 8 * 32 + sum(block[156:512])
+
+
+def check_image_file(path: Path) -> None:
+    """Refuse, in one line that says what it looked like, a regular file given as a
+    target that is neither an SBOM (JSON) nor an image archive (tar, or compressed)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return  # the image reader says why it cannot be read
+    if not head or _tar_header(head[:512]) or head.startswith(_ARCHIVE_MAGIC):
+        return
+    what = next((name for magic, name in _KNOWN_MAGIC if head.startswith(magic)), None)
+    if what is None:
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and "\0" not in text:
+            what = "text"  # never quoted: it may be a .env file full of secrets
+        else:
+            what = f"binary data starting with {head[:8].hex(' ')}"
+    raise InputError(
+        f"{path}: neither an image archive (docker-archive or OCI tar) nor an SBOM "
+        f"(CycloneDX or SPDX JSON): it looks like {what}"
+    )
+
+
 # -- CycloneDX -----------------------------------------------------------------------------
 def _walk_components(items: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:
     if not isinstance(items, list) or depth > 32:

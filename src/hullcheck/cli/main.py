@@ -22,6 +22,7 @@ from hullcheck.cli import (
     advise,
     attest,
     cache,
+    completion,
     db,
     diff,
     fix,
@@ -50,6 +51,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     sbom,
     db,
     cache,
+    completion,
     serve,
     fleet,
     key,
@@ -63,10 +65,28 @@ COMMANDS: tuple[ModuleType, ...] = (
 )
 
 
+# shown under `hullcheck --help`: the first commands a newcomer types, and what CI reads
+EPILOG = """\
+examples:
+  hullcheck lint Dockerfile                      audit a Dockerfile
+  hullcheck lint -q --fail-on medium .           silent unless something at/above medium
+  hullcheck scan docker-archive:image.tar        audit a built image (layers, packages, CVEs)
+  hullcheck scan oci:./layout --format sarif -o hullcheck.sarif
+  hullcheck COMMAND --help                       the options of one command
+
+exit codes:
+  0  nothing at or above --fail-on
+  1  findings at or above --fail-on
+  2  hullcheck could not do its job (bad input, or coverage lost and not accepted)
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hullcheck",
         description="Audit Dockerfiles and container images against hardening practices.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hullcheck {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
