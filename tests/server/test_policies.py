@@ -30,6 +30,8 @@ def test_a_policy_hullcheck_cannot_read_is_refused_with_its_reason(tmp_path: Pat
             r = client.post("/api/v1/policies", json={"name": "p", "config": POLICY})
             assert r.status_code == 201, r.text
             assert [p["name"] for p in client.get("/api/v1/policies").json()] == ["p"]
+            again = client.post("/api/v1/policies", json={"name": "p", "config": POLICY})
+            assert again.status_code == 409
     finally:
         server.stop()
 

@@ -7,11 +7,12 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from hullcheck.server import alerts, store, tokens, vault
@@ -100,6 +101,22 @@ def scan_json(scan: Scan, image: Image | None = None) -> dict[str, Any]:
         # a report from a run that exited 2 is incomplete: its error names what went unchecked
         "complete": (scan.exit_code != 2) if scan.report is not None else None,
     }
+
+
+RowT = TypeVar("RowT", bound=Base)
+
+
+def add_unique(ctx: Context, row: RowT, conflict: str) -> RowT:
+    """Store a new row; 409 with ``conflict`` when its unique key exists (the database's
+    constraint decides, so two concurrent requests cannot both pass a check)."""
+    with ctx.sessions() as session:
+        session.add(row)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise HTTPException(409, conflict) from None
+    return row
 
 
 def delete_row(ctx: Context, model: type[Base], row_id: int, what: str) -> Response:
@@ -281,20 +298,15 @@ def router(ctx: Context) -> APIRouter:
                 sealed = vault.seal(body.password)
             except vault.VaultError as err:
                 raise HTTPException(409, str(err)) from None
-        with ctx.sessions() as session:
-            if session.scalar(select(Watch).where(Watch.repository == repository)):
-                raise HTTPException(409, "that repository is already watched")
-            watch = Watch(
-                repository=repository,
-                tag_pattern=body.tags,
-                interval=body.interval,
-                username=body.username,
-                sealed_password=sealed,
-                insecure=0,
-            )
-            session.add(watch)
-            session.commit()
-            return watch_json(watch)
+        watch = Watch(
+            repository=repository,
+            tag_pattern=body.tags,
+            interval=body.interval,
+            username=body.username,
+            sealed_password=sealed,
+            insecure=0,
+        )
+        return watch_json(add_unique(ctx, watch, "that repository is already watched"))
 
     @api.get("/watches")
     def list_watches(_: Read) -> list[dict[str, Any]]:
@@ -327,18 +339,13 @@ def router(ctx: Context) -> APIRouter:
         problem = validate_policy(body.config, body.ignores)
         if problem is not None:
             raise HTTPException(422, f"the policy is not valid: {problem}")
-        with ctx.sessions() as session:
-            if session.scalar(select(Policy).where(Policy.name == body.name)):
-                raise HTTPException(409, "a policy of that name exists")
-            row = Policy(
-                name=body.name,
-                repositories=body.repositories,
-                config=body.config,
-                ignores=body.ignores,
-            )
-            session.add(row)
-            session.commit()
-            return policy_json(row)
+        row = Policy(
+            name=body.name,
+            repositories=body.repositories,
+            config=body.config,
+            ignores=body.ignores,
+        )
+        return policy_json(add_unique(ctx, row, "a policy of that name exists"))
 
     @api.get("/policies")
     def list_policies(_: Read) -> list[dict[str, Any]]:
