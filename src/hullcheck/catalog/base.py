@@ -42,6 +42,18 @@ class Distro:
         return f"{self.id}-{self.version_id}" if self.version_id else self.id
 
 
+class PartialRead(ValueError):
+    """A database read only in part: the packages that could be read, and why the rest not.
+
+    Raised by a parse function so the packages it did read are kept while the loss is
+    still reported (a coverage loss, like an unreadable file).
+    """
+
+    def __init__(self, message: str, packages: list[Package]) -> None:
+        super().__init__(message)
+        self.packages = packages
+
+
 @dataclass(frozen=True, slots=True)
 class CatalogContext:
     """What a parse function may know besides its own file.

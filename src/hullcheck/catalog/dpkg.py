@@ -17,6 +17,7 @@ from hullcheck.catalog.base import (
     CatalogContext,
     Cataloger,
     MiB,
+    PartialRead,
     PathPredicate,
     glob_predicate,
 )
@@ -48,13 +49,16 @@ def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Packag
     distro = context.distro
     namespace = distro.id if distro else "debian"
     out: list[Package] = []
-    for para in paragraphs(text):
+    junk: list[int] = []
+    incomplete = 0
+    for para in paragraphs(text, junk):
         name = para.get("Package", "")
         version = para.get("Version", "")
-        if not name or not version:
-            continue
         status = para.get("Status", "install ok installed").split()
         if "deinstall" in status or "purge" in status or (status and status[-1] in _NOT_INSTALLED):
+            continue
+        if not name or not version:
+            incomplete += 1
             continue
         arch = para.get("Architecture", "")
         src_name, src_version = name, version
@@ -95,7 +99,18 @@ def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Packag
                 metadata={"architecture": arch, "maintainer": para.get("Maintainer", "")},
             )
         )
+    if junk or incomplete:
+        raise PartialRead(_damage(junk, incomplete), out)
     return out
+
+
+def _damage(junk: list[int], incomplete: int) -> str:
+    parts = []
+    if junk:
+        parts.append(f"{len(junk)} unreadable line(s), the first at line {junk[0]}")
+    if incomplete:
+        parts.append(f"{incomplete} installed package(s) without a Package or Version field")
+    return "; ".join(parts)
 
 
 def parse_copyright(content: bytes) -> tuple[str, ...]:
