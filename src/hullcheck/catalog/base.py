@@ -54,6 +54,16 @@ class PartialRead(ValueError):
         self.packages = packages
 
 
+def damage_note(junk: list[int], incomplete: int, fields: str) -> str:
+    """Why a package database was read only in part, for :class:`PartialRead`."""
+    parts = []
+    if junk:
+        parts.append(f"{len(junk)} unreadable line(s), the first at line {junk[0]}")
+    if incomplete:
+        parts.append(f"{incomplete} installed package(s) without a {fields} field")
+    return "; ".join(parts)
+
+
 @dataclass(frozen=True, slots=True)
 class CatalogContext:
     """What a parse function may know besides its own file.

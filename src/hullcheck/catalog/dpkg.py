@@ -19,6 +19,7 @@ from hullcheck.catalog.base import (
     MiB,
     PartialRead,
     PathPredicate,
+    damage_note,
     glob_predicate,
 )
 from hullcheck.catalog.deb822 import paragraphs
@@ -100,17 +101,8 @@ def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Packag
             )
         )
     if junk or incomplete:
-        raise PartialRead(_damage(junk, incomplete), out)
+        raise PartialRead(damage_note(junk, incomplete, "Package or Version"), out)
     return out
-
-
-def _damage(junk: list[int], incomplete: int) -> str:
-    parts = []
-    if junk:
-        parts.append(f"{len(junk)} unreadable line(s), the first at line {junk[0]}")
-    if incomplete:
-        parts.append(f"{incomplete} installed package(s) without a Package or Version field")
-    return "; ".join(parts)
 
 
 def parse_copyright(content: bytes) -> tuple[str, ...]:
