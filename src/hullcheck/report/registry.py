@@ -18,7 +18,18 @@ from typing import Protocol
 
 from hullcheck.document import Report
 from hullcheck.errors import InputError
-from hullcheck.report import cyclonedx, json_format, package_table, sarif, spdx, table
+from hullcheck.report import (
+    cyclonedx,
+    gitlab_codequality,
+    gitlab_container_scanning,
+    json_format,
+    junit,
+    markdown,
+    package_table,
+    sarif,
+    spdx,
+    table,
+)
 from hullcheck.report.options import RenderOptions
 
 LINT = "lint"
@@ -62,6 +73,28 @@ FORMATS: tuple[OutputFormat, ...] = (
         _CDX,
     ),
     OutputFormat("spdx-json", spdx, (SBOM, SCAN), "SPDX 2.3 SBOM", "application/spdx+json"),
+    OutputFormat("junit", junit, (LINT, SCAN), "JUnit XML test report for CI", "application/xml"),
+    OutputFormat(
+        "gitlab-codequality",
+        gitlab_codequality,
+        (LINT, SCAN),
+        "GitLab Code Quality",
+        "application/json",
+    ),
+    OutputFormat(
+        "gitlab-container-scanning",
+        gitlab_container_scanning,
+        (SCAN,),
+        "GitLab container scanning",
+        "application/json",
+    ),
+    OutputFormat(
+        "markdown",
+        markdown,
+        (LINT, SCAN),
+        "verdict and worst findings for a PR comment",
+        "text/markdown",
+    ),
 )
 
 
