@@ -152,6 +152,10 @@ CASES = (
         files=(SETTINGS,),
     ),
     Case("HC6003", D + "COPY . /app\n", (), "a name finding is HC6002's", files=(DOTENV_KEY,)),
+    Case("HC6004", D + "RUN echo 'root:toor' | chpasswd\n", (2,)),
+    Case("HC6004", D + "RUN echo -e 'pw\\npw' | passwd app\n", (2,), "piped passwd"),
+    Case("HC6004", D + "RUN useradd -p secret app\n", (2,), "useradd -p"),
+    Case("HC6004", D + "RUN passwd -l root && useradd -p '*' app\n", (), "locking"),
 )
 
 
