@@ -21,9 +21,9 @@ from hullcheck.model import Practice, Severity
 RULE_ID = re.compile(r"^HC\d{4}$")
 HADOLINT_ID = re.compile(r"^(DL|SC)\d{4}$")
 NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-OTHER_ID = re.compile(r"^[a-z]+:[a-z0-9][a-z0-9._-]*$")
-"""Ids outside the HC scheme: ``secret:<kind>`` and ``vulnerability:advisory``, the keys
-their findings are ignored by."""
+OTHER_ID = re.compile(r"^(secret:[a-z0-9][a-z0-9._-]*|vulnerability)$")
+"""Ids outside the HC scheme: ``secret:<kind>`` (the key its findings are ignored by) and
+``vulnerability`` (the match, whose findings carry each advisory's own id)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,7 +52,7 @@ class RuleMeta:
 
     def __post_init__(self) -> None:
         if not (RULE_ID.match(self.id) or OTHER_ID.match(self.id)):
-            raise ValueError(f"rule id {self.id!r} is not HC + 4 digits")
+            raise ValueError(f"rule id {self.id!r} is not HC + 4 digits (or secret:<kind>)")
         if not NAME.match(self.name):
             raise ValueError(f"{self.id}: name {self.name!r} is not kebab-case")
         for code in self.hadolint:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from hullcheck import diagnostics as diag
 from hullcheck.diagnostics import Diagnostic
@@ -30,7 +31,14 @@ from hullcheck.provenance.target import open_target
 from hullcheck.rulemeta import RuleMeta
 from hullcheck.sources.registry.options import RegistryOptions
 
-RULE = RuleMeta(
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BaseImageRule(RuleMeta):
+    """A check of the images a Dockerfile builds on (``lint --verify-base``)."""
+
+    KIND: ClassVar[str] = "dockerfile"
+
+
+RULE = BaseImageRule(
     id="HC8414",
     name="base-image-not-signed",
     title="Base image is not signed by a trusted key",
