@@ -31,6 +31,7 @@ from hullcheck.provenance.target import open_target
 from hullcheck.rulemeta import RuleMeta
 from hullcheck.sources.registry.options import RegistryOptions
 
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BaseImageRule(RuleMeta):
     """A check of the images a Dockerfile builds on (``lint --verify-base``)."""
