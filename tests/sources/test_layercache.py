@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -207,7 +208,6 @@ def test_other_secrets_settings_do_not_share_records(
     cache = tmp_path / "cache"
     ref = images["plain"].reference
     _scan(ref, cache)
-    import re  # noqa: PLC0415
 
     scanner = SecretScanner(allowlist=Allowlist(paths=(re.compile(r"^/app/"),)))
     allowing = ScanSettings(now=NOW, secrets=scanner)
@@ -238,3 +238,17 @@ def test_cache_is_bounded(tmp_path: Path, images: dict[str, BuiltImage]) -> None
     layers.evict(0)
     assert layers.usage() == (0, 0)
     assert (cache / "layers" / "sha256" / "unrelated").exists()  # only records are removed
+
+
+def test_a_local_blob_changed_since_it_was_recorded_is_read_not_replayed(
+    tmp_path: Path, images: dict[str, BuiltImage]
+) -> None:
+    cache = tmp_path / "cache"
+    img = images["plain"]
+    _scan(img.reference, cache)
+    base = img.path / "blobs" / "sha256" / img.layer_digests[0].removeprefix("sha256:")
+    other = make_image(tmp_path / "other", [base_layer()], config={"User": "app"})
+    base.write_bytes(other.blobs[other.layer_digests[0]])  # no longer matches its name
+    report = _scan(img.reference, cache)
+    assert 0 not in _cached(report)
+    assert any(d.kind == "layer-unreadable" for d in report.diagnostics)

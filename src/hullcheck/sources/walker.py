@@ -26,6 +26,7 @@ from typing import BinaryIO
 from hullcheck.errors import HullcheckError, ImageError
 from hullcheck.model import FileRef
 from hullcheck.sources.base import ImageSource
+from hullcheck.sources.digest import new_hasher
 from hullcheck.sources.directory import DirectorySource, DirectoryStream
 from hullcheck.sources.image import Image, Layer
 from hullcheck.sources.layercache import (
@@ -198,7 +199,7 @@ class Walker:
             self._fingerprint = pass_fingerprint([s.sub for s in self._subs])
         for layer in self.image.layers:
             try:
-                record = self._cached(layer)
+                record = self._cached(layer, deadline)
                 if record is not None:
                     self._replay(layer, record, deadline, inflation)
                 else:
@@ -223,13 +224,36 @@ class Walker:
         return self.result
 
     # ------------------------------------------------------------ the layer cache
-    def _cached(self, layer: Layer) -> LayerRecord | None:
+    def _cached(self, layer: Layer, deadline: Deadline) -> LayerRecord | None:
         fp = self._fingerprint
         if self._cache is None or fp is None or not layer.diff_id:
             return None
         if any(s.failed for s in self._subs):
             return None  # a stopped analyser would miss the replayed offers
-        return self._cache.load(layer.diff_id, layer.digest, fp, [s.sub for s in self._subs])
+        record = self._cache.load(layer.diff_id, fp, [s.sub for s in self._subs])
+        if record is None:
+            return None
+        if self.source.info.kind == "registry":
+            # addressed by digest: the bytes any client pulls are the ones recorded
+            return record if layer.digest in record.blobs else None
+        return record if self._stored_digest(layer, deadline) in record.blobs else None
+
+    def _stored_digest(self, layer: Layer, deadline: Deadline) -> str | None:
+        """Hash a local blob's stored bytes (no inflating, no parsing); None if unreadable."""
+        try:
+            raw = self._open(layer)
+        except ImageError:
+            return None
+        try:
+            hasher = new_hasher(layer.digest)
+            while data := raw.read(1 << 20):
+                hasher.update(data)
+                deadline.check()
+        except (OSError, ImageError):
+            return None
+        finally:
+            raw.close()
+        return f"{layer.digest.partition(':')[0]}:{hasher.hexdigest()}"
 
     def _start_record(self, layer: Layer) -> bool:
         """Whether to record this layer's pass (then ``self._rec`` is the record)."""
@@ -240,9 +264,7 @@ class Walker:
             return False
         if any(s.failed for s in self._subs):
             return False
-        self._rec = LayerRecord(
-            diff_id=diff_id, fingerprint=fp, blobs=[layer.digest], uncompressed_size=0
-        )
+        self._rec = LayerRecord(diff_id=diff_id, fingerprint=fp, blobs=[], uncompressed_size=0)
         for s in self._subs:
             hooks = s.sub.cache
             if hooks is not None and hooks.counters is not None:
@@ -394,6 +416,7 @@ class Walker:
             stats.complete = True
             if self._rec is not None:
                 self._rec.uncompressed_size = reader.out_count
+                self._rec.blobs = [reader.stored_digest()]
             verified = hasher is None or f"sha256:{hasher.hexdigest()}" == layer.diff_id
         finally:
             if recording:
