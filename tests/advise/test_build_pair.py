@@ -14,7 +14,6 @@ import gzip
 import io
 import json
 import os
-import shutil
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from hullcheck.cli.main import main
+from tests.conftest import ROOT
 from tests.diff.test_real_pairs import DIFF_IMAGES
 from tests.fixtures.buildah import Buildah
 
@@ -194,3 +194,27 @@ def test_missing_debian_12_advisories_are_said_never_a_silent_zero(
 def test_dockerfile_needs_two_images(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["advise", "example.invalid/x:1", "--dockerfile", str(tmp_path / "D")]) == 2
     assert "go with two images" in capsys.readouterr().err
+
+
+@pytest.mark.images
+@pytest.mark.timeout(900)
+def test_the_doc_example(
+    builds: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """docs/diff.md's ``advise OLD NEW`` example: each line shown there is printed, in order."""
+    text = (ROOT / "docs" / "diff.md").read_text(encoding="utf-8")
+    section = text[text.index("## advise OLD NEW") :]
+    block = section[section.index("```text\n") + 8 :]
+    block = block[: block.index("```")]
+    command, *shown = block.splitlines()
+    monkeypatch.chdir(builds[0])
+    assert main(command.removeprefix("$ hullcheck ").split()) == 0
+    printed = capsys.readouterr().out.splitlines()
+    at = 0
+    for line in shown:
+        if line.strip() == "...":
+            continue
+        assert line in printed[at:], line
+        at = printed.index(line, at) + 1
