@@ -24,6 +24,7 @@ from hullcheck.cli.main import main
 from tests.conftest import ROOT
 from tests.diff.test_real_pairs import DIFF_IMAGES
 from tests.fixtures.buildah import Buildah
+from tests.vulns import osv_fixtures
 
 OLD_DOCKERFILE = """\
 FROM scratch
@@ -118,6 +119,11 @@ def builds(test_images: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     assert b.ok, b.log
     assert a.layout is not None
     return work, a.layout
+
+
+@pytest.fixture(scope="module")
+def dsa_db(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return osv_fixtures.debian_11_db(shared_dir, tmp_path_factory.mktemp("dsa-db"))
 
 
 def _advise(
@@ -218,3 +224,24 @@ def test_the_doc_example(
             continue
         assert line in printed[at:], line
         at = printed.index(line, at) + 1
+
+
+@pytest.mark.images
+@pytest.mark.timeout(900)
+def test_debian_11_is_checked_debian_12_is_said_unchecked(
+    builds: tuple[Path, Path], dsa_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With bullseye advisories in the database the old build's Debian packages are
+    checked; the new build's bookworm ones are not, and the report says so per side."""
+    code, out = _advise(capsys, builds, "-f", "json", "--db", str(dsa_db),
+                        "--allow-incomplete", "vulnerability-coverage")  # fmt: skip
+    assert code == 0
+    assert out["old"]["coverage"] == {"known": True, "unchecked": {}}
+    assert out["new"]["coverage"]["unchecked"] == {"Debian:12": 96}
+    assert out["vulnerabilities"]["complete"] is False
+    assert out["vulnerabilities"]["not_checked"] == ["Debian:12"]
+    code, text = _advise(capsys, builds, "--db", str(dsa_db), "--allow-incomplete",
+                         "vulnerability-coverage")  # fmt: skip
+    assert "new: Debian:12 96 packages" in text["text"] and "old: " not in text["text"]
+    # the loss is the new build's alone: not accepting it fails the run
+    assert _advise(capsys, builds, "--db", str(dsa_db))[0] == 2

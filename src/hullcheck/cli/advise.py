@@ -178,4 +178,9 @@ def _table(image: str, ranked: list[Measure], advice: str) -> str:
               f"  {visible(advice)}"]  # fmt: skip
     if any(not m.complete for m in ranked):
         lines.append("  (? = the scan could not check every package; see the errors below)")
+    for m in ranked:
+        if m.unchecked:
+            counts = ", ".join(f"{eco} {n}" for eco, n in sorted(m.unchecked.items()))
+            lines.append(visible(f"  {m.tag}: vulnerabilities NOT checked for {counts} packages "
+                                 "(the database holds no advisories for them)"))  # fmt: skip
     return "\n".join(lines) + "\n"

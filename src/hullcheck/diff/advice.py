@@ -258,18 +258,8 @@ def _mib(size: int) -> str:
 
 
 def _coverage(side: Side) -> dict[str, JSONValue]:
-    vdb = side.snapshot.summary.get("vulnerability_db")
-    cov = vdb.get("coverage") if isinstance(vdb, dict) else None
-    rows = cov.get("ecosystems") if isinstance(cov, dict) else None
-    if not isinstance(rows, list):
-        return {"checked": None, "unchecked": {}, "covered": []}
-    return {
-        "checked": cov.get("checked") if isinstance(cov, dict) else None,
-        "covered": [str(r.get("ecosystem")) for r in rows if isinstance(r, dict)
-                    and r.get("covered")],
-        "unchecked": {str(r.get("ecosystem")): int(r.get("unchecked") or 0) for r in rows
-                      if isinstance(r, dict) and r.get("unchecked")},
-    }  # fmt: skip
+    unchecked = side.snapshot.unchecked
+    return {"known": unchecked is not None, "unchecked": dict(unchecked or {})}
 
 
 def _total(side: Side) -> int:
@@ -298,12 +288,13 @@ def advise_pair(old: Side, new: Side) -> dict[str, Any]:
     if old.snapshot.config is not None and new.snapshot.config is not None and user_a != user_b:
         changes.append(Change("neutral", "config", f"user {user_a} -> {user_b}"))
     cov_old, cov_new = _coverage(old), _coverage(new)
-    unchecked = sorted(set(cov_old["unchecked"]) | set(cov_new["unchecked"]))
+    missing = {**(old.snapshot.unchecked or {}), **(new.snapshot.unchecked or {})}
+    known = old.snapshot.unchecked is not None and new.snapshot.unchecked is not None
     vulns: dict[str, JSONValue] = {
         "old": _vuln_count(old),
         "new": _vuln_count(new),
-        "complete": not unchecked,
-        "not_checked": unchecked,
+        "complete": known and not missing,
+        "not_checked": sorted(missing),
     }
     counts = {v: sum(1 for c in changes if c.verdict == v) for v in ("better", "worse", "neutral")}
     return {
@@ -334,6 +325,8 @@ def render_table(result: dict[str, Any]) -> str:
     vulns = result["vulnerabilities"]
     if vulns["complete"]:
         lines.append(f"  vulnerabilities {vulns['old']} -> {vulns['new']} (every package checked)")
+    elif not (old["coverage"]["known"] and new["coverage"]["known"]):
+        lines.append("  vulnerabilities: not compared (a side's report says nothing of coverage)")
     else:
         lines.append(
             f"  vulnerabilities {vulns['old']} -> {vulns['new']}: INCOMPLETE, not checked:"
