@@ -49,9 +49,10 @@ def test_hc_ids_follow_their_practice() -> None:
 @pytest.mark.parametrize(
     ("key", "found"),
     [
+        ("HC6006", ["HC6006"]),
         ("HC6004", ["HC6004"]),
-        ("hc2007", ["HC6004"]),
-        ("password-set-in-image", ["HC6004"]),
+        ("hc2007", ["HC6006"]),
+        ("password-set-in-image", ["HC6006"]),
         ("HC5003", ["HC0016"]),
         ("DL3020", ["HC0016"]),
         ("dl3008", ["HC3003"]),

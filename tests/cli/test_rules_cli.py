@@ -13,7 +13,7 @@ def test_rules_table_lists_every_kind() -> None:
     lines = run.stdout.splitlines()
     assert lines[0].split() == ["ID", "NAME", "PRACTICE", "SEVERITY", "ALIASES"]
     rows = {line.split()[0]: line for line in lines[1:]}
-    assert "password-set-in-image" in rows["HC6004"] and "HC2007" in rows["HC6004"]
+    assert "password-set-in-image" in rows["HC6006"] and "HC2007" in rows["HC6006"]
     assert "DL3008" in rows["HC3003"]
     assert "container-runs-as-root" in rows["HC8001"]
     assert "secret:aws-access-key-id" in rows

@@ -1,5 +1,5 @@
 """Renamed rules keep their old ids as aliases: configs, ignore files and pragmas written
-for HC2007 (now HC6004) and HC5003 (now HC0016) still silence and re-rate them, and every
+for HC2007 (now HC6006) and HC5003 (now HC0016) still silence and re-rate them, and every
 finding of a rule with a hadolint equivalent names that code."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _rules(findings: object) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("text", "old", "new"), [(PASSWORD, "HC2007", "HC6004"), (ADD, "HC5003", "HC0016")]
+    ("text", "old", "new"), [(PASSWORD, "HC2007", "HC6006"), (ADD, "HC5003", "HC0016")]
 )
 def test_old_id_in_config_ignore_and_severity(
     tmp_path: Path, text: str, old: str, new: str
@@ -45,7 +45,7 @@ def test_old_id_in_config_ignore_and_severity(
 
 
 @pytest.mark.parametrize(
-    ("text", "old", "new"), [(PASSWORD, "HC2007", "HC6004"), (ADD, "HC5003", "HC0016")]
+    ("text", "old", "new"), [(PASSWORD, "HC2007", "HC6006"), (ADD, "HC5003", "HC0016")]
 )
 def test_old_id_in_pragma(text: str, old: str, new: str) -> None:
     lines = text.splitlines(keepends=True)
@@ -58,7 +58,7 @@ def test_old_id_in_pragma(text: str, old: str, new: str) -> None:
 
 def test_old_id_in_ignore_file(tmp_path: Path) -> None:
     path = _write(tmp_path / ".hullcheckignore", "- id: HC2007\n  reason: legacy id\n")
-    assert [r.id for r in load_ignore_file(path)] == ["HC6004"]
+    assert [r.id for r in load_ignore_file(path)] == ["HC6006"]
 
 
 def test_unknown_id_is_still_an_error(tmp_path: Path) -> None:

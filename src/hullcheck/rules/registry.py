@@ -13,6 +13,7 @@ from hullcheck.rules import (
     apk,
     apt,
     base_images,
+    build_secrets,
     hygiene,
     instructions,
     langpkgs,
@@ -40,6 +41,7 @@ MODULES: tuple[ModuleType, ...] = (
     hygiene,
     metadata,
     secrets,
+    build_secrets,
 )
 
 RULES: tuple[Rule, ...] = tuple(rule for module in MODULES for rule in module.RULES)

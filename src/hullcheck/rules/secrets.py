@@ -44,7 +44,7 @@ _ASSIGN = re.compile(
 )
 _SHORT_PASSWORD = re.compile(
     r"(?:^|[\s;&|(])(?:(?:docker|podman|buildah|skopeo|helm|oras|nerdctl)\s[^;&|\n]*?\blogin\s"
-    r"[^;&|\n]*?-p\s*|sshpass\s+-p\s*|mysql(?:dump|admin)?\s[^;&|\n]*?(?<=\s)-p(?=[^\s-]))"
+    r"[^;&|\n]*?(?<![\w-])-p\s*|sshpass\s+-p\s*|mysql(?:dump|admin)?\s[^;&|\n]*?(?<=\s)-p(?=[^\s-]))"
     r"(\"[^\"]*\"|'[^']*'|[^\s;&|)]+)"
 )
 # the engine's context mode only judges names ending in a secret word; skip the rest early
@@ -311,7 +311,7 @@ SECRET_IN_CONTEXT = Rule(
     check=_check_context_contents,
 )
 
-# -- HC6004 passwords set in the build ---------------------------------------------------
+# -- HC6006 passwords set in the build ---------------------------------------------------
 
 
 def _check_passwords(ctx: RuleContext) -> Iterator[Hit]:
@@ -337,7 +337,7 @@ def _fed(cmd: Command) -> bool:
 
 
 PASSWORDS = Rule(
-    id="HC6004",
+    id="HC6006",
     name="password-set-in-image",
     title="Account password set in the image",
     severity=Severity.HIGH,
