@@ -40,6 +40,13 @@ CASES = (
     Case("HC6001", D + f"RUN docker login -u bot -p {PW} registry.acme.io\n", (2,), "login -p"),
     Case(
         "HC6001",
+        D + "RUN --mount=type=secret,id=pw docker login -u bot --password-stdin r.io"
+        " < /run/secrets/pw\n",
+        (),
+        "--password-stdin is not -p",
+    ),
+    Case(
+        "HC6001",
         D + f"RUN set -e; \\\n  mysql -uroot -p{PW} -e 'select 1'\n",
         (3,),
         "mysql -p on line 3",
@@ -152,6 +159,10 @@ CASES = (
         files=(SETTINGS,),
     ),
     Case("HC6003", D + "COPY . /app\n", (), "a name finding is HC6002's", files=(DOTENV_KEY,)),
+    Case("HC6006", D + "RUN echo 'root:toor' | chpasswd\n", (2,)),
+    Case("HC6006", D + "RUN echo -e 'pw\\npw' | passwd app\n", (2,), "piped passwd"),
+    Case("HC6006", D + "RUN useradd -p secret app\n", (2,), "useradd -p"),
+    Case("HC6006", D + "RUN passwd -l root && useradd -p '*' app\n", (), "locking"),
 )
 
 
