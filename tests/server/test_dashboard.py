@@ -44,7 +44,7 @@ def test_dashboard_pages_render_and_agree_with_the_api(
     browser: Any, filled_server: tuple[LiveServer, str]
 ) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     server, admin = filled_server
     with server.client(admin) as client:
@@ -54,6 +54,8 @@ def test_dashboard_pages_render_and_agree_with_the_api(
     assert browser.current_url.endswith("/login")
     browser.find_element(By.NAME, "token").send_keys(admin)
     browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    # the click returns before the next page is there: on a loaded machine, wait for it
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#images tbody tr"))
     rows = browser.find_elements(By.CSS_SELECTOR, "#images tbody tr")
     shown = {
         r.find_element(By.CSS_SELECTOR, "a").text: int(
