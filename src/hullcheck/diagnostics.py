@@ -60,6 +60,8 @@ KINDS: dict[str, str] = {
     "untraced-layers": "layers of the image that the --dockerfile given does not explain",
     "trace-failed": "the Dockerfile given could not be traced to the image",
     "image-metadata": "an oddity in the image's manifest or config that did not stop the read",
+    "layer-cache": "a layer cache record was damaged or not trusted: it was ignored and the "
+    "layer read from its blob",
     "pragma-unknown": "an inline pragma that names no rule (it silences nothing)",
     "config": "a configuration entry that is ignored or lenient (e.g. an unknown DL code)",
     "policy": "a policy note: an expired or expiring ignore, a VEX statement not applied",

@@ -100,7 +100,12 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--source", choices=KINDS, help="read IMAGE as this kind of source")
     p.add_argument("--platform", help="os/arch[/variant] to pick from an index (default: host)")
-    p.add_argument("--cache-dir", help="blob cache (default: $XDG_CACHE_HOME/hullcheck)")
+    p.add_argument("--cache-dir", help="blob and layer cache (default: $XDG_CACHE_HOME/hullcheck)")
+    p.add_argument(
+        "--no-layer-cache",
+        action="store_true",
+        help="read every layer even when the cache holds its results (docs/fleet.md)",
+    )
     p.add_argument("--timeout", type=float, help="give up reading after this many seconds")
     p.add_argument(
         "--fail-on",
@@ -419,6 +424,7 @@ def run(args: argparse.Namespace) -> int:
             settings=settings,
             progress=progress,
             lint_config=policy.config,
+            layer_cache=not args.no_layer_cache,
         )
     )
     _check_provenance(report, args, policy.config, options)
