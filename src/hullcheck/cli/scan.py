@@ -450,9 +450,7 @@ def run(args: argparse.Namespace) -> int:
         rule_help=_rule_help(),
         now=settings.now,
     )
-    write_output(render_as(args.format, report, render), args.output)
-    return finish(
-        report.diagnostics,
-        exit_code(report.findings, policy.fail_on, policy.config.unknown_severity),
-        quiet=args.quiet,
-    )
+    code = exit_code(report.findings, policy.fail_on, policy.config.unknown_severity)
+    report.summary["failed"] = code == 1  # as lint: the verdict the reports state
+    write_output(render_as(args.format, report, render, kind=SCAN), args.output)
+    return finish(report.diagnostics, code, quiet=args.quiet)
