@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,15 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
         "--no-packages",
         action="store_true",
         help="skip the package catalogue (and so vulnerabilities)",
+    )
+    p.add_argument(
+        "--attested-sbom-key",
+        metavar="KEY",
+        type=Path,
+        action="append",
+        default=[],
+        help="take the packages from the SBOM BuildKit attached to the image instead of "
+        "cataloguing, when the image index is signed by KEY (repeatable; docs/provenance.md)",
     )
     p.add_argument("--source", choices=KINDS, help="read IMAGE as this kind of source")
     p.add_argument("--platform", help="os/arch[/variant] to pick from an index (default: host)")
@@ -280,6 +290,56 @@ def _dockerfile_text(path: str | None) -> str | None:
     return read_dockerfile(Path(path))
 
 
+def _scan_with_attested_sbom(request: ScanRequest, keys: list[Path]) -> Report:
+    """``--attested-sbom-key``: packages from the verified BuildKit SBOM, else catalogued."""
+    from hullcheck.imagerules.packages import match_vulnerabilities  # noqa: PLC0415
+    from hullcheck.provenance.attested_sbom import find_attested_sboms  # noqa: PLC0415
+
+    found = find_attested_sboms(request.reference, keys, registry_options_from(request.options))
+    if not found.by_manifest:
+        report = scan_image(request)
+        report.diagnostics.append(diag_warning(
+            "sbom-attestation", "provenance",
+            f"the attached SBOM was not used, the image was catalogued: {found.reason}",
+        ))  # fmt: skip
+        return report
+    settings = request.settings
+    report = scan_image(replace(request, settings=replace(settings, packages=False)))
+    digest = report.target.get("digest") if isinstance(report.target, dict) else None
+    hit = found.by_manifest.get(str(digest))
+    if hit is None:
+        report = scan_image(request)
+        report.diagnostics.append(diag_warning(
+            "sbom-attestation", "provenance",
+            f"the signed SBOMs are about {', '.join(sorted(found.by_manifest))}, not the "
+            f"scanned manifest {digest}: the image was catalogued",
+        ))  # fmt: skip
+        return report
+    inventory, info = hit
+    packages = list(inventory.packages)
+    report.packages = packages
+    report.diagnostics.extend(inventory.diagnostics)
+    report.summary["packages"] = len(packages)
+    report.summary["packages_source"] = info
+    report.summary["packages_from"] = (
+        f"SBOM attested by BuildKit ({str(info['statement'])[:19]}), index signed by "
+        f"{info['signed_by']}: not catalogued"
+    )
+    if inventory.distro is not None:
+        report.summary["base_os"] = {
+            "id": inventory.distro.id,
+            "version_id": inventory.distro.version_id,
+            "pretty_name": inventory.distro.pretty_name or None,
+        }
+    if settings.vulnerabilities:
+        findings, vdb, losses = match_vulnerabilities(packages, inventory.distro, settings)
+        report.findings.extend(findings)
+        report.summary["vulnerability_db"] = vdb
+        report.diagnostics.extend(losses)
+    report.summary["complete"] = not any(d.level == "error" for d in report.diagnostics)
+    return report
+
+
 def _check_provenance(
     report: Report, args: argparse.Namespace, config: Config, options: SourceOptions
 ) -> None:
@@ -367,21 +427,23 @@ def run(args: argparse.Namespace) -> int:
     options = _source_options(args)
     settings = _settings(args, policy)
     text = _dockerfile_text(args.dockerfile)
-    report = scan_image(
-        ScanRequest(
-            args.image,
-            args.source,
-            platform,
-            options,
-            dockerfile=args.dockerfile,
-            dockerfile_text=text,
-            lint=not args.no_lint,
-            settings=settings,
-            progress=_progress(args),
-            lint_config=policy.config,
-            layer_cache=not args.no_layer_cache,
-        )
+    request = ScanRequest(
+        args.image,
+        args.source,
+        platform,
+        options,
+        dockerfile=args.dockerfile,
+        dockerfile_text=text,
+        lint=not args.no_lint,
+        settings=settings,
+        progress=_progress(args),
+        lint_config=policy.config,
+        layer_cache=not args.no_layer_cache,
     )
+    if args.attested_sbom_key and settings.packages:
+        report = _scan_with_attested_sbom(request, args.attested_sbom_key)
+    else:
+        report = scan_image(request)
     _check_provenance(report, args, policy.config, options)
     apply_policy(report, policy, settings.now.date())
     if baseline is not None:
@@ -397,12 +459,10 @@ def run(args: argparse.Namespace) -> int:
         rule_help=_rule_help(),
         now=settings.now,
     )
-    write_output(render_as(args.format, report, render), args.output)
-    return finish(
-        report.diagnostics,
-        exit_code(report.findings, policy.fail_on, policy.config.unknown_severity),
-        quiet=args.quiet,
-    )
+    code = exit_code(report.findings, policy.fail_on, policy.config.unknown_severity)
+    report.summary["failed"] = code == 1  # as lint: the verdict the reports state
+    write_output(render_as(args.format, report, render, kind=SCAN), args.output)
+    return finish(report.diagnostics, code, quiet=args.quiet)
 
 
 def _load_policy(args: argparse.Namespace) -> Policy:
