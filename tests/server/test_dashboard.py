@@ -69,10 +69,22 @@ def test_dashboard_pages_render_and_agree_with_the_api(
 
     Select(browser.find_element(By.NAME, "severity")).select_by_value("critical")
     browser.find_element(By.CSS_SELECTOR, "#filters button").click()
+    WebDriverWait(browser, 30).until(
+        lambda b: (
+            "severity=critical" in b.current_url
+            and b.execute_script("return document.readyState") == "complete"
+        )
+    )
     rows = browser.find_elements(By.CSS_SELECTOR, "#images tbody tr")
     assert [r.get_attribute("data-worst") for r in rows] == ["critical"]
 
     browser.find_element(By.LINK_TEXT, "ghcr.io/acme/api").click()
+    WebDriverWait(browser, 30).until(
+        lambda b: (
+            b.find_elements(By.ID, "total")
+            and b.execute_script("return document.readyState") == "complete"
+        )
+    )
     api_latest = images["ghcr.io/acme/api"]["latest"]
     assert int(browser.find_element(By.ID, "total").text) == sum(api_latest["counts"].values())
     assert len(browser.find_elements(By.CSS_SELECTOR, "#scans tbody tr")) == 2
