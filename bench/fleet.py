@@ -127,15 +127,19 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
     return time.monotonic() - start
 
 
-def floor(digests: set[str]) -> tuple[float, int]:
+def floor(digests: set[str], sizes: dict[str, int] | None = None) -> tuple[float, int]:
     """Inflating every unique layer once: the least any reader of these images must do."""
     start = time.monotonic()
     total = 0
     for digest in digests:
+        size = 0
         with blob(digest).open("rb") as f:
             inflater = isal_zlib.decompressobj(16 + isal_zlib.MAX_WBITS)
             while chunk := f.read(1 << 20):
-                total += len(inflater.decompress(chunk))
+                size += len(inflater.decompress(chunk))
+        total += size
+        if sizes is not None:
+            sizes[digest] = size
     return time.monotonic() - start, total
 
 
@@ -183,7 +187,13 @@ def main() -> None:
                 check=True,
                 capture_output=True,
             )
-        floor_s, floor_bytes = floor(unique)
+        sizes: dict[str, int] = {}
+        floor_s, floor_bytes = floor(unique, sizes)
+        referenced = sum(
+            sizes[layer["digest"]]
+            for n in range(args.images)
+            for layer in manifest_of(BASES[n % len(BASES)])["layers"]
+        )
         print(
             f"{args.images} images, {len(unique)} shared base layers "
             f"({floor_bytes / 1e6:.0f} MB uncompressed), plus one small layer each"
@@ -289,6 +299,7 @@ def main() -> None:
                         "images": args.images,
                         "unique_base_layers": len(unique),
                         "unique_base_bytes": floor_bytes,
+                        "referenced_base_bytes": referenced,
                         "floor_seconds": floor_s,
                         "layers": total_layers,
                         "seconds": results,
