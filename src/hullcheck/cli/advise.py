@@ -30,6 +30,7 @@ from hullcheck.dockerfile.parser import parse
 from hullcheck.errors import InputError
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.lint import read_dockerfile
+from hullcheck.report.columns import columns
 from hullcheck.report.json_format import render
 from hullcheck.report.output import write_output
 from hullcheck.report.source_lines import visible
@@ -157,7 +158,7 @@ def _run_pair(args: argparse.Namespace) -> int:
 def _table(image: str, ranked: list[Measure], advice: str) -> str:
     head = ("rank", "tag", "why", "distribution", "support", "vulns", "crit+high", "root",
             "packages", "MiB")  # fmt: skip
-    rows = [head]
+    rows: list[tuple[str, ...]] = []
     for i, m in enumerate(ranked, 1):
         if m.error:
             rows.append((str(i), m.tag, m.why, "-", "not measured: " + m.error[:40], "-", "-",
@@ -170,10 +171,7 @@ def _table(image: str, ranked: list[Measure], advice: str) -> str:
             str(m.vulns) + ("" if m.complete else "?"), str(m.serious),
             "yes" if m.root else "no", str(m.packages), f"{m.size / 1048576:.1f}",
         ))  # fmt: skip
-    widths = [max(len(visible(r[i])) for r in rows) for i in range(len(head))]
-    lines = [f"base image: {visible(image)}", ""]
-    for row in rows:
-        lines.append("  ".join(visible(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+    lines = [f"base image: {visible(image)}", "", *columns(head, rows)]
     lines += ["", f"best: {visible(ranked[0].tag)} ({visible(ranked[0].why)})",
               f"  {visible(advice)}"]  # fmt: skip
     if any(not m.complete for m in ranked):

@@ -1,7 +1,6 @@
-"""Debian/Ubuntu apt rules: prompts, pinning, package lists left behind, apt vs apt-get, upgrades.
+"""Debian/Ubuntu apt rules: recommends, prompts, pinning, lists left, apt vs apt-get, upgrades.
 
-HC3001 (``--no-install-recommends``) lives in ``apt_get``; these are the rest of the
-apt family.  Every check reads parsed commands, so ``sudo apt-get -qq install``, ``env
+Every check reads parsed commands, so ``sudo apt-get -qq install``, ``env
 X=1 apt-get`` and heredoc scripts are seen, and ``echo apt-get install`` is not.
 """
 
@@ -26,8 +25,25 @@ from hullcheck.rules.common import (
 # -- HC3002 apt-get install without -y ------------------------------------------------
 
 
+def _quiet_level(cmd: Command) -> int:
+    """apt-get's quiet level: ``-q`` 1, ``-qq``/``-q -q``/``-q=2``/``--quiet=2`` 2."""
+    level = 0
+    for arg in cmd.args:
+        if arg == "--":
+            break
+        if arg == "--quiet":
+            level += 1
+        elif arg.startswith(("-q=", "--quiet=")):
+            value = arg.partition("=")[2]
+            level += int(value) if value.isdigit() else 1
+        elif arg.startswith("-") and not arg.startswith("--") and arg[1:].isalpha():
+            level += arg.count("q")
+    return level
+
+
 def _assumes_yes(ins: Instruction, cmd: Command) -> bool:
-    if cmd.has_flag("-y", "--yes", "--assume-yes", "-q", "--quiet", "--force-yes"):
+    # apt-get(8): -q alone only quiets the output; "-qq" (level 2) implies -y
+    if cmd.has_flag("-y", "--yes", "--assume-yes", "--force-yes") or _quiet_level(cmd) >= 2:
         return True
     if any("Assume-Yes" in a for a in cmd.args):
         return True
@@ -41,17 +57,18 @@ def _assumes_yes(ins: Instruction, cmd: Command) -> bool:
 
 def _check_yes(ctx: RuleContext) -> Iterator[Hit]:
     for ins, cmd in ctx.dockerfile.commands():
-        action = apt_action(cmd) if cmd.basename == "apt-get" else None
+        action = apt_action(cmd) if cmd.basename in ("apt-get", "aptitude") else None
         if action in ("install", "upgrade", "dist-upgrade") and not _assumes_yes(ins, cmd):
             yield at_command(
                 cmd,
-                f"apt-get {action} without -y stops at the confirmation prompt"
+                f"{cmd.basename} {action} without -y stops at the confirmation prompt"
                 " (the build fails or hangs)",
             )
 
 
 ASSUME_YES = Rule(
     id="HC3002",
+    name="apt-install-without-yes",
     title="apt-get install without -y",
     severity=Severity.MEDIUM,
     practice=Practice.BUILD,
@@ -62,6 +79,7 @@ ASSUME_YES = Rule(
     fix="Add `-y` (`apt-get install -y --no-install-recommends <packages>`).",
     check=_check_yes,
     hadolint=("DL3014",),
+    aliases=("DS021",),
 )
 
 
@@ -87,20 +105,21 @@ def _apt_pinned(pkg: str) -> bool:
 
 def _check_pin(ctx: RuleContext) -> Iterator[Hit]:
     for _ins, cmd in ctx.dockerfile.commands():
-        if cmd.basename != "apt-get" or apt_action(cmd) != "install":
+        if cmd.basename not in ("apt-get", "aptitude") or apt_action(cmd) != "install":
             continue
         loose = [p for p in apt_packages(cmd) if not _apt_pinned(p)]
         if loose:
             shown = ", ".join(loose[:4]) + (" ..." if len(loose) > 4 else "")
             yield at_command(
                 cmd,
-                f"apt-get install of unpinned packages: {shown}",
-                fix=f"Pin versions: `apt-get install {loose[0]}=<version>`.",
+                f"{cmd.basename} install of unpinned packages: {shown}",
+                fix=f"Pin versions: `{cmd.basename} install {loose[0]}=<version>`.",
             )
 
 
 APT_PIN = Rule(
     id="HC3003",
+    name="apt-unpinned-packages",
     title="apt-get install without pinned versions",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -140,6 +159,7 @@ def _check_lists(ctx: RuleContext) -> Iterator[Hit]:
 
 APT_LISTS = Rule(
     id="HC3004",
+    name="apt-lists-left",
     title="apt package lists left in the image",
     severity=Severity.LOW,
     practice=Practice.LAYER_HYGIENE,
@@ -175,6 +195,7 @@ def _check_apt_cli(ctx: RuleContext) -> Iterator[Hit]:
 
 APT_CLI = Rule(
     id="HC3005",
+    name="apt-instead-of-apt-get",
     title="apt used instead of apt-get",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -185,6 +206,7 @@ APT_CLI = Rule(
     fix="Replace `apt` with `apt-get` (or `apt-cache` for searches).",
     check=_check_apt_cli,
     hadolint=("DL3027",),
+    aliases=("CKV_DOCKER_9",),
 )
 
 
@@ -193,10 +215,13 @@ APT_CLI = Rule(
 _UPGRADES = {
     "apt-get": ("upgrade", "dist-upgrade", "full-upgrade"),
     "apt": ("upgrade", "dist-upgrade", "full-upgrade"),
+    "aptitude": ("upgrade", "safe-upgrade", "full-upgrade", "dist-upgrade"),
     "apk": ("upgrade",),
     "yum": ("upgrade", "update", "distro-sync"),
-    "dnf": ("upgrade", "update", "distro-sync"),
+    "dnf": ("upgrade", "update", "distro-sync", "up", "upgrade-minimal"),
+    "dnf5": ("upgrade", "update", "distro-sync", "up", "upgrade-minimal"),
     "microdnf": ("upgrade", "update"),
+    "tdnf": ("upgrade", "update", "distro-sync"),
     "zypper": ("dist-upgrade", "dup", "update", "up"),
 }
 
@@ -209,7 +234,10 @@ def _check_upgrade(ctx: RuleContext) -> Iterator[Hit]:
         action = cmd.subcommand(APT_VALUE_OPTIONS)
         if action not in actions:
             continue
-        if cmd.basename in ("yum", "dnf", "microdnf", "zypper") and cmd.positional()[1:]:
+        if (
+            cmd.basename in ("yum", "dnf", "dnf5", "microdnf", "tdnf", "zypper")
+            and cmd.positional()[1:]
+        ):
             continue  # `yum update pkg` updates named packages only
         code = "DL3035" if cmd.basename == "zypper" else "DL3005"
         yield Hit(
@@ -223,6 +251,7 @@ def _check_upgrade(ctx: RuleContext) -> Iterator[Hit]:
 
 UPGRADE = Rule(
     id="HC3006",
+    name="system-upgrade",
     title="Whole-system package upgrade in the build",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -237,6 +266,55 @@ UPGRADE = Rule(
     ),
     check=_check_upgrade,
     hadolint=("DL3005", "DL3035"),
+    aliases=("DS024", "DKL-DI-0003"),
 )
 
-RULES = (ASSUME_YES, APT_PIN, APT_LISTS, APT_CLI, UPGRADE)
+
+# -- HC3001 apt-get install without --no-install-recommends ------------------------------
+
+_APT_VALUE_OPTIONS = ("-o", "-c", "-t", "--option", "--config-file", "--target-release")
+
+
+def _check_recommends(ctx: RuleContext) -> Iterator[Hit]:
+    for _ins, cmd in ctx.dockerfile.commands():
+        if cmd.basename not in ("apt-get", "aptitude"):
+            continue
+        if cmd.subcommand(_APT_VALUE_OPTIONS) != "install":
+            continue
+        if cmd.has_flag("--no-install-recommends", "--without-recommends"):
+            continue
+        if cmd.basename == "aptitude" and cmd.has_flag("-R"):
+            continue
+        if any("Install-Recommends" in a for a in cmd.args):  # -o APT::Install-Recommends=0
+            continue
+        yield at_command(
+            cmd,
+            f"{cmd.basename} install pulls in recommended packages too",
+        )
+
+
+NO_INSTALL_RECOMMENDS = Rule(
+    id="HC3001",
+    name="apt-install-recommends",
+    title="apt-get install without --no-install-recommends",
+    severity=Severity.LOW,
+    practice=Practice.LAYER_HYGIENE,
+    explanation=(
+        "Recommended packages are not needed to run your software; they enlarge the image"
+        " and its attack surface (more packages, more CVEs to triage)."
+    ),
+    fix="Add `--no-install-recommends` to `apt-get install`.",
+    check=_check_recommends,
+    hadolint=("DL3015",),
+    aliases=("DS029",),
+)
+
+
+RULES = (
+    NO_INSTALL_RECOMMENDS,
+    ASSUME_YES,
+    APT_PIN,
+    APT_LISTS,
+    APT_CLI,
+    UPGRADE,
+)

@@ -20,6 +20,7 @@ def _check_maintainer(ctx: RuleContext) -> Iterator[Hit]:
 
 MAINTAINER = Rule(
     id="HC7001",
+    name="deprecated-maintainer",
     title="Deprecated MAINTAINER instruction",
     severity=Severity.INFO,
     practice=Practice.AUDIT,
@@ -27,6 +28,7 @@ MAINTAINER = Rule(
     fix='Use `LABEL org.opencontainers.image.authors="name <email>"`.',
     check=_check_maintainer,
     hadolint=("DL4000",),
+    aliases=("CKV_DOCKER_6", "DS022"),
 )
 
 
@@ -43,6 +45,7 @@ def _check_healthcheck(ctx: RuleContext) -> Iterator[Hit]:
 
 HEALTHCHECK = Rule(
     id="HC7002",
+    name="no-healthcheck",
     title="No HEALTHCHECK in the final image",
     severity=Severity.INFO,
     practice=Practice.AUDIT,
@@ -53,6 +56,7 @@ HEALTHCHECK = Rule(
     fix='Add `HEALTHCHECK CMD ["/app/healthcheck"]`, or define probes in your orchestrator.',
     check=_check_healthcheck,
     hadolint=("DL3057",),
+    aliases=("CKV_DOCKER_2", "DS026", "CIS-DI-0006"),
 )
 
 
@@ -73,6 +77,7 @@ def _check_frontend(ctx: RuleContext) -> Iterator[Hit]:
 
 FRONTEND = Rule(
     id="HC7003",
+    name="debian-frontend-env",
     title="DEBIAN_FRONTEND set with ENV",
     severity=Severity.LOW,
     practice=Practice.AUDIT,

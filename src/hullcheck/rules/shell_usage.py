@@ -44,6 +44,7 @@ def _check_pointless(ctx: RuleContext) -> Iterator[Hit]:
 
 POINTLESS = Rule(
     id="HC3030",
+    name="pointless-run-command",
     title="Command that makes no sense in a RUN",
     severity=Severity.INFO,
     practice=Practice.BUILD,
@@ -73,6 +74,7 @@ def _check_cd(ctx: RuleContext) -> Iterator[Hit]:
 
 CD = Rule(
     id="HC3031",
+    name="cd-instead-of-workdir",
     title="cd in RUN instead of WORKDIR",
     severity=Severity.INFO,
     practice=Practice.BUILD,
@@ -83,6 +85,7 @@ CD = Rule(
     fix="Use WORKDIR for the directory later instructions work in; keep `cd` for one-off steps.",
     check=_check_cd,
     hadolint=("DL3003",),
+    aliases=("DS013",),
 )
 
 
@@ -101,6 +104,7 @@ def _check_ln_sh(ctx: RuleContext) -> Iterator[Hit]:
 
 LN_SH = Rule(
     id="HC3032",
+    name="bin-sh-replaced",
     title="/bin/sh replaced with ln",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -151,6 +155,7 @@ def _check_pipefail(ctx: RuleContext) -> Iterator[Hit]:
 
 PIPEFAIL = Rule(
     id="HC3033",
+    name="pipe-without-pipefail",
     title="RUN with a pipe but without pipefail",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -165,6 +170,7 @@ PIPEFAIL = Rule(
     ),
     check=_check_pipefail,
     hadolint=("DL4006",),
+    aliases=("DS032",),
 )
 
 
@@ -199,6 +205,7 @@ def _cluster_quiet(arg: str) -> bool:
 
 WGET_PROGRESS = Rule(
     id="HC3034",
+    name="wget-progress-output",
     title="wget without a quiet or dot progress option",
     severity=Severity.INFO,
     practice=Practice.BUILD,
@@ -231,6 +238,7 @@ def _check_useradd(ctx: RuleContext) -> Iterator[Hit]:
 
 USERADD_UID = Rule(
     id="HC3035",
+    name="useradd-without-no-log-init",
     title="useradd with a large UID without --no-log-init",
     severity=Severity.LOW,
     practice=Practice.LAYER_HYGIENE,
@@ -268,6 +276,7 @@ def _check_both(ctx: RuleContext) -> Iterator[Hit]:
 
 BOTH_DOWNLOADERS = Rule(
     id="HC3036",
+    name="curl-and-wget",
     title="Both curl and wget used",
     severity=Severity.INFO,
     practice=Practice.LAYER_HYGIENE,
@@ -277,6 +286,7 @@ BOTH_DOWNLOADERS = Rule(
     fix="Pick one of curl or wget for every download of the stage.",
     check=_check_both,
     hadolint=("DL4001",),
+    aliases=("DS014",),
 )
 
 RULES = (POINTLESS, CD, LN_SH, PIPEFAIL, WGET_PROGRESS, USERADD_UID, BOTH_DOWNLOADERS)

@@ -16,14 +16,13 @@ unsubscribed; it never stops the others.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from hullcheck.errors import HullcheckError, ImageError
+from hullcheck.globs import compile_globs
 from hullcheck.model import FileRef
 from hullcheck.sources.base import ImageSource
 from hullcheck.sources.digest import new_hasher
@@ -65,7 +64,8 @@ class Subscription:
 
     An entry matches when its kind is in ``kinds`` and any of: ``all_entries``, its path
     in ``paths``, its basename in ``basenames``, a ``globs`` pattern matching the path
-    (``fnmatch``: ``*`` also crosses ``/``), or ``predicate(path)``.  Paths are absolute
+    (:mod:`hullcheck.globs`: ``*`` stays within a directory, ``**`` crosses), or
+    ``predicate(path)``.  Paths are absolute
     (``/etc/os-release``).  Kinds: ``file`` (regular), ``dir``, ``symlink``, ``hardlink``,
     ``char``, ``block``, ``fifo``.  ``accept(ref)``, when given, then sees the entry's
     header (mode, size, owner; no content) and may still turn it down, before any content
@@ -110,11 +110,7 @@ class _Compiled:
         self.all = sub.all_entries
         self.paths = sub.paths
         self.basenames = sub.basenames
-        self.glob = (
-            re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in sub.globs))
-            if sub.globs
-            else None
-        )
+        self.glob = compile_globs(sub.globs)
         self.predicate = sub.predicate
         self.accept = sub.accept
         self.failed = False
@@ -451,31 +447,16 @@ class Walker:
     def _loop(
         self, tar: TarStream | DirectoryStream, layer: Layer, stats: LayerStats, counts: list[int]
     ) -> None:
-        view = self.result.view
-        add = view.add
+        add = self.result.view.add
         index = layer.index
-        digest = layer.digest
         subs = self._subs
         rec = self._rec
         events = rec.events if rec is not None else None
         for entry in tar:
             counts[0] += 1
-            path = clean_path(entry.name)
-            if path is None:
-                self._error(
-                    f"layer {index}: entry {entry.name[:200]!r} points outside the root; skipped",
-                    index,
-                    entry.name[:200],
-                )
-                continue
+            path = self._entry_path(entry, index)
             if not path:
-                continue  # the root directory itself
-            if not entry.raw_name_ok:
-                self._error(
-                    f"layer {index}: entry name is not UTF-8; shown as {path[:200]!r}",
-                    index,
-                    "/" + path,
-                )
+                continue  # outside the root (reported), or the root directory itself
             dir_path, _, base = path.rpartition("/")
             if base.startswith(WHITEOUT_PREFIX):
                 stats.whiteouts += 1
@@ -484,21 +465,7 @@ class Walker:
                 self._apply_whiteout(dir_path, base, index)
                 continue
             kind = entry.kind
-            link: str | None = None
-            if kind == SYMLINK:
-                link = entry.linkname
-            elif kind == HARDLINK:
-                target = clean_path(entry.linkname)
-                if target is None:
-                    self._error(
-                        f"layer {index}: hard link /{path} points outside the root "
-                        f"({entry.linkname[:200]!r})",
-                        index,
-                        "/" + path,
-                    )
-                    link = entry.linkname
-                else:
-                    link = "/" + target
+            link = self._link(entry, kind, path, index)
             if kind == REGULAR:
                 counts[1] += 1
                 counts[2] += entry.size
@@ -510,43 +477,90 @@ class Walker:
                     self._rec = rec = events = None  # too many entries to keep
                 else:
                     rec.events.append(_entry(path, entry, link))
-            if not subs:
-                continue
-            abs_path = "/" + path
-            wanted = [s for s in subs if s.matches(abs_path, base, kind)]
-            if not wanted:
-                continue
-            ref = FileRef(
-                path=abs_path,
-                size=entry.size,
-                mode=type_bits(kind) | entry.mode,
-                layer_index=index,
-                layer_digest=digest,
-                uid=entry.uid,
-                gid=entry.gid,
-                link_target=link,
-                xattrs=entry.xattrs,
+            if subs:
+                self._deliver(tar, entry, "/" + path, base, link=link, layer=layer, rec=rec)
+
+    def _entry_path(self, entry: TarEntry, index: int) -> str | None:
+        """The entry's clean path ("" for the root itself); None, reported, when it points
+        outside the root.  A name that is not UTF-8 is reported and kept as decoded."""
+        path = clean_path(entry.name)
+        if path is None:
+            self._error(
+                f"layer {index}: entry {entry.name[:200]!r} points outside the root; skipped",
+                index,
+                entry.name[:200],
             )
-            wanted = [s for s in wanted if s.accept is None or self._accepts(s, ref, index)]
-            if not wanted:
-                continue  # the content is skipped by the tar stream, never buffered
-            data: bytes | None = None
-            if kind == REGULAR:
-                limit = max(s.sub.max_size for s in wanted)
-                if limit > 0:
-                    data = tar.read_content(limit)
-            if rec is not None:
-                self._record_offers(rec, wanted, ref, data)
-            else:
-                self._offer(wanted, ref, data, index)
+            return None
+        if path and not entry.raw_name_ok:
+            self._error(
+                f"layer {index}: entry name is not UTF-8; shown as {path[:200]!r}",
+                index,
+                "/" + path,
+            )
+        return path
+
+    def _link(self, entry: TarEntry, kind: str, path: str, index: int) -> str | None:
+        """A symlink's target as written; a hard link's as an absolute path (a hard link
+        outside the root is reported and kept as written)."""
+        if kind == SYMLINK:
+            return entry.linkname
+        if kind != HARDLINK:
+            return None
+        target = clean_path(entry.linkname)
+        if target is not None:
+            return "/" + target
+        self._error(
+            f"layer {index}: hard link /{path} points outside the root ({entry.linkname[:200]!r})",
+            index,
+            "/" + path,
+        )
+        return entry.linkname
+
+    def _deliver(
+        self,
+        tar: TarStream | DirectoryStream,
+        entry: TarEntry,
+        abs_path: str,
+        base: str,
+        *,
+        link: str | None,
+        layer: Layer,
+        rec: LayerRecord | None,
+    ) -> None:
+        """Offer the entry (and its content, read once up to the largest limit asked) to
+        the subscriptions that want it; recorded instead while a recording is kept."""
+        kind = entry.kind
+        wanted = [s for s in self._subs if s.matches(abs_path, base, kind)]
+        if not wanted:
+            return
+        index = layer.index
+        ref = FileRef(
+            path=abs_path,
+            size=entry.size,
+            mode=type_bits(kind) | entry.mode,
+            layer_index=index,
+            layer_digest=layer.digest,
+            uid=entry.uid,
+            gid=entry.gid,
+            link_target=link,
+            xattrs=entry.xattrs,
+        )
+        wanted = [s for s in wanted if s.accept is None or self._accepts(s, ref, index)]
+        if not wanted:
+            return  # the content is skipped by the tar stream, never buffered
+        data: bytes | None = None
+        if kind == REGULAR:
+            limit = max(s.sub.max_size for s in wanted)
+            if limit > 0:
+                data = tar.read_content(limit)
+        if rec is not None:
+            self._record_offers(rec, wanted, ref, data)
+        else:
+            self._offer(wanted, ref, data, index)
 
     def _offer(self, wanted: list[_Compiled], ref: FileRef, data: bytes | None, index: int) -> None:
         for s in wanted:
-            offered = data
-            if data is not None and s.sub.max_size <= 0:
-                offered = None
-            elif data is not None and len(data) > s.sub.max_size:
-                offered = data[: s.sub.max_size]
+            offered = _clipped(data, s.sub.max_size)
             try:
                 s.sub.on_file(ref, offered)
             except HullcheckError as err:
@@ -575,11 +589,7 @@ class Walker:
                 self._rec = None  # too much to keep: this layer is simply not cached
         index = ref.layer_index if ref.layer_index is not None else -1
         for s in wanted:
-            offered = data
-            if data is not None and s.sub.max_size <= 0:
-                offered = None
-            elif data is not None and len(data) > s.sub.max_size:
-                offered = data[: s.sub.max_size]
+            offered = _clipped(data, s.sub.max_size)
             try:
                 hooks = s.reduce
                 if hooks is None:
@@ -610,6 +620,13 @@ class Walker:
         self._error(
             f"analyser {s.sub.name} failed on {path} and was stopped: {message}", index, path
         )
+
+
+def _clipped(data: bytes | None, max_size: int) -> bytes | None:
+    """What a subscription with ``max_size`` is offered of ``data`` (None: no content)."""
+    if data is None or max_size <= 0:
+        return None
+    return data[:max_size] if len(data) > max_size else data
 
 
 def _entry(path: str, entry: TarEntry, link: str | None) -> Entry:
