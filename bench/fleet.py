@@ -152,6 +152,28 @@ def cached_layers(results: Path) -> int:
     return total
 
 
+def push_images(work: Path, host: str, count: int) -> set[str]:
+    """Build ``count`` images on the bases in turn and push them; their base layers."""
+    unique: set[str] = set()
+    for n in range(count):
+        base = BASES[n % len(BASES)]
+        unique.update(layer["digest"] for layer in manifest_of(base)["layers"])
+        build_image(work / f"img{n}", base, n)
+        subprocess.run(
+            [
+                "skopeo",
+                "copy",
+                "-q",
+                "--dest-tls-verify=false",
+                f"oci:{work / f'img{n}'}:latest",
+                f"docker://{host}/bench/app{n}:latest",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    return unique
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", type=int, default=50)
@@ -170,23 +192,7 @@ def main() -> None:
         )
         registry_pid = int(out.stdout.split()[-1])
         host = f"127.0.0.1:{port}"
-        unique: set[str] = set()
-        for n in range(args.images):
-            base = BASES[n % len(BASES)]
-            unique.update(layer["digest"] for layer in manifest_of(base)["layers"])
-            build_image(work / f"img{n}", base, n)
-            subprocess.run(
-                [
-                    "skopeo",
-                    "copy",
-                    "-q",
-                    "--dest-tls-verify=false",
-                    f"oci:{work / f'img{n}'}:latest",
-                    f"docker://{host}/bench/app{n}:latest",
-                ],
-                check=True,
-                capture_output=True,
-            )
+        unique = push_images(work, host, args.images)
         sizes: dict[str, int] = {}
         floor_s, floor_bytes = floor(unique, sizes)
         referenced = sum(
