@@ -138,19 +138,9 @@ class BlobCache:
     def evict(self, max_bytes: int | None = None) -> tuple[int, int]:
         """Remove least recently used blobs until at most ``max_bytes`` remain."""
         cap = self.max_bytes if max_bytes is None else max_bytes
-        entries = sorted(self._entries())
-        total = sum(e[1] for e in entries)
-        removed = freed = 0
-        for _, size, path in entries:
-            if total <= cap:
-                break
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-                removed += 1
-                freed += size
-            total -= size
+        done = evict_lru(self._entries(), cap)
         self._clean_tmp(STALE_TMP_SECONDS)
-        return removed, freed
+        return done
 
     def _clean_tmp(self, older_than: float) -> None:
         tmp = self.root / "tmp"
@@ -269,3 +259,20 @@ class CachingOpener:
         except (ImageError, OSError):
             return stream  # an unusable cache must not stop the scan
         return _Tee(stream, writer)  # type: ignore[return-value]
+
+
+def evict_lru(entries: list[tuple[float, int, Path]], cap: int) -> tuple[int, int]:
+    """Delete files, least recently used first (``(mtime, size, path)``), until their
+    total size is at most ``cap``; (files removed, bytes freed).  A file already gone
+    (another process evicted it) only lowers the total."""
+    total = sum(e[1] for e in entries)
+    removed = freed = 0
+    for _, size, path in sorted(entries):
+        if total <= cap:
+            break
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed += 1
+            freed += size
+        total -= size
+    return removed, freed
