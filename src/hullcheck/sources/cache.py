@@ -120,14 +120,8 @@ class BlobCache:
             if pattern is None or not _is_real_dir(algo):
                 continue
             for f in algo.iterdir():
-                if not pattern.fullmatch(f.name):
-                    continue
-                try:
-                    st = f.lstat()
-                except OSError:
-                    continue
-                if stat.S_ISREG(st.st_mode):
-                    out.append((st.st_mtime, st.st_size, f))
+                if pattern.fullmatch(f.name) and (entry := lru_entry(f)) is not None:
+                    out.append(entry)
         return out
 
     def usage(self) -> tuple[int, int]:
@@ -259,6 +253,16 @@ class CachingOpener:
         except (ImageError, OSError):
             return stream  # an unusable cache must not stop the scan
         return _Tee(stream, writer)  # type: ignore[return-value]
+
+
+def lru_entry(path: Path) -> tuple[float, int, Path] | None:
+    """``(mtime, size, path)`` of a regular file for :func:`evict_lru`; None for anything
+    else (a link, a directory, a file already gone)."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return (st.st_mtime, st.st_size, path) if stat.S_ISREG(st.st_mode) else None
 
 
 def evict_lru(entries: list[tuple[float, int, Path]], cap: int) -> tuple[int, int]:

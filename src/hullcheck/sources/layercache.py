@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 import zstandard
 
 from hullcheck.model import FileRef, JSONValue
-from hullcheck.sources.cache import evict_lru
+from hullcheck.sources.cache import evict_lru, lru_entry
 from hullcheck.sources.limits import GiB, MiB
 
 if TYPE_CHECKING:
@@ -465,12 +465,8 @@ class LayerCache:
             hexpart, dash, fp = f.name.partition("-")
             if not dash or len(hexpart) != 64 or not set(hexpart + fp) <= _NAME_CHARS:
                 continue
-            try:
-                st = f.lstat()
-            except OSError:
-                continue
-            if stat.S_ISREG(st.st_mode):
-                out.append((st.st_mtime, st.st_size, f))
+            if (entry := lru_entry(f)) is not None:
+                out.append(entry)
         return out
 
     def usage(self) -> tuple[int, int]:
