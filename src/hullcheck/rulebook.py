@@ -18,6 +18,7 @@ from hullcheck.imagerules.registry import all_rules as image_rules
 from hullcheck.model import JSONValue, Practice, Severity
 from hullcheck.policy.config import is_advisory_id
 from hullcheck.provenance import basecheck, scancheck
+from hullcheck.report.columns import columns
 from hullcheck.rulemeta import RuleMeta
 from hullcheck.rules.registry import RULES
 from hullcheck.secrets.ruledoc import builtin
@@ -109,15 +110,12 @@ def _severity(rule: RuleMeta) -> str:
 
 def table(rules: Sequence[RuleMeta]) -> str:
     """Aligned columns: id, name, practice, default severity, aliases."""
-    rows = [("ID", "NAME", "PRACTICE", "SEVERITY", "ALIASES")]
-    rows += [
+    rows = [
         (r.id, r.name, r.practice.value, _severity(r), ", ".join(r.all_aliases) or "-")
         for r in rules
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True)) + f"  {row[4]}\n"
-        for row in rows
+        line + "\n" for line in columns(("ID", "NAME", "PRACTICE", "SEVERITY", "ALIASES"), rows)
     )
 
 

@@ -18,6 +18,7 @@ from hullcheck.report import (
     cyclonedx,
     gitlab_codequality,
     gitlab_container_scanning,
+    html_report,
     json_format,
     junit,
     markdown,
@@ -95,6 +96,8 @@ CASES: dict[str, tuple[Callable[[], Report], Callable[[Report], str]]] = {
     "lint.md": (lint_report, _plain(markdown)),
     "ci-scan.md": (ci_scan_report, _plain(markdown)),
     "ci-scan.cdx.json": (ci_scan_report, _render_cdx),
+    "lint.html": (lint_report, _plain(html_report)),
+    "ci-scan.html": (ci_scan_report, _plain(html_report)),
 }
 
 

@@ -22,6 +22,7 @@ from hullcheck.report import (
     cyclonedx,
     gitlab_codequality,
     gitlab_container_scanning,
+    html_report,
     json_format,
     junit,
     markdown,
@@ -95,6 +96,7 @@ FORMATS: tuple[OutputFormat, ...] = (
         "verdict and worst findings for a PR comment",
         "text/markdown",
     ),
+    OutputFormat("html", html_report, (LINT, SCAN), "one self-contained HTML page", "text/html"),
 )
 
 
