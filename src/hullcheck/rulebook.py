@@ -140,10 +140,11 @@ Generated from the rule metadata by `python scripts/rule-docs.py` (a test fails 
 file is stale). `hullcheck rules` prints the table, `hullcheck rules explain ID|NAME|ALIAS`
 one rule in full. Severities are defaults: override them per rule in `.hullcheck.yaml`
 (`rules: {severity: {HC3003: medium}}`) or silence a rule (`rules: {ignore: [HC1002]}`, or
-`# hullcheck ignore=HC1002 reason` above an instruction). Ids, names and aliases all work
-there: the hadolint column lists the hadolint codes a rule covers (`# hadolint
-ignore=DL3008` and `.hadolint.yaml` keep working, and its findings carry the `hadolint`
-key), and an id a rule had before keeps working as an alias.
+`# hullcheck ignore=HC1002 reason` above an instruction). There, an id a rule had before
+keeps working (HC2007 is HC6006 now), and so do the hadolint codes a rule covers (`#
+hadolint ignore=DL3008`, `.hadolint.yaml`; its findings carry the `hadolint` key). Names
+and the other aliases (equivalent Checkov, Trivy and Dockle checks) are for `hullcheck
+rules explain`.
 
 Ids by range: HC0xxx syntax and instruction correctness, HC1xxx base image, HC2xxx
 privileges, HC3xxx build (package managers, shell), HC4xxx layer hygiene, HC5xxx
