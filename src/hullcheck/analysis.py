@@ -55,8 +55,12 @@ class Progress(Protocol):
 
 
 def walk_diagnostics(walk: WalkResult) -> list[Diagnostic]:
-    """The layer walk's problems as coverage losses: what could not be read was not examined."""
-    out: list[Diagnostic] = []
+    """The layer walk's problems: what could not be read was not examined (errors), a
+    broken entry makes the image invalid (an error), oddities read as Docker would are
+    warnings."""
+    out: list[Diagnostic] = [
+        diag.error("image-invalid", "walk", err.message, "", err.path) for err in walk.invalid
+    ]
     for err in walk.errors:
         if err.path is not None:
             out.append(diag.error("file-unreadable", "walk", err.message, err.path, err.path))
@@ -82,6 +86,7 @@ def walk_diagnostics(walk: WalkResult) -> list[Diagnostic]:
                 f"{walk.suppressed_errors} more files or entries",
             )
         )
+    out.extend(diag.warning("layer-entry", "walk", w.message, w.path) for w in walk.warnings)
     if not walk.complete and not walk.errors:
         short = [s.index for s in walk.view.stats if not s.complete]
         out.append(

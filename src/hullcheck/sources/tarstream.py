@@ -70,6 +70,12 @@ class TarEntry:
     xattrs: tuple[tuple[str, bytes], ...] = ()
     """Extended attributes from PAX ``SCHILY.xattr.NAME`` records (``security.capability``
     holds a binary's file capabilities), at most ``MAX_XATTRS``, sorted by name."""
+    type_flag: str = ""
+    """The tar type flag when it is not one this reader knows (the member is then read
+    as a regular file, as POSIX says); empty otherwise."""
+    problem: str = ""
+    """Why the member cannot be used (its name is over ``Limits.max_path_bytes``): the
+    entry is shown under a shortened name and its content is skipped."""
 
 
 def _number(field: bytes) -> int:
@@ -401,9 +407,16 @@ class TarStream:
                 xattrs = _xattrs(merged)
             pax = {}
             long_name = long_link = None
+            problem = ""
             if len(raw_name) > self._limits.max_path_bytes:
-                raise TarError(f"tar member name of {len(raw_name)} bytes is over the limit")
+                # one entry lost, not the layer: its content is skipped, the rest is read
+                problem = (
+                    f"tar member name of {len(raw_name)} bytes is over the "
+                    f"{self._limits.max_path_bytes}-byte limit; its content was skipped"
+                )
+                raw_name = raw_name[:100] + b"..."
             kind = _KINDS.get(kb, REGULAR)
+            type_flag = "" if kb in _KINDS else kb.decode("latin-1")
             # As tarfile does: only regular (and unknown) members are followed by content.
             data_size = size if kind == REGULAR else 0
             try:
@@ -423,6 +436,8 @@ class TarStream:
                 self._offset + self._pos,
                 ok and ok_link,
                 xattrs,
+                type_flag,
+                problem,
             )
             self._remaining = data_size
             self._padding = _padded(data_size) - data_size
@@ -444,7 +459,7 @@ def index_tar(fileobj: BinaryIO, limits: Limits) -> dict[str, TarEntry]:
         if count > limits.max_archive_members:
             raise TarError(f"archive has more than {limits.max_archive_members} members")
         key = clean_path(entry.name)
-        if key:  # members outside the archive's root are unreachable by name
+        if key and not entry.problem:  # members outside the root are unreachable by name
             out[key] = entry
     return out
 

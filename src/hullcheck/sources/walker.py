@@ -30,13 +30,25 @@ from hullcheck.sources.image import Image, Layer
 from hullcheck.sources.layerfs import LayerFS, LayerStats, type_bits
 from hullcheck.sources.layerstream import Inflation, InflationError, LayerReader
 from hullcheck.sources.limits import Deadline, Limits, MiB, ReadTimeout
-from hullcheck.sources.tarstream import HARDLINK, REGULAR, SYMLINK, TarStream, clean_path
+from hullcheck.sources.tarstream import (
+    BLOCKDEV,
+    CHARDEV,
+    DIRECTORY,
+    FIFO,
+    HARDLINK,
+    REGULAR,
+    SYMLINK,
+    TarEntry,
+    TarStream,
+    clean_path,
+)
 
 OnFile = Callable[[FileRef, bytes | None], None]
 """Called with the entry and its content (``None`` for non-regular entries or when
 ``max_size`` is 0; shorter than ``ref.size`` when the file is larger than ``max_size``)."""
 
 WHITEOUT_PREFIX = ".wh."
+_SPECIAL_KINDS = frozenset({CHARDEV, BLOCKDEV, FIFO})
 OPAQUE = ".wh..wh..opq"
 
 
@@ -120,10 +132,49 @@ class WalkResult:
     errors: list[WalkError] = field(default_factory=list)
     suppressed_errors: int = 0
     """Per-entry problems beyond ``Limits.max_errors``, counted but not listed."""
+    warnings: list[WalkError] = field(default_factory=list)
+    """Oddities that lost nothing (names that are not UTF-8, special files, unknown tar
+    types, duplicate entries, names longer than Linux allows): one per layer and kind,
+    with a count and the first path."""
+    invalid: list[WalkError] = field(default_factory=list)
+    """Entries Docker and containerd cannot unpack and whose content is unknowable (a
+    hard link to itself or to no file): the image is broken, the run exits 2."""
 
     @property
     def complete(self) -> bool:
         return not self.errors and all(s.complete for s in self.view.stats)
+
+
+# Linux's limits (NAME_MAX, PATH_MAX): longer names cannot be created, so unpacking fails
+NAME_MAX = 255
+PATH_MAX = 4096
+
+
+def _oddity_text(what: str, n: int, detail: str) -> str:
+    entries = "1 entry" if n == 1 else f"{n} entries"
+    if what == "utf8":
+        return f"{entries} with a name that is not UTF-8, read and shown with \\x escapes"
+    if what == "special":
+        return f"{entries} that are devices or FIFOs, recorded as metadata, never opened"
+    if what == "duplicate":
+        return (
+            f"{entries} for a path stored earlier in the same layer; the last one wins, as "
+            "when Docker unpacks it"
+        )
+    if what == "long":
+        return (
+            f"{entries} with a name longer than Linux allows (a component over {NAME_MAX} "
+            f"bytes or a path over {PATH_MAX}): read and checked, but unpacking this layer "
+            "on Linux fails"
+        )
+    return f"{entries} of unknown tar type {detail!r}, read as regular file content (POSIX)"
+
+
+def _too_long(path: str) -> bool:
+    if len(path) < NAME_MAX:
+        return False  # the usual case: no encoding needed
+    raw = path.encode("utf-8", "surrogateescape")
+    return len(raw) >= PATH_MAX or any(len(p) > NAME_MAX for p in raw.split(b"/"))
 
 
 class Walker:
@@ -143,6 +194,8 @@ class Walker:
         self._subs = [_Compiled(s) for s in subscriptions]
         self._open_blob = open_blob
         self.result = WalkResult(view=LayerFS(max_entries=self.limits.max_entries))
+        self._odd: dict[tuple[int, str, str], tuple[int, str]] = {}
+        """(layer, oddity, detail) -> (count, first path)"""
 
     def subscribe(self, subscription: Subscription) -> None:
         self._subs.append(_Compiled(subscription))
@@ -152,6 +205,26 @@ class Walker:
             self.result.suppressed_errors += 1
             return
         self.result.errors.append(WalkError(message, layer, path))
+
+    def _oddity(self, layer: int, what: str, path: str, detail: str = "") -> None:
+        key = (layer, what, detail)
+        seen = self._odd.get(key)
+        self._odd[key] = (1, path) if seen is None else (seen[0] + 1, seen[1])
+
+    def _invalid(self, layer: int, path: str, message: str) -> None:
+        if len(self.result.invalid) < self.limits.max_errors:
+            self.result.invalid.append(WalkError(f"layer {layer}: {path}: {message}", layer, path))
+
+    def _flush_oddities(self) -> None:
+        for (layer, what, detail), (count, path) in sorted(self._odd.items()):
+            example = path if len(path) <= 160 else path[:160] + "..."
+            self.result.warnings.append(
+                WalkError(
+                    f"layer {layer}: {_oddity_text(what, count, detail)} (first: {example})",
+                    layer,
+                    example,  # as in the message: a 4 KiB name is not repeated in full
+                )
+            )
 
     def run(self) -> WalkResult:
         deadline = Deadline(self.limits.timeout)
@@ -172,6 +245,7 @@ class Walker:
                 break
             except ImageError as err:
                 self._error(f"layer {layer.index} ({layer.digest}): {err.message}", layer.index)
+        self._flush_oddities()
         if view.truncated:
             self._error(
                 f"image has more than {self.limits.max_entries} paths; the merged view "
@@ -254,12 +328,13 @@ class Walker:
                 continue
             if not path:
                 continue  # the root directory itself
+            if entry.problem:
+                self._error(f"layer {index}: /{path}: {entry.problem}", index, "/" + path)
+                continue
             if not entry.raw_name_ok:
-                self._error(
-                    f"layer {index}: entry name is not UTF-8; shown as {path[:200]!r}",
-                    index,
-                    "/" + path,
-                )
+                self._oddity(index, "utf8", "/" + path)
+            if len(path) >= NAME_MAX and _too_long(path):
+                self._oddity(index, "long", "/" + path)
             dir_path, _, base = path.rpartition("/")
             if base.startswith(WHITEOUT_PREFIX):
                 stats.whiteouts += 1
@@ -269,25 +344,14 @@ class Walker:
                     view.whiteout(dir_path, base[len(WHITEOUT_PREFIX) :], index)
                 continue
             kind = entry.kind
-            link: str | None = None
-            if kind == SYMLINK:
-                link = entry.linkname
-            elif kind == HARDLINK:
-                target = clean_path(entry.linkname)
-                if target is None:
-                    self._error(
-                        f"layer {index}: hard link /{path} points outside the root "
-                        f"({entry.linkname[:200]!r})",
-                        index,
-                        "/" + path,
-                    )
-                    link = entry.linkname
-                else:
-                    link = "/" + target
+            link = self._link(entry, kind, path, index) if kind != REGULAR else None
             if kind == REGULAR:
                 counts[1] += 1
                 counts[2] += entry.size
-            add(path, kind, index, entry.size, entry.mode, entry.uid, entry.gid, link)
+                if entry.type_flag:
+                    self._oddity(index, "type", "/" + path, entry.type_flag)
+            if add(path, kind, index, entry.size, entry.mode, entry.uid, entry.gid, link):
+                self._oddity(index, "duplicate", "/" + path)
             if not subs:
                 continue
             abs_path = "/" + path
@@ -325,6 +389,62 @@ class Walker:
                     self._analyser_failed(s, abs_path, err.message, index)
                 except Exception as err:  # an analyser bug must not stop the pass
                     self._analyser_failed(s, abs_path, f"{type(err).__name__}: {err}", index)
+
+    def _link(self, entry: TarEntry, kind: str, path: str, index: int) -> str | None:
+        """A non-regular entry's link target (as the view keeps it), its problems noted."""
+        if kind == SYMLINK:
+            return entry.linkname
+        if kind == HARDLINK:
+            target = clean_path(entry.linkname)
+            if target is None:
+                self._error(
+                    f"layer {index}: hard link /{path} points outside the root "
+                    f"({entry.linkname[:200]!r})",
+                    index,
+                    "/" + path,
+                )
+                return entry.linkname
+            self._check_hardlink(path, target, index)
+            return "/" + target
+        if kind in _SPECIAL_KINDS:
+            self._oddity(index, "special", "/" + path)
+        return None
+
+    def _check_hardlink(self, path: str, target: str, index: int) -> None:
+        """A hard link must name a file that exists when it is unpacked (an earlier entry
+        or a lower layer): Docker and containerd fail on anything else, and what the
+        link would hold is unknowable."""
+        view = self.result.view
+        if target == path:
+            self._invalid(
+                index,
+                "/" + path,
+                "hard link to itself: it names no file (Docker "
+                "and containerd fail to unpack this layer)",
+            )
+            return
+        if view.truncated:
+            return  # the view no longer knows every path
+        info = view.get(target)
+        if info is None or info.hidden:
+            # the target's folders may be symlinks (``lib -> usr/lib``), as the kernel follows
+            head, _, name = target.rpartition("/")
+            real = view.resolve(head) if head else ""
+            info = view.get(f"{real}/{name}") if real is not None else None
+        if info is None or info.hidden:
+            self._invalid(
+                index,
+                "/" + path,
+                f"hard link to /{target[:200]}, which does not "
+                "exist at that point (Docker and containerd fail to unpack this layer)",
+            )
+        elif info.kind == DIRECTORY:
+            self._invalid(
+                index,
+                "/" + path,
+                f"hard link to the directory /{target[:200]} "
+                "(Docker and containerd fail to unpack this layer)",
+            )
 
     def _accepts(self, s: _Compiled, ref: FileRef, index: int) -> bool:
         assert s.accept is not None
