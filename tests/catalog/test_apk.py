@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import pytest
+
 from hullcheck.catalog import apk
-from hullcheck.catalog.base import CatalogContext, Distro
+from hullcheck.catalog.base import CatalogContext, Distro, PartialRead
 
 from .helpers import ref
 
@@ -20,8 +22,6 @@ V:3.3.2-r0
 A:x86_64
 L:Apache-2.0
 o:openssl
-
-P:broken
 """
 
 
@@ -39,3 +39,13 @@ def test_packages_origin_and_purl() -> None:
 def test_wants_only_the_database() -> None:
     assert apk.wants("/lib/apk/db/installed")
     assert not apk.wants("/lib/apk/db/triggers")
+
+
+def test_damaged_records_keep_the_readable_packages_and_say_what_was_lost() -> None:
+    damaged = b"P:musl\nV:1.2.4-r2\n\nV:9\nA:x86_64\n\n\x00\xffnot a field\n"
+    with pytest.raises(PartialRead) as caught:
+        apk.parse(ref(apk.DB_PATH), damaged, CatalogContext())
+    assert [p.name for p in caught.value.packages] == ["musl"]
+    assert str(caught.value) == (
+        "1 unreadable line(s), the first at line 7; 1 installed package(s) without a P: or V: field"
+    )

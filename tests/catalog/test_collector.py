@@ -82,6 +82,15 @@ def test_a_failing_parser_costs_one_file() -> None:
     assert "bad header" in result.errors[0].message
 
 
+def test_a_partly_read_database_keeps_its_packages_and_reports_the_loss() -> None:
+    damaged = STATUS + b"\n\nthis line is not a field\n"
+    result = catalog([(ref("/var/lib/dpkg/status"), damaged)], expect=["/var/lib/dpkg/status"])
+    assert [p.name for p in result.packages] == ["bash"]
+    (error,) = result.errors
+    assert "read in part: 1 unreadable line(s)" in error.message
+    assert error.diagnostic().level == "error"
+
+
 def test_wants_and_limits() -> None:
     c = Collector(CATALOGERS)
     assert c.wants(ref("/var/lib/dpkg/status"))

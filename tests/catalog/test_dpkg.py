@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import pytest
+
 from hullcheck.catalog import dpkg
-from hullcheck.catalog.base import CatalogContext
+from hullcheck.catalog.base import CatalogContext, PartialRead
 
 from .helpers import DEBIAN, ref
 
@@ -99,10 +101,29 @@ def test_distroless_status_d_wanted_but_not_md5sums() -> None:
     assert not dpkg.wants("/var/lib/dpkg/info/bash.list")
 
 
-def test_garbage_yields_nothing() -> None:
-    assert (
-        dpkg.parse(ref("/var/lib/dpkg/status"), b"\x00\xff garbage\n :x\n", CatalogContext()) == []
-    )
+def test_garbage_is_a_damaged_database_not_an_empty_one() -> None:
+    with pytest.raises(PartialRead, match="1 unreadable line") as caught:
+        dpkg.parse(ref("/var/lib/dpkg/status"), b"\x00\xff garbage\n :x\n", CatalogContext())
+    assert caught.value.packages == []
+
+
+def test_damaged_paragraphs_keep_the_readable_packages_and_say_what_was_lost() -> None:
+    damaged = STATUS + b"\n\nPackage: nover\nStatus: install ok installed\n\n#!garbage line\n"
+    with pytest.raises(PartialRead) as caught:
+        dpkg.parse(ref("/var/lib/dpkg/status"), damaged, CatalogContext())
+    message = str(caught.value)
+    assert "1 installed package(s) without a Package or Version field" in message
+    assert "1 unreadable line(s), the first at line" in message
+    assert [p.name for p in caught.value.packages] == [
+        p.name for p in dpkg.parse(ref("/var/lib/dpkg/status"), STATUS, CatalogContext())
+    ]
+
+
+def test_removed_packages_without_a_version_are_no_damage() -> None:
+    status = b"Package: gone\nStatus: purge ok not-installed\n\nPackage: a\nVersion: 1\n"
+    assert [p.name for p in dpkg.parse(ref("/var/lib/dpkg/status"), status, CatalogContext())] == [
+        "a"
+    ]
 
 
 def test_without_distro_namespace_defaults_to_debian() -> None:

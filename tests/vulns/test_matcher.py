@@ -14,7 +14,7 @@ import pytest
 
 from hullcheck.model import Package, Practice, Severity
 from hullcheck.vulns.distro import Distro, parse_os_release
-from hullcheck.vulns.matcher import MatchStats, match_packages
+from hullcheck.vulns.matcher import MatchStats, headline, match_packages
 from hullcheck.vulns.store import VulnDatabase
 
 
@@ -342,3 +342,21 @@ def test_ubuntu_versions_list_and_priority(full_db: VulnDatabase) -> None:
     assert f.extra["aliases"] == ["CVE-2025-38094"]
     assert "(source linux 3.12.0-2.5)" in f.message
     assert match_packages([kernel], full_db, Distro("ubuntu", "22.04")) == []
+
+
+@pytest.mark.parametrize(
+    ("details", "title"),
+    [
+        (
+            "urllib3 before 1.24.2 mishandles CA certificates. More text.",
+            "urllib3 before 1.24.2 mishandles CA certificates.",
+        ),
+        ("A short title without a full stop", "A short title without a full stop"),
+        ("  spread\nover\n\nlines  ", "spread over lines"),
+        ("word " * 60, ("word " * 39).strip() + "…"),
+        ("x" * 300, "x" * 199 + "…"),
+    ],
+)
+def test_titles_from_details_end_on_a_sentence_or_a_whole_word(details: str, title: str) -> None:
+    assert headline(details) == title
+    assert len(headline(details)) <= 200

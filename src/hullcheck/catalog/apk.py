@@ -9,7 +9,14 @@ The purl is ``pkg:apk/<distro id>/<name>@<version>?arch=..&distro=..`` with
 
 from __future__ import annotations
 
-from hullcheck.catalog.base import CatalogContext, Cataloger, MiB, PathPredicate
+from hullcheck.catalog.base import (
+    CatalogContext,
+    Cataloger,
+    MiB,
+    PartialRead,
+    PathPredicate,
+    damage_note,
+)
 from hullcheck.catalog.purls import make_purl
 from hullcheck.model import FileRef, Package
 
@@ -21,11 +28,12 @@ def wants(path: str) -> bool:
     return path == DB_PATH
 
 
-def _records(text: str) -> list[dict[str, list[str]]]:
+def _records(text: str, junk: list[int] | None = None) -> list[dict[str, list[str]]]:
+    """Each paragraph as ``{letter: [values]}``; numbers of unreadable lines go to ``junk``."""
     records: list[dict[str, list[str]]] = []
     current: dict[str, list[str]] = {}
     directory = ""
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             if current:
                 records.append(current)
@@ -33,6 +41,8 @@ def _records(text: str) -> list[dict[str, list[str]]]:
             directory = ""
             continue
         if len(line) < 2 or line[1] != ":":
+            if junk is not None:
+                junk.append(number)
             continue
         value = line[2:].strip()
         current.setdefault(line[0], []).append(value)
@@ -50,10 +60,13 @@ def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Packag
     distro = context.distro
     namespace = distro.id if distro else "alpine"
     out: list[Package] = []
-    for rec in _records(content.decode("utf-8", "replace")):
+    junk: list[int] = []
+    incomplete = 0
+    for rec in _records(content.decode("utf-8", "replace"), junk):
         name = (rec.get("P") or [""])[0]
         version = (rec.get("V") or [""])[0]
         if not name or not version:
+            incomplete += 1
             continue
         arch = (rec.get("A") or [""])[0]
         origin = (rec.get("o") or [name])[0] or name
@@ -82,6 +95,8 @@ def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Packag
                 metadata={"architecture": arch, "owned_files": _owned_files(rec)},
             )
         )
+    if junk or incomplete:
+        raise PartialRead(damage_note(junk, incomplete, "P: or V:"), out)
     return out
 
 

@@ -42,6 +42,28 @@ class Distro:
         return f"{self.id}-{self.version_id}" if self.version_id else self.id
 
 
+class PartialRead(ValueError):
+    """A database read only in part: the packages that could be read, and why the rest not.
+
+    Raised by a parse function so the packages it did read are kept while the loss is
+    still reported (a coverage loss, like an unreadable file).
+    """
+
+    def __init__(self, message: str, packages: list[Package]) -> None:
+        super().__init__(message)
+        self.packages = packages
+
+
+def damage_note(junk: list[int], incomplete: int, fields: str) -> str:
+    """Why a package database was read only in part, for :class:`PartialRead`."""
+    parts = []
+    if junk:
+        parts.append(f"{len(junk)} unreadable line(s), the first at line {junk[0]}")
+    if incomplete:
+        parts.append(f"{incomplete} installed package(s) without a {fields} field")
+    return "; ".join(parts)
+
+
 @dataclass(frozen=True, slots=True)
 class CatalogContext:
     """What a parse function may know besides its own file.

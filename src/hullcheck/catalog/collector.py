@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hullcheck.catalog import osrelease
-from hullcheck.catalog.base import CatalogContext, Cataloger, Distro
+from hullcheck.catalog.base import CatalogContext, Cataloger, Distro, PartialRead
 from hullcheck.diagnostics import Diagnostic
 from hullcheck.diagnostics import error as diag_error
 from hullcheck.errors import InputError
@@ -300,6 +300,11 @@ class Collector:
     ) -> list[Package]:
         try:
             found = cataloger.parse(ref, content, context)
+        except PartialRead as err:
+            found = err.packages
+            self._errors.setdefault(ref.path, []).append(
+                CatalogError(ref.path, f"{cataloger.name}: {ref.path} read in part: {err}")
+            )
         except RecursionError:
             found = None
             message = "too deeply nested"

@@ -7,16 +7,18 @@ from collections.abc import Iterator
 MAX_PARAGRAPHS = 200_000
 
 
-def paragraphs(text: str) -> Iterator[dict[str, str]]:
+def paragraphs(text: str, junk: list[int] | None = None) -> Iterator[dict[str, str]]:
     """Yield each paragraph as ``{Field: value}``; continuation lines are joined by ``\\n``.
 
     Field names keep their case; a repeated field keeps its first value (as dpkg does);
-    lines that are neither ``Field: value`` nor continuations are skipped.
+    lines that are neither ``Field: value`` nor continuations are skipped, and their
+    (1-based) numbers appended to ``junk`` when given, so a caller can say the file was
+    damaged instead of reading less of it in silence.
     """
     current: dict[str, str] = {}
     key: str | None = None
     count = 0
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             if current:
                 count += 1
@@ -34,6 +36,8 @@ def paragraphs(text: str) -> Iterator[dict[str, str]]:
         name, sep, value = line.partition(":")
         if not sep or not name.strip() or " " in name.strip():
             key = None
+            if junk is not None:
+                junk.append(number)
             continue
         key = name.strip()
         if key in current:

@@ -17,7 +17,9 @@ from hullcheck.catalog.base import (
     CatalogContext,
     Cataloger,
     MiB,
+    PartialRead,
     PathPredicate,
+    damage_note,
     glob_predicate,
 )
 from hullcheck.catalog.deb822 import paragraphs
@@ -48,13 +50,16 @@ def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Packag
     distro = context.distro
     namespace = distro.id if distro else "debian"
     out: list[Package] = []
-    for para in paragraphs(text):
+    junk: list[int] = []
+    incomplete = 0
+    for para in paragraphs(text, junk):
         name = para.get("Package", "")
         version = para.get("Version", "")
-        if not name or not version:
-            continue
         status = para.get("Status", "install ok installed").split()
         if "deinstall" in status or "purge" in status or (status and status[-1] in _NOT_INSTALLED):
+            continue
+        if not name or not version:
+            incomplete += 1
             continue
         arch = para.get("Architecture", "")
         src_name, src_version = name, version
@@ -95,6 +100,8 @@ def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Packag
                 metadata={"architecture": arch, "maintainer": para.get("Maintainer", "")},
             )
         )
+    if junk or incomplete:
+        raise PartialRead(damage_note(junk, incomplete, "Package or Version"), out)
     return out
 
 

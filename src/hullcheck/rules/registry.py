@@ -15,6 +15,7 @@ from hullcheck.rules import (
     apt_get,
     base_image_tag,
     base_images,
+    build_secrets,
     eol_base,
     hygiene,
     instructions,
@@ -50,6 +51,7 @@ MODULES: tuple[ModuleType, ...] = (
     hygiene,
     metadata,
     secrets,
+    build_secrets,
 )
 
 RULES: tuple[Rule, ...] = tuple(rule for module in MODULES for rule in module.RULES)

@@ -43,7 +43,7 @@ _ASSIGN = re.compile(
 )
 _SHORT_PASSWORD = re.compile(
     r"(?:^|[\s;&|(])(?:(?:docker|podman|buildah|skopeo|helm|oras|nerdctl)\s[^;&|\n]*?\blogin\s"
-    r"[^;&|\n]*?-p\s*|sshpass\s+-p\s*|mysql(?:dump|admin)?\s[^;&|\n]*?(?<=\s)-p(?=[^\s-]))"
+    r"[^;&|\n]*?(?<![\w-])-p\s*|sshpass\s+-p\s*|mysql(?:dump|admin)?\s[^;&|\n]*?(?<=\s)-p(?=[^\s-]))"
     r"(\"[^\"]*\"|'[^']*'|[^\s;&|)]+)"
 )
 # the engine's context mode only judges names ending in a secret word; skip the rest early

@@ -229,6 +229,22 @@ def coverage_key(q: Query) -> str:
     return f"{q.base}:{q.release}" if q.release else q.base
 
 
+def headline(details: str, limit: int = 200) -> str:
+    """A one-line title from an advisory's free-text details, for records without a summary.
+
+    The first sentence when it fits; otherwise whole words up to ``limit`` and an ellipsis,
+    so a title never stops in the middle of a word.
+    """
+    text = " ".join(details.split())
+    end = text.find(". ")
+    if 0 < end < limit:
+        return text[: end + 1]
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
 def _finding(pkg: Package, q: Query, group: list[_Hit], db: VulnDatabase) -> Finding:
     group.sort(key=lambda h: _id_rank(h.advisory.id))
     primary = group[0].advisory
@@ -249,7 +265,7 @@ def _finding(pkg: Package, q: Query, group: list[_Hit], db: VulnDatabase) -> Fin
     summary = next((h.advisory.summary for h in group if h.advisory.summary), "")
     if not summary:
         details = next((h.advisory.details for h in group if h.advisory.details), "")
-        summary = details.strip().split("\n", 1)[0][:200]
+        summary = headline(details)
     version = q.version
     subject = f"{pkg.name} {pkg.version}"
     if (q.names[0], version) != (pkg.name, pkg.version):

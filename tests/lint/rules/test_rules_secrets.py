@@ -40,6 +40,13 @@ CASES = (
     Case("HC6001", D + f"RUN docker login -u bot -p {PW} registry.acme.io\n", (2,), "login -p"),
     Case(
         "HC6001",
+        D + "RUN --mount=type=secret,id=pw docker login -u bot --password-stdin r.io"
+        " < /run/secrets/pw\n",
+        (),
+        "--password-stdin is not -p",
+    ),
+    Case(
+        "HC6001",
         D + f"RUN set -e; \\\n  mysql -uroot -p{PW} -e 'select 1'\n",
         (3,),
         "mysql -p on line 3",
