@@ -176,6 +176,10 @@ class LayerReader:
     def compressed_count(self) -> int:
         return self._src.count
 
+    def consumed(self) -> int:
+        """Stored bytes the decompressor has used so far (read-ahead excluded)."""
+        return self._consumed()
+
     def _consumed(self) -> int:
         """Stored bytes the decompressor has used so far (read-ahead excluded)."""
         held = len(self._src.peeked)

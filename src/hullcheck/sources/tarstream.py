@@ -266,7 +266,9 @@ class TarStream:
             rest += chunk
             self._offset += len(chunk)
 
-    def _take(self, n: int) -> bytes:
+    def _take(self, n: int, guard: Callable[[int], bool] | None = None) -> bytes:
+        """``n`` bytes of the stream; fewer when ``guard(bytes gathered)``, asked after
+        each chunk, says stop (the caller then knows how much was consumed)."""
         avail = len(self._buf) - self._pos
         if n <= avail:
             out = self._buf[self._pos : self._pos + n]
@@ -274,13 +276,12 @@ class TarStream:
             return out
         # A large member (a 150 MiB executable for the binary catalogers): gathering the
         # chunks and joining them held two copies at the peak.  Write them into one
-        # buffer sized up front instead: BytesIO.getvalue() hands over its own bytes
-        # object without copying when nothing else shares it (CPython), so the peak is
-        # one copy plus one chunk.
+        # growing buffer instead: BytesIO.getvalue() hands over its own bytes object
+        # without copying when nothing else shares it (CPython), and a large buffer grows
+        # by mremap, not by copying, so the peak is one copy plus one chunk.  The buffer
+        # is not sized up front from the header: a hostile header declaring 250 MiB of
+        # zeros would cost 250 MiB at once, before the layer's ratio check can stop it.
         out_buf = io.BytesIO()
-        out_buf.seek(n - 1)
-        out_buf.write(b"\0")  # allocates the n bytes once
-        out_buf.seek(0)
         if avail:
             out_buf.write(memoryview(self._buf)[self._pos :])
         need = n - avail
@@ -288,7 +289,7 @@ class TarStream:
         self._buf = b""
         self._pos = 0
         while need:
-            chunk = self._read(max(CHUNK, need))
+            chunk = self._read(CHUNK)  # never more than a chunk beside the buffer
             if not chunk:
                 raise TarError("layer tar is truncated")
             if len(chunk) > need:
@@ -300,6 +301,8 @@ class TarStream:
             self._offset += len(chunk)
             need -= len(chunk)
             del chunk  # not kept alive while the next one is read
+            if guard is not None and need and not guard(n - need):
+                break
         return out_buf.getvalue()
 
     def _skip(self, n: int) -> None:
@@ -322,13 +325,15 @@ class TarStream:
             self._offset += len(chunk)
             n -= len(chunk)
 
-    def read_content(self, limit: int) -> bytes:
-        """Up to ``limit`` bytes of the current member's content."""
+    def read_content(self, limit: int, guard: Callable[[int], bool] | None = None) -> bytes:
+        """Up to ``limit`` bytes of the current member's content.  ``guard``, when given,
+        is asked after each chunk with the bytes gathered so far; when it returns False
+        the read stops there (shorter content; the rest of the member is skipped)."""
         n = min(limit, self._remaining)
         if n <= 0:
             return b""
-        data = self._take(n)
-        self._remaining -= n
+        data = self._take(n, guard)
+        self._remaining -= len(data)
         return data
 
     def read_part(self, n: int) -> bytes:

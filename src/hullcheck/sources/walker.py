@@ -194,6 +194,8 @@ class Walker:
         self._subs = [_Compiled(s) for s in subscriptions]
         self._open_blob = open_blob
         self.result = WalkResult(view=LayerFS(max_entries=self.limits.max_entries))
+        self._reader: LayerReader | None = None
+        """The layer being read (None for a directory), for per-file inflation checks."""
         self._odd: dict[tuple[int, str, str], tuple[int, str]] = {}
         """(layer, oddity, detail) -> (count, first path)"""
 
@@ -276,12 +278,14 @@ class Walker:
                 content_digest=layer.digest == layer.diff_id,
             )
             tar = TarStream(reader.read, self.limits)
+            self._reader = reader
             self._entries(tar, layer, stats)
             reader.finish()
             stats.uncompressed_size = reader.out_count
             stats.compressed_size = reader.compressed_count
             stats.complete = True
         finally:
+            self._reader = None
             if reader is not None:
                 reader.close()
             raw.close()
@@ -372,23 +376,79 @@ class Walker:
             wanted = [s for s in wanted if s.accept is None or self._accepts(s, ref, index)]
             if not wanted:
                 continue  # the content is skipped by the tar stream, never buffered
-            data: bytes | None = None
-            if kind == REGULAR:
-                limit = max(s.sub.max_size for s in wanted)
-                if limit > 0:
-                    data = tar.read_content(limit)
-            for s in wanted:
-                offered = data
-                if data is not None and s.sub.max_size <= 0:
-                    offered = None
-                elif data is not None and len(data) > s.sub.max_size:
-                    offered = data[: s.sub.max_size]
-                try:
-                    s.sub.on_file(ref, offered)
-                except HullcheckError as err:
-                    self._analyser_failed(s, abs_path, err.message, index)
-                except Exception as err:  # an analyser bug must not stop the pass
-                    self._analyser_failed(s, abs_path, f"{type(err).__name__}: {err}", index)
+            self._offer(tar, entry.size if kind == REGULAR else -1, ref, wanted, index)
+
+    def _offer(
+        self,
+        tar: TarStream | DirectoryStream,
+        size: int,
+        ref: FileRef,
+        wanted: list[_Compiled],
+        index: int,
+    ) -> None:
+        """Read the content the ``wanted`` subscriptions asked for once (``size`` -1: not
+        a regular file, no content), and offer it."""
+        abs_path = ref.path
+        data: bytes | None = None
+        if size >= 0:
+            limit = max(s.sub.max_size for s in wanted)
+            if limit > 0:
+                data = self._read_content(tar, size, limit, index, abs_path)
+                if data is None:
+                    return  # a bomb inside the file: not offered, reported
+        for s in wanted:
+            offered = data
+            if data is not None and s.sub.max_size <= 0:
+                offered = None
+            elif data is not None and len(data) > s.sub.max_size:
+                offered = data[: s.sub.max_size]
+            try:
+                s.sub.on_file(ref, offered)
+            except HullcheckError as err:
+                self._analyser_failed(s, abs_path, err.message, index)
+            except Exception as err:  # an analyser bug must not stop the pass
+                self._analyser_failed(s, abs_path, f"{type(err).__name__}: {err}", index)
+
+    def _read_content(
+        self, tar: TarStream | DirectoryStream, size: int, limit: int, index: int, path: str
+    ) -> bytes | None:
+        """The content analysers asked for, or None when the file is a compression bomb
+        inside the layer (its own inflation ratio over ``max_ratio`` once past
+        ``file_ratio_grace``): it is then reported as not examined, and never buffered
+        past the grace."""
+        reader = self._reader
+        lim = self.limits
+        if (
+            reader is None
+            or reader.compression == "none"
+            or min(size, limit) <= lim.file_ratio_grace
+            or not isinstance(tar, TarStream)
+        ):
+            return tar.read_content(limit)
+        out0, in0 = reader.out_count, reader.consumed()
+        tripped: list[tuple[int, int]] = []
+
+        def guard(gathered: int) -> bool:
+            if gathered <= lim.file_ratio_grace:
+                return True
+            grown, used = reader.out_count - out0, reader.consumed() - in0
+            if grown > lim.max_ratio * max(used, 1):
+                tripped.append((used, grown))
+                return False
+            return True
+
+        data = tar.read_content(limit, guard)
+        if not tripped:
+            return data
+        used, grown = tripped[0]
+        self._error(
+            f"layer {index}: {path}: a compression bomb inside the layer: {used} compressed "
+            f"bytes inflated to {grown} (ratio over {lim.max_ratio}); the file was read no "
+            f"further ({len(data)} of {size} bytes) and not examined",
+            index,
+            path,
+        )
+        return None
 
     def _link(self, entry: TarEntry, kind: str, path: str, index: int) -> str | None:
         """A non-regular entry's link target (as the view keeps it), its problems noted."""
