@@ -2,7 +2,13 @@
 scanned by ``hullcheck fleet scan`` on the local pool and on 1 and 2 Celery workers, and by
 syft, side by side in one run; with the decompression floor of the unique layer bytes.
 
-    python bench/fleet.py [--images 50] [--skip-syft]
+    python bench/fleet.py [--images 50] [--skip-syft] [--json figures.json]
+
+Runs: the local pool without the layer cache (every image read whole), with the layer
+cache cold (an empty cache directory: each shared base layer is read once, by the first
+image that holds it) and warm (the same directory again: no blob is read), then 1 and 2
+Celery workers, each on a cold cache, then syft one image at a time.  ``--json`` writes
+the figures (per-image and per-byte costs for ``bench/fleet_projection.py``).
 
 Needs the test images (HULLCHECK_TEST_IMAGES), ../shared/tools/start-registry.sh, skopeo,
 redis-server and the fleet extra.  Prints the figures; asserts nothing.
@@ -133,10 +139,20 @@ def floor(digests: set[str]) -> tuple[float, int]:
     return time.monotonic() - start, total
 
 
+def cached_layers(results: Path) -> int:
+    """Layers the scans replayed from the layer cache, from the fleet's results file."""
+    total = 0
+    if results.exists():
+        for line in results.read_text().splitlines():
+            total += int(json.loads(line).get("cached_layers") or 0)
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", type=int, default=50)
     parser.add_argument("--skip-syft", action="store_true")
+    parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hullcheck-fleet-bench-"))
     procs: list[subprocess.Popen[bytes]] = []
@@ -179,18 +195,17 @@ def main() -> None:
         common = ["--list", str(refs), "--fail-on", "none", "-q", "--db", str(db)]
         hc = [sys.executable, "-m", "hullcheck", "fleet", "scan"]
         results: dict[str, float] = {}
-        results["local pool, 2 jobs"] = timed(
-            [
-                *hc,
-                *common,
-                "-j",
-                "2",
-                "-o",
-                str(work / "local.jsonl"),
-                "--data-dir",
-                str(work / "d0"),
-            ]
-        )
+        cached: dict[str, int] = {}
+
+        def local(name: str, data: str, *extra: str) -> None:
+            out = work / f"{name.replace(' ', '_').replace(',', '')}.jsonl"
+            cmd = [*hc, *common, "-j", "2", "-o", str(out), "--data-dir", str(work / data)]
+            results[name] = timed([*cmd, *extra])
+            cached[name] = cached_layers(out)
+
+        local("local pool, 2 jobs, no layer cache", "d-none", "--no-layer-cache")
+        local("local pool, 2 jobs, layer cache cold", "d0")
+        local("local pool, 2 jobs, layer cache warm", "d0")
         rport = free_port()
         redis = subprocess.Popen(
             ["redis-server", "--port", str(rport), "--save", "", "--dir", str(work)],
@@ -223,18 +238,23 @@ def main() -> None:
             ]
             procs.extend(workers)
             time.sleep(5)
-            results[f"celery, {count} worker(s)"] = timed(
-                [
-                    *hc,
-                    *common,
-                    "--broker",
-                    broker,
-                    "-o",
-                    str(work / f"celery{count}.jsonl"),
-                    "--data-dir",
-                    str(work / f"d{count}"),
-                ]
-            )
+            runs = ("cold", "warm") if count == 1 else ("cold",)
+            for state in runs:  # warm: the same data directory, so the same layer cache
+                name = f"celery, {count} worker(s), layer cache {state}"
+                out = work / f"celery{count}{state}.jsonl"
+                results[name] = timed(
+                    [
+                        *hc,
+                        *common,
+                        "--broker",
+                        broker,
+                        "-o",
+                        str(out),
+                        "--data-dir",
+                        str(work / f"d{count}"),
+                    ]
+                )
+                cached[name] = cached_layers(out)
             for w in workers:
                 os.killpg(w.pid, signal.SIGTERM)
                 w.wait(30)
@@ -252,10 +272,30 @@ def main() -> None:
                     },
                 )
             results["syft (packages only), one at a time"] = time.monotonic() - start
-        print(f"{'run':40} {'seconds':>8} {'per image':>10} {'x floor':>8}")
+        total_layers = sum(
+            len(manifest_of(BASES[n % len(BASES)])["layers"]) + 1 for n in range(args.images)
+        )
+        print(f"{'run':46} {'seconds':>8} {'per image':>10} {'x floor':>8} {'layers replayed':>16}")
         for name, seconds in results.items():
+            hits = f"{cached[name]}/{total_layers}" if name in cached else "-"
             print(
-                f"{name:40} {seconds:8.1f} {seconds / args.images:10.2f} {seconds / floor_s:8.1f}"
+                f"{name:46} {seconds:8.1f} {seconds / args.images:10.2f} "
+                f"{seconds / floor_s:8.1f} {hits:>16}"
+            )
+        if args.json:
+            args.json.write_text(
+                json.dumps(
+                    {
+                        "images": args.images,
+                        "unique_base_layers": len(unique),
+                        "unique_base_bytes": floor_bytes,
+                        "floor_seconds": floor_s,
+                        "layers": total_layers,
+                        "seconds": results,
+                        "layers_replayed": cached,
+                    },
+                    indent=2,
+                )
             )
         os.kill(registry_pid, signal.SIGTERM)
     finally:

@@ -112,6 +112,8 @@ class Measure:
     error: str | None = None
     losses: list[tuple[str, str, str]] = field(default_factory=list)
     """The scan's coverage losses: (kind, message, what was not examined)."""
+    unchecked: dict[str, int] = field(default_factory=dict)
+    """Packages per ecosystem/release not checked for vulnerabilities (no advisories)."""
 
     def key(self) -> tuple[int, ...]:
         return (
@@ -130,7 +132,7 @@ class Measure:
             "packages": self.packages, "vulnerabilities": self.vulns,
             "critical_high": self.serious, "distro": self.distro, "support": self.status,
             "support_until": self.status_until, "runs_as_root": self.root,
-            "complete": self.complete, "error": self.error,
+            "complete": self.complete, "not_checked": self.unchecked, "error": self.error,
         }  # fmt: skip
 
 
@@ -162,6 +164,12 @@ def measure(tag: str, why: str, reference: str, report: dict[str, Any], today: d
         m.status, m.status_until = _support(base, today)
     user = str((target.get("config") or {}).get("user") or "")
     m.root = user.split(":", 1)[0] in ("", "root", "0")
+    coverage = ((report.get("summary") or {}).get("vulnerability_db") or {}).get("coverage") or {}
+    m.unchecked = {
+        str(r.get("ecosystem")): int(r["unchecked"])
+        for r in coverage.get("ecosystems") or []
+        if isinstance(r, dict) and isinstance(r.get("unchecked"), int) and r["unchecked"] > 0
+    }
     errors = [d for d in report.get("diagnostics") or [] if d.get("level") == "error"]
     m.complete = not errors
     m.losses = [

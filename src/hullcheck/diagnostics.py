@@ -64,6 +64,8 @@ KINDS: dict[str, str] = {
     "image-metadata": "an oddity in the image's manifest or config that did not stop the read",
     "layer-entry": "an odd layer entry read as Docker would (a name that is not UTF-8 or "
     "too long for Linux, a device or FIFO, an unknown tar type, a duplicate path)",
+    "layer-cache": "a layer cache record was damaged or not trusted: it was ignored and the "
+    "layer read from its blob",
     "pragma-unknown": "an inline pragma that names no rule (it silences nothing)",
     "config": "a configuration entry that is ignored or lenient (e.g. an unknown DL code)",
     "policy": "a policy note: an expired or expiring ignore, a VEX statement not applied",

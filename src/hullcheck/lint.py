@@ -28,6 +28,7 @@ from hullcheck.errors import ConfigError, DockerfileError, HullcheckError, Input
 from hullcheck.model import Finding, Location, Severity
 from hullcheck.policy import config as config_mod
 from hullcheck.policy.config import Config
+from hullcheck.policy.known import SECRET_PREFIX, canonical
 from hullcheck.policy.pragmas import Pragmas, collect
 from hullcheck.rules.base import Hit, Rule, RuleContext
 from hullcheck.rules.registry import RULES, SYNTAX_RULE, hadolint_map
@@ -46,7 +47,6 @@ MAX_BYTES = 4 << 20
 """Larger files are refused: no real Dockerfile comes near 4 MiB."""
 
 DEFAULT_FAIL_ON = Severity.HIGH
-SECRET_PREFIX = "SECRET:"  # noqa: S105 (a key prefix, not a password)
 """``secret:github-token`` in an ignore names one kind of secret (an engine rule id)."""
 STDIN = "-"
 _NAME_SEPARATORS = frozenset("._-")
@@ -183,7 +183,7 @@ class Linter:
         findings tagged ``extra["hadolint"] == "DL3007"`` (or not tagged at all), so
         ignoring DL3007 never silences an untagged base image.
         """
-        code = code.upper()
+        code = canonical(code.upper())
         if code.startswith(("HC", SECRET_PREFIX)):
             return (code,)
         out = []
@@ -250,7 +250,7 @@ class Linter:
         try:
             dockerfile = parse(text, path)
         except DockerfileError as err:
-            raw.append(_finding(SYNTAX_RULE, path, err.line, err.end_line, err.message, hit=None))
+            raw.append(_syntax_finding(path, err.line, err.end_line, err.message))
         else:
             try:
                 engine = self.secrets_for(config)
@@ -365,7 +365,7 @@ class Linter:
         if code.startswith("SC"):
             return True
         if code.startswith("HC"):
-            return code in self._by_id
+            return canonical(code) in self._by_id
         return bool(self._dl.get(code))
 
     def lint_paths(self, paths: Sequence[str], stdin: BinaryIO | None = None) -> Report:
@@ -507,11 +507,21 @@ def exit_code(report: Report) -> int:
     return 1 if report.summary.get("failed") else 0
 
 
+def _syntax_finding(path: str, line: int, end_line: int, message: str) -> Finding:
+    # hadolint's DL3043 is the one parse error it names apart: a forbidden ONBUILD trigger
+    code = "DL3043" if "as an ONBUILD trigger" in message else "DL1000"
+    hit = Hit(line, end_line, message, extra={"hadolint": code})
+    return _finding(SYNTAX_RULE, path, line, end_line, message, hit=hit)
+
+
 def _finding(
     rule: Rule, path: str, line: int, end_line: int, message: str, *, hit: Hit | None
 ) -> Finding:
     fix = (hit.fix if hit is not None else None) or rule.fix
     extra = hit.extra if hit is not None else {}
+    if len(rule.hadolint) == 1 and "hadolint" not in extra:
+        # every finding of a rule with a hadolint equivalent names it, tagged or not
+        extra = {**extra, "hadolint": rule.hadolint[0]}
     return Finding(
         rule=rule.id,
         practice=rule.practice,

@@ -10,7 +10,6 @@ same thing shaped as a ``hullcheck.scan`` analyser, so ``scan`` lists packages t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from hullcheck.analysis import walk_diagnostics
@@ -19,16 +18,14 @@ from hullcheck.catalog.inventory import Inventory, Target
 from hullcheck.catalog.registry import CATALOGERS
 from hullcheck.catalog.sbom_input import check_image_file, is_sbom_file, read_sbom
 from hullcheck.catalog.subscriber import CatalogSubscriber
-from hullcheck.document import Report
-from hullcheck.errors import InputError
-from hullcheck.report import cyclonedx, spdx
-from hullcheck.report.json_format import render as render_json
-from hullcheck.report.source_lines import visible
+from hullcheck.report.inventory_view import report_of
+from hullcheck.report.options import RenderOptions
+from hullcheck.report.registry import SBOM, available_formats, render_as
 from hullcheck.sources.api import open_image
 from hullcheck.sources.base import Platform
 from hullcheck.sources.open import SourceOptions
 
-FORMATS = ("table", "json", "cyclonedx-json", "spdx-json")
+FORMATS = available_formats(SBOM)
 
 
 def inventory_for(
@@ -84,63 +81,6 @@ def inventory_for_image(
     )
 
 
-def render_table(inventory: Inventory) -> str:
-    rows = [("NAME", "VERSION", "TYPE", "SOURCE")]
-    for pkg in inventory.packages:
-        source = ""
-        if pkg.source_name and (pkg.source_name, pkg.source_version) != (pkg.name, pkg.version):
-            source = pkg.source_name
-            if pkg.source_version and pkg.source_version != pkg.version:
-                source += f" ({pkg.source_version})"
-        # names come from hostile files: terminal escapes must not reach the terminal
-        rows.append((visible(pkg.name), visible(pkg.version), visible(pkg.type), visible(source)))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = [
-        f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}".rstrip()
-        for r in rows
-    ]
-    distro = inventory.distro
-    head = f"{visible(inventory.target.name)}: {len(inventory.packages)} packages"
-    if distro is not None:
-        head += f", {visible(distro.pretty_name or distro.purl_qualifier)}"
-    return "\n".join([head, *lines]) + "\n"
-
-
-def render_report_json(inventory: Inventory) -> str:
-    target: dict[str, str] = {"kind": inventory.target.kind, "name": inventory.target.name}
-    if inventory.target.digest:
-        target["digest"] = inventory.target.digest
-    if inventory.distro is not None:
-        target["distro"] = inventory.distro.purl_qualifier
-    counts: dict[str, int] = {}
-    for pkg in inventory.packages:
-        counts[pkg.type] = counts.get(pkg.type, 0) + 1
-    report = Report(
-        target=target,
-        packages=list(inventory.packages),
-        diagnostics=list(inventory.diagnostics),
-        summary={
-            "packages": len(inventory.packages),
-            "by_type": dict(sorted(counts.items())),
-            "complete": inventory.complete,
-        },
-    )
-    return render_json(report)
-
-
-RENDERERS: dict[str, Callable[[Inventory], str]] = {
-    "table": render_table,
-    "json": render_report_json,
-    "cyclonedx-json": cyclonedx.render,
-    "spdx-json": spdx.render,
-}
-
-
-def render(inventory: Inventory, fmt: str) -> str:
-    try:
-        renderer = RENDERERS[fmt]
-    except KeyError:
-        raise InputError(
-            f"unknown SBOM format {fmt!r} (choose from {', '.join(FORMATS)})"
-        ) from None
-    return renderer(inventory)
+def render(inventory: Inventory, fmt: str, options: RenderOptions | None = None) -> str:
+    """The inventory in the registered SBOM format ``fmt`` (``InputError`` if unknown)."""
+    return render_as(fmt, report_of(inventory), options, kind=SBOM)

@@ -29,6 +29,7 @@ from hullcheck.sources.api import ImageHandle, open_image
 from hullcheck.sources.base import Platform
 from hullcheck.sources.cache import BlobCache, CachingOpener
 from hullcheck.sources.image import Image, Layer
+from hullcheck.sources.layercache import LayerCache
 from hullcheck.sources.open import SourceOptions
 from hullcheck.sources.walker import Subscription, Walker, WalkResult
 
@@ -58,6 +59,8 @@ class ScanRequest:
     progress: Progress | None = None
     lint_config: Config | None = None
     """The ``.hullcheck.yaml`` to lint the Dockerfile with (None: lint's defaults)."""
+    layer_cache: bool = True
+    """Reuse (and keep) per-layer results in the cache directory (``sources.layercache``)."""
 
 
 class _Counting:
@@ -109,6 +112,10 @@ def target_json(image: Image, walk: WalkResult | None) -> dict[str, JSONValue]:
                 "bytes_wasted": st.bytes_wasted if st is not None else None,
             }
         )
+        if walk is not None and layer.index in walk.cached_layers:
+            entry = layers[-1]
+            assert isinstance(entry, dict)
+            entry["cached"] = True  # its results came from the layer cache, not its blob
     return {
         "reference": image.reference,
         "source": image.source_kind,
@@ -127,13 +134,20 @@ def target_json(image: Image, walk: WalkResult | None) -> dict[str, JSONValue]:
 
 
 def _walk(
-    handle: ImageHandle, subs: Sequence[Subscription], progress: Progress | None
+    handle: ImageHandle,
+    subs: Sequence[Subscription],
+    progress: Progress | None,
+    layer_cache: bool = True,
 ) -> WalkResult:
-    """``handle.walk`` with the registry blob cache, reporting progress per layer."""
+    """``handle.walk`` with the registry blob cache and the layer cache, reporting
+    progress per layer."""
     source = handle.source
     opener = None
     if handle.options.cache_dir is not None and source.info.kind == "registry":
         opener = CachingOpener(source, BlobCache(handle.options.cache_dir))
+    layers = None
+    if layer_cache and handle.options.cache_dir is not None:
+        layers = LayerCache(handle.options.cache_dir)
 
     def open_blob(layer: Layer) -> BinaryIO:
         raw = (
@@ -144,7 +158,9 @@ def _walk(
         progress.layer(layer.index)
         return _Counting(raw, progress)  # type: ignore[return-value]
 
-    return Walker(source, handle.image, subs, handle.options.limits, open_blob=open_blob).run()
+    return Walker(
+        source, handle.image, subs, handle.options.limits, open_blob=open_blob, layer_cache=layers
+    ).run()
 
 
 def _is_sbom(reference: str) -> bool:
@@ -235,7 +251,7 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
         if progress is not None:
             progress.start(len(image.layers), sum(layer.compressed_size for layer in image.layers))
         try:
-            walk = _walk(handle, subs, progress)
+            walk = _walk(handle, subs, progress, request.layer_cache)
         finally:
             if progress is not None:
                 progress.stop()
@@ -248,6 +264,9 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
             diag.warning("image-metadata", "image", w) for w in image.warnings
         )
         report.diagnostics.extend(walk_diagnostics(walk))
+        report.diagnostics.extend(
+            diag.warning("layer-cache", "walk", w) for w in walk.cache_warnings
+        )
         summary: dict[str, JSONValue] = {
             "layers": len(image.layers),
             "complete": walk.complete,

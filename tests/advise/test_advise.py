@@ -76,6 +76,10 @@ def test_bullseye_is_told_to_move_to_bookworm(
     assert by_tag["11"]["packages"] > 50 and by_tag["12"]["packages"] > 50
     assert _is_ranked_by_its_numbers(rows)
     assert out["from"] == f"FROM {registry.host}/test/debian:12"
+    # no Debian advisories in the default database: a count of 0 that says it is not a zero
+    assert by_tag["11"]["not_checked"] == {"Debian:11": by_tag["11"]["packages"]}
+    assert by_tag["12"]["not_checked"] == {"Debian:12": by_tag["12"]["packages"]}
+    assert not by_tag["11"]["complete"] and not by_tag["12"]["complete"]
 
 
 @pytest.mark.registry

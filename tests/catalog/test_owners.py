@@ -214,7 +214,7 @@ def test_sboms_name_the_owner_and_read_it_back(tmp_path: Path) -> None:
     _debian_root(tmp_path)
     result = catalog_dir(tmp_path)
     inventory = Inventory(Target("directory", "root"), tuple(result.packages), result.distro)
-    doc = json.loads(spdx.render(inventory))
+    doc = json.loads(spdx.render_inventory(inventory))
     names = {p["SPDXID"]: p["name"] for p in doc["packages"]}
     pairs = {
         (names[r["spdxElementId"]], names[r["relatedSpdxElement"]])
@@ -222,7 +222,7 @@ def test_sboms_name_the_owner_and_read_it_back(tmp_path: Path) -> None:
         if r["spdxElementId"].startswith("SPDXRef-Package")
     }
     assert pairs == {("node-undici", "undici"), ("python3-pip", "pip")}
-    bom = cyclonedx.render(inventory)
+    bom = cyclonedx.render_inventory(inventory)
     assert bom.count('"hullcheck:os-package"') == 2
     sbom_file = tmp_path / "bom.json"
     sbom_file.write_text(bom)

@@ -11,6 +11,7 @@ import pytest
 
 from hullcheck.cli.main import main
 from tests.conftest import ROOT
+from tests.vulns import osv_fixtures
 
 ACCEPT = "vulnerability-coverage"
 DIFF_IMAGES = Path(os.environ.get("HULLCHECK_DIFF_IMAGES", ROOT / ".cache" / "diff-images"))
@@ -92,6 +93,32 @@ def test_bookworm_against_bullseye(test_images: Path, capsys: pytest.CaptureFixt
     assert len(changed) > 50
     introduced = out["vulnerabilities"]["introduced"]
     assert code == (1 if any(v["severity"] == "critical" for v in introduced) else 0)
+    # the default database has no Debian advisories: each side says what it did not check
+    missing = out["vulnerabilities"]["not_checked"]
+    assert missing == {"a": {"Debian:11": len(changed) + 16}, "b": {"Debian:12": len(changed) + 16}}
+
+
+@pytest.mark.images
+def test_bullseye_checked_bookworm_not(
+    test_images: Path, shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With the bullseye DSA list in the database, A (bullseye) is checked, B (bookworm) is
+    not: the table says so for B alone, and the run exits 2 unless that loss is accepted."""
+    if not (DIFF_IMAGES / "MANIFEST.txt").is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"diff images missing at {DIFF_IMAGES}: scripts/test.sh builds them")
+        pytest.skip(f"diff images not built at {DIFF_IMAGES} (scripts/make-diff-images.sh)")
+    db = osv_fixtures.debian_11_db(shared_dir, tmp_path)
+    bullseye = f"oci:{DIFF_IMAGES / 'oci'}:debian-bullseye-minbase"
+    bookworm = _archive(test_images, "debian-minbase")
+    code, out = _diff(capsys, bullseye, bookworm, "--db", str(db))
+    assert code == 0
+    assert out["vulnerabilities"]["not_checked"] == {"a": {}, "b": {"Debian:12": 96}}
+    assert main(["diff", bullseye, bookworm, "--db", str(db)]) == 2
+    text = capsys.readouterr().out
+    assert "INCOMPLETE" in text
+    assert "NOT checked in B (no advisories in the database): Debian:12 96 packages" in text
+    assert "NOT checked in A" not in text
 
 
 def test_saved_reports_and_fail_on_new(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

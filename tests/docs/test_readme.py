@@ -37,5 +37,5 @@ def test_every_command_the_readme_lists_exists() -> None:
 def test_readme_rule_count_is_the_registry_s() -> None:
     from hullcheck.rules.registry import RULES
 
-    said = re.search(r"^(\d+) rules \(`hullcheck lint --list-rules`", README.read_text(), re.M)
+    said = re.search(r"^(\d+) Dockerfile rules \(`hullcheck rules`", README.read_text(), re.M)
     assert said is not None and int(said.group(1)) == len(RULES)

@@ -57,8 +57,8 @@ def _inventory() -> Inventory:
 
 
 SBOMS = {
-    "cyclonedx": cyclonedx.render(_inventory()).encode(),
-    "spdx": spdx.render(_inventory()).encode(),
+    "cyclonedx": cyclonedx.render_inventory(_inventory()).encode(),
+    "spdx": spdx.render_inventory(_inventory()).encode(),
 }
 
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hullcheck.catalog.inventory import Inventory, Target
 from hullcheck.errors import ConfigError, DatabaseError, ImageError
 from hullcheck.model import Package
-from hullcheck.sbom import render_table
+from hullcheck.sbom import render as render_sbom
 from hullcheck.sources.cache import BlobCache
 from hullcheck.sources.digest import digest_of
 from hullcheck.sources.registry.credentials import find_credentials
@@ -183,7 +183,7 @@ def test_sbom_table_never_passes_terminal_controls(names: list[str]) -> None:
     # was: package names and versions from hostile files went raw to the terminal
     # (ESC sequences, BEL, CR/LF forging extra rows)
     pkgs = tuple(Package(name=n, version=n, type="npm", purl="pkg:npm/x@1") for n in names)
-    text = render_table(Inventory(Target("directory", "\x1b]0;t\x07root"), pkgs))
+    text = render_sbom(Inventory(Target("directory", "\x1b]0;t\x07root"), pkgs), "table")
     assert not CONTROL.search(text), repr(text)
     assert len(text.splitlines()) == len(names) + 2
 
@@ -191,7 +191,7 @@ def test_sbom_table_never_passes_terminal_controls(names: list[str]) -> None:
 def test_unicode_line_separators_do_not_forge_table_rows() -> None:
     # was: U+2028/U+2029 passed through and split a row for any reader using splitlines()
     pkg = Package(name="a\u2028b\u2029c\x85d", version="1", type="npm", purl="pkg:npm/a@1")
-    text = render_table(Inventory(Target("directory", "r"), (pkg,)))
+    text = render_sbom(Inventory(Target("directory", "r"), (pkg,)), "table")
     assert len(text.splitlines()) == 3
     assert "a\\u2028b\\u2029c\\x85d" in text
 

@@ -315,7 +315,16 @@ def test_a_crashing_rule_is_an_error_not_a_crash(tmp_path: Path) -> None:
     def broken(ctx: RuleContext) -> list[Hit]:
         raise IndexError("oops")
 
-    bad_rule = Rule("HC9999", "Broken", Severity.LOW, Practice.AUDIT, "x", "y", broken)
+    bad_rule = Rule(
+        id="HC9999",
+        name="broken",
+        title="Broken",
+        severity=Severity.LOW,
+        practice=Practice.AUDIT,
+        explanation="x",
+        fix="y",
+        check=broken,
+    )
     df = write(tmp_path / "Dockerfile", BAD)
     report = Linter(rules=(*RULES, bad_rule)).lint_paths([str(df)])
     assert "rule HC9999 failed: IndexError: oops" in report.errors[0].message

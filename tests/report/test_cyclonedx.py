@@ -12,7 +12,7 @@ from .sbom_fixture import DIGEST, sample_inventory
 
 
 def test_validates_against_the_official_1_6_schema() -> None:
-    text = cyclonedx.render(sample_inventory())
+    text = cyclonedx.render_inventory(sample_inventory())
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
     doc = json.loads(text)
     assert doc["specVersion"] == "1.6"
@@ -28,7 +28,7 @@ def test_validates_against_the_official_1_6_schema() -> None:
 
 def test_round_trips_through_sbom_input() -> None:
     inventory = sample_inventory()
-    back = parse_sbom(cyclonedx.render(inventory).encode())
+    back = parse_sbom(cyclonedx.render_inventory(inventory).encode())
     assert back.distro is not None
     assert back.distro.purl_qualifier == "debian-12"
     assert back.target.digest == DIGEST

@@ -14,9 +14,19 @@ from pathlib import Path
 import pytest
 
 from hullcheck.document import Report
-from hullcheck.report import json_format, sarif, table
+from hullcheck.report import (
+    cyclonedx,
+    gitlab_codequality,
+    gitlab_container_scanning,
+    json_format,
+    junit,
+    markdown,
+    sarif,
+    table,
+)
 from hullcheck.report.options import RenderOptions
 
+from .ci_fixture import ci_scan_report
 from .conftest import DOCKERFILE, NOW, RULE_HELP, lint_report, scan_report
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -52,6 +62,23 @@ def _render_sarif(report: Report) -> str:
     return _redact_sarif(sarif.render(report, OPTIONS))
 
 
+def _render_cdx(report: Report) -> str:
+    data = json.loads(cyclonedx.render(report, OPTIONS))
+    data["serialNumber"] = "<serial>"
+    data["metadata"]["tools"]["components"][0]["version"] = "<version>"
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _render_gitlab_cs(report: Report) -> str:
+    data = json.loads(gitlab_container_scanning.render(report, OPTIONS))
+    data["scan"]["analyzer"]["version"] = data["scan"]["scanner"]["version"] = "<version>"
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _plain(module: object) -> Callable[[Report], str]:
+    return lambda report: module.render(report, OPTIONS)  # type: ignore[attr-defined]
+
+
 CASES: dict[str, tuple[Callable[[], Report], Callable[[Report], str]]] = {
     "lint.json": (lint_report, _render_json),
     "scan.json": (scan_report, _render_json),
@@ -59,6 +86,15 @@ CASES: dict[str, tuple[Callable[[], Report], Callable[[Report], str]]] = {
     "scan.txt": (scan_report, _render_table),
     "lint.sarif": (lint_report, _render_sarif),
     "scan.sarif": (scan_report, _render_sarif),
+    "ci-scan.sarif": (ci_scan_report, _render_sarif),
+    "lint.junit.xml": (lint_report, _plain(junit)),
+    "ci-scan.junit.xml": (ci_scan_report, _plain(junit)),
+    "lint.codequality.json": (lint_report, _plain(gitlab_codequality)),
+    "ci-scan.codequality.json": (ci_scan_report, _plain(gitlab_codequality)),
+    "ci-scan.gitlab-cs.json": (ci_scan_report, _render_gitlab_cs),
+    "lint.md": (lint_report, _plain(markdown)),
+    "ci-scan.md": (ci_scan_report, _plain(markdown)),
+    "ci-scan.cdx.json": (ci_scan_report, _render_cdx),
 }
 
 

@@ -261,3 +261,24 @@ def test_no_raw_secret_and_instruction_span_on_image_secret() -> None:
     )
     loc = _log(Report(findings=[f], target={}))["runs"][0]["results"][0]["locations"][0]
     assert loc["physicalLocation"]["region"] == {"startLine": 4, "endLine": 4}
+
+
+def test_suppressed_findings_carry_suppressions_and_advisories_a_help_uri() -> None:
+    from .ci_fixture import ci_scan_report
+
+    log = _log(ci_scan_report())
+    VALIDATOR.validate(log)
+    results = {r["ruleId"]: r for r in log["runs"][0]["results"]}
+    vex = results["CVE-2023-45853"]["suppressions"]
+    assert vex == [
+        {
+            "kind": "external",
+            "status": "accepted",
+            "justification": "vex: not_affected: vulnerable_code_not_in_execute_path",
+        }
+    ]
+    assert "suppressions" not in results["CVE-2024-0727"]
+    rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["GHSA-9wx4-h78v-vm56"]["helpUri"] == (
+        "https://github.com/advisories/GHSA-9wx4-h78v-vm56"
+    )

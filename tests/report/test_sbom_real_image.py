@@ -21,9 +21,9 @@ def test_python_npm_sboms_validate(test_images: Path) -> None:
     layout = test_images / "oci-per-tag" / "python-npm"
     inventory = inventory_for_image(f"oci:{layout}:python-npm")
     assert len(inventory.packages) >= 130
-    cdx = cyclonedx.render(inventory)
+    cdx = cyclonedx.render_inventory(inventory)
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(cdx) is None
-    doc = json.loads(spdx.render(inventory))
+    doc = json.loads(spdx.render_inventory(inventory))
     jsonschema.Draft201909Validator(SCHEMA).validate(doc)
     bash = next(p for p in doc["packages"] if p["name"] == "bash")
     # the same SPDX expression syft 1.18.1 writes for bash on this image

@@ -14,7 +14,7 @@ SCHEMA = json.loads((Path(__file__).parent / "data" / "spdx-schema-2.3-official.
 
 
 def test_validates_against_the_spdx_2_3_schema() -> None:
-    doc = json.loads(spdx.render(sample_inventory()))
+    doc = json.loads(spdx.render_inventory(sample_inventory()))
     jsonschema.Draft201909Validator(SCHEMA).validate(doc)
     assert doc["spdxVersion"] == "SPDX-2.3"
     purposes = {p["name"]: p.get("primaryPackagePurpose") for p in doc["packages"]}
@@ -33,7 +33,7 @@ def test_validates_against_the_spdx_2_3_schema() -> None:
 
 
 def test_non_spdx_licences_become_licenseref_with_text() -> None:
-    doc = json.loads(spdx.render(sample_inventory()))
+    doc = json.loads(spdx.render_inventory(sample_inventory()))
     bsd = next(p for p in doc["packages"] if p["name"] == "bsdutils")
     assert "LicenseRef-public-domain" in bsd["licenseDeclared"]
     extracted = {e["licenseId"]: e["extractedText"] for e in doc["hasExtractedLicensingInfos"]}
@@ -43,14 +43,14 @@ def test_non_spdx_licences_become_licenseref_with_text() -> None:
 
 
 def test_schema_rejects_a_broken_document() -> None:
-    doc = json.loads(spdx.render(sample_inventory()))
+    doc = json.loads(spdx.render_inventory(sample_inventory()))
     del doc["packages"][1]["downloadLocation"]
     validator = jsonschema.Draft201909Validator(SCHEMA)
     assert not validator.is_valid(doc)
 
 
 def test_round_trips_through_sbom_input() -> None:
-    back = parse_sbom(spdx.render(sample_inventory()).encode())
+    back = parse_sbom(spdx.render_inventory(sample_inventory()).encode())
     assert back.target.digest == DIGEST
     assert back.distro is not None
     assert back.distro.id == "debian"

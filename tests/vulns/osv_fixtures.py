@@ -21,6 +21,9 @@ from typing import Any
 
 import yaml
 
+from hullcheck.vulns.database import install_embedded
+from hullcheck.vulns.importer import import_path
+
 STAMP = "2023-04-01T00:00:00Z"
 DEBIAN_RELEASES = {"bookworm": "12", "bullseye": "11", "buster": "10", "stretch": "9"}
 _CMP = re.compile(r"^(<=|>=|<|>|=)?\s*v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$")
@@ -172,3 +175,14 @@ def convert_native(osv: Path, out: Path) -> Path:
     for secdb in sorted((osv / "alpine/alpine-secdb").glob("v*/main.yaml")):
         write_records(alpine_records(secdb), out / "alpine" / secdb.parent.name)
     return out
+
+
+def debian_11_db(shared: Path, work: Path) -> Path:
+    """The embedded snapshot plus shared/osv's Debian DSA list (bullseye, as of 2023-04):
+    a database that checks Debian 11 packages and has no advisory for Debian 12."""
+    tracker = shared / "osv/debian/security-tracker-snapshot-2023-04/data/DSA/list"
+    assert write_records(debian_records(tracker), work / "DSA") > 400  # bullseye alone: 410
+    db = work / "db.sqlite3"
+    install_embedded(db)
+    import_path(db, work / "DSA")
+    return db

@@ -13,7 +13,7 @@ import pytest
 from hullcheck.errors import DatabaseError
 from hullcheck.lint import Linter
 from hullcheck.model import Severity
-from hullcheck.rules.eol_base import EOL_BASE, end_of_life
+from hullcheck.rules.base_images import EOL_BASE, end_of_life
 from hullcheck.vulns.eol import (
     MAX_BYTES,
     current_eol,

@@ -18,7 +18,7 @@ import pytest
 from hullcheck.cli.main import main
 from hullcheck.errors import DatabaseError
 from hullcheck.lint import Linter
-from hullcheck.rules.eol_base import EOL_BASE
+from hullcheck.rules.base_images import EOL_BASE
 from hullcheck.vulns.eol import MAX_BYTES, current_eol, shipped, store_path
 from hullcheck.vulns.importer import import_path
 from hullcheck.vulns.update import update_eol

@@ -12,14 +12,16 @@ deleted files are dropped.
 
 from __future__ import annotations
 
+import base64
 import stat
 from collections.abc import Sequence
 
 from hullcheck.catalog import osrelease
-from hullcheck.catalog.base import Cataloger
+from hullcheck.catalog.base import CatalogContext, Cataloger
 from hullcheck.catalog.collector import EXEC_BITS, CatalogResult, Collector
 from hullcheck.catalog.registry import CATALOGERS
-from hullcheck.model import FileRef
+from hullcheck.model import FileRef, JSONValue
+from hullcheck.sources.layercache import CacheHooks
 from hullcheck.sources.walker import Subscription, WalkResult
 
 _NOT_PROGRAMS = (
@@ -54,6 +56,11 @@ class CatalogSubscriber:
 
     def __init__(self, catalogers: Sequence[Cataloger] = CATALOGERS) -> None:
         self.collector = Collector(catalogers)
+        self._catalogers = tuple(catalogers)
+        self._key = "catalog " + ",".join(
+            f"{c.name}:{c.max_size}:{c.context_max_size}:{c.executables}:{c.deferred}"
+            for c in catalogers
+        )
         named = [c.max_size for c in catalogers if not c.executables]
         named += [c.context_max_size for c in catalogers]
         self._path_limit = max([*named, osrelease.MAX_SIZE])
@@ -66,6 +73,7 @@ class CatalogSubscriber:
                 on_file=self._on_file,
                 predicate=self.collector.wants_path,
                 max_size=self._path_limit,
+                cache=CacheHooks(key=self._key),
             )
         ]
         if self._exec_limit:
@@ -78,12 +86,34 @@ class CatalogSubscriber:
                     predicate=self._binary_candidate,
                     accept=is_executable_file,
                     max_size=self._exec_limit,
+                    cache=CacheHooks(
+                        key=self._key,
+                        fact=self._binary_fact,
+                        load=_load_binary,
+                        apply=self._on_file,
+                    ),
                 )
             )
         return subs
 
     def _binary_candidate(self, path: str) -> bool:
         return _maybe_program(path) and not self.collector.wants_path(path)
+
+    def _binary_fact(self, ref: FileRef, data: bytes | None) -> JSONValue:
+        """For the layer cache: ``None`` when no cataloger finds anything in the program
+        (most of them: the cache then keeps no content), else the content itself."""
+        if data is None or len(data) < ref.size:
+            return None
+        for cataloger in self._catalogers:
+            if not cataloger.executables or len(data) > cataloger.max_size:
+                continue
+            try:
+                found = cataloger.parse(ref, data, CatalogContext())
+            except Exception:
+                found = None
+            if found is None or found:
+                return base64.b64encode(data).decode("ascii")
+        return None
 
     def _on_file(self, ref: FileRef, data: bytes | None) -> None:
         if data is None or len(data) < ref.size:
@@ -102,3 +132,11 @@ class CatalogSubscriber:
             return info is not None and not info.hidden and info.layer_index == ref.layer_index
 
         return self.collector.finish(survives=survives)
+
+
+def _load_binary(fact: JSONValue) -> bytes | None:
+    if fact is None:
+        return None
+    if not isinstance(fact, str):
+        raise TypeError("catalog fact")
+    return base64.b64decode(fact.encode("ascii"), validate=True)

@@ -1,4 +1,6 @@
-"""``hullcheck advise IMAGE|DOCKERFILE``: argument parsing and printing (logic in hullcheck.advise).
+"""``hullcheck advise IMAGE|DOCKERFILE`` and ``advise OLD NEW``: argument parsing and printing.
+
+The logic is in hullcheck.advise (base images) and hullcheck.diff.advice (build pairs).
 
 Exit codes: 0 done (a better base may exist: read the table); 2 when the base cannot be
 found, its registry cannot list tags, or a candidate could not be measured completely
@@ -21,10 +23,14 @@ from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.diagnostics import accept
 from hullcheck.diagnostics import error as diag_error
 from hullcheck.diagnostics import warning as diag_warning
+from hullcheck.diff.advice import Side, advise_pair, render_table
+from hullcheck.diff.snapshot import Snapshot
 from hullcheck.dockerfile.model import Stage
 from hullcheck.dockerfile.parser import parse
+from hullcheck.errors import InputError
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.lint import read_dockerfile
+from hullcheck.report.columns import columns
 from hullcheck.report.json_format import render
 from hullcheck.report.output import write_output
 from hullcheck.report.source_lines import visible
@@ -43,7 +49,22 @@ def register(subparsers: Any) -> None:
         "packages, known vulnerabilities, end of life, root; rank them and print the FROM "
         "line that adopts the best.",
     )
-    parser.add_argument("target", metavar="IMAGE|DOCKERFILE")
+    parser.add_argument("target", metavar="IMAGE|DOCKERFILE|OLD")
+    parser.add_argument(
+        "new",
+        metavar="NEW",
+        nargs="?",
+        help="a second image: compare OLD and NEW builds (what got better or worse, and the "
+        "Dockerfile line that did it) instead of advising on the base",
+    )
+    parser.add_argument(
+        "--dockerfile", metavar="FILE", help="with OLD NEW: the Dockerfile NEW was built from"
+    )
+    parser.add_argument(
+        "--old-dockerfile",
+        metavar="FILE",
+        help="with OLD NEW: the Dockerfile OLD was built from (default: --dockerfile)",
+    )
     parser.add_argument("--format", "-f", choices=("table", "json"), default="table")
     parser.add_argument("--output", "-o", metavar="FILE")
     parser.add_argument("--db", help="vulnerability database (default: the cache's)")
@@ -53,6 +74,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.new is not None:
+        return _run_pair(args)
+    if args.dockerfile or args.old_dockerfile:
+        raise InputError("--dockerfile and --old-dockerfile go with two images: advise OLD NEW")
     allowed = allowed_kinds(args.allow_incomplete)
     stage: Stage | None = None
     target = args.target
@@ -99,10 +124,41 @@ def run(args: argparse.Namespace) -> int:
     return finish(diagnostics, 0)
 
 
+def _run_pair(args: argparse.Namespace) -> int:
+    """``advise OLD NEW``: the two builds judged change by change (hullcheck.diff.advice)."""
+    allowed = allowed_kinds(args.allow_incomplete)
+    options = _options(args)
+    db = args.db or os.environ.get("HULLCHECK_DB")
+    settings = ScanSettings(vulnerabilities=True, db_path=Path(db) if db else None)
+    new_path = args.dockerfile
+    old_path = args.old_dockerfile or args.dockerfile
+    sides = []
+    for name, reference, path in (("old", args.target, old_path), ("new", args.new, new_path)):
+        text = read_dockerfile(Path(path)) if path else None
+        report = scan_image(
+            ScanRequest(reference, options=options, settings=settings, dockerfile=path,
+                        dockerfile_text=text, lint=False)
+        )  # fmt: skip
+        if not isinstance(report.target, dict) or report.target.get("source") == "sbom":
+            raise InputError(f"{reference}: advise OLD NEW compares images, not SBOMs")
+        doc = json.loads(render(report))
+        snapshot = Snapshot(reference, "image", doc, reference, diagnostics=report.diagnostics)
+        sides.append(Side(name, snapshot, path, text))
+    result = advise_pair(sides[0], sides[1])
+    diagnostics = accept([*sides[0].snapshot.diagnostics, *sides[1].snapshot.diagnostics],
+                         allowed)  # fmt: skip
+    result["diagnostics"] = [d.to_json() for d in diagnostics if d.level == "error"]
+    if args.format == "json":
+        write_output(json.dumps(result, indent=2) + "\n", args.output)
+    else:
+        write_output(render_table(result), args.output)
+    return finish(diagnostics, 0)
+
+
 def _table(image: str, ranked: list[Measure], advice: str) -> str:
     head = ("rank", "tag", "why", "distribution", "support", "vulns", "crit+high", "root",
             "packages", "MiB")  # fmt: skip
-    rows = [head]
+    rows: list[tuple[str, ...]] = []
     for i, m in enumerate(ranked, 1):
         if m.error:
             rows.append((str(i), m.tag, m.why, "-", "not measured: " + m.error[:40], "-", "-",
@@ -115,12 +171,14 @@ def _table(image: str, ranked: list[Measure], advice: str) -> str:
             str(m.vulns) + ("" if m.complete else "?"), str(m.serious),
             "yes" if m.root else "no", str(m.packages), f"{m.size / 1048576:.1f}",
         ))  # fmt: skip
-    widths = [max(len(visible(r[i])) for r in rows) for i in range(len(head))]
-    lines = [f"base image: {visible(image)}", ""]
-    for row in rows:
-        lines.append("  ".join(visible(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+    lines = [f"base image: {visible(image)}", "", *columns(head, rows)]
     lines += ["", f"best: {visible(ranked[0].tag)} ({visible(ranked[0].why)})",
               f"  {visible(advice)}"]  # fmt: skip
     if any(not m.complete for m in ranked):
         lines.append("  (? = the scan could not check every package; see the errors below)")
+    for m in ranked:
+        if m.unchecked:
+            counts = ", ".join(f"{eco} {n}" for eco, n in sorted(m.unchecked.items()))
+            lines.append(visible(f"  {m.tag}: vulnerabilities NOT checked for {counts} packages "
+                                 "(the database holds no advisories for them)"))  # fmt: skip
     return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""``hullcheck cache clean|info``: manage the blob cache (argument parsing and printing)."""
+"""``hullcheck cache clean|info``: manage the blob and layer caches (parsing and printing)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from hullcheck.sources.cache import BlobCache, default_cache_dir
+from hullcheck.sources.layercache import LayerCache
 
 
 def register(subparsers: Any) -> None:
@@ -18,11 +19,17 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    cache = BlobCache(default_cache_dir(args.cache_dir))
+    root = default_cache_dir(args.cache_dir)
+    cache = BlobCache(root)
+    layers = LayerCache(root)
     if args.action == "clean":
         count, size = cache.clean()
         print(f"removed {count} blobs ({size} bytes) from {cache.root}")
+        count, size = layers.evict(0)
+        print(f"removed {count} layer records ({size} bytes) from {layers.root}")
     else:
         count, size = cache.usage()
         print(f"{cache.root}: {count} blobs, {size} bytes")
+        count, size = layers.usage()
+        print(f"{layers.root}: {count} layer records, {size} bytes")
     return 0

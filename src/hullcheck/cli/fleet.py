@@ -58,6 +58,12 @@ def register(subparsers: Any) -> None:
         metavar="SECONDS",
         help="with --broker: a task a dead worker held is re-run after this",
     )
+    scan.add_argument(
+        "--no-layer-cache",
+        action="store_true",
+        help="read every layer of every image (default: a layer shared by several images is "
+        "read once; docs/fleet.md)",
+    )
     scan.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     scan.set_defaults(func=run_scan)
     worker = actions.add_parser("worker", help="run fleet tasks from a Celery broker")
@@ -103,6 +109,7 @@ def run_scan(args: argparse.Namespace) -> int:
         data_dir=data_dir,
         vulnerability_db=args.db or data_dir / "cache" / "osv.sqlite3",
         insecure_registries=tuple(args.insecure_registry),
+        scan_args=("--no-layer-cache",) if args.no_layer_cache else (),
     )
     settings = job_settings(job)
     references = _targets(args)

@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     code = 0 if never else lint.exit_code(report)
     blocked = any(d.blocking for d in report.diagnostics)
     if not (args.quiet and code == 0 and not blocked):
-        write_output(render_as(args.format, report, options), args.output)
+        write_output(render_as(args.format, report, options, kind=LINT), args.output)
     return finish(report.diagnostics, code, quiet=args.quiet)
 
 

@@ -31,6 +31,7 @@ from hullcheck.cli import (
     lint,
     pin,
     promote,
+    rules,
     sbom,
     scan,
     serve,
@@ -44,6 +45,7 @@ from hullcheck.report.source_lines import visible
 
 COMMANDS: tuple[ModuleType, ...] = (
     lint,
+    rules,
     fix,
     diff,
     advise,

@@ -12,6 +12,7 @@ from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.diagnostics import accept
 from hullcheck.errors import InputError
 from hullcheck.report.output import write_file
+from hullcheck.report.registry import SBOM, available_formats
 from hullcheck.sources.base import Platform
 from hullcheck.sources.cache import default_cache_dir
 from hullcheck.sources.open import KINDS, SourceOptions
@@ -32,7 +33,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--platform", help="os/arch[/variant] to pick from an index")
     parser.add_argument("--cache-dir", help="blob cache (default: $XDG_CACHE_HOME/hullcheck)")
     parser.add_argument(
-        "--format", "-f", choices=sbom.FORMATS, default="table", help="output format"
+        "--format", "-f", choices=available_formats(SBOM), default="table", help="output format"
     )
     parser.add_argument("--output", "-o", help="write to this file instead of stdout")
     add_allow_incomplete(parser)

@@ -100,7 +100,12 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--source", choices=KINDS, help="read IMAGE as this kind of source")
     p.add_argument("--platform", help="os/arch[/variant] to pick from an index (default: host)")
-    p.add_argument("--cache-dir", help="blob cache (default: $XDG_CACHE_HOME/hullcheck)")
+    p.add_argument("--cache-dir", help="blob and layer cache (default: $XDG_CACHE_HOME/hullcheck)")
+    p.add_argument(
+        "--no-layer-cache",
+        action="store_true",
+        help="read every layer even when the cache holds its results (docs/fleet.md)",
+    )
     p.add_argument("--timeout", type=float, help="give up reading after this many seconds")
     p.add_argument(
         "--fail-on",
@@ -419,6 +424,7 @@ def run(args: argparse.Namespace) -> int:
             settings=settings,
             progress=progress,
             lint_config=policy.config,
+            layer_cache=not args.no_layer_cache,
         )
     )
     _check_provenance(report, args, policy.config, options)
@@ -444,9 +450,7 @@ def run(args: argparse.Namespace) -> int:
         rule_help=_rule_help(),
         now=settings.now,
     )
-    write_output(render_as(args.format, report, render), args.output)
-    return finish(
-        report.diagnostics,
-        exit_code(report.findings, policy.fail_on, policy.config.unknown_severity),
-        quiet=args.quiet,
-    )
+    code = exit_code(report.findings, policy.fail_on, policy.config.unknown_severity)
+    report.summary["failed"] = code == 1  # as lint: the verdict the reports state
+    write_output(render_as(args.format, report, render, kind=SCAN), args.output)
+    return finish(report.diagnostics, code, quiet=args.quiet)

@@ -105,6 +105,7 @@ def compare_findings(a: Snapshot, b: Snapshot) -> dict[str, JSONValue]:
             "introduced": [_short_finding(vb[k]) for k in sorted(vb.keys() - va.keys())],
             "a": len(va),
             "b": len(vb),
+            "not_checked": {"a": a.unchecked, "b": b.unchecked},
         },
         "findings": {
             "new": [_short_finding(ob[k]) for k in sorted(ob.keys() - oa.keys())],

@@ -54,10 +54,18 @@ def render(result: dict[str, Any], fmt: str) -> str:
         + [f"~ {p['name']} {p['from']} -> {p['to']} ({p['type']})" for p in pk["changed"]]
     )
     vu = result["vulnerabilities"]
+    missing = vu.get("not_checked") or {}
     head(
         f"Vulnerabilities ({vu['a']} -> {vu['b']}): {len(vu['fixed'])} fixed, "
         f"{len(vu['introduced'])} introduced"
+        + (", INCOMPLETE" if any(missing.get(k) for k in ("a", "b")) else "")
     )
+    for side in ("a", "b"):
+        if missing.get(side):
+            counts = ", ".join(f"{eco} {n}" for eco, n in sorted(missing[side].items()))
+            line(
+                f"NOT checked in {side.upper()} (no advisories in the database): {counts} packages"
+            )
     rows(
         [
             f"+ {v['severity']} {v['rule']} {v['package']['name']} {v['package']['version']}"

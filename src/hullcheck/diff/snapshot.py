@@ -69,6 +69,21 @@ class Snapshot:
         return summary if isinstance(summary, dict) else {}
 
     @property
+    def unchecked(self) -> dict[str, int] | None:
+        """Packages per ecosystem/release the scan could not check for vulnerabilities
+        (the database holds no advisories for them); None when the report does not say."""
+        vdb = self.summary.get("vulnerability_db")
+        cov = vdb.get("coverage") if isinstance(vdb, dict) else None
+        rows = cov.get("ecosystems") if isinstance(cov, dict) else None
+        if not isinstance(rows, list):
+            return None
+        return {
+            str(r.get("ecosystem")): int(r.get("unchecked") or 0)
+            for r in rows
+            if isinstance(r, dict) and isinstance(r.get("unchecked"), int) and r["unchecked"] > 0
+        }
+
+    @property
     def base_os(self) -> dict[str, Any] | None:
         base = self.summary.get("base_os")
         return base if isinstance(base, dict) else None

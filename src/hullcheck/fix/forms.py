@@ -1,4 +1,4 @@
-"""Instruction forms: exec-form CMD/ENTRYPOINT (HC0009) and COPY for local ADD (HC5003).
+"""Instruction forms: exec-form CMD/ENTRYPOINT (HC0009) and COPY for local ADD (HC0016).
 
 Shell-form CMD is rewritten as a JSON array only when the command uses no shell
 feature (variables, globs, operators, redirections, quotes that are not whole
@@ -72,7 +72,7 @@ def _plan_exec(ctx: FixContext) -> Iterator[Change]:
 
 
 def _plan_copy(ctx: FixContext) -> Iterator[Change]:
-    for line in sorted(ctx.hit_lines("HC5003")):
+    for line in sorted(ctx.hit_lines("HC0016")):
         ins = instruction_at(ctx, line)
         if ins is None or ins.keyword != "ADD" or ins.onbuild is not None:
             continue
@@ -94,5 +94,5 @@ def _plan_copy(ctx: FixContext) -> Iterator[Change]:
 
 
 EXEC_FORM = Fixer("exec-form", "CMD and ENTRYPOINT in exec form", _plan_exec, rule="HC0009")
-ADD_TO_COPY = Fixer("add-to-copy", "COPY instead of ADD for local files", _plan_copy, rule="HC5003")
+ADD_TO_COPY = Fixer("add-to-copy", "COPY instead of ADD for local files", _plan_copy, rule="HC0016")
 FIXERS = (EXEC_FORM, ADD_TO_COPY)

@@ -61,9 +61,8 @@ def record_of(reference: str, outcome: Outcome, took: float) -> dict[str, Any]:
     for f in findings:
         level = str(f.get("severity", "unknown"))
         counts[level] = counts.get(level, 0) + 1
-    layers = [
-        str(layer.get("digest")) for layer in target.get("layers", []) if isinstance(layer, dict)
-    ]
+    described = [layer for layer in target.get("layers", []) if isinstance(layer, dict)]
+    layers = [str(layer.get("digest")) for layer in described]
     return {
         "reference": reference,
         "digest": target.get("digest"),
@@ -71,6 +70,7 @@ def record_of(reference: str, outcome: Outcome, took: float) -> dict[str, Any]:
         "exit_code": outcome.exit_code,
         "counts": counts,
         "layers": layers,
+        "cached_layers": sum(1 for layer in described if layer.get("cached") is True),
         "error": outcome.error,
         "seconds": round(took, 3),
     }

@@ -17,40 +17,55 @@ from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 
 EMPTY_PASSWORD = ImageRule(
-    "HC8008",
-    "Account with an empty password",
-    Practice.PRIVILEGES,
-    Severity.HIGH,
-    "An empty password field lets anyone who reaches a login, su or an SSH daemon in the "
-    "container become that user without a password.",
-    "Lock the account (passwd -l NAME, or '!' / '*' in the password field) or delete it.",
+    id="HC8008",
+    name="empty-account-password",
+    title="Account with an empty password",
+    practice=Practice.PRIVILEGES,
+    severity=Severity.HIGH,
+    explanation=(
+        "An empty password field lets anyone who reaches a login, su or an SSH daemon in the "
+        "container become that user without a password."
+    ),
+    fix="Lock the account (passwd -l NAME, or '!' / '*' in the password field) or delete it.",
 )
 DUPLICATE_ID = ImageRule(
-    "HC8009",
-    "Two accounts or groups share an id",
-    Practice.PRIVILEGES,
-    Severity.MEDIUM,
-    "The kernel knows only numbers: two names on one uid or gid are one identity, so "
-    "files, audit records and permission checks cannot tell them apart.",
-    "Give every account and group its own id (usermod -u / groupmod -g) or remove the duplicate.",
+    id="HC8009",
+    name="duplicate-account-id",
+    title="Two accounts or groups share an id",
+    practice=Practice.PRIVILEGES,
+    severity=Severity.MEDIUM,
+    explanation=(
+        "The kernel knows only numbers: two names on one uid or gid are one identity, so "
+        "files, audit records and permission checks cannot tell them apart."
+    ),
+    fix=(
+        "Give every account and group its own id (usermod -u / groupmod -g) or remove"
+        " the duplicate."
+    ),
 )
 SECOND_ROOT = ImageRule(
-    "HC8010",
-    "Account other than root with uid 0",
-    Practice.PRIVILEGES,
-    Severity.HIGH,
-    "Any account with uid 0 is root: a second one is a backdoor name for full privileges "
-    "that reviews of 'root' miss.",
-    "Give the account an unprivileged uid or delete it.",
+    id="HC8010",
+    name="second-root-account",
+    title="Account other than root with uid 0",
+    practice=Practice.PRIVILEGES,
+    severity=Severity.HIGH,
+    explanation=(
+        "Any account with uid 0 is root: a second one is a backdoor name for full privileges "
+        "that reviews of 'root' miss."
+    ),
+    fix="Give the account an unprivileged uid or delete it.",
 )
 SUDO_NOPASSWD = ImageRule(
-    "HC8011",
-    "sudo grants without a password (NOPASSWD)",
-    Practice.PRIVILEGES,
-    Severity.HIGH,
-    "NOPASSWD lets the container user, or anyone who takes over its process, become root "
-    "with no further secret.",
-    "Remove the NOPASSWD grant (and sudo itself): run as the user the container needs.",
+    id="HC8011",
+    name="sudo-nopasswd",
+    title="sudo grants without a password (NOPASSWD)",
+    practice=Practice.PRIVILEGES,
+    severity=Severity.HIGH,
+    explanation=(
+        "NOPASSWD lets the container user, or anyone who takes over its process, become root "
+        "with no further secret."
+    ),
+    fix="Remove the NOPASSWD grant (and sudo itself): run as the user the container needs.",
 )
 RULES = (EMPTY_PASSWORD, DUPLICATE_ID, SECOND_ROOT, SUDO_NOPASSWD)
 

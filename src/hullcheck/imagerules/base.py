@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
-from hullcheck.model import FileRef, Finding, JSONValue, Location, Practice, Severity
+from hullcheck.model import FileRef, Finding, JSONValue, Location, Severity
+from hullcheck.rulemeta import RuleMeta
 from hullcheck.secrets.scanner import SecretScanner
 from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
@@ -25,16 +27,12 @@ HISTORY_INDEX = "history_index"
 so tracing can point at the Dockerfile instruction (``USER``, ``EXPOSE``...)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRule:
-    """One image check: stable id, practice, default severity, why it matters, the fix."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImageRule(RuleMeta):
+    """One image check: its description (:class:`hullcheck.rulemeta.RuleMeta`) and how a
+    finding of it is located (layer, file, config history entry)."""
 
-    id: str
-    title: str
-    practice: Practice
-    severity: Severity
-    explanation: str
-    fix: str
+    KIND: ClassVar[str] = "image"
 
     def finding(
         self,

@@ -23,42 +23,60 @@ from hullcheck.sources.walker import Subscription, WalkResult
 from hullcheck.vulns.eol import EolData, Release, current_eol
 
 EOL = ImageRule(
-    "HC8301",
-    "Base distribution release is past its end of life",
-    Practice.BASE_IMAGE,
-    Severity.HIGH,
-    "After a release's end of security support, newly found vulnerabilities in its packages "
-    "are never fixed: scanners show fewer CVEs than there are.",
-    "Rebuild on a supported release (e.g. FROM debian:trixie-slim, ubuntu:24.04, "
-    "alpine:3.22) and keep the base image current.",
+    id="HC8301",
+    name="end-of-life-distribution",
+    title="Base distribution release is past its end of life",
+    practice=Practice.BASE_IMAGE,
+    severity=Severity.HIGH,
+    explanation=(
+        "After a release's end of security support, newly found vulnerabilities in its packages "
+        "are never fixed: scanners show fewer CVEs than there are."
+    ),
+    fix=(
+        "Rebuild on a supported release (e.g. FROM debian:trixie-slim, ubuntu:24.04, "
+        "alpine:3.22) and keep the base image current."
+    ),
 )
 OLD_IMAGE = ImageRule(
-    "HC8302",
-    "Image is old",
-    Practice.BASE_IMAGE,
-    Severity.MEDIUM,
-    "An image built long ago misses every security update released since: rebuilding "
-    "regularly is how fixes reach production.",
-    "Rebuild and redeploy regularly (at least monthly), pulling a fresh base image "
-    "(docker build --pull).",
+    id="HC8302",
+    name="old-image",
+    title="Image is old",
+    practice=Practice.BASE_IMAGE,
+    severity=Severity.MEDIUM,
+    explanation=(
+        "An image built long ago misses every security update released since: rebuilding "
+        "regularly is how fixes reach production."
+    ),
+    fix=(
+        "Rebuild and redeploy regularly (at least monthly), pulling a fresh base image "
+        "(docker build --pull)."
+    ),
 )
 FAT_BASE = ImageRule(
-    "HC8303",
-    "General-purpose base image where a slim or distroless one would do",
-    Practice.BASE_IMAGE,
-    Severity.LOW,
-    "Full distribution images carry documentation, man pages and many packages the "
-    "application never uses: more to download, more to patch, more for an intruder.",
-    "Use a -slim, alpine or distroless base (e.g. debian:bookworm-slim, "
-    "gcr.io/distroless/base-debian12), or a multi-stage build.",
+    id="HC8303",
+    name="general-purpose-base-image",
+    title="General-purpose base image where a slim or distroless one would do",
+    practice=Practice.BASE_IMAGE,
+    severity=Severity.LOW,
+    explanation=(
+        "Full distribution images carry documentation, man pages and many packages the "
+        "application never uses: more to download, more to patch, more for an intruder."
+    ),
+    fix=(
+        "Use a -slim, alpine or distroless base (e.g. debian:bookworm-slim, "
+        "gcr.io/distroless/base-debian12), or a multi-stage build."
+    ),
 )
 UNKNOWN_OS = ImageRule(
-    "HC8304",
-    "Distribution release not recognised",
-    Practice.BASE_IMAGE,
-    Severity.INFO,
-    "Without a known distribution release, end-of-life and OS package checks cannot run.",
-    "Nothing to do for scratch or static images; otherwise keep /etc/os-release in the image.",
+    id="HC8304",
+    name="unknown-distribution-release",
+    title="Distribution release not recognised",
+    practice=Practice.BASE_IMAGE,
+    severity=Severity.INFO,
+    explanation=(
+        "Without a known distribution release, end-of-life and OS package checks cannot run."
+    ),
+    fix="Nothing to do for scratch or static images; otherwise keep /etc/os-release in the image.",
 )
 RULES = (EOL, OLD_IMAGE, FAT_BASE, UNKNOWN_OS)
 

@@ -16,16 +16,21 @@ from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 
 BUILD_TOOL = ImageRule(
-    "HC8201",
-    "Build or debugging tool in the final image",
-    Practice.BUILD,
-    Severity.MEDIUM,
-    "Compilers, toolchains, downloaders and debuggers are not needed to run an application; "
-    "in the final image they help an intruder build and fetch tools, and they bring more "
-    "packages with vulnerabilities.",
-    "Build in a separate stage (FROM ... AS build) and COPY --from=build only the outputs "
-    "into a slim or distroless final stage; purge tools installed for the build in the same "
-    "RUN.",
+    id="HC8201",
+    name="build-tool-in-final-image",
+    title="Build or debugging tool in the final image",
+    practice=Practice.BUILD,
+    severity=Severity.MEDIUM,
+    explanation=(
+        "Compilers, toolchains, downloaders and debuggers are not needed to run an application; "
+        "in the final image they help an intruder build and fetch tools, and they bring more "
+        "packages with vulnerabilities."
+    ),
+    fix=(
+        "Build in a separate stage (FROM ... AS build) and COPY --from=build only the outputs "
+        "into a slim or distroless final stage; purge tools installed for the build in the same "
+        "RUN."
+    ),
 )
 RULES = (BUILD_TOOL,)
 

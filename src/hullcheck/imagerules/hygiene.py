@@ -21,51 +21,68 @@ from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 
 CACHES = ImageRule(
-    "HC8101",
-    "Package-manager cache or index left in the image",
-    Practice.LAYER_HYGIENE,
-    Severity.LOW,
-    "Package indexes and downloaded packages are only needed while installing; left in a "
-    "layer they cost every pull and keep stale metadata that scanners may misread.",
-    "Clean up in the same RUN that installs: apt-get install ... && rm -rf "
-    "/var/lib/apt/lists/*; apk add --no-cache; pip install --no-cache-dir; npm ci && npm "
-    "cache clean --force; or use RUN --mount=type=cache.",
+    id="HC8101",
+    name="package-cache-left",
+    title="Package-manager cache or index left in the image",
+    practice=Practice.LAYER_HYGIENE,
+    severity=Severity.LOW,
+    explanation=(
+        "Package indexes and downloaded packages are only needed while installing; left in a "
+        "layer they cost every pull and keep stale metadata that scanners may misread."
+    ),
+    fix=(
+        "Clean up in the same RUN that installs: apt-get install ... && rm -rf "
+        "/var/lib/apt/lists/*; apk add --no-cache; pip install --no-cache-dir; npm ci && npm "
+        "cache clean --force; or use RUN --mount=type=cache."
+    ),
 )
 TEMP_FILES = ImageRule(
-    "HC8102",
-    "Temporary files left in the image",
-    Practice.LAYER_HYGIENE,
-    Severity.LOW,
-    "Files in /tmp and /var/tmp are build leftovers: dead weight, sometimes with downloaded "
-    "archives or credentials.",
-    "Remove them in the RUN that created them, or build in a separate stage.",
+    id="HC8102",
+    name="temp-files-left",
+    title="Temporary files left in the image",
+    practice=Practice.LAYER_HYGIENE,
+    severity=Severity.LOW,
+    explanation=(
+        "Files in /tmp and /var/tmp are build leftovers: dead weight, sometimes with downloaded "
+        "archives or credentials."
+    ),
+    fix="Remove them in the RUN that created them, or build in a separate stage.",
 )
 VCS_DIR = ImageRule(
-    "HC8103",
-    "Version-control directory in the image",
-    Practice.LAYER_HYGIENE,
-    Severity.MEDIUM,
-    "A .git (or .svn, .hg) directory ships the whole source history, including anything "
-    "ever committed and removed (credentials, internal URLs).",
-    "Add .git to .dockerignore, or COPY only what the image needs.",
+    id="HC8103",
+    name="vcs-directory-in-image",
+    title="Version-control directory in the image",
+    practice=Practice.LAYER_HYGIENE,
+    severity=Severity.MEDIUM,
+    explanation=(
+        "A .git (or .svn, .hg) directory ships the whole source history, including anything "
+        "ever committed and removed (credentials, internal URLs)."
+    ),
+    fix="Add .git to .dockerignore, or COPY only what the image needs.",
 )
 BUILD_ARTEFACTS = ImageRule(
-    "HC8104",
-    "Build artefacts left in the image",
-    Practice.LAYER_HYGIENE,
-    Severity.LOW,
-    "Object files, build directories and tool caches are not needed at run time.",
-    "Build in a separate stage and COPY --from it only the outputs.",
+    id="HC8104",
+    name="build-artefacts-left",
+    title="Build artefacts left in the image",
+    practice=Practice.LAYER_HYGIENE,
+    severity=Severity.LOW,
+    explanation="Object files, build directories and tool caches are not needed at run time.",
+    fix="Build in a separate stage and COPY --from it only the outputs.",
 )
 WASTED = ImageRule(
-    "HC8105",
-    "Bytes wasted on files a later layer overwrote or deleted",
-    Practice.LAYER_HYGIENE,
-    Severity.LOW,
-    "Deleting or overwriting a file in a later layer does not shrink the image: the old "
-    "version is still in its layer, pulled and stored everywhere (and still extractable).",
-    "Create, use and delete temporary files in the same RUN; squash with a multi-stage "
-    "build (COPY --from) when earlier layers must change.",
+    id="HC8105",
+    name="wasted-layer-bytes",
+    title="Bytes wasted on files a later layer overwrote or deleted",
+    practice=Practice.LAYER_HYGIENE,
+    severity=Severity.LOW,
+    explanation=(
+        "Deleting or overwriting a file in a later layer does not shrink the image: the old "
+        "version is still in its layer, pulled and stored everywhere (and still extractable)."
+    ),
+    fix=(
+        "Create, use and delete temporary files in the same RUN; squash with a multi-stage "
+        "build (COPY --from) when earlier layers must change."
+    ),
 )
 RULES = (CACHES, TEMP_FILES, VCS_DIR, BUILD_ARTEFACTS, WASTED)
 

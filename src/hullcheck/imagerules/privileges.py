@@ -26,70 +26,95 @@ from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 
 ROOT_USER = ImageRule(
-    "HC8001",
-    "Container runs as root",
-    Practice.PRIVILEGES,
-    Severity.HIGH,
-    "A process running as uid 0 in a container is root on the host's kernel: one kernel or "
-    "runtime escape, or a writable host mount, and the attacker owns the node.",
-    "Create an unprivileged user and switch to it: RUN useradd -r -u 10001 app, then "
-    "USER 10001 (a numeric uid lets Kubernetes check runAsNonRoot).",
+    id="HC8001",
+    name="container-runs-as-root",
+    title="Container runs as root",
+    practice=Practice.PRIVILEGES,
+    severity=Severity.HIGH,
+    explanation=(
+        "A process running as uid 0 in a container is root on the host's kernel: one kernel or "
+        "runtime escape, or a writable host mount, and the attacker owns the node."
+    ),
+    fix=(
+        "Create an unprivileged user and switch to it: RUN useradd -r -u 10001 app, then "
+        "USER 10001 (a numeric uid lets Kubernetes check runAsNonRoot)."
+    ),
 )
 UNKNOWN_USER = ImageRule(
-    "HC8002",
-    "Configured user is not in /etc/passwd",
-    Practice.PRIVILEGES,
-    Severity.MEDIUM,
-    "A user name the image's /etc/passwd does not define makes the container fail to start; "
-    "a numeric uid without an entry runs with no home directory and no name, which breaks "
-    "tools and audit trails.",
-    "Create the user in the image (useradd/adduser) before the USER instruction.",
+    id="HC8002",
+    name="user-not-in-passwd",
+    title="Configured user is not in /etc/passwd",
+    practice=Practice.PRIVILEGES,
+    severity=Severity.MEDIUM,
+    explanation=(
+        "A user name the image's /etc/passwd does not define makes the container fail to start; "
+        "a numeric uid without an entry runs with no home directory and no name, which breaks "
+        "tools and audit trails."
+    ),
+    fix="Create the user in the image (useradd/adduser) before the USER instruction.",
 )
 SETUID = ImageRule(
-    "HC8003",
-    "Unusual setuid/setgid executable",
-    Practice.PRIVILEGES,
-    Severity.MEDIUM,
-    "setuid/setgid executables run with their owner's privileges whoever starts them; "
-    "beyond the few a distribution ships, each is a privilege-escalation path.",
-    "Drop the bit (chmod u-s,g-s FILE) or the file; run with --security-opt no-new-privileges.",
+    id="HC8003",
+    name="unusual-setuid-executable",
+    title="Unusual setuid/setgid executable",
+    practice=Practice.PRIVILEGES,
+    severity=Severity.MEDIUM,
+    explanation=(
+        "setuid/setgid executables run with their owner's privileges whoever starts them; "
+        "beyond the few a distribution ships, each is a privilege-escalation path."
+    ),
+    fix="Drop the bit (chmod u-s,g-s FILE) or the file; run with --security-opt no-new-privileges.",
 )
 WORLD_WRITABLE = ImageRule(
-    "HC8004",
-    "World-writable path without the sticky bit",
-    Practice.PRIVILEGES,
-    Severity.MEDIUM,
-    "Any user in the container can replace a world-writable file, or files in a "
-    "world-writable directory without the sticky bit: code or configuration tampering.",
-    "chmod o-w the path (or chmod +t a shared directory such as a temp dir).",
+    id="HC8004",
+    name="world-writable-without-sticky",
+    title="World-writable path without the sticky bit",
+    practice=Practice.PRIVILEGES,
+    severity=Severity.MEDIUM,
+    explanation=(
+        "Any user in the container can replace a world-writable file, or files in a "
+        "world-writable directory without the sticky bit: code or configuration tampering."
+    ),
+    fix="chmod o-w the path (or chmod +t a shared directory such as a temp dir).",
 )
 CAPABILITIES = ImageRule(
-    "HC8005",
-    "File with Linux capabilities",
-    Practice.PRIVILEGES,
-    Severity.MEDIUM,
-    "File capabilities (security.capability) give a binary part of root's power whoever "
-    "runs it, like a narrower setuid bit.",
-    "Remove them (setcap -r FILE) unless the application needs them; grant capabilities "
-    "at run time (--cap-add) instead.",
+    id="HC8005",
+    name="file-capabilities",
+    title="File with Linux capabilities",
+    practice=Practice.PRIVILEGES,
+    severity=Severity.MEDIUM,
+    explanation=(
+        "File capabilities (security.capability) give a binary part of root's power whoever "
+        "runs it, like a narrower setuid bit."
+    ),
+    fix=(
+        "Remove them (setcap -r FILE) unless the application needs them; grant capabilities "
+        "at run time (--cap-add) instead."
+    ),
 )
 REMOTE_ACCESS = ImageRule(
-    "HC8006",
-    "SSH server or sudo in the image",
-    Practice.PRIVILEGES,
-    Severity.MEDIUM,
-    "An SSH daemon is a second way in that bypasses the orchestrator's access control and "
-    "audit; sudo lets the container user become root again.",
-    "Remove openssh-server/sudo; use docker exec / kubectl exec for access and run as "
-    "the intended user directly.",
+    id="HC8006",
+    name="ssh-or-sudo-in-image",
+    title="SSH server or sudo in the image",
+    practice=Practice.PRIVILEGES,
+    severity=Severity.MEDIUM,
+    explanation=(
+        "An SSH daemon is a second way in that bypasses the orchestrator's access control and "
+        "audit; sudo lets the container user become root again."
+    ),
+    fix=(
+        "Remove openssh-server/sudo; use docker exec / kubectl exec for access and run as "
+        "the intended user directly."
+    ),
 )
 EXPOSE_SSH = ImageRule(
-    "HC8007",
-    "Port 22 (SSH) is exposed",
-    Practice.PRIVILEGES,
-    Severity.MEDIUM,
-    "Exposing SSH invites running an SSH server in the container.",
-    "Remove EXPOSE 22; use docker exec / kubectl exec.",
+    id="HC8007",
+    name="ssh-port-exposed-in-image",
+    title="Port 22 (SSH) is exposed",
+    practice=Practice.PRIVILEGES,
+    severity=Severity.MEDIUM,
+    explanation="Exposing SSH invites running an SSH server in the container.",
+    fix="Remove EXPOSE 22; use docker exec / kubectl exec.",
 )
 RULES = (ROOT_USER, UNKNOWN_USER, SETUID, WORLD_WRITABLE, CAPABILITIES, REMOTE_ACCESS, EXPOSE_SSH)
 

@@ -19,34 +19,47 @@ from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 
 LABELS = ImageRule(
-    "HC8401",
-    "Missing OCI provenance labels",
-    Practice.PROVENANCE,
-    Severity.LOW,
-    "Without org.opencontainers.image.source/revision/created nobody can tell which "
-    "commit an image was built from, which slows every incident response.",
-    "Add LABEL org.opencontainers.image.source=<repo URL> "
-    "org.opencontainers.image.revision=<commit> org.opencontainers.image.created=<date> "
-    "(docker buildx and most CI actions can set them).",
+    id="HC8401",
+    name="missing-oci-labels",
+    title="Missing OCI provenance labels",
+    practice=Practice.PROVENANCE,
+    severity=Severity.LOW,
+    explanation=(
+        "Without org.opencontainers.image.source/revision/created nobody can tell which "
+        "commit an image was built from, which slows every incident response."
+    ),
+    fix=(
+        "Add LABEL org.opencontainers.image.source=<repo URL> "
+        "org.opencontainers.image.revision=<commit> org.opencontainers.image.created=<date> "
+        "(docker buildx and most CI actions can set them)."
+    ),
 )
 BY_TAG = ImageRule(
-    "HC8402",
-    "Image referenced by tag, not digest",
-    Practice.PROVENANCE,
-    Severity.LOW,
-    "A tag can be moved to another image at any time: what was scanned is not necessarily "
-    "what is deployed.",
-    "Reference and deploy the image by digest (name@sha256:...).",
+    id="HC8402",
+    name="image-referenced-by-tag",
+    title="Image referenced by tag, not digest",
+    practice=Practice.PROVENANCE,
+    severity=Severity.LOW,
+    explanation=(
+        "A tag can be moved to another image at any time: what was scanned is not necessarily "
+        "what is deployed."
+    ),
+    fix="Reference and deploy the image by digest (name@sha256:...).",
 )
 BUILD_ARGS = ImageRule(
-    "HC8403",
-    "Build arguments recorded in the image history",
-    Practice.AUDIT,
-    Severity.LOW,
-    "Every build argument in scope of a RUN is written into the image's history with its "
-    "value (docker history shows it): never pass credentials as --build-arg.",
-    "Pass credentials with RUN --mount=type=secret; declare ARGs only in the stages and "
-    "steps that need them.",
+    id="HC8403",
+    name="build-args-in-history",
+    title="Build arguments recorded in the image history",
+    practice=Practice.AUDIT,
+    severity=Severity.LOW,
+    explanation=(
+        "Every build argument in scope of a RUN is written into the image's history with its "
+        "value (docker history shows it): never pass credentials as --build-arg."
+    ),
+    fix=(
+        "Pass credentials with RUN --mount=type=secret; declare ARGs only in the stages and "
+        "steps that need them."
+    ),
 )
 RULES = (LABELS, BY_TAG, BUILD_ARGS)
 

@@ -38,7 +38,7 @@ import yaml
 from hullcheck.diagnostics import suggest, unknown_kind_message
 from hullcheck.errors import ConfigError
 from hullcheck.model import Severity
-from hullcheck.policy.known import problem
+from hullcheck.policy.known import canonical, problem
 
 NAMES = (".hullcheck.yaml", ".hullcheck.yml")
 HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
@@ -276,7 +276,7 @@ def _id_list(value: Any, where: str) -> list[str]:
 
 
 def _rule_id(value: Any, where: str) -> str:
-    text = str(value).strip().upper()
+    text = canonical(str(value).strip().upper())
     if text.startswith("SECRET:") and _SECRET_ID.match(text[7:]):
         return text
     if is_advisory_id(text):

@@ -37,7 +37,7 @@ from packageurl import PackageURL
 from hullcheck.diagnostics import suggest
 from hullcheck.errors import ConfigError
 from hullcheck.model import Finding, Severity
-from hullcheck.policy.known import SECRET_PREFIX, problem
+from hullcheck.policy.known import SECRET_PREFIX, canonical, problem
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 ENTRY_KEYS = frozenset({"id", "package", "path", "reason", "expires"})
@@ -240,7 +240,8 @@ def parse_ignores(entries: Any, origin: str) -> list[IgnoreRule]:
         ident, reason = entry.get("id"), entry.get("reason")
         if not isinstance(ident, str) or not ident.strip():
             raise ConfigError(f"{where}: 'id' (an advisory or rule id) is required")
-        _check_rule_id(ident.strip(), where)
+        ident = canonical(ident.strip())
+        _check_rule_id(ident, where)
         if not isinstance(reason, str) or not reason.strip():
             raise ConfigError(f"{where} ({ident}): a 'reason' is required")
         for key in ("package", "path"):

@@ -31,6 +31,22 @@ def rule_ids() -> frozenset[str]:
 
 
 @functools.cache
+def _renamed() -> dict[str, str]:
+    from hullcheck.imagerules.registry import all_rules  # noqa: PLC0415 - see module doc
+    from hullcheck.rulemeta import renamed  # noqa: PLC0415
+    from hullcheck.rules.registry import RULES  # noqa: PLC0415
+
+    return renamed((*RULES, *all_rules()))
+
+
+def canonical(code: str) -> str:
+    """The current id of a rule that had ``code`` before (``HC2007`` -> ``HC6004``), so
+    configs, ignore files and pragmas written for the old id keep working; any other
+    code unchanged."""
+    return _renamed().get(code.upper(), code)
+
+
+@functools.cache
 def hadolint_codes() -> frozenset[str]:
     """hadolint (DL) and ShellCheck (SC) codes some hullcheck rule covers."""
     from hullcheck.rules.registry import hadolint_map  # noqa: PLC0415

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from hullcheck import diagnostics as diag
 from hullcheck.diagnostics import Diagnostic
@@ -27,17 +28,31 @@ from hullcheck.provenance.keyless import (
 from hullcheck.provenance.keys import NamedPublicKey
 from hullcheck.provenance.pin import find_images
 from hullcheck.provenance.target import open_target
+from hullcheck.rulemeta import RuleMeta
 from hullcheck.sources.registry.options import RegistryOptions
 
-RULE_ID = "HC8414"
-TITLE = "Base image is not signed by a trusted key"
-EXPLANATION = (
-    "A build inherits everything in its base image; a base nobody trusted signed may "
-    "be a look-alike, a compromised tag or a stale mirror."
-)
-FIX = (
-    "Build on images signed by a key you trust (vendor keys, or your own after promoting "
-    "them: hullcheck promote), and pin them by digest."
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BaseImageRule(RuleMeta):
+    """A check of the images a Dockerfile builds on (``lint --verify-base``)."""
+
+    KIND: ClassVar[str] = "dockerfile"
+
+
+RULE = BaseImageRule(
+    id="HC8414",
+    name="base-image-not-signed",
+    title="Base image is not signed by a trusted key",
+    practice=Practice.PROVENANCE,
+    severity=Severity.HIGH,
+    explanation=(
+        "A build inherits everything in its base image; a base nobody trusted signed may "
+        "be a look-alike, a compromised tag or a stale mirror."
+    ),
+    fix=(
+        "Build on images signed by a key you trust (vendor keys, or your own after promoting "
+        "them: hullcheck promote), and pin them by digest."
+    ),
 )
 
 
@@ -85,13 +100,13 @@ def _check_one(
     why = "; ".join(sorted({c.reason for c in checks})) if checks else "it has no signatures"
     out.findings.append(
         Finding(
-            rule=RULE_ID,
-            practice=Practice.PROVENANCE,
-            severity=Severity.HIGH,
-            title=TITLE,
+            rule=RULE.id,
+            practice=RULE.practice,
+            severity=RULE.severity,
+            title=RULE.title,
             message=f"base image {shown} ({digest}) is not signed by a trusted key: {why}",
             location=location,
-            fix=FIX,
+            fix=RULE.fix,
             extra={"image": shown, "digest": digest},
         )
     )

@@ -15,9 +15,7 @@ inside the image as the URI (no region) and a logical location, with the layer i
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -25,8 +23,9 @@ from urllib.parse import quote
 
 from hullcheck import __version__
 from hullcheck.document import Report
-from hullcheck.model import Finding, JSONValue, Severity
+from hullcheck.model import Finding, JSONValue, Practice, Severity
 from hullcheck.report.options import RenderOptions, RuleHelp
+from hullcheck.report.view import advisory_url, fingerprint, relative_uri, suppression
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (
@@ -69,6 +68,9 @@ def to_sarif(report: Report, rule_help: Mapping[str, RuleHelp] | None = None) ->
     findings = report.findings
     if len(findings) > MAX_RESULTS:
         findings = sorted(findings, key=lambda f: -f.severity.rank)[:MAX_RESULTS]
+    # Suppressed findings stay in the log with ``suppressions`` (SARIF 2.1.0 §3.27.23), so
+    # code scanning shows them as dismissed instead of closing and reopening alerts.
+    findings = [*findings, *report.suppressed]
     rule_ids = sorted({f.rule for f in findings})
     index = {rule: i for i, rule in enumerate(rule_ids)}
     by_rule: dict[str, list[Finding]] = {rule: [] for rule in rule_ids}
@@ -76,7 +78,8 @@ def to_sarif(report: Report, rule_help: Mapping[str, RuleHelp] | None = None) ->
         by_rule[f.rule].append(f)
     image_uri = _image_uri(report.target)
     seen: dict[str, int] = {}
-    results = [_result(f, index[f.rule], image_uri, seen) for f in findings]
+    taken_out = {id(f) for f in report.suppressed}
+    results = [_result(f, index[f.rule], image_uri, seen, id(f) in taken_out) for f in findings]
     kind = "scan" if report.target is not None else "lint"
     driver: dict[str, Any] = {
         "name": "hullcheck",
@@ -117,6 +120,8 @@ def _rule(rule: str, findings: list[Finding], help_: RuleHelp | None) -> dict[st
     if fix:
         markdown += f"\n\n**Fix:** {_md(fix)}"
     help_uri = help_.help_uri or _first_reference(findings)
+    if not help_uri and all(f.practice is Practice.VULNERABILITIES for f in findings):
+        help_uri = advisory_url(rule)
     if help_uri:
         markdown += f"\n\n[More about {_md(rule)}]({help_uri.replace(')', '%29')})"
     practices = sorted({f.practice.value for f in findings})
@@ -150,7 +155,9 @@ def _first_reference(findings: list[Finding]) -> str:
     return ""
 
 
-def _result(f: Finding, rule_index: int, image_uri: str, seen: dict[str, int]) -> dict[str, Any]:
+def _result(
+    f: Finding, rule_index: int, image_uri: str, seen: dict[str, int], taken_out: bool
+) -> dict[str, Any]:
     location, props = _location(f, image_uri)
     text = f.message or f.title
     where = _image_where(f)
@@ -163,7 +170,7 @@ def _result(f: Finding, rule_index: int, image_uri: str, seen: dict[str, int]) -
         "level": LEVEL[f.severity],
         "message": {"text": text},
         "locations": [location],
-        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(f, seen)},
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f, seen)},
     }
     properties: dict[str, JSONValue] = {"severity": f.severity.value, "practice": f.practice.value}
     properties.update(props)
@@ -171,6 +178,12 @@ def _result(f: Finding, rule_index: int, image_uri: str, seen: dict[str, int]) -
     if isinstance(original, str):
         properties["original_severity"] = original
     out["properties"] = properties
+    suppressed = suppression(f) or (("policy", "") if taken_out else None)
+    if suppressed is not None:
+        by, reason = suppressed
+        kind = "inSource" if by in ("pragma", "lint") else "external"
+        justification = f"{by}: {reason}" if reason else by
+        out["suppressions"] = [{"kind": kind, "status": "accepted", "justification": justification}]
     return out
 
 
@@ -190,13 +203,13 @@ def _location(f: Finding, image_uri: str) -> tuple[dict[str, Any], dict[str, JSO
         ins = loc.instruction
         physical = _physical(ins.path, ins.line, ins.end_line)
     elif loc.file is not None:
-        physical = {"artifactLocation": {"uri": _uri(loc.file.lstrip("/") or "/")}}
+        physical = {"artifactLocation": {"uri": relative_uri(loc.file.lstrip("/") or "/")}}
         if loc.line is not None:  # a line inside a file of the image (a secret, say)
             start = max(loc.line, 1)
             end = max(loc.end_line or start, start)
             physical["region"] = {"startLine": start, "endLine": end}
     elif loc.path is not None:
-        physical = {"artifactLocation": {"uri": _uri(loc.path)}}
+        physical = {"artifactLocation": {"uri": relative_uri(loc.path)}}
     else:
         physical = {"artifactLocation": {"uri": image_uri}}
     out: dict[str, Any] = {"physicalLocation": physical}
@@ -226,25 +239,9 @@ def _image_where(f: Finding) -> str:
 def _physical(path: str, line: int, end_line: int) -> dict[str, Any]:
     start = max(line, 1)
     return {
-        "artifactLocation": {"uri": _uri(path)},
+        "artifactLocation": {"uri": relative_uri(path)},
         "region": {"startLine": start, "endLine": max(end_line, start)},
     }
-
-
-def _uri(path: str) -> str:
-    """A relative URI for ``path``: forward slashes, relative to the working directory
-    when it lies under it (GitHub matches URIs against repository paths), percent-encoded
-    so ``:`` or spaces cannot turn it into a scheme or an invalid reference."""
-    posix = path.replace("\\", "/")
-    if os.path.isabs(path):
-        try:
-            rel = os.path.relpath(path)
-        except ValueError:
-            rel = path
-        if not rel.startswith(".."):
-            posix = rel.replace("\\", "/")
-    posix = posix.removeprefix("./")
-    return quote(posix, safe="/-._~!$&'()*+,;=@")
 
 
 def _image_uri(target: Mapping[str, JSONValue] | None) -> str:
@@ -256,22 +253,6 @@ def _image_uri(target: Mapping[str, JSONValue] | None) -> str:
     return "image"
 
 
-def _fingerprint(f: Finding, seen: dict[str, int]) -> str:
-    given = f.extra.get("fingerprint")
-    if isinstance(given, str) and given:
-        base = given
-    else:
-        # Line numbers shift when a file is edited, so they stay out: rule, where, what.
-        loc = f.location
-        where = loc.path or (loc.instruction.path if loc.instruction else "") or ""
-        material = "\x00".join((f.rule, where, loc.file or "", f.title, f.message))
-        base = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    # Identical findings (same rule on two identical lines) still need distinct prints.
-    count = seen.get(base, 0)
-    seen[base] = count + 1
-    return f"{base}:{count + 1}"
-
-
 def _notification(message: str, path: str | None, level: str, kind: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "message": {"text": message},
@@ -279,7 +260,7 @@ def _notification(message: str, path: str | None, level: str, kind: str) -> dict
         "descriptor": {"id": kind},
     }
     if path is not None:
-        out["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": _uri(path)}}}]
+        out["locations"] = [{"physicalLocation": {"artifactLocation": {"uri": relative_uri(path)}}}]
     return out
 
 

@@ -20,7 +20,10 @@ from hullcheck import __version__
 from hullcheck.catalog.inventory import Inventory
 from hullcheck.catalog.licenses import to_spdx
 from hullcheck.catalog.sbom_input import INCOMPLETE_MARK
+from hullcheck.document import Report
 from hullcheck.model import JSONValue, Package
+from hullcheck.report.inventory_view import inventory_of
+from hullcheck.report.options import RenderOptions
 
 NOASSERTION = "NOASSERTION"
 _IDCHARS = re.compile(r"[^A-Za-z0-9.-]+")
@@ -186,7 +189,13 @@ def build_document(
     return doc
 
 
-def render(inventory: Inventory, *, created: datetime | None = None) -> str:
+def render(report: Report, options: RenderOptions | None = None) -> str:
+    """The report's packages as an SPDX 2.3 JSON document."""
+    opts = options or RenderOptions()
+    return render_inventory(inventory_of(report), created=opts.now)
+
+
+def render_inventory(inventory: Inventory, *, created: datetime | None = None) -> str:
     """The SPDX 2.3 JSON document, pretty-printed, ending in a newline."""
     return (
         json.dumps(build_document(inventory, created=created), indent=2, ensure_ascii=False) + "\n"

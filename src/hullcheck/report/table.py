@@ -27,6 +27,7 @@ from rich.text import Text
 from hullcheck.document import Report
 from hullcheck.imagerules.history import parse_created_by
 from hullcheck.model import Finding, JSONValue, Practice, Severity
+from hullcheck.report.columns import GUTTER, pad, width_used
 from hullcheck.report.options import RenderOptions
 from hullcheck.report.source_lines import SourceCache, mask_secrets, visible
 from hullcheck.secrets.places import describe as describe_place
@@ -505,28 +506,26 @@ def _layer_table(report: Report, wrap: _Wrapper) -> list[Text]:
                 str(row.get("index")),
                 _short_size(size),
                 _short_size(_int(row.get("bytes_wasted")), zero="-"),
-                visible(_dockerfile_cell(row)),
-                visible(_step_text(row.get("created_by"))),
+                _dockerfile_cell(row),
+                _step_text(row.get("created_by")),
             )
         )
     head = ("#", "Size", "Wasted", "Dockerfile", "Created by")
-    widths = [max(len(head[i]), *(len(c[i]) for c in cells)) for i in range(4)]
-    if not any(c[3] for c in cells):
-        widths[3] = -2  # no trace: drop the column and its gap
-    room = max(wrap.width - 1 - sum(w + 2 for w in widths), 10)
+    # numbers right-aligned; with no trace there is no Dockerfile column
+    room = max(wrap.width - 1 - width_used(pad(head, cells, right=(0, 1, 2), drop_empty=True)), 10)
+    padded = pad(head, cells, right=(0, 1, 2), drop_empty=True, last_width=room)
+    traced = len(padded[0]) == len(head)
 
-    def line(values: tuple[str, str, str, str, str], style: str = "") -> Text:
+    def line(values: list[str], style: str = "") -> Text:
         text = Text(" ")
-        text.append(f"{values[0]:>{widths[0]}}  {values[1]:>{widths[1]}}  ", style=style)
-        text.append(f"{values[2]:>{widths[2]}}  ", style=style)
-        if widths[3] >= 0:
-            text.append(f"{values[3]:<{widths[3]}}  ", style=style or "dim")
-        step = values[4] if len(values[4]) <= room else values[4][: room - 1] + "…"
-        text.append(step, style=style)
+        text.append(f"{values[0]}{GUTTER}{values[1]}{GUTTER}{values[2]}{GUTTER}", style=style)
+        if traced:
+            text.append(f"{values[3]}{GUTTER}", style=style or "dim")
+        text.append(values[-1], style=style)
         return text
 
-    out = [line(head, "bold")]
-    out.extend(line(c) for c in cells)
+    out = [line(padded[0], "bold")]
+    out.extend(line(c) for c in padded[1:])
     if len(rows) > MAX_LAYER_ROWS:
         more = Text(f" … {len(rows) - MAX_LAYER_ROWS} more layers (--format json lists all)")
         more.stylize("dim")

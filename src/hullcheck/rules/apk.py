@@ -47,6 +47,7 @@ def _check_pin(ctx: RuleContext) -> Iterator[Hit]:
 
 APK_PIN = Rule(
     id="HC3010",
+    name="apk-unpinned-packages",
     title="apk add without pinned versions",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -87,6 +88,7 @@ def _check_cache(ctx: RuleContext) -> Iterator[Hit]:
 
 APK_CACHE = Rule(
     id="HC3011",
+    name="apk-without-no-cache",
     title="apk add without --no-cache",
     severity=Severity.LOW,
     practice=Practice.LAYER_HYGIENE,

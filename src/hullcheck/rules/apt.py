@@ -1,7 +1,6 @@
-"""Debian/Ubuntu apt rules: prompts, pinning, package lists left behind, apt vs apt-get, upgrades.
+"""Debian/Ubuntu apt rules: recommends, prompts, pinning, lists left, apt vs apt-get, upgrades.
 
-HC3001 (``--no-install-recommends``) lives in ``apt_get``; these are the rest of the
-apt family.  Every check reads parsed commands, so ``sudo apt-get -qq install``, ``env
+Every check reads parsed commands, so ``sudo apt-get -qq install``, ``env
 X=1 apt-get`` and heredoc scripts are seen, and ``echo apt-get install`` is not.
 """
 
@@ -52,6 +51,7 @@ def _check_yes(ctx: RuleContext) -> Iterator[Hit]:
 
 ASSUME_YES = Rule(
     id="HC3002",
+    name="apt-install-without-yes",
     title="apt-get install without -y",
     severity=Severity.MEDIUM,
     practice=Practice.BUILD,
@@ -101,6 +101,7 @@ def _check_pin(ctx: RuleContext) -> Iterator[Hit]:
 
 APT_PIN = Rule(
     id="HC3003",
+    name="apt-unpinned-packages",
     title="apt-get install without pinned versions",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -140,6 +141,7 @@ def _check_lists(ctx: RuleContext) -> Iterator[Hit]:
 
 APT_LISTS = Rule(
     id="HC3004",
+    name="apt-lists-left",
     title="apt package lists left in the image",
     severity=Severity.LOW,
     practice=Practice.LAYER_HYGIENE,
@@ -175,6 +177,7 @@ def _check_apt_cli(ctx: RuleContext) -> Iterator[Hit]:
 
 APT_CLI = Rule(
     id="HC3005",
+    name="apt-instead-of-apt-get",
     title="apt used instead of apt-get",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -223,6 +226,7 @@ def _check_upgrade(ctx: RuleContext) -> Iterator[Hit]:
 
 UPGRADE = Rule(
     id="HC3006",
+    name="system-upgrade",
     title="Whole-system package upgrade in the build",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -239,4 +243,47 @@ UPGRADE = Rule(
     hadolint=("DL3005", "DL3035"),
 )
 
-RULES = (ASSUME_YES, APT_PIN, APT_LISTS, APT_CLI, UPGRADE)
+
+# -- HC3001 apt-get install without --no-install-recommends ------------------------------
+
+_APT_VALUE_OPTIONS = ("-o", "-c", "-t", "--option", "--config-file", "--target-release")
+
+
+def _check_recommends(ctx: RuleContext) -> Iterator[Hit]:
+    for _ins, cmd in ctx.dockerfile.commands():
+        if cmd.basename != "apt-get" or cmd.subcommand(_APT_VALUE_OPTIONS) != "install":
+            continue
+        if cmd.has_flag("--no-install-recommends"):
+            continue
+        if any("Install-Recommends" in a for a in cmd.args):  # -o APT::Install-Recommends=0
+            continue
+        yield at_command(
+            cmd,
+            "apt-get install pulls in recommended packages too",
+        )
+
+
+NO_INSTALL_RECOMMENDS = Rule(
+    id="HC3001",
+    name="apt-install-recommends",
+    title="apt-get install without --no-install-recommends",
+    severity=Severity.LOW,
+    practice=Practice.LAYER_HYGIENE,
+    explanation=(
+        "Recommended packages are not needed to run your software; they enlarge the image"
+        " and its attack surface (more packages, more CVEs to triage)."
+    ),
+    fix="Add `--no-install-recommends` to `apt-get install`.",
+    check=_check_recommends,
+    hadolint=("DL3015",),
+)
+
+
+RULES = (
+    NO_INSTALL_RECOMMENDS,
+    ASSUME_YES,
+    APT_PIN,
+    APT_LISTS,
+    APT_CLI,
+    UPGRADE,
+)

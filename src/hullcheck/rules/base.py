@@ -8,23 +8,20 @@ severity (after config overrides), practice, title and fix.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
 from hullcheck.dockerfile.shell import Command
-from hullcheck.model import JSONValue, Practice, Severity
+from hullcheck.model import JSONValue
+from hullcheck.rulemeta import RuleMeta
 
 if TYPE_CHECKING:  # the engine and the EOL data are built lazily; rules only receive them
     from hullcheck.dockerfile.buildcontext import BuildContext
     from hullcheck.secrets.scanner import SecretScanner
     from hullcheck.vulns.eol import EolData
-
-RULE_ID = re.compile(r"^HC\d{4}$")
-HADOLINT_ID = re.compile(r"^(DL|SC)\d{4}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,31 +63,13 @@ class RuleContext:
 Check = Callable[[RuleContext], Iterable[Hit]]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A lint rule.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule(RuleMeta):
+    """A lint rule: its description (:class:`hullcheck.rulemeta.RuleMeta`) and ``check``."""
 
-    ``id`` is ``HC`` + four digits; ``hadolint`` lists the hadolint/ShellCheck codes it
-    covers so ``# hadolint ignore=DL3008`` and ``.hadolint.yaml`` keep working.
-    ``explanation`` says why it matters (for docs and SARIF help); ``fix`` says what to
-    change, concretely.
-    """
+    KIND: ClassVar[str] = "dockerfile"
 
-    id: str
-    title: str
-    severity: Severity
-    practice: Practice
-    explanation: str
-    fix: str
     check: Check
-    hadolint: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if not RULE_ID.match(self.id):
-            raise ValueError(f"rule id {self.id!r} is not HC + 4 digits")
-        for code in self.hadolint:
-            if not HADOLINT_ID.match(code):
-                raise ValueError(f"{self.id}: {code!r} is not a hadolint/ShellCheck code")
 
 
 def at(instruction: Instruction, message: str, fix: str | None = None) -> Hit:

@@ -1,16 +1,23 @@
-"""Base images: digests, trusted registries, and heavy general-purpose images in the final stage.
+"""Base images: tags and digests, trusted registries, heavy images, end of life.
 
-HC1001 (no tag or ``latest``) lives in ``base_image_tag``.
+HC1001 an untagged or ``latest`` base, HC1002 a tag without a digest, HC1003 a registry
+outside the trusted list, HC1004 a heavy general-purpose image in the final stage, HC1005
+a release past its end of life (looked up in the dated end-of-life data the image rules
+use, :func:`hullcheck.vulns.eol.current_eol`, against the lint's clock, so a release turns
+into a finding the day its free support ends; a runtime tag that names its OS, such as
+``python:3.12-bullseye``, is judged on both).
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterator
 
 from hullcheck.dockerfile.imageref import ImageRef, parse_image_ref
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_line
+from hullcheck.vulns.eol import EolData, current_eol
 
 # -- HC1002 not pinned by digest ---------------------------------------------------------
 
@@ -30,6 +37,7 @@ def _check_digest(ctx: RuleContext) -> Iterator[Hit]:
 
 DIGEST = Rule(
     id="HC1002",
+    name="base-image-without-digest",
     title="Base image not pinned by digest",
     severity=Severity.LOW,
     practice=Practice.BASE_IMAGE,
@@ -88,6 +96,7 @@ def _check_registry(ctx: RuleContext) -> Iterator[Hit]:
 
 REGISTRY = Rule(
     id="HC1003",
+    name="untrusted-registry",
     title="Image from a registry outside the trusted list",
     severity=Severity.MEDIUM,
     practice=Practice.BASE_IMAGE,
@@ -154,6 +163,7 @@ def _check_heavy(ctx: RuleContext) -> Iterator[Hit]:
 
 HEAVY_BASE = Rule(
     id="HC1004",
+    name="heavy-base-image",
     title="Final image based on a heavy general-purpose image",
     severity=Severity.LOW,
     practice=Practice.BASE_IMAGE,
@@ -169,4 +179,137 @@ HEAVY_BASE = Rule(
     check=_check_heavy,
 )
 
-RULES = (DIGEST, REGISTRY, HEAVY_BASE)
+
+# -- HC1001 no tag or latest -------------------------------------------------------------
+
+
+def _check_tag(ctx: RuleContext) -> Iterator[Hit]:
+    for stage in ctx.dockerfile.stages:
+        ref = stage.ref
+        if ref is None or ref.has_variables or not ref.is_latest_or_untagged:
+            continue
+        shown = ref.raw
+        if ref.tag is None:
+            message = f"base image {shown} has no tag: it floats to whatever `latest` is today"
+            code = "DL3006"
+        else:
+            message = f"base image {shown} uses the moving `latest` tag"
+            code = "DL3007"
+        line = stage.from_.line
+        yield Hit(line, line, message, extra={"hadolint": code})
+
+
+UNPINNED_BASE = Rule(
+    id="HC1001",
+    name="unpinned-base-image",
+    title="Base image not pinned to a version",
+    severity=Severity.MEDIUM,
+    practice=Practice.BASE_IMAGE,
+    explanation=(
+        "An untagged or `latest` base image changes under you: builds are not reproducible"
+        " and a bad upstream push lands in your image unnoticed."
+    ),
+    fix=(
+        "Name an explicit version tag (`debian:12.7-slim`), ideally with its digest"
+        " (`debian:12.7-slim@sha256:...`)."
+    ),
+    check=_check_tag,
+    hadolint=("DL3006", "DL3007"),
+)
+
+
+# -- HC1005 base image past end of life --------------------------------------------------
+
+_VERSION = re.compile(r"^v?(\d+(?:\.\d+)?)")
+_ALPINE_TAG = re.compile(r"^alpine(\d+\.\d+)$")
+# official image repository -> (product in the EOL data, is it a runtime)
+_PRODUCTS = {
+    "library/debian": ("debian", False),
+    "library/ubuntu": ("ubuntu", False),
+    "library/alpine": ("alpine", False),
+    "library/centos": ("centos", False),
+    "library/rockylinux": ("rocky", False),
+    "library/almalinux": ("almalinux", False),
+    "library/amazonlinux": ("amzn", False),
+    "library/python": ("python", True),
+    "library/node": ("node", True),
+    "library/php": ("php", True),
+    "library/ruby": ("ruby", True),
+}
+_OS_CODENAMES = ("debian", "ubuntu")
+
+
+def _os_in_tag(data: EolData, tag: str) -> tuple[str, str] | None:
+    """The (distribution, release) a tag names: ``bullseye``, ``jammy``, ``alpine3.18``."""
+    for part in re.split(r"[-_]", tag.lower()):
+        for distro in _OS_CODENAMES:
+            key = data.codenames(distro).get(part)
+            if key is not None:
+                return distro, key
+        alpine = _ALPINE_TAG.match(part)
+        if alpine:
+            return "alpine", alpine.group(1)
+    return None
+
+
+def end_of_life(data: EolData, repository: str, tag: str) -> tuple[str, datetime.date] | None:
+    """(what, last day of free support) for an official image tag, the earliest of the
+    runtime's and the OS's when the tag names both; None when unknown."""
+    product = _PRODUCTS.get(repository)
+    if product is None:
+        return None
+    name, runtime = product
+    ends: list[tuple[datetime.date, str]] = []
+    os_named = _os_in_tag(data, tag)
+    if os_named is not None and (runtime or os_named[0] == name):
+        release = data.find(os_named[0], os_named[1])
+        if release is not None:
+            ends.append((data.end_of_support(os_named[0], release), f"{os_named[0]} {release.key}"))
+    if os_named is None or runtime:
+        match = _VERSION.match(tag)
+        if match is not None:
+            release = data.find(name, match.group(1), runtime=runtime, series=True)
+            if release is not None:
+                ends.append((data.end_of_support(name, release), f"{name} {release.key}"))
+    if not ends:
+        return None
+    end, what = min(ends)
+    return what, end
+
+
+def _check_eol(ctx: RuleContext) -> Iterator[Hit]:
+    today = ctx.today or datetime.datetime.now(datetime.UTC).date()
+    data = ctx.eol or current_eol()
+    for stage in ctx.dockerfile.stages:
+        ref = stage.ref
+        if ref is None or ref.has_variables or ref.registry != "docker.io" or not ref.tag:
+            continue
+        found = end_of_life(data, ref.repository, ref.tag)
+        if found is not None and found[1] < today:
+            what, end = found
+            yield Hit(
+                stage.from_.line,
+                stage.from_.line,
+                f"{ref.raw} ({what}) reached end of life on {end.isoformat()}: no security "
+                "fixes since",
+                extra={"eol": end.isoformat(), "eol_data_as_of": data.as_of.isoformat()},
+            )
+
+
+EOL_BASE = Rule(
+    id="HC1005",
+    name="end-of-life-base-image",
+    title="Base image past end of life",
+    severity=Severity.MEDIUM,
+    practice=Practice.BASE_IMAGE,
+    explanation=(
+        "Once a distribution release or language runtime is out of support, new"
+        " vulnerabilities in it are never fixed: every rebuild ships them, and scanners"
+        " report them forever."
+    ),
+    fix="Move to a supported release (e.g. `debian:12-slim`, `python:3.12-slim`, `node:22`).",
+    check=_check_eol,
+)
+
+
+RULES = (UNPINNED_BASE, DIGEST, REGISTRY, HEAVY_BASE, EOL_BASE)

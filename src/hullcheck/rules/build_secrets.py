@@ -369,6 +369,7 @@ def _gcloud(cmd: Command) -> Iterator[_Setup]:
 
 SECRET_BUILD_VARIABLE = Rule(
     id="HC6004",
+    name="secret-in-build-variable",
     title="Secret passed through a build argument or ENV",
     severity=Severity.MEDIUM,
     practice=Practice.SECRETS,
@@ -390,6 +391,7 @@ SECRET_BUILD_VARIABLE = Rule(
 
 CREDENTIAL_SETUP = Rule(
     id="HC6005",
+    name="credential-setup-without-secret-mount",
     title="Credential set up at build time without a secret mount",
     severity=Severity.HIGH,
     practice=Practice.SECRETS,

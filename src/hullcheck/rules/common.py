@@ -6,8 +6,26 @@ it in ``registry.MODULES``.
 
 from __future__ import annotations
 
+import re
+
 from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
 from hullcheck.dockerfile.shell import Command
+from hullcheck.dockerfile.words import unquote
+
+URL_SOURCE = re.compile(r"^(https?|ftp)://", re.IGNORECASE)
+GIT_SOURCE = re.compile(r"^(git@|git://|https?://[^ ]+\.git([#?]|$)|ssh://)", re.IGNORECASE)
+ARCHIVE_SUFFIXES = (
+    ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst",
+    ".tar.lz", ".tar.lzma", ".tlz", ".gz", ".bz2", ".xz", ".zst", ".lz", ".lzma", ".zip",
+)  # fmt: skip
+
+
+def add_sources(ins: Instruction) -> list[str]:
+    """The sources of an ADD or COPY (every argument but the destination), unquoted;
+    heredoc sources (``<<EOF``) left out."""
+    args = [unquote(a) for a in ins.arg_list]
+    return [a for a in args[:-1] if not a.startswith("<<")]
+
 
 APT_VALUE_OPTIONS = (
     "-o",

@@ -14,9 +14,8 @@ from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
 from hullcheck.dockerfile.words import unquote
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command, at_line
-from hullcheck.rules.common import apt_action, final_chain, ships
+from hullcheck.rules.common import ARCHIVE_SUFFIXES, apt_action, final_chain, ships
 from hullcheck.rules.privileges import installed_packages
-from hullcheck.rules.provenance import ARCHIVE_SUFFIXES
 
 # -- HC4001 build toolchain in the final image -------------------------------------------
 
@@ -83,6 +82,7 @@ def _check_toolchain(ctx: RuleContext) -> Iterator[Hit]:
 
 TOOLCHAIN = Rule(
     id="HC4001",
+    name="build-toolchain-left",
     title="Build toolchain left in the final image",
     severity=Severity.LOW,
     practice=Practice.LAYER_HYGIENE,
@@ -132,6 +132,7 @@ def _check_consecutive(ctx: RuleContext) -> Iterator[Hit]:
 
 CONSECUTIVE = Rule(
     id="HC4002",
+    name="consecutive-run-instructions",
     title="Consecutive single-command RUN instructions",
     severity=Severity.INFO,
     practice=Practice.LAYER_HYGIENE,
@@ -167,6 +168,7 @@ def _check_update_alone(ctx: RuleContext) -> Iterator[Hit]:
 
 UPDATE_ALONE = Rule(
     id="HC4003",
+    name="separate-apt-update",
     title="apt-get update in a separate RUN",
     severity=Severity.MEDIUM,
     practice=Practice.BUILD,
@@ -235,6 +237,7 @@ def _tar_extracts(args: tuple[str, ...]) -> bool:
 
 COPY_EXTRACT = Rule(
     id="HC4004",
+    name="archive-unpacked-later",
     title="Archive copied, then unpacked in a later RUN",
     severity=Severity.INFO,
     practice=Practice.LAYER_HYGIENE,
@@ -282,6 +285,7 @@ def _check_context(ctx: RuleContext) -> Iterator[Hit]:
 
 CONTEXT = Rule(
     id="HC4005",
+    name="context-without-dockerignore",
     title="Whole build context copied without a .dockerignore",
     severity=Severity.INFO,
     practice=Practice.LAYER_HYGIENE,
@@ -326,6 +330,7 @@ def _check_copy_root(ctx: RuleContext) -> Iterator[Hit]:
 
 COPY_ROOT = Rule(
     id="HC4006",
+    name="whole-filesystem-copied",
     title="Whole filesystem copied from another stage",
     severity=Severity.LOW,
     practice=Practice.LAYER_HYGIENE,

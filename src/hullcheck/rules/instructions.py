@@ -14,7 +14,13 @@ from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
 from hullcheck.dockerfile.words import split_words, unquote
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_line
-from hullcheck.rules.common import final_chain
+from hullcheck.rules.common import (
+    ARCHIVE_SUFFIXES,
+    GIT_SOURCE,
+    URL_SOURCE,
+    add_sources,
+    final_chain,
+)
 
 
 def _is_windows_abs(path: str) -> bool:
@@ -41,6 +47,7 @@ def _check_workdir(ctx: RuleContext) -> Iterator[Hit]:
 
 RELATIVE_WORKDIR = Rule(
     id="HC0002",
+    name="relative-workdir",
     title="Relative WORKDIR",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -85,6 +92,7 @@ def _check_expose(ctx: RuleContext) -> Iterator[Hit]:
 
 INVALID_PORT = Rule(
     id="HC0003",
+    name="invalid-expose-port",
     title="Invalid EXPOSE port",
     severity=Severity.HIGH,
     practice=Practice.SYNTAX,
@@ -122,6 +130,7 @@ def _check_twice(ctx: RuleContext) -> Iterator[Hit]:
 
 REPEATED = Rule(
     id="HC0004",
+    name="repeated-cmd-entrypoint-healthcheck",
     title="CMD, ENTRYPOINT or HEALTHCHECK repeated in a stage",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -156,6 +165,7 @@ def _check_copy_dest(ctx: RuleContext) -> Iterator[Hit]:
 
 MULTI_SOURCE_DEST = Rule(
     id="HC0005",
+    name="copy-multiple-sources-without-slash",
     title="COPY of several sources to a destination without a trailing slash",
     severity=Severity.HIGH,
     practice=Practice.SYNTAX,
@@ -211,6 +221,7 @@ def _check_from_ref(ctx: RuleContext) -> Iterator[Hit]:
 
 FROM_UNKNOWN = Rule(
     id="HC0006",
+    name="copy-from-unknown-stage",
     title="COPY --from names no earlier stage",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -236,6 +247,7 @@ def _check_self_ref(ctx: RuleContext) -> Iterator[Hit]:
 
 FROM_SELF = Rule(
     id="HC0007",
+    name="copy-from-own-stage",
     title="COPY --from its own stage",
     severity=Severity.HIGH,
     practice=Practice.SYNTAX,
@@ -266,6 +278,7 @@ def _check_dup_stage(ctx: RuleContext) -> Iterator[Hit]:
 
 DUP_STAGE = Rule(
     id="HC0008",
+    name="duplicate-stage-name",
     title="Duplicate stage name",
     severity=Severity.HIGH,
     practice=Practice.SYNTAX,
@@ -305,6 +318,7 @@ def _as_json(args: str) -> str:
 
 SHELL_FORM = Rule(
     id="HC0009",
+    name="shell-form-cmd-entrypoint",
     title="CMD or ENTRYPOINT in shell form",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -331,6 +345,7 @@ def _check_before_from(ctx: RuleContext) -> Iterator[Hit]:
 
 BEFORE_FROM = Rule(
     id="HC0010",
+    name="instruction-before-from",
     title="Instruction before the first FROM",
     severity=Severity.HIGH,
     practice=Practice.SYNTAX,
@@ -382,6 +397,7 @@ def _raw_pairs(args: str) -> list[tuple[str, str]]:
 
 ENV_SELF = Rule(
     id="HC0011",
+    name="env-self-reference",
     title="ENV uses a variable it defines itself",
     severity=Severity.MEDIUM,
     practice=Practice.BUILD,
@@ -420,6 +436,7 @@ def _check_relative_dest(ctx: RuleContext) -> Iterator[Hit]:
 
 RELATIVE_DEST = Rule(
     id="HC0012",
+    name="copy-relative-without-workdir",
     title="COPY to a relative path without WORKDIR",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -457,6 +474,7 @@ def _check_label_keys(ctx: RuleContext) -> Iterator[Hit]:
 
 LABEL_KEY = Rule(
     id="HC0013",
+    name="invalid-label-key",
     title="Invalid label key",
     severity=Severity.INFO,
     practice=Practice.AUDIT,
@@ -498,6 +516,7 @@ def _check_platform(ctx: RuleContext) -> Iterator[Hit]:
 
 PLATFORM = Rule(
     id="HC0014",
+    name="fixed-from-platform",
     title="FROM with a fixed --platform",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -546,6 +565,7 @@ def _check_system_dirs(ctx: RuleContext) -> Iterator[Hit]:
 
 SYSTEM_DIR = Rule(
     id="HC0015",
+    name="workdir-volume-on-system-path",
     title="WORKDIR or VOLUME on /proc, /sys, /dev or /boot",
     severity=Severity.HIGH,
     practice=Practice.PRIVILEGES,
@@ -557,6 +577,55 @@ SYSTEM_DIR = Rule(
     fix="Use an application directory (`WORKDIR /app`, `VOLUME /data`).",
     check=_check_system_dirs,
 )
+
+# -- HC0016 ADD for local files ----------------------------------------------------------
+
+
+def _remote_or_archive(source: str) -> bool:
+    return bool(
+        URL_SOURCE.match(source)
+        or GIT_SOURCE.match(source)
+        or source.lower().endswith(ARCHIVE_SUFFIXES)
+    )
+
+
+def _check_add_local(ctx: RuleContext) -> Iterator[Hit]:
+    for ins in ctx.dockerfile.find("ADD"):
+        srcs = add_sources(ins)
+        if not srcs or ins.heredocs:
+            continue
+        if any(
+            URL_SOURCE.match(s) or GIT_SOURCE.match(s) or s.lower().endswith(ARCHIVE_SUFFIXES)
+            for s in srcs
+        ):
+            continue
+        if any("$" in s for s in srcs):
+            continue
+        yield at_line(
+            ins,
+            "ADD of local files: COPY does the same without ADD's implicit archive"
+            " extraction and URL fetching",
+            fix="Replace `ADD` with `COPY`.",
+        )
+
+
+ADD_LOCAL = Rule(
+    id="HC0016",
+    name="add-for-local-files",
+    title="ADD used for local files",
+    severity=Severity.LOW,
+    practice=Practice.BUILD,
+    explanation=(
+        "ADD unpacks local tar archives and fetches URLs; for plain files COPY is explicit"
+        " about what ends up in the image, so a later archive in the context cannot change"
+        " the result silently."
+    ),
+    fix="Use COPY for files and folders; keep ADD for remote files with --checksum.",
+    check=_check_add_local,
+    hadolint=("DL3020",),
+    aliases=("HC5003",),
+)
+
 
 RULES = (
     RELATIVE_WORKDIR,
@@ -573,4 +642,5 @@ RULES = (
     LABEL_KEY,
     PLATFORM,
     SYSTEM_DIR,
+    ADD_LOCAL,
 )

@@ -82,6 +82,7 @@ def _check_pip_pin(ctx: RuleContext) -> Iterator[Hit]:
 
 PIP_PIN = Rule(
     id="HC3021",
+    name="pip-unpinned-packages",
     title="pip install without pinned versions",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -149,6 +150,7 @@ def _check_pip_cache(ctx: RuleContext) -> Iterator[Hit]:
 
 PIP_CACHE = Rule(
     id="HC3022",
+    name="pip-without-no-cache-dir",
     title="pip install without --no-cache-dir",
     severity=Severity.LOW,
     practice=Practice.LAYER_HYGIENE,
@@ -212,6 +214,7 @@ def _check_npm_pin(ctx: RuleContext) -> Iterator[Hit]:
 
 NPM_PIN = Rule(
     id="HC3023",
+    name="npm-unpinned-packages",
     title="npm install without pinned versions",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -251,6 +254,7 @@ def _check_gem_pin(ctx: RuleContext) -> Iterator[Hit]:
 
 GEM_PIN = Rule(
     id="HC3024",
+    name="gem-unpinned-packages",
     title="gem install without pinned versions",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -284,6 +288,7 @@ def _check_go_pin(ctx: RuleContext) -> Iterator[Hit]:
 
 GO_PIN = Rule(
     id="HC3025",
+    name="go-install-unpinned",
     title="go install or go get without a pinned version",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -331,6 +336,7 @@ def _check_yarn_cache(ctx: RuleContext) -> Iterator[Hit]:
 
 YARN_CACHE = Rule(
     id="HC3026",
+    name="yarn-cache-left",
     title="yarn cache left in the image",
     severity=Severity.LOW,
     practice=Practice.LAYER_HYGIENE,

@@ -20,6 +20,7 @@ def _check_maintainer(ctx: RuleContext) -> Iterator[Hit]:
 
 MAINTAINER = Rule(
     id="HC7001",
+    name="deprecated-maintainer",
     title="Deprecated MAINTAINER instruction",
     severity=Severity.INFO,
     practice=Practice.AUDIT,
@@ -43,6 +44,7 @@ def _check_healthcheck(ctx: RuleContext) -> Iterator[Hit]:
 
 HEALTHCHECK = Rule(
     id="HC7002",
+    name="no-healthcheck",
     title="No HEALTHCHECK in the final image",
     severity=Severity.INFO,
     practice=Practice.AUDIT,
@@ -73,6 +75,7 @@ def _check_frontend(ctx: RuleContext) -> Iterator[Hit]:
 
 FRONTEND = Rule(
     id="HC7003",
+    name="debian-frontend-env",
     title="DEBIAN_FRONTEND set with ENV",
     severity=Severity.LOW,
     practice=Practice.AUDIT,

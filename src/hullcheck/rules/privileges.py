@@ -1,6 +1,7 @@
-"""Privileges: sudo and gosu, world-writable and setuid files, passwords, SSH servers, USER.
+"""Privileges: a root final USER, sudo and gosu, world-writable and setuid files, SSH, USER.
 
-HC2001 (final image runs as root) lives in ``root_user``.
+HC2001 (the final image runs as root) reads only the final stage and the stages it
+inherits USER from: earlier stages never run in production.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from hullcheck.dockerfile.model import Dockerfile, Instruction
+from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
 from hullcheck.dockerfile.shell import Command
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command, at_line
@@ -73,6 +74,7 @@ def _check_sudo(ctx: RuleContext) -> Iterator[Hit]:
 
 SUDO = Rule(
     id="HC2002",
+    name="sudo-in-run",
     title="sudo used in RUN",
     severity=Severity.MEDIUM,
     practice=Practice.PRIVILEGES,
@@ -108,6 +110,7 @@ def _check_sudo_installed(ctx: RuleContext) -> Iterator[Hit]:
 
 SUDO_INSTALLED = Rule(
     id="HC2003",
+    name="sudo-installed",
     title="sudo installed or passwordless sudo granted in the image",
     severity=Severity.MEDIUM,
     practice=Practice.PRIVILEGES,
@@ -142,6 +145,7 @@ def _check_gosu(ctx: RuleContext) -> Iterator[Hit]:
 
 GOSU = Rule(
     id="HC2004",
+    name="gosu-at-build-time",
     title="gosu or su-exec used at build time",
     severity=Severity.LOW,
     practice=Practice.PRIVILEGES,
@@ -224,6 +228,7 @@ def _check_world_writable_tree(ctx: RuleContext) -> Iterator[Hit]:
 
 WORLD_WRITABLE = Rule(
     id="HC2005",
+    name="world-writable-files",
     title="World-writable files or directories",
     severity=Severity.MEDIUM,
     practice=Practice.PRIVILEGES,
@@ -240,6 +245,7 @@ WORLD_WRITABLE = Rule(
 
 WORLD_WRITABLE_TREE = Rule(
     id="HC2011",
+    name="recursive-world-writable",
     title="World-writable permissions applied recursively",
     severity=Severity.HIGH,
     practice=Practice.PRIVILEGES,
@@ -279,6 +285,7 @@ def _check_setuid(ctx: RuleContext) -> Iterator[Hit]:
 
 SETUID = Rule(
     id="HC2006",
+    name="setuid-setgid-bit",
     title="setuid or setgid bit set",
     severity=Severity.MEDIUM,
     practice=Practice.PRIVILEGES,
@@ -291,49 +298,6 @@ SETUID = Rule(
         " (`setcap cap_net_bind_service=+ep /app`) or run the process as the right user."
     ),
     check=_check_setuid,
-)
-
-
-# -- HC2007 passwords set in the build ---------------------------------------------------
-
-
-def _check_passwords(ctx: RuleContext) -> Iterator[Hit]:
-    for _ins, cmd in ctx.dockerfile.commands():
-        name = cmd.basename
-        if name == "chpasswd":
-            yield at_command(cmd, "chpasswd sets an account password inside the image")
-        elif name == "passwd":
-            if cmd.has_flag("-l", "--lock", "-S", "--status", "-e", "--expire"):
-                continue
-            if cmd.has_flag("-d", "--delete"):
-                yield at_command(cmd, "passwd -d leaves an account with an empty password")
-            elif cmd.has_flag("--stdin") or cmd.pipeline is not None or _fed(cmd):
-                yield at_command(cmd, "passwd is fed a password inside the image build")
-        elif name in ("useradd", "usermod", "adduser"):
-            value = cmd.flag_value("-p", "--password")
-            if value and value not in ("*", "!", "!!", "x", "''", '""'):
-                yield at_command(cmd, f"{name} -p sets an account password inside the image")
-
-
-def _fed(cmd: Command) -> bool:
-    return any(r.lstrip().startswith(("<", "0<")) for r in cmd.redirects)
-
-
-PASSWORDS = Rule(
-    id="HC2007",
-    title="Account password set in the image",
-    severity=Severity.HIGH,
-    practice=Practice.SECRETS,
-    explanation=(
-        "A password set during the build is in the image's history and its hash in"
-        " /etc/shadow of every container: anyone who can pull the image can read or crack"
-        " it, and every container shares it."
-    ),
-    fix=(
-        "Do not give accounts passwords in images; lock them (`passwd -l`), use key-based"
-        " access provisioned at run time, or a secret mounted at run time."
-    ),
-    check=_check_passwords,
 )
 
 
@@ -354,6 +318,7 @@ def _check_sshd(ctx: RuleContext) -> Iterator[Hit]:
 
 SSHD = Rule(
     id="HC2008",
+    name="ssh-server-installed",
     title="SSH server installed in the image",
     severity=Severity.MEDIUM,
     practice=Practice.PRIVILEGES,
@@ -379,6 +344,7 @@ def _check_expose_22(ctx: RuleContext) -> Iterator[Hit]:
 
 EXPOSE_SSH = Rule(
     id="HC2009",
+    name="ssh-port-exposed",
     title="SSH port exposed",
     severity=Severity.LOW,
     practice=Practice.PRIVILEGES,
@@ -412,6 +378,7 @@ def _check_user_name(ctx: RuleContext) -> Iterator[Hit]:
 
 USER_NAME = Rule(
     id="HC2010",
+    name="user-by-name",
     title="Final USER given by name instead of UID",
     severity=Severity.INFO,
     practice=Practice.PRIVILEGES,
@@ -424,14 +391,62 @@ USER_NAME = Rule(
     hadolint=("DL3066",),
 )
 
+
+# -- HC2001 final image runs as root -----------------------------------------------------
+
+_ROOT = frozenset({"root", "0"})  # the user part of USER user[:group]
+
+
+def _check_root(ctx: RuleContext) -> Iterator[Hit]:
+    stage = ctx.final_stage
+    if stage is None or stage.is_scratch or stage.windows:
+        return
+    # USER is inherited from a parent stage, so walk the chain of stages back
+    chain = []
+    current: Stage | None = stage
+    while current is not None:
+        chain.append(current)
+        current = ctx.dockerfile.stages[current.parent] if current.parent is not None else None
+    for st in chain:
+        users = list(st.find("USER"))
+        if users:
+            last = users[-1]
+            if last.args.strip().lower().split(":", 1)[0] in _ROOT:
+                yield at_line(last, f"the final image runs as root (USER {last.args.strip()})")
+            return
+    yield at_line(
+        stage.from_,
+        "the final stage never sets USER, so the container runs as root",
+    )
+
+
+RUNS_AS_ROOT = Rule(
+    id="HC2001",
+    name="root-final-user",
+    title="Final image runs as root",
+    severity=Severity.HIGH,
+    practice=Practice.PRIVILEGES,
+    explanation=(
+        "A process running as root inside the container is root on any volume it mounts and"
+        " one kernel or runtime bug away from root on the host."
+    ),
+    fix=(
+        "Create an unprivileged user and switch to it at the end of the final stage:"
+        " `RUN useradd --system --uid 10001 app` then `USER 10001`."
+    ),
+    check=_check_root,
+    hadolint=("DL3002",),
+)
+
+
 RULES = (
+    RUNS_AS_ROOT,
     SUDO,
     SUDO_INSTALLED,
     GOSU,
     WORLD_WRITABLE,
     WORLD_WRITABLE_TREE,
     SETUID,
-    PASSWORDS,
     SSHD,
     EXPOSE_SSH,
     USER_NAME,

@@ -1,8 +1,7 @@
 """Provenance: what enters the image and whether anything checked it.
 
-ADD of URLs without ``--checksum``, downloads never verified, TLS or package-signature
-checks switched off, and ADD used where COPY says what happens.  HC5001 (download piped
-into a shell) lives in ``pipe_to_shell``.
+Downloads piped straight into a shell, ADD of URLs without ``--checksum``, downloads
+never verified, TLS or package-signature checks switched off.
 """
 
 from __future__ import annotations
@@ -11,24 +10,11 @@ import re
 from collections.abc import Callable, Iterator
 
 from hullcheck.dockerfile.model import Instruction
-from hullcheck.dockerfile.shell import Command
-from hullcheck.dockerfile.words import unquote
+from hullcheck.dockerfile.shell import SHELLS, Command
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command, at_line
+from hullcheck.rules.common import GIT_SOURCE, URL_SOURCE, add_sources
 from hullcheck.rules.langpkgs import pip_args
-
-_URL = re.compile(r"^(https?|ftp)://", re.IGNORECASE)
-_GIT = re.compile(r"^(git@|git://|https?://[^ ]+\.git([#?]|$)|ssh://)", re.IGNORECASE)
-ARCHIVE_SUFFIXES = (
-    ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst",
-    ".tar.lz", ".tar.lzma", ".tlz", ".gz", ".bz2", ".xz", ".zst", ".lz", ".lzma", ".zip",
-)  # fmt: skip
-
-
-def _sources(ins: Instruction) -> list[str]:
-    args = [unquote(a) for a in ins.arg_list]
-    return [a for a in args[:-1] if not a.startswith("<<")]
-
 
 # -- HC5002 ADD <url> without --checksum -------------------------------------------------
 
@@ -38,8 +24,8 @@ def _check_add_url(ctx: RuleContext) -> Iterator[Hit]:
         eff = ins.effective
         if eff.keyword != "ADD" or eff.flag("checksum"):
             continue
-        for src in _sources(eff):
-            if _GIT.match(src):
+        for src in add_sources(eff):
+            if GIT_SOURCE.match(src):
                 if "checksum=" in src or "commit=" in src or re.search(r"#[0-9a-f]{40}", src):
                     continue
                 yield at_line(
@@ -48,7 +34,7 @@ def _check_add_url(ctx: RuleContext) -> Iterator[Hit]:
                     fix="Pin the commit: `ADD --checksum=<commit sha> <repo>.git#<ref> /src`"
                     " (or `#<commit sha>`).",
                 )
-            elif _URL.match(src):
+            elif URL_SOURCE.match(src):
                 yield at_line(
                     ins,
                     f"ADD {src} without --checksum: whatever the server returns goes into"
@@ -59,6 +45,7 @@ def _check_add_url(ctx: RuleContext) -> Iterator[Hit]:
 
 ADD_URL = Rule(
     id="HC5002",
+    name="add-url-without-checksum",
     title="ADD of a URL without --checksum",
     severity=Severity.MEDIUM,
     practice=Practice.PROVENANCE,
@@ -69,44 +56,6 @@ ADD_URL = Rule(
     ),
     fix="Use `ADD --checksum=sha256:<hex> <url> <dest>` (BuildKit 1.6+).",
     check=_check_add_url,
-)
-
-
-# -- HC5003 ADD for local files ----------------------------------------------------------
-
-
-def _check_add_local(ctx: RuleContext) -> Iterator[Hit]:
-    for ins in ctx.dockerfile.find("ADD"):
-        srcs = _sources(ins)
-        if not srcs or ins.heredocs:
-            continue
-        if any(
-            _URL.match(s) or _GIT.match(s) or s.lower().endswith(ARCHIVE_SUFFIXES) for s in srcs
-        ):
-            continue
-        if any("$" in s for s in srcs):
-            continue
-        yield at_line(
-            ins,
-            "ADD of local files: COPY does the same without ADD's implicit archive"
-            " extraction and URL fetching",
-            fix="Replace `ADD` with `COPY`.",
-        )
-
-
-ADD_LOCAL = Rule(
-    id="HC5003",
-    title="ADD used for local files",
-    severity=Severity.LOW,
-    practice=Practice.BUILD,
-    explanation=(
-        "ADD unpacks local tar archives and fetches URLs; for plain files COPY is explicit"
-        " about what ends up in the image, so a later archive in the context cannot change"
-        " the result silently."
-    ),
-    fix="Use COPY for files and folders; keep ADD for remote files with --checksum.",
-    check=_check_add_local,
-    hadolint=("DL3020",),
 )
 
 
@@ -167,7 +116,7 @@ def _check_download(ctx: RuleContext) -> Iterator[Hit]:
         fetches = [c for c in ins.commands() if _downloads(ins, c)]
         if not fetches or _verifies(ins):
             continue
-        urls = [a for a in fetches[0].args if _URL.match(a)]
+        urls = [a for a in fetches[0].args if URL_SOURCE.match(a)]
         shown = urls[0] if urls else "a file"
         yield at_command(
             fetches[0],
@@ -178,6 +127,7 @@ def _check_download(ctx: RuleContext) -> Iterator[Hit]:
 
 DOWNLOAD_UNVERIFIED = Rule(
     id="HC5004",
+    name="download-without-verification",
     title="Download used without checksum or signature check",
     severity=Severity.LOW,
     practice=Practice.PROVENANCE,
@@ -326,6 +276,7 @@ def _check_insecure(ctx: RuleContext) -> Iterator[Hit]:
 
 INSECURE = Rule(
     id="HC5005",
+    name="tls-verification-disabled",
     title="TLS or signature verification disabled",
     severity=Severity.HIGH,
     practice=Practice.PROVENANCE,
@@ -341,4 +292,64 @@ INSECURE = Rule(
     check=_check_insecure,
 )
 
-RULES = (ADD_URL, ADD_LOCAL, DOWNLOAD_UNVERIFIED, INSECURE)
+
+# -- HC5001 download piped into a shell --------------------------------------------------
+
+_DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c"})
+_INTERPRETERS = SHELLS | {"python", "python3", "perl", "ruby", "node", "php"}
+
+
+def _check_pipe(ctx: RuleContext) -> Iterator[Hit]:
+    for ins in ctx.dockerfile.runs():
+        script = ins.script
+        if script is None:
+            continue
+        for pipeline in script.pipelines:
+            cmds = pipeline.commands
+            for i, cmd in enumerate(cmds[:-1]):
+                if cmd.basename not in _DOWNLOADERS:
+                    continue
+                for later in cmds[i + 1 :]:
+                    runner = later
+                    # `| sudo sh`: the wrapped command is the one that runs the script
+                    if later.basename in ("sudo", "env", "doas"):
+                        inner = [
+                            c
+                            for c in script.commands
+                            if c.wrapper == later.basename and c.line == later.line
+                        ]
+                        runner = inner[0] if inner else later
+                    if runner.basename in _INTERPRETERS:
+                        yield at_command(
+                            cmd,
+                            f"{cmd.basename} output is piped into {runner.basename}: the"
+                            " script runs unverified",
+                        )
+                        break
+
+
+PIPE_TO_SHELL = Rule(
+    id="HC5001",
+    name="pipe-to-shell",
+    title="Remote script piped into a shell",
+    severity=Severity.HIGH,
+    practice=Practice.PROVENANCE,
+    explanation=(
+        "Whatever the server (or anyone on the path) returns is executed as root during the"
+        " build, with no checksum or signature check and no record of what ran."
+    ),
+    fix=(
+        "Download to a file, verify it against a pinned checksum"
+        ' (`echo "<sha256>  install.sh" | sha256sum -c -`), then run it; or use a'
+        " package from the distribution."
+    ),
+    check=_check_pipe,
+)
+
+
+RULES = (
+    PIPE_TO_SHELL,
+    ADD_URL,
+    DOWNLOAD_UNVERIFIED,
+    INSECURE,
+)

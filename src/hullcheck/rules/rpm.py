@@ -73,6 +73,7 @@ def _yes_rule(rule_id: str, tool: str, code: str) -> Rule:
 
     return Rule(
         id=rule_id,
+        name=f"{tool}-install-without-yes",
         title=f"{tool} install without -y",
         severity=Severity.MEDIUM,
         practice=Practice.BUILD,
@@ -123,6 +124,7 @@ def _clean_rule(
 
     return Rule(
         id=rule_id,
+        name=f"{main}-cache-left",
         title=f"{main} cache left in the image",
         severity=Severity.LOW,
         practice=Practice.LAYER_HYGIENE,
@@ -184,6 +186,7 @@ def _pin_rule(rule_id: str, tool: str, code: str, example: str) -> Rule:
 
     return Rule(
         id=rule_id,
+        name=f"{tool}-unpinned-packages",
         title=f"{tool} install without pinned versions",
         severity=Severity.LOW,
         practice=Practice.BUILD,

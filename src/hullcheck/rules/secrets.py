@@ -26,9 +26,10 @@ from collections.abc import Iterator
 
 from hullcheck.dockerfile.buildcontext import BuildContext, ContextFile, context_sources
 from hullcheck.dockerfile.model import Dockerfile, Instruction
+from hullcheck.dockerfile.shell import Command
 from hullcheck.dockerfile.words import unquote
 from hullcheck.model import Finding, JSONValue, Practice, Severity
-from hullcheck.rules.base import Hit, Rule, RuleContext
+from hullcheck.rules.base import Hit, Rule, RuleContext, at_command
 from hullcheck.secrets.dockerfile import scan_dockerfile
 from hullcheck.secrets.filenames import SensitiveFile, sensitive_file
 from hullcheck.secrets.findings import to_finding
@@ -255,6 +256,7 @@ def _ignore_name(context: BuildContext) -> str:
 
 SECRET_VALUE = Rule(
     id="HC6001",
+    name="credential-in-dockerfile",
     title="Credential written in the Dockerfile",
     severity=Severity.HIGH,
     practice=Practice.SECRETS,
@@ -274,6 +276,7 @@ SECRET_VALUE = Rule(
 
 SECRET_FILE = Rule(
     id="HC6002",
+    name="secret-file-copied",
     title="Secret file copied into the image",
     severity=Severity.HIGH,
     practice=Practice.SECRETS,
@@ -291,6 +294,7 @@ SECRET_FILE = Rule(
 
 SECRET_IN_CONTEXT = Rule(
     id="HC6003",
+    name="secret-in-context-file",
     title="Secret in a build-context file copied into the image",
     severity=Severity.HIGH,
     practice=Practice.SECRETS,
@@ -307,4 +311,49 @@ SECRET_IN_CONTEXT = Rule(
     check=_check_context_contents,
 )
 
-RULES = (SECRET_VALUE, SECRET_FILE, SECRET_IN_CONTEXT)
+# -- HC6006 passwords set in the build ---------------------------------------------------
+
+
+def _check_passwords(ctx: RuleContext) -> Iterator[Hit]:
+    for _ins, cmd in ctx.dockerfile.commands():
+        name = cmd.basename
+        if name == "chpasswd":
+            yield at_command(cmd, "chpasswd sets an account password inside the image")
+        elif name == "passwd":
+            if cmd.has_flag("-l", "--lock", "-S", "--status", "-e", "--expire"):
+                continue
+            if cmd.has_flag("-d", "--delete"):
+                yield at_command(cmd, "passwd -d leaves an account with an empty password")
+            elif cmd.has_flag("--stdin") or cmd.pipeline is not None or _fed(cmd):
+                yield at_command(cmd, "passwd is fed a password inside the image build")
+        elif name in ("useradd", "usermod", "adduser"):
+            value = cmd.flag_value("-p", "--password")
+            if value and value not in ("*", "!", "!!", "x", "''", '""'):
+                yield at_command(cmd, f"{name} -p sets an account password inside the image")
+
+
+def _fed(cmd: Command) -> bool:
+    return any(r.lstrip().startswith(("<", "0<")) for r in cmd.redirects)
+
+
+PASSWORDS = Rule(
+    id="HC6006",
+    name="password-set-in-image",
+    title="Account password set in the image",
+    severity=Severity.HIGH,
+    practice=Practice.SECRETS,
+    explanation=(
+        "A password set during the build is in the image's history and its hash in"
+        " /etc/shadow of every container: anyone who can pull the image can read or crack"
+        " it, and every container shares it."
+    ),
+    fix=(
+        "Do not give accounts passwords in images; lock them (`passwd -l`), use key-based"
+        " access provisioned at run time, or a secret mounted at run time."
+    ),
+    check=_check_passwords,
+    aliases=("HC2007",),
+)
+
+
+RULES = (SECRET_VALUE, SECRET_FILE, SECRET_IN_CONTEXT, PASSWORDS)

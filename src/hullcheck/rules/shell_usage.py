@@ -44,6 +44,7 @@ def _check_pointless(ctx: RuleContext) -> Iterator[Hit]:
 
 POINTLESS = Rule(
     id="HC3030",
+    name="pointless-run-command",
     title="Command that makes no sense in a RUN",
     severity=Severity.INFO,
     practice=Practice.BUILD,
@@ -73,6 +74,7 @@ def _check_cd(ctx: RuleContext) -> Iterator[Hit]:
 
 CD = Rule(
     id="HC3031",
+    name="cd-instead-of-workdir",
     title="cd in RUN instead of WORKDIR",
     severity=Severity.INFO,
     practice=Practice.BUILD,
@@ -101,6 +103,7 @@ def _check_ln_sh(ctx: RuleContext) -> Iterator[Hit]:
 
 LN_SH = Rule(
     id="HC3032",
+    name="bin-sh-replaced",
     title="/bin/sh replaced with ln",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -151,6 +154,7 @@ def _check_pipefail(ctx: RuleContext) -> Iterator[Hit]:
 
 PIPEFAIL = Rule(
     id="HC3033",
+    name="pipe-without-pipefail",
     title="RUN with a pipe but without pipefail",
     severity=Severity.LOW,
     practice=Practice.BUILD,
@@ -199,6 +203,7 @@ def _cluster_quiet(arg: str) -> bool:
 
 WGET_PROGRESS = Rule(
     id="HC3034",
+    name="wget-progress-output",
     title="wget without a quiet or dot progress option",
     severity=Severity.INFO,
     practice=Practice.BUILD,
@@ -231,6 +236,7 @@ def _check_useradd(ctx: RuleContext) -> Iterator[Hit]:
 
 USERADD_UID = Rule(
     id="HC3035",
+    name="useradd-without-no-log-init",
     title="useradd with a large UID without --no-log-init",
     severity=Severity.LOW,
     practice=Practice.LAYER_HYGIENE,
@@ -268,6 +274,7 @@ def _check_both(ctx: RuleContext) -> Iterator[Hit]:
 
 BOTH_DOWNLOADERS = Rule(
     id="HC3036",
+    name="curl-and-wget",
     title="Both curl and wget used",
     severity=Severity.INFO,
     practice=Practice.LAYER_HYGIENE,

@@ -18,6 +18,7 @@ def _check(ctx: RuleContext) -> Iterator[Hit]:
 
 SYNTAX = Rule(
     id="HC0001",
+    name="dockerfile-syntax-error",
     title="Dockerfile cannot be parsed",
     severity=Severity.HIGH,
     practice=Practice.SYNTAX,

@@ -73,7 +73,9 @@ _NAMES: tuple[tuple[str, str, Severity, bool, re.Pattern[str]], ...] = (
     ),
 )
 
-FILE_RULE_IDS = tuple(name[0] for name in _NAMES)
+FILE_RULES = tuple((name[0], name[1], name[2]) for name in _NAMES)
+"""(rule id, title, severity) of the file-name findings."""
+FILE_RULE_IDS = tuple(rule[0] for rule in FILE_RULES)
 """Rule ids of the file-name findings (for ``secret:<id>`` ignores)."""
 
 

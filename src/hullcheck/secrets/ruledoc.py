@@ -1,14 +1,82 @@
-"""The rule table of ``docs/secrets.md``, generated from the rules so it cannot drift.
+"""Secret rules described like every other rule, and the rule table of ``docs/secrets.md``.
 
-``python -m hullcheck.secrets.ruledoc`` prints it; a test fails when the doc differs.
+:func:`describe` gives each secret kind the common :class:`hullcheck.rulemeta.RuleMeta`
+(id ``secret:<kind>``, the key ignores and pragmas use); :func:`builtin` lists the engine's
+built-in kinds, the context rule and the file-name rules that way.
+``python -m hullcheck.secrets.ruledoc`` prints the table; a test fails when the doc differs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
 
+from hullcheck.model import Practice, Severity
+from hullcheck.rulemeta import RuleMeta
 from hullcheck.secrets.builtin import BUILTIN_RULES
+from hullcheck.secrets.filenames import FILE_RULES
+from hullcheck.secrets.findings import DEFAULT_FIX
 from hullcheck.secrets.rules import Rule
+from hullcheck.secrets.scanner import CONTEXT_RULE
+
+_WHY = (
+    "Anyone who can pull the image (or read the Dockerfile) has the credential, even when a"
+    " later layer deletes the file: layers keep every version."
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SecretRuleMeta(RuleMeta):
+    """A kind of secret the engine finds, described like every other rule."""
+
+    KIND: ClassVar[str] = "secret"
+
+
+def _checks(rule: Rule) -> str:
+    extra = []
+    if rule.validator:
+        extra.append(f"a structural check ({rule.validator})")
+    if rule.entropy:
+        extra.append(f"an entropy of at least {rule.entropy}")
+    if rule.paths:
+        extra.append("only in some paths")
+    return f" Confirmed by {', '.join(extra)}." if extra else ""
+
+
+def describe(rule: Rule) -> SecretRuleMeta:
+    """The common description of one secret rule."""
+    return SecretRuleMeta(
+        id=f"secret:{rule.id}",
+        name=rule.id,
+        title=rule.title,
+        practice=Practice.SECRETS,
+        severity=rule.severity,
+        explanation=f"Looked for in image files, environment variables and Dockerfiles"
+        f" (provider: {rule.provider}).{_checks(rule)} {_WHY}",
+        fix=rule.fix or DEFAULT_FIX,
+    )
+
+
+def _file_rule(rule_id: str, title: str, severity: Severity) -> SecretRuleMeta:
+    return SecretRuleMeta(
+        id=f"secret:{rule_id}",
+        name=rule_id,
+        title=title,
+        practice=Practice.SECRETS,
+        severity=severity,
+        explanation=f"The file's name alone says it holds secrets. {_WHY}",
+        fix=DEFAULT_FIX,
+    )
+
+
+def builtin() -> tuple[SecretRuleMeta, ...]:
+    """The built-in secret rules, the context rule and the file-name rules."""
+    return (
+        *(describe(r) for r in BUILTIN_RULES),
+        describe(CONTEXT_RULE),
+        *(_file_rule(rid, title, sev) for rid, title, sev in FILE_RULES),
+    )
 
 
 def rule_table(rules: Sequence[Rule] = BUILTIN_RULES) -> str:

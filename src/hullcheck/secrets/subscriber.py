@@ -11,16 +11,25 @@ config (``Env``, ``Labels``, history ``created_by``) is scanned too.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from hullcheck.model import FileRef, Finding, JSONValue, Location
+from hullcheck.secrets.allowlist import Allowlist
 from hullcheck.secrets.filenames import sensitive_file
 from hullcheck.secrets.findings import sensitive_file_finding, to_finding
 from hullcheck.secrets.imageconfig import scan_image_config
+from hullcheck.secrets.rules import Rule
 from hullcheck.secrets.scanner import SecretMatch, SecretScanner
 from hullcheck.sources.image import Image
+from hullcheck.sources.layercache import CacheHooks
 from hullcheck.sources.layerfs import PathInfo
 from hullcheck.sources.walker import Subscription, WalkResult
+
+_NOTHING: tuple[list[SecretMatch], bool] = ([], False)  # never mutated: _apply only reads it
 
 
 @dataclass
@@ -39,6 +48,7 @@ class SecretsSubscriber:
         self.show_secrets = show_secrets
         self._matches: list[tuple[FileRef, SecretMatch]] = []
         self._named: list[FileRef] = []
+        self._rules: dict[str, Rule] | None = None
 
     def subscriptions(self) -> list[Subscription]:
         return [
@@ -47,6 +57,14 @@ class SecretsSubscriber:
                 on_file=self._on_file,
                 predicate=self._wants_path,
                 max_size=self.scanner.max_bytes,
+                cache=CacheHooks(
+                    key=scanner_key(self.scanner),
+                    fact=self._fact,
+                    load=self._load,
+                    apply=self._apply,
+                    counters=self._counters,
+                    add_counters=self._add_counters,
+                ),
             )
         ]
 
@@ -62,7 +80,8 @@ class SecretsSubscriber:
             return True  # read it even if a skip rule matches: the name alone is a finding
         return self.scanner.wants(path, 0)
 
-    def _on_file(self, ref: FileRef, data: bytes | None) -> None:
+    def _examine(self, ref: FileRef, data: bytes | None) -> tuple[list[SecretMatch], bool]:
+        """The file's matches, and whether its name alone is to be reported."""
         named = self._name_is_finding(ref.path)
         if data is None or len(data) < ref.size:
             self.scanner.stats.skip("too-large", ref.size)
@@ -71,9 +90,95 @@ class SecretsSubscriber:
             matches = []  # a named file in a skipped place: only the name is reported
         else:
             matches = self.scanner.scan(data, path=ref.path)
+        return matches, bool(named and not matches and ref.size)
+
+    def _on_file(self, ref: FileRef, data: bytes | None) -> None:
+        self._apply(ref, self._examine(ref, data))
+
+    def _apply(self, ref: FileRef, examined: tuple[list[SecretMatch], bool]) -> None:
+        matches, named = examined
         self._matches.extend((ref, m) for m in matches)
-        if named and not matches and ref.size:
+        if named:
             self._named.append(ref)
+
+    # -- the layer cache: a file's matches as a fact, the engine's counters as deltas --
+    def _fact(self, ref: FileRef, data: bytes | None) -> JSONValue:
+        matches, named = self._examine(ref, data)
+        found: list[JSONValue] = [
+            [
+                m.rule.id,
+                m.path,
+                m.line,
+                m.end_line,
+                m.start,
+                m.end,
+                base64.b64encode(m.secret).decode("ascii"),
+                m.key,
+            ]
+            for m in matches
+        ]
+        return {"m": found, "n": named}
+
+    def _load(self, fact: JSONValue) -> tuple[list[SecretMatch], bool]:
+        if not isinstance(fact, dict) or not isinstance(fact["m"], list):
+            raise TypeError("secrets fact")
+        if not fact["m"] and fact["n"] is False:
+            return _NOTHING  # most files: nothing found
+        if self._rules is None:
+            self._rules = {c.rule.id: c.rule for c in self.scanner.rules}
+        rules = self._rules
+        matches: list[SecretMatch] = []
+        for m in fact["m"]:
+            if not isinstance(m, list) or len(m) != 8:
+                raise TypeError("secrets fact")
+            rule_id, path, line, end_line, start, end, secret, key = m
+            ints = (line, end_line, start, end)
+            if not isinstance(path, str) or not all(type(i) is int for i in ints):
+                raise TypeError("secrets fact")
+            if not isinstance(secret, str) or not (key is None or isinstance(key, str)):
+                raise TypeError("secrets fact")
+            matches.append(
+                SecretMatch(
+                    rule=rules[str(rule_id)],
+                    path=path,
+                    line=int(str(line)),
+                    end_line=int(str(end_line)),
+                    start=int(str(start)),
+                    end=int(str(end)),
+                    secret=base64.b64decode(secret.encode("ascii"), validate=True),
+                    key=key,
+                )
+            )
+        named = fact["n"]
+        if not isinstance(named, bool):
+            raise TypeError("secrets fact")
+        return matches, named
+
+    def _counters(self) -> dict[str, int]:
+        st = self.scanner.stats
+        out = {
+            "files_scanned": st.files_scanned,
+            "bytes_scanned": st.bytes_scanned,
+            "files_without_keywords": st.files_without_keywords,
+            "rule_runs": st.rule_runs,
+            "truncated_files": st.truncated_files,
+            "binary_files_scanned": st.binary_files_scanned,
+            "binary_bytes_scanned": st.binary_bytes_scanned,
+        }
+        for name in ("skipped_files", "skipped_bytes", "allowlisted"):
+            counter: Counter[str] = getattr(st, name)
+            out.update({f"{name}:{k}": v for k, v in counter.items()})
+        return out
+
+    def _add_counters(self, delta: dict[str, int]) -> None:
+        st = self.scanner.stats
+        for key, n in delta.items():
+            name, sep, sub = key.partition(":")
+            if sep and name in ("skipped_files", "skipped_bytes", "allowlisted"):
+                counter: Counter[str] = getattr(st, name)
+                counter[sub] += n
+            elif not sep and name in self._counters():
+                setattr(st, name, getattr(st, name) + n)
 
     def finish(self, image: Image, walk: WalkResult) -> SecretsResult:
         """Findings for every layer's files and the image config, with deletion notes."""
@@ -139,3 +244,27 @@ def _with_fate(finding: Finding, ref: FileRef, info: PathInfo | None) -> Finding
         fix=finding.fix,
         extra=extra,
     )
+
+
+def _allowlist_key(allow: Allowlist) -> Any:
+    return (
+        tuple(p.pattern for p in allow.paths),
+        tuple(r.pattern for r in allow.regexes),
+        allow.stopwords,
+        sorted(allow.fingerprints),
+        sorted(allow.rules),
+        tuple(_allowlist_key(c) for c in allow.children),
+    )
+
+
+def scanner_key(scanner: SecretScanner) -> str:
+    """What the engine's answers depend on: its rules, allowlist, limits and skips."""
+    parts = (
+        repr([c.rule for c in scanner.rules]),
+        repr(_allowlist_key(scanner.allowlist)),
+        scanner.max_bytes,
+        scanner.prefilter,
+        scanner.scan_binaries,
+        tuple((reason, rx.pattern) for reason, rx in scanner._skips),
+    )
+    return "secrets " + hashlib.sha256(repr(parts).encode()).hexdigest()

@@ -106,6 +106,9 @@ class _Hashing:
     def close(self) -> None:
         self._hasher.close()
 
+    def hexdigest(self) -> str:
+        return self._hasher.hexdigest()
+
     def finish(self) -> None:
         """Read what is left (tar padding, trailing bytes) and check size and digest."""
         while self._read_raw(READ_SIZE):
@@ -179,6 +182,11 @@ class LayerReader:
     def consumed(self) -> int:
         """Stored bytes the decompressor has used so far (read-ahead excluded)."""
         return self._consumed()
+
+    def stored_digest(self) -> str:
+        """The digest of the stored bytes read so far (all of them once ``finish`` ran)."""
+        algo = self._digest.partition(":")[0]
+        return f"{algo}:{self._src.hexdigest()}"
 
     def _consumed(self) -> int:
         """Stored bytes the decompressor has used so far (read-ahead excluded)."""

@@ -17,6 +17,7 @@ unsubscribed; it never stops the others.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,8 +26,18 @@ from typing import BinaryIO
 from hullcheck.errors import HullcheckError, ImageError
 from hullcheck.model import FileRef
 from hullcheck.sources.base import ImageSource
+from hullcheck.sources.digest import new_hasher
 from hullcheck.sources.directory import DirectorySource, DirectoryStream
 from hullcheck.sources.image import Image, Layer
+from hullcheck.sources.layercache import (
+    MAX_CONTENT_BYTES,
+    CacheHooks,
+    Entry,
+    LayerCache,
+    LayerRecord,
+    Whiteout,
+    pass_fingerprint,
+)
 from hullcheck.sources.layerfs import LayerFS, LayerStats, type_bits
 from hullcheck.sources.layerstream import Inflation, InflationError, LayerReader
 from hullcheck.sources.limits import Deadline, Limits, MiB, ReadTimeout
@@ -75,6 +86,9 @@ class Subscription:
     all_entries: bool = False
     max_size: int = 1 * MiB
     accept: Callable[[FileRef], bool] | None = None
+    cache: CacheHooks | None = None
+    """How the subscription takes part in the per-layer cache (``layercache``); a
+    subscription with a ``predicate`` or ``accept`` and no hooks turns the cache off."""
 
 
 class _Compiled:
@@ -84,14 +98,18 @@ class _Compiled:
         "basenames",
         "failed",
         "glob",
+        "index",
         "kinds",
         "paths",
         "predicate",
+        "reduce",
         "sub",
     )
 
-    def __init__(self, sub: Subscription) -> None:
+    def __init__(self, sub: Subscription, index: int = 0) -> None:
         self.sub = sub
+        self.index = index
+        self.reduce = sub.cache if sub.cache is not None and sub.cache.reduces else None
         self.kinds = sub.kinds
         self.all = sub.all_entries
         self.paths = sub.paths
@@ -139,6 +157,10 @@ class WalkResult:
     invalid: list[WalkError] = field(default_factory=list)
     """Entries Docker and containerd cannot unpack and whose content is unknowable (a
     hard link to itself or to no file): the image is broken, the run exits 2."""
+    cache_warnings: list[str] = field(default_factory=list)
+    """Layer cache records found damaged or untrusted (ignored; the layer was read)."""
+    cached_layers: list[int] = field(default_factory=list)
+    """Indices of the layers replayed from the layer cache instead of read."""
 
     @property
     def complete(self) -> bool:
@@ -187,20 +209,28 @@ class Walker:
         subscriptions: Iterable[Subscription] = (),
         limits: Limits | None = None,
         open_blob: Callable[[Layer], BinaryIO] | None = None,
+        *,
+        layer_cache: LayerCache | None = None,
     ) -> None:
         self.source = source
         self.image = image
         self.limits = limits or Limits()
-        self._subs = [_Compiled(s) for s in subscriptions]
+        self._subs = [_Compiled(s, i) for i, s in enumerate(subscriptions)]
         self._open_blob = open_blob
+        self._cache = layer_cache
+        self._fingerprint: str | None = None
+        self._rec: LayerRecord | None = None
         self.result = WalkResult(view=LayerFS(max_entries=self.limits.max_entries))
         self._reader: LayerReader | None = None
         """The layer being read (None for a directory), for per-file inflation checks."""
         self._odd: dict[tuple[int, str, str], tuple[int, str]] = {}
         """(layer, oddity, detail) -> (count, first path)"""
+        self._noted = 0
+        """Oddities and invalid entries met so far (a layer with any is never cached,
+        so a replay cannot hide them)."""
 
     def subscribe(self, subscription: Subscription) -> None:
-        self._subs.append(_Compiled(subscription))
+        self._subs.append(_Compiled(subscription, len(self._subs)))
 
     def _error(self, message: str, layer: int | None = None, path: str | None = None) -> None:
         if len(self.result.errors) >= self.limits.max_errors:
@@ -209,11 +239,13 @@ class Walker:
         self.result.errors.append(WalkError(message, layer, path))
 
     def _oddity(self, layer: int, what: str, path: str, detail: str = "") -> None:
+        self._noted += 1
         key = (layer, what, detail)
         seen = self._odd.get(key)
         self._odd[key] = (1, path) if seen is None else (seen[0] + 1, seen[1])
 
     def _invalid(self, layer: int, path: str, message: str) -> None:
+        self._noted += 1
         if len(self.result.invalid) < self.limits.max_errors:
             self.result.invalid.append(WalkError(f"layer {layer}: {path}: {message}", layer, path))
 
@@ -235,9 +267,16 @@ class Walker:
         view.stats = [
             LayerStats(index=layer.index, digest=layer.digest) for layer in self.image.layers
         ]
+        cache = self._cache
+        if cache is not None and not isinstance(self.source, DirectorySource):
+            self._fingerprint = pass_fingerprint([s.sub for s in self._subs])
         for layer in self.image.layers:
             try:
-                self._walk_layer(layer, deadline, inflation)
+                record = self._cached(layer, deadline)
+                if record is not None:
+                    self._replay(layer, record, deadline, inflation)
+                else:
+                    self._walk_layer(layer, deadline, inflation)
             except InflationError as err:
                 self._error(f"layer {layer.index} ({layer.digest}): {err.message}", layer.index)
                 if inflation.total > self.limits.max_total_bytes:
@@ -253,7 +292,156 @@ class Walker:
                 f"image has more than {self.limits.max_entries} paths; the merged view "
                 "lists the first ones only (raise --max-entries)"
             )
+        if cache is not None:
+            self.result.cache_warnings.extend(cache.warnings)
+            cache.warnings.clear()
         return self.result
+
+    # ------------------------------------------------------------ the layer cache
+    def _cached(self, layer: Layer, deadline: Deadline) -> LayerRecord | None:
+        fp = self._fingerprint
+        if self._cache is None or fp is None or not layer.diff_id:
+            return None
+        if any(s.failed for s in self._subs):
+            return None  # a stopped analyser would miss the replayed offers
+        record = self._cache.load(layer.diff_id, fp, [s.sub for s in self._subs])
+        if record is None:
+            return None
+        if self.source.info.kind == "registry":
+            # addressed by digest: the bytes any client pulls are the ones recorded
+            return record if layer.digest in record.blobs else None
+        return record if self._stored_digest(layer, deadline) in record.blobs else None
+
+    def _stored_digest(self, layer: Layer, deadline: Deadline) -> str | None:
+        """Hash a local blob's stored bytes (no inflating, no parsing); None if unreadable."""
+        try:
+            raw = self._open(layer)
+        except ImageError:
+            return None
+        try:
+            hasher = new_hasher(layer.digest)
+            while data := raw.read(1 << 20):
+                hasher.update(data)
+                deadline.check()
+        except (OSError, ImageError):
+            return None
+        finally:
+            raw.close()
+        return f"{layer.digest.partition(':')[0]}:{hasher.hexdigest()}"
+
+    def _start_record(self, layer: Layer) -> bool:
+        """Whether to record this layer's pass (then ``self._rec`` is the record)."""
+        self._rec = None
+        fp = self._fingerprint
+        diff_id = layer.diff_id
+        if self._cache is None or fp is None or not diff_id or not diff_id.startswith("sha256:"):
+            return False
+        if any(s.failed for s in self._subs):
+            return False
+        self._rec = LayerRecord(diff_id=diff_id, fingerprint=fp, blobs=[], uncompressed_size=0)
+        for s in self._subs:
+            hooks = s.sub.cache
+            if hooks is not None and hooks.counters is not None:
+                self._rec.counters[s.index] = hooks.counters()
+        return True
+
+    def _finish_record(self, verified: bool, errors_before: int) -> None:
+        rec, self._rec = self._rec, None
+        if rec is None or self._cache is None or not verified:
+            return
+        if len(self.result.errors) + self.result.suppressed_errors != errors_before:
+            return  # something in this layer could not be read: never cache a partial pass
+        for s in self._subs:
+            hooks = s.sub.cache
+            if hooks is not None and hooks.counters is not None:
+                before = rec.counters.get(s.index, {})
+                after = hooks.counters()
+                delta = {k: v - before.get(k, 0) for k, v in after.items()}
+                rec.counters[s.index] = {k: v for k, v in delta.items() if v}
+        self._cache.store(rec)
+
+    def _replay(
+        self, layer: Layer, record: LayerRecord, deadline: Deadline, inflation: Inflation
+    ) -> None:
+        """Make the calls a live pass over this layer would make, from its record."""
+        stats = self.result.view.stats[layer.index]
+        inflation.total += record.uncompressed_size
+        if record.uncompressed_size > self.limits.max_layer_bytes:
+            raise InflationError(
+                f"layer inflates past the {self.limits.max_layer_bytes}-byte limit per layer"
+            )
+        if inflation.total > self.limits.max_total_bytes:
+            raise InflationError(
+                f"image inflates past the {self.limits.max_total_bytes}-byte limit"
+            )
+        view = self.result.view
+        add = view.add
+        index = layer.index
+        digest = layer.digest
+        subs = self._subs
+        counts = [0, 0, 0]
+        try:
+            for n, ev in enumerate(record.events):
+                counts[0] += 1
+                if n & 4095 == 0:
+                    deadline.check()
+                if isinstance(ev, Whiteout):
+                    stats.whiteouts += 1
+                    self._apply_whiteout(ev.dir_path, ev.base, index)
+                    continue
+                if ev.kind == REGULAR:
+                    counts[1] += 1
+                    counts[2] += ev.size
+                elif ev.kind == HARDLINK and ev.link and ev.link.startswith("/"):
+                    # the target may come from another base than when this was recorded
+                    self._check_hardlink(ev.path, ev.link[1:], index)
+                add(ev.path, ev.kind, index, ev.size, ev.mode, ev.uid, ev.gid, ev.link)
+                if not ev.offers:
+                    continue
+                abs_path = "/" + ev.path
+                ref = FileRef(
+                    path=abs_path,
+                    size=ev.size,
+                    mode=type_bits(ev.kind) | ev.mode,
+                    layer_index=index,
+                    layer_digest=digest,
+                    uid=ev.uid,
+                    gid=ev.gid,
+                    link_target=ev.link,
+                    xattrs=ev.xattrs,
+                )
+                data = ev.data
+                for i in ev.offers:
+                    s = subs[i]
+                    if s.failed:
+                        continue
+                    try:
+                        if s.reduce is not None:
+                            assert s.reduce.apply is not None
+                            s.reduce.apply(ref, ev.facts[i])
+                            continue
+                        offered = data
+                        if data is not None and s.sub.max_size <= 0:
+                            offered = None
+                        elif data is not None and len(data) > s.sub.max_size:
+                            offered = data[: s.sub.max_size]
+                        s.sub.on_file(ref, offered)
+                    except HullcheckError as err:
+                        self._analyser_failed(s, abs_path, err.message, index)
+                    except Exception as err:  # an analyser bug must not stop the pass
+                        self._analyser_failed(s, abs_path, f"{type(err).__name__}: {err}", index)
+        finally:
+            stats.entries += counts[0]
+            stats.files += counts[1]
+            stats.bytes_added += counts[2]
+        for i, delta in record.counters.items():
+            hooks = subs[i].sub.cache
+            if hooks is not None and hooks.add_counters is not None:
+                hooks.add_counters(delta)
+        stats.uncompressed_size = record.uncompressed_size
+        stats.compressed_size = layer.compressed_size
+        stats.complete = True
+        self.result.cached_layers.append(index)
 
     def _open(self, layer: Layer) -> BinaryIO:
         if self._open_blob is not None:
@@ -267,7 +455,12 @@ class Walker:
             return
         raw = self._open(layer)
         reader: LayerReader | None = None
+        errors_before = len(self.result.errors) + self.result.suppressed_errors
+        noted_before = self._noted
+        recording = self._start_record(layer)
+        verified = False
         try:
+            content_digest = layer.digest == layer.diff_id
             reader = LayerReader(
                 raw,
                 layer.digest,
@@ -275,17 +468,40 @@ class Walker:
                 limits=self.limits,
                 deadline=deadline,
                 inflation=inflation,
-                content_digest=layer.digest == layer.diff_id,
+                content_digest=content_digest,
             )
-            tar = TarStream(reader.read, self.limits)
+            read = reader.read
+            hasher = None
+            if recording and not content_digest:
+                # the diff_id is only the config's word: hash what comes out, so a record
+                # is never filed under a diff_id the layer does not have
+                hasher = hashlib.sha256()
+                inner, update = reader.read, hasher.update
+
+                def read(n: int = -1) -> bytes:
+                    data = inner(n)
+                    update(data)
+                    return data
+
+            tar = TarStream(read, self.limits)
             self._reader = reader
             self._entries(tar, layer, stats)
+            if hasher is not None:
+                while read(4 << 20):  # the tar's trailing blocks count towards the diff_id
+                    pass
             reader.finish()
             stats.uncompressed_size = reader.out_count
             stats.compressed_size = reader.compressed_count
             stats.complete = True
+            if self._rec is not None:
+                self._rec.uncompressed_size = reader.out_count
+                self._rec.blobs = [reader.stored_digest()]
+            verified = hasher is None or f"sha256:{hasher.hexdigest()}" == layer.diff_id
         finally:
             self._reader = None
+            if recording:
+                clean = self._noted == noted_before  # oddities are not recorded: not cached
+                self._finish_record(verified and stats.complete and clean, errors_before)
             if reader is not None:
                 reader.close()
             raw.close()
@@ -320,6 +536,8 @@ class Walker:
         index = layer.index
         digest = layer.digest
         subs = self._subs
+        rec = self._rec
+        events = rec.events if rec is not None else None
         for entry in tar:
             counts[0] += 1
             path = clean_path(entry.name)
@@ -342,10 +560,9 @@ class Walker:
             dir_path, _, base = path.rpartition("/")
             if base.startswith(WHITEOUT_PREFIX):
                 stats.whiteouts += 1
-                if base == OPAQUE:
-                    view.opaque(dir_path, index)
-                elif not base.startswith(".wh..wh."):
-                    view.whiteout(dir_path, base[len(WHITEOUT_PREFIX) :], index)
+                if events is not None:
+                    events.append(Whiteout(dir_path, base))
+                self._apply_whiteout(dir_path, base, index)
                 continue
             kind = entry.kind
             link = self._link(entry, kind, path, index) if kind != REGULAR else None
@@ -356,6 +573,11 @@ class Walker:
                     self._oddity(index, "type", "/" + path, entry.type_flag)
             if add(path, kind, index, entry.size, entry.mode, entry.uid, entry.gid, link):
                 self._oddity(index, "duplicate", "/" + path)
+            if rec is not None:
+                if rec is not self._rec:  # abandoned (too much content to keep)
+                    rec = events = None
+                else:
+                    rec.events.append(_entry(path, entry, link))
             if not subs:
                 continue
             abs_path = "/" + path
@@ -376,26 +598,19 @@ class Walker:
             wanted = [s for s in wanted if s.accept is None or self._accepts(s, ref, index)]
             if not wanted:
                 continue  # the content is skipped by the tar stream, never buffered
-            self._offer(tar, entry.size if kind == REGULAR else -1, ref, wanted, index)
+            data: bytes | None = None
+            if kind == REGULAR:
+                limit = max(s.sub.max_size for s in wanted)
+                if limit > 0:
+                    data = self._read_content(tar, entry.size, limit, index, abs_path)
+                    if data is None:
+                        continue  # a bomb inside the file: not offered, reported
+            if rec is not None:
+                self._record_offers(rec, wanted, ref, data)
+            else:
+                self._offer(wanted, ref, data, index)
 
-    def _offer(
-        self,
-        tar: TarStream | DirectoryStream,
-        size: int,
-        ref: FileRef,
-        wanted: list[_Compiled],
-        index: int,
-    ) -> None:
-        """Read the content the ``wanted`` subscriptions asked for once (``size`` -1: not
-        a regular file, no content), and offer it."""
-        abs_path = ref.path
-        data: bytes | None = None
-        if size >= 0:
-            limit = max(s.sub.max_size for s in wanted)
-            if limit > 0:
-                data = self._read_content(tar, size, limit, index, abs_path)
-                if data is None:
-                    return  # a bomb inside the file: not offered, reported
+    def _offer(self, wanted: list[_Compiled], ref: FileRef, data: bytes | None, index: int) -> None:
         for s in wanted:
             offered = data
             if data is not None and s.sub.max_size <= 0:
@@ -405,9 +620,50 @@ class Walker:
             try:
                 s.sub.on_file(ref, offered)
             except HullcheckError as err:
-                self._analyser_failed(s, abs_path, err.message, index)
+                self._analyser_failed(s, ref.path, err.message, index)
             except Exception as err:  # an analyser bug must not stop the pass
-                self._analyser_failed(s, abs_path, f"{type(err).__name__}: {err}", index)
+                self._analyser_failed(s, ref.path, f"{type(err).__name__}: {err}", index)
+
+    def _apply_whiteout(self, dir_path: str, base: str, index: int) -> None:
+        if base == OPAQUE:
+            self.result.view.opaque(dir_path, index)
+        elif not base.startswith(".wh..wh."):
+            self.result.view.whiteout(dir_path, base[len(WHITEOUT_PREFIX) :], index)
+
+    def _record_offers(
+        self, rec: LayerRecord, wanted: list[_Compiled], ref: FileRef, data: bytes | None
+    ) -> None:
+        """Offer the entry as a live pass does, noting in the record what each one got."""
+        last = rec.events[-1]
+        assert isinstance(last, Entry)
+        last.offers = tuple(s.index for s in wanted)
+        raw_limit = max((s.sub.max_size for s in wanted if s.reduce is None), default=0)
+        if data is not None and raw_limit > 0:
+            last.data = data[:raw_limit]
+            rec.content_bytes += len(last.data)
+            if rec.content_bytes > MAX_CONTENT_BYTES:
+                self._rec = None  # too much to keep: this layer is simply not cached
+        index = ref.layer_index if ref.layer_index is not None else -1
+        for s in wanted:
+            offered = data
+            if data is not None and s.sub.max_size <= 0:
+                offered = None
+            elif data is not None and len(data) > s.sub.max_size:
+                offered = data[: s.sub.max_size]
+            try:
+                hooks = s.reduce
+                if hooks is None:
+                    s.sub.on_file(ref, offered)
+                    continue
+                assert hooks.fact is not None and hooks.load is not None
+                assert hooks.apply is not None
+                fact = hooks.fact(ref, offered)
+                last.facts[s.index] = fact
+                hooks.apply(ref, hooks.load(fact))
+            except HullcheckError as err:
+                self._analyser_failed(s, ref.path, err.message, index)
+            except Exception as err:  # an analyser bug must not stop the pass
+                self._analyser_failed(s, ref.path, f"{type(err).__name__}: {err}", index)
 
     def _read_content(
         self, tar: TarStream | DirectoryStream, size: int, limit: int, index: int, path: str
@@ -521,6 +777,12 @@ class Walker:
         self._error(
             f"analyser {s.sub.name} failed on {path} and was stopped: {message}", index, path
         )
+
+
+def _entry(path: str, entry: TarEntry, link: str | None) -> Entry:
+    return Entry(
+        path, entry.kind, entry.size, entry.mode, entry.uid, entry.gid, link, entry.xattrs, (), None
+    )
 
 
 def walk_image(

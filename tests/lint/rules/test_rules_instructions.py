@@ -73,6 +73,9 @@ CASES = (
     Case("HC0014", "FROM --platform=linux/amd64 debian:12\n", (1,)),
     Case("HC0014", "FROM --platform=$TARGETPLATFORM debian:12\n", (1,), "redundant"),
     Case("HC0014", "FROM --platform=$BUILDPLATFORM golang:1.22\n", (), "cross-compile"),
+    Case("HC0016", D + "ADD app.py /app/\n", (2,)),
+    Case("HC0016", D + "ADD app.tar.gz /app/\n", (), "archive"),
+    Case("HC0016", D + "ADD https://x/y /y\n", (), "url"),
 )
 
 

@@ -159,6 +159,10 @@ CASES = (
         files=(SETTINGS,),
     ),
     Case("HC6003", D + "COPY . /app\n", (), "a name finding is HC6002's", files=(DOTENV_KEY,)),
+    Case("HC6006", D + "RUN echo 'root:toor' | chpasswd\n", (2,)),
+    Case("HC6006", D + "RUN echo -e 'pw\\npw' | passwd app\n", (2,), "piped passwd"),
+    Case("HC6006", D + "RUN useradd -p secret app\n", (2,), "useradd -p"),
+    Case("HC6006", D + "RUN passwd -l root && useradd -p '*' app\n", (), "locking"),
 )
 
 
