@@ -294,3 +294,36 @@ def test_valid_hard_links_are_no_oddity(tmp_path: Path) -> None:
     )
     result, _ = read_all(img.reference)
     assert result.complete and not result.invalid and not result.warnings
+
+
+def test_oddities_survive_the_layer_cache(tmp_path: Path) -> None:
+    """A layer with an oddity is never cached (its warning would vanish on a replay), and
+    a cached layer's hard links are checked against the base it is replayed on."""
+    from hullcheck.scan import ScanRequest, scan_image
+    from hullcheck.sources.open import SourceOptions
+
+    def scan(ref: str) -> Any:
+        request = ScanRequest(
+            ref, options=SourceOptions(cache_dir=tmp_path / "c"), layer_cache=True
+        )
+        return scan_image(request)
+
+    def kinds(report: Any) -> list[str]:
+        return sorted(
+            d.kind for d in report.diagnostics if d.kind in ("layer-entry", "image-invalid")
+        )
+
+    odd = make_image(tmp_path / "odd", [Layer([File("a", b"1"), Fifo("p")])])
+    assert kinds(scan(odd.reference)) == ["layer-entry"]
+    again = scan(odd.reference)
+    assert kinds(again) == ["layer-entry"]
+    assert not [layer for layer in again.target["layers"] if layer.get("cached")]
+    # the same upper layer (hard link to a base file), once on a base that has the file...
+    upper = Layer([Hardlink("b", "a")])
+    good = make_image(tmp_path / "good", [Layer([File("a", b"1")]), upper])
+    assert kinds(scan(good.reference)) == []
+    # ...then replayed from the cache on a base that does not
+    bad = make_image(tmp_path / "bad", [Layer([File("other", b"1")]), upper])
+    report = scan(bad.reference)
+    assert 1 in [layer["index"] for layer in report.target["layers"] if layer.get("cached")]
+    assert kinds(report) == ["image-invalid"]
