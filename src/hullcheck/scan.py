@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from hullcheck import diagnostics as diag
-from hullcheck.analysis import Analyser, AnalyserOutput, Progress, walk_diagnostics
+from hullcheck.analysis import (
+    Analyser,
+    AnalyserOutput,
+    Progress,
+    walk_diagnostics,
+    withhold_unverified,
+)
 from hullcheck.diagnostics import Diagnostic
 from hullcheck.document import Report
 from hullcheck.errors import DockerfileError
@@ -321,6 +327,8 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
                 findings = merge_lint(findings, result.findings)
                 report.suppressed.extend(result.suppressed)
                 report.diagnostics.extend(result.diagnostics)
+        findings, kept = withhold_unverified(walk, findings, report.packages or [])
+        report.packages = kept
         report.findings = merge_places(findings)
         # complete: everything examined (an accepted loss still leaves the data incomplete)
         summary["complete"] = not any(d.level is diag.Level.ERROR for d in report.diagnostics)

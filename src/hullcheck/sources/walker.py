@@ -157,6 +157,8 @@ class WalkResult:
     invalid: list[WalkError] = field(default_factory=list)
     """Entries Docker and containerd cannot unpack and whose content is unknowable (a
     hard link to itself or to no file): the image is broken, the run exits 2."""
+    from_directory: bool = False
+    """The tree of a directory, read as one layer: no blob, no digest to verify."""
     cache_warnings: list[str] = field(default_factory=list)
     """Layer cache records found damaged or untrusted (ignored; the layer was read)."""
     cached_layers: list[int] = field(default_factory=list)
@@ -165,6 +167,17 @@ class WalkResult:
     @property
     def complete(self) -> bool:
         return not self.errors and all(s.complete for s in self.view.stats)
+
+    @property
+    def unverified(self) -> frozenset[int]:
+        """Layers whose blob was not read to a verified end (a digest mismatch, a
+        truncation, a bomb, a timeout): what analysers saw of them came from bytes nobody
+        vouches for, so nothing derived from them may be reported.  Their entries were
+        offered as they streamed (holding them all would cost the layer's content); the
+        pipelines drop the results afterwards."""
+        if self.from_directory:
+            return frozenset()
+        return frozenset(s.index for s in self.view.stats if not s.complete)
 
 
 # Linux's limits (NAME_MAX, PATH_MAX): longer names cannot be created, so unpacking fails
@@ -268,6 +281,7 @@ class Walker:
             LayerStats(index=layer.index, digest=layer.digest) for layer in self.image.layers
         ]
         cache = self._cache
+        self.result.from_directory = isinstance(self.source, DirectorySource)
         if cache is not None and not isinstance(self.source, DirectorySource):
             self._fingerprint = pass_fingerprint([s.sub for s in self._subs])
         for layer in self.image.layers:
