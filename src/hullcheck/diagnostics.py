@@ -70,6 +70,8 @@ KINDS: dict[str, str] = {
     "config": "a configuration entry that is ignored or lenient (e.g. an unknown DL code)",
     "policy": "a policy note: an expired or expiring ignore, a VEX statement not applied",
     "db-stale": "the vulnerability data is old",
+    "sbom-attestation": "--attested-sbom-key was given but the attached SBOM could not be "
+    "used (unsigned index, no SBOM for the scanned manifest): the image was catalogued",
 }
 """Every kind a diagnostic may have, with what it means (docs/diagnostics.md lists them)."""
 

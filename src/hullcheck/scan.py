@@ -10,6 +10,7 @@ package database a cataloger could not parse, lint errors on the ``--dockerfile`
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,14 +24,19 @@ from hullcheck.analysis import (
     walk_diagnostics,
     withhold_unverified,
 )
+from hullcheck.catalog.sbom_input import check_image_file, is_sbom_file, read_sbom
 from hullcheck.diagnostics import Diagnostic
 from hullcheck.document import Report
 from hullcheck.errors import DockerfileError
 from hullcheck.imagerules.base import ScanSettings
-from hullcheck.lint import read_dockerfile
+from hullcheck.imagerules.packages import match_vulnerabilities
+from hullcheck.imagerules.registry import analysers
+from hullcheck.imagerules.secrets import redact_target
+from hullcheck.lint import Linter, read_dockerfile
 from hullcheck.model import Finding, JSONValue
 from hullcheck.policy.config import DEFAULT as DEFAULT_CONFIG
 from hullcheck.policy.config import Config
+from hullcheck.secrets.places import merge_places
 from hullcheck.sources.api import ImageHandle, open_image
 from hullcheck.sources.base import Platform
 from hullcheck.sources.cache import BlobCache, CachingOpener
@@ -38,6 +44,8 @@ from hullcheck.sources.image import Image, Layer
 from hullcheck.sources.layercache import LayerCache
 from hullcheck.sources.open import SourceOptions
 from hullcheck.sources.walker import Subscription, Walker, WalkResult
+from hullcheck.trace import annotate, merge_lint, trace_image
+from hullcheck.vulns.eol import current_eol
 
 __all__ = [  # the pass's interfaces, re-exported for callers that know them from here
     "Analyser",
@@ -172,7 +180,6 @@ def _walk(
 def _is_sbom(reference: str) -> bool:
     """Whether the target is an SBOM file; a file that is neither an SBOM nor an image
     archive is refused here, saying what it looked like."""
-    from hullcheck.catalog.sbom_input import check_image_file, is_sbom_file  # noqa: PLC0415
 
     path = Path(reference)
     if not path.is_file():
@@ -185,8 +192,6 @@ def _is_sbom(reference: str) -> bool:
 
 def scan_sbom(request: ScanRequest) -> Report:
     """An SBOM file as the target: its packages, matched against the vulnerability data."""
-    from hullcheck.catalog.sbom_input import read_sbom  # noqa: PLC0415
-    from hullcheck.imagerules.packages import match_vulnerabilities  # noqa: PLC0415
 
     inventory = read_sbom(Path(request.reference))
     packages = list(inventory.packages)
@@ -215,7 +220,6 @@ def scan_sbom(request: ScanRequest) -> Report:
 
 
 def default_analysers(settings: ScanSettings) -> list[Analyser]:
-    from hullcheck.imagerules.registry import analysers  # noqa: PLC0415 - they import this module
 
     return analysers(settings)
 
@@ -225,9 +229,6 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
 
     ``analysers`` default to every image rule family (``hullcheck.imagerules``).
     """
-    from hullcheck.imagerules.secrets import redact_target  # noqa: PLC0415
-    from hullcheck.secrets.places import merge_places  # noqa: PLC0415
-    from hullcheck.trace import annotate, merge_lint, trace_image  # noqa: PLC0415
 
     if request.source is None and _is_sbom(request.reference):
         return scan_sbom(request)
@@ -244,89 +245,15 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
         options=request.options,
     ) as handle:
         image = handle.image
-        subs: list[Subscription] = []
-        running: list[Analyser] = []
-        for analyser in analysers:
-            try:
-                subs.extend(analyser.subscriptions(image))
-            except Exception as err:  # a buggy analyser must not stop the others
-                report.diagnostics.append(_analyser_failed(analyser, err))
-                continue
-            running.append(analyser)
-        progress = request.progress
-        if progress is not None:
-            progress.start(len(image.layers), sum(layer.compressed_size for layer in image.layers))
-        try:
-            walk = _walk(handle, subs, progress, request.layer_cache)
-        finally:
-            if progress is not None:
-                progress.stop()
-        target = target_json(image, walk)
-        redact_target(target)
-        if request.settings.secrets is not None:  # the user's own rules too
-            redact_target(target, request.settings.secrets)
-        report.target = target
-        report.diagnostics.extend(
-            diag.warning("image-metadata", "image", w) for w in image.warnings
-        )
-        report.diagnostics.extend(walk_diagnostics(walk))
-        report.diagnostics.extend(
-            diag.warning("layer-cache", "walk", w) for w in walk.cache_warnings
-        )
-        summary: dict[str, JSONValue] = {
-            "layers": len(image.layers),
-            "complete": walk.complete,
-        }
-        findings: list[Finding] = []
-        for analyser in running:
-            try:
-                out = analyser.finish(image, walk)
-            except Exception as err:  # one buggy analyser must not stop the others
-                report.diagnostics.append(_analyser_failed(analyser, err))
-                continue
-            findings.extend(out.findings)
-            assert report.packages is not None
-            report.packages.extend(out.packages)
-            report.diagnostics.extend(out.diagnostics)
-            summary.update(out.summary)
+        running, subs = _subscribe(analysers, image, report)
+        walk = _walk_with_progress(handle, subs, request)
+        _describe_target(image, walk, request, report)
+        summary: dict[str, JSONValue] = {"layers": len(image.layers), "complete": walk.complete}
+        findings = _finish(running, image, walk, report, summary)
         if dockerfile_text is not None and request.dockerfile is not None:
-            try:
-                trace = trace_image(image, dockerfile_text, request.dockerfile)
-            except DockerfileError as err:
-                report.diagnostics.append(
-                    diag.warning(
-                        "trace-failed",
-                        "trace",
-                        f"cannot trace to the Dockerfile: {err.message}",
-                        request.dockerfile,
-                    )
-                )
-            else:
-                findings = annotate(findings, image, trace)
-                traced = trace.layer_json(image)
-                summary["trace"] = {"dockerfile": request.dockerfile, "layers": list(traced)}
-                report.diagnostics.extend(_untraced(traced, request.dockerfile))
-                table = summary.get("layer_table")
-                if isinstance(table, list):
-                    for row, entry in zip(table, traced, strict=False):
-                        if isinstance(row, dict):
-                            row.update({k: v for k, v in entry.items() if k != "index"})
+            findings = _trace(findings, image, dockerfile_text, request, report, summary=summary)
             if request.lint:
-                from hullcheck.lint import Linter  # noqa: PLC0415
-                from hullcheck.vulns.eol import current_eol  # noqa: PLC0415
-
-                config = request.lint_config
-                linter = Linter(
-                    config=config,
-                    today=request.settings.now.date(),
-                    eol=current_eol(request.settings.db_path),
-                )
-                result = linter.lint_text(
-                    dockerfile_text, request.dockerfile, config or DEFAULT_CONFIG
-                )
-                findings = merge_lint(findings, result.findings)
-                report.suppressed.extend(result.suppressed)
-                report.diagnostics.extend(result.diagnostics)
+                findings = _lint(findings, dockerfile_text, request, report)
         findings, kept = withhold_unverified(walk, findings, report.packages or [])
         report.packages = kept
         report.findings = merge_places(findings)
@@ -336,8 +263,128 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
     return report
 
 
+def _subscribe(
+    analysers: Sequence[Analyser], image: Image, report: Report
+) -> tuple[list[Analyser], list[Subscription]]:
+    """The analysers that could subscribe, and what they subscribed to."""
+    subs: list[Subscription] = []
+    running: list[Analyser] = []
+    for analyser in analysers:
+        try:
+            subs.extend(analyser.subscriptions(image))
+        except Exception as err:  # a buggy analyser must not stop the others
+            report.diagnostics.append(_analyser_failed(analyser, err))
+            continue
+        running.append(analyser)
+    return running, subs
+
+
+def _walk_with_progress(
+    handle: ImageHandle, subs: Sequence[Subscription], request: ScanRequest
+) -> WalkResult:
+    progress = request.progress
+    if progress is not None:
+        progress.start(
+            len(handle.image.layers), sum(lay.compressed_size for lay in handle.image.layers)
+        )
+    try:
+        return _walk(handle, subs, progress, request.layer_cache)
+    finally:
+        if progress is not None:
+            progress.stop()
+
+
+def _describe_target(image: Image, walk: WalkResult, request: ScanRequest, report: Report) -> None:
+    """The report's ``target`` (secrets in it redacted) and what reading the image noted."""
+
+    target = target_json(image, walk)
+    redact_target(target)
+    if request.settings.secrets is not None:  # the user's own rules too
+        redact_target(target, request.settings.secrets)
+    report.target = target
+    report.diagnostics.extend(diag.warning("image-metadata", "image", w) for w in image.warnings)
+    report.diagnostics.extend(walk_diagnostics(walk))
+    report.diagnostics.extend(diag.warning("layer-cache", "walk", w) for w in walk.cache_warnings)
+
+
+def _finish(
+    running: Sequence[Analyser],
+    image: Image,
+    walk: WalkResult,
+    report: Report,
+    summary: dict[str, JSONValue],
+) -> list[Finding]:
+    """Every analyser's findings; its packages, diagnostics and summary go to the report."""
+    findings: list[Finding] = []
+    for analyser in running:
+        try:
+            out = analyser.finish(image, walk)
+        except Exception as err:  # one buggy analyser must not stop the others
+            report.diagnostics.append(_analyser_failed(analyser, err))
+            continue
+        findings.extend(out.findings)
+        assert report.packages is not None
+        report.packages.extend(out.packages)
+        report.diagnostics.extend(out.diagnostics)
+        summary.update(out.summary)
+    return findings
+
+
+def _trace(
+    findings: list[Finding],
+    image: Image,
+    dockerfile_text: str,
+    request: ScanRequest,
+    report: Report,
+    *,
+    summary: dict[str, JSONValue],
+) -> list[Finding]:
+    """Findings annotated with the Dockerfile instruction that caused them, and the layer
+    table with each layer's instruction; a Dockerfile that cannot be traced is a warning."""
+
+    assert request.dockerfile is not None
+    try:
+        trace = trace_image(image, dockerfile_text, request.dockerfile)
+    except DockerfileError as err:
+        report.diagnostics.append(
+            diag.warning(
+                "trace-failed",
+                "trace",
+                f"cannot trace to the Dockerfile: {err.message}",
+                request.dockerfile,
+            )
+        )
+        return findings
+    traced = trace.layer_json(image)
+    summary["trace"] = {"dockerfile": request.dockerfile, "layers": list(traced)}
+    report.diagnostics.extend(_untraced(traced, request.dockerfile))
+    table = summary.get("layer_table")
+    if isinstance(table, list):
+        for row, entry in zip(table, traced, strict=False):
+            if isinstance(row, dict):
+                row.update({k: v for k, v in entry.items() if k != "index"})
+    return annotate(findings, image, trace)
+
+
+def _lint(
+    findings: list[Finding], dockerfile_text: str, request: ScanRequest, report: Report
+) -> list[Finding]:
+    """``scan --dockerfile --lint``: the Dockerfile's lint findings merged with the image's."""
+
+    assert request.dockerfile is not None
+    config = request.lint_config
+    linter = Linter(
+        config=config,
+        today=request.settings.now.date(),
+        eol=current_eol(request.settings.db_path),
+    )
+    result = linter.lint_text(dockerfile_text, request.dockerfile, config or DEFAULT_CONFIG)
+    report.suppressed.extend(result.suppressed)
+    report.diagnostics.extend(result.diagnostics)
+    return merge_lint(findings, result.findings)
+
+
 def _analyser_failed(analyser: Analyser, err: Exception) -> Diagnostic:
-    import os  # noqa: PLC0415
 
     if os.environ.get("HULLCHECK_DEBUG"):
         raise err

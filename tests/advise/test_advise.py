@@ -115,3 +115,52 @@ def test_candidates_from_tags() -> None:
     assert dict(candidates("11", tags))["11-slim"] == "another variant of this release"
     assert parse_tag("bookworm-slim").version == (12,)
     assert parse_tag("3.11-slim-bookworm").variant == frozenset({"slim", "bookworm"})
+
+
+@pytest.fixture(scope="module")
+def app_registry(registry: Registry, builds: tuple[Path, Path]) -> Registry:
+    """The old and new buildah builds of one app (tests/advise/conftest.py) as 1.0 and 1.1."""
+    _work, layout = builds
+    _push(f"oci:{layout}:app-old", registry, "test/app:1.0")
+    _push(f"oci:{layout}:app-new", registry, "test/app:1.1")
+    return registry
+
+
+@pytest.mark.registry
+@pytest.mark.images
+@pytest.mark.timeout(900)
+def test_old_build_is_told_to_move_to_the_new_one(
+    app_registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _advise(capsys, f"{app_registry.host}/test/app:1.0")
+    assert code == 0
+    rows = out["ranked"]
+    assert [(r["tag"], r["why"]) for r in rows] == [("1.1", "newer patch release"),
+                                                     ("1.0", "current")]  # fmt: skip
+    by_tag = {r["tag"]: r for r in rows}
+    assert by_tag["1.0"]["support"] == "end of life" and by_tag["1.0"]["runs_as_root"]
+    assert not by_tag["1.1"]["runs_as_root"]
+    # Jinja2's advisories are gone in 1.1; the Debian packages are said not checked
+    assert by_tag["1.0"]["vulnerabilities"] > by_tag["1.1"]["vulnerabilities"] > 0
+    assert by_tag["1.1"]["not_checked"] == {"Debian:12": 96}
+    assert _is_ranked_by_its_numbers(rows)
+    assert out["from"] == f"FROM {app_registry.host}/test/app:1.1"
+
+
+@pytest.mark.registry
+@pytest.mark.images
+@pytest.mark.timeout(900)
+def test_two_versions_in_a_registry_judged_without_dockerfiles(
+    app_registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """advise OLD NEW on registry images, no Dockerfile: causes are the layers' history."""
+    host = app_registry.host
+    code = main(["advise", f"{host}/test/app:1.0", f"{host}/test/app:1.1", "--insecure",
+                 "-f", "json", *ACCEPT])  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    (model,) = [c for c in out["changes"] if c["kind"] == "size" and "new layer" in c["summary"]]
+    assert model["cause"]["build"] == "new" and model["cause"]["path"] is None
+    assert "model.bin" in model["cause"]["text"] and model["cause"]["layer_index"] == 2
+    key = [c for c in out["changes"] if c["kind"] == "finding" and "private-key" in c["summary"]]
+    assert key and key[0]["verdict"] == "better" and "id_rsa" in key[0]["cause"]["text"]

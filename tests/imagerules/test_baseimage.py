@@ -112,7 +112,9 @@ def test_image_age_uses_the_injected_clock(tmp_path: Path) -> None:
 
 
 def test_fat_debian_base(tmp_path: Path) -> None:
-    status = b"".join(b"Package: p%d\nStatus: install ok installed\n\n" % i for i in range(200))
+    status = b"".join(
+        b"Package: p%d\nStatus: install ok installed\nVersion: 1.0-1\n\n" % i for i in range(200)
+    )
     layer = _os(
         b"ID=debian\nVERSION_ID=12\n",
         Dir("var"),

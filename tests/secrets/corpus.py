@@ -531,3 +531,148 @@ NEGATIVES: list[tuple[str, str]] = [
     ("_CLOUD_CLI_CLIENT_SECRET = 'ZmssLNjJy2998hD4CTg2ejr2'\n", "/usr/lib/google-cloud-sdk/x.py"),
     ("SK" + rand(HEX, 32) + "\n", "/app/no-twilio-context.txt"),
 ]
+
+# Round two (issue 13): application keys, HTTP Basic, Maven, NuGet, htpasswd forms, URL
+# schemes, connection parameters, weak passwords where a credential is known; near
+# misses: hashes, ids, placeholders, references, documented examples.  Kept apart so that
+# bench/secrets_accuracy.py --set round-two measures them alone (before and after).
+ROUND_TWO_POSITIVES: list[tuple[str, str, str]] = [
+    (
+        "url-query-password",
+        f"jdbc:postgresql://db:5432/app?user=app&password={rand(ALNUM, 12)}",
+        "/app/app.properties",
+    ),
+    (
+        "url-query-password",
+        f"jdbc:sqlserver://db:1433;databaseName=app;user=sa;password={rand(ALNUM, 12)}",
+        "/app/db.properties",
+    ),
+    (
+        "url-query-password",
+        f"mongodb://db:27017/app?authSource=admin&pwd={rand(ALNUM, 12)}",
+        "/app/c.conf",
+    ),
+    ("url-password", f"REDIS_URL=redis://:{rand(ALNUM, 14)}@redis:6379/0", "/app/env.sh"),
+    ("url-password", f"ftp://deploy:{rand(ALNUM, 12)}@ftp.acme.io/pub", "/app/x.sh"),
+    ("url-password", f"sftp://deploy:{rand(ALNUM, 12)}@files.acme.io/in", "/app/x.sh"),
+    ("url-password", f"ldaps://binder:{rand(ALNUM, 12)}@ldap.acme.io", "/app/x.sh"),
+    ("url-password", f"smtp://mailer:{rand(ALNUM, 12)}@smtp.acme.io:587", "/app/x.sh"),
+    ("url-password", f"amqp://app:{rand(ALNUM, 12)}@rabbit:5672/", "/app/x.sh"),
+    ("url-password", f"sqlserver://sa:{rand(ALNUM, 12)}@db:1433?database=app", "/app/x.sh"),
+    (
+        "url-password",
+        f"git+https://bot:{rand(ALNUM, 12)}@github.com/acme/lib.git",
+        "/app/requirements.txt",
+    ),
+    (
+        "url-password",
+        f"index-url = https://ci:{rand(ALNUM, 12)}@nexus.acme.io/simple",
+        "/etc/pip.conf",
+    ),
+    (
+        "http-basic-auth",
+        f"curl -H 'Authorization: Basic {b64('admin:' + rand(ALNUM, 12))}' https://x",
+        "/app/run.sh",
+    ),
+    (
+        "http-basic-auth",
+        f'headers = {{"Authorization": "Basic {b64("svc:" + rand(ALNUM, 12))}"}}',
+        "/app/client.py",
+    ),
+    (
+        "maven-settings-password",
+        "<settings><servers><server><id>nexus</id><username>deploy</username>"
+        f"<password>{rand(ALNUM, 14)}</password></server></servers></settings>",
+        "/root/.m2/settings.xml",
+    ),
+    (
+        "nuget-cleartext-password",
+        '<packageSourceCredentials><feed><add key="Username" value="bob" />'
+        f'<add key="ClearTextPassword" value="{rand(ALNUM, 14)}" /></feed>'
+        "</packageSourceCredentials>",
+        "/root/.nuget/NuGet/NuGet.Config",
+    ),
+    (
+        "app-secret-key",
+        f"production:\n  secret_key_base: {rand(HEX, 128)}\n",
+        "/app/config/secrets.yml",
+    ),
+    ("app-secret-key", f"APP_KEY=base64:{b64(rand(ALNUM, 32))}\n", "/var/www/.env"),
+    ("app-secret-key", f"APP_SECRET={rand(HEX, 32)}\n", "/srv/app/.env.local"),
+    (
+        "generic-secret-assignment",
+        f"SECRET_KEY = 'django-insecure-{rand(ALNUM + '!@#$%^&*', 40)}'",
+        "/app/mysite/settings.py",
+    ),
+    ("generic-secret-assignment", f"app.config['SECRET_KEY'] = '{rand(HEX, 32)}'", "/app/app.py"),
+    ("generic-secret-assignment", f"app.secret_key = '{rand(ALNUM, 24)}'", "/app/app.py"),
+    (
+        "htpasswd-hash",
+        "admin:$apr1$" + rand(ALNUM, 8) + "$" + rand(ALNUM + "./", 22),
+        "/etc/nginx/.htpasswd",
+    ),
+    ("htpasswd-hash", "admin:$2y$05$" + rand(ALNUM + "./", 53), "/etc/nginx/.htpasswd"),
+    ("htpasswd-hash", "admin:{SHA}" + b64(rand(ALNUM, 20))[:27] + "=", "/etc/apache2/.htpasswd"),
+    ("htpasswd-hash", "admin:" + rand(ALNUM + "./", 13), "/etc/apache2/htpasswd"),
+    (
+        "htpasswd-hash",
+        "admin:$6$" + rand(ALNUM, 8) + "$" + rand(ALNUM + "./", 86),
+        "/etc/nginx/htpasswd.users",
+    ),
+    (
+        "docker-config-auth",
+        '{"auths":{"r.acme.io":{"auth":"' + b64("deploy:" + rand(ALNUM, 12)) + '"}}}',
+        "/root/.docker/config.json",
+    ),
+    (
+        "kubernetes-secret",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: "
+        + b64(rand(ALNUM, 14))
+        + "\n",
+        "/app/k8s/secret.yaml",
+    ),
+    ("pgpass-password", "*:*:*:postgres:password123\n", "/root/.pgpass"),
+    ("netrc-password", "machine nexus.acme.io login ci password admin123\n", "/root/.netrc"),
+]
+ROUND_TWO_NEGATIVES: list[tuple[str, str]] = [
+    ("REQUEST_ID = '3f2b8c1e-9a4d-4e6f-8b2a-7c5d1e9f0a3b'\n", "/app/x.py"),
+    ("sha256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'\n", "/app/x.py"),
+    ("COMMIT=9fceb02d0ae598e95dc970b74767f19372d61af8\n", "/app/.env"),
+    ("md5sum: d41d8cd98f00b204e9800998ecf8427e\n", "/app/x.yaml"),
+    (
+        "GOOGLE_CLIENT_ID=123456789012-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com\n",
+        "/app/.env",
+    ),
+    ("DB_PASSWORD=<password>\n", "/app/.env"),
+    ("API_KEY=your-api-key\n", "/app/.env"),
+    ("SECRET_KEY=REPLACE_ME\n", "/app/.env"),
+    ("SECRET_KEY = os.environ['SECRET_KEY']\n", "/app/settings.py"),
+    ("SECRET_KEY = 'django-insecure-change-me'\n", "/app/settings.py"),
+    ("app.secret_key = 'dev'\n", "/app/app.py"),
+    ("password: ${POSTGRES_PASSWORD}\n", "/app/c.yaml"),
+    ("  password: !secret db_password\n", "/app/c.yaml"),
+    ('curl -H "Authorization: Basic $CREDS" https://x\n', "/app/run.sh"),
+    ("curl -H 'Authorization: Basic " + b64("user:changeme") + "' https://x\n", "/app/run.sh"),
+    ("Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l\n", "/app/README.md"),
+    ("postgres://user:password@localhost/db\n", "/app/x.sh"),
+    ("redis://:${REDIS_PASSWORD}@redis:6379\n", "/app/x.sh"),
+    ("jdbc:postgresql://db:5432/app?user=app&password=${DB_PASSWORD}\n", "/app/app.properties"),
+    ("jdbc:mysql://db/app?password=\n", "/app/app.properties"),
+    ("<password>${env.NEXUS_PASSWORD}</password>\n", "/root/.m2/settings.xml"),
+    ("<password>{COQLCE6DU6GtcS5P=}</password>\n", "/root/.m2/settings-security.xml.txt"),
+    ('<add key="ClearTextPassword" value="%NUGET_PAT%" />\n', "/root/.nuget/NuGet/NuGet.Config"),
+    ("secret_key_base: <%= ENV['SECRET_KEY_BASE'] %>\n", "/app/config/secrets.yml"),
+    ("APP_KEY=\n", "/var/www/.env.example"),
+    ("APP_SECRET=ThisTokenIsNotSoSecretChangeIt\n", "/srv/app/.env"),
+    ("admin:*\nguest:!\n", "/etc/nginx/.htpasswd"),
+    ("admin:xxxxxxxxxxxxx\n", "/etc/nginx/.htpasswd"),
+    (
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+        "/root/.aws/credentials",
+    ),
+    ("sk_test_4eC39HqLyjWDarjtT1zdp7dc\n", "/app/x.txt"),
+    ("password = password123\n", "/app/docs/setup.txt"),
+    ('password = "password123"\n', "/app/tests/fixtures.py"),
+]
+POSITIVES += ROUND_TWO_POSITIVES
+NEGATIVES += ROUND_TWO_NEGATIVES

@@ -98,6 +98,11 @@ CORPUS_FINDINGS = {
     ("secret-in-variable", "JohnMsousa__Curso_CI_2/Dockerfile", 9),
     ("secret-in-variable", "Lubrum__github-actions-with-go/Dockerfile", 8),
     ("secret-in-variable", "michael-zero__integracao-continua/Dockerfile", 6),
+    # weak passwords where the variable says it is one (ENV PASSWORD password)
+    ("secret-in-variable", "vimagick__dockerfiles/hans__arm__Dockerfile", 20),
+    ("secret-in-variable", "zp4rker__centos7-ssh/Dockerfile", 16),
+    ("secret-in-variable", "goodwithtech__dockle/pkg__scanner__testdata__Dockerfile.base", 9),
+    ("secret-in-variable", "vimagick__dockerfiles/ocserv__Dockerfile", 89),
     (
         "secret-in-variable",
         "moby__buildkit/frontend__dockerfile__parser__testfiles__cpuguy83-nagios__Dockerfile",

@@ -52,11 +52,19 @@ def registry_extra(args: argparse.Namespace) -> dict[str, str]:
         if not args.username:
             raise InputError("--password-stdin needs --username")
         extra["password"] = sys.stdin.readline().rstrip("\r\n")
+    elif getattr(args, "password_given", None) is not None:
+        # a command running another in-process (promote's scan gate) passes the password
+        # it already read, since standard input can be read only once
+        extra["password"] = args.password_given
     return extra
 
 
-def registry_options(args: argparse.Namespace) -> RegistryOptions:
-    extra = registry_extra(args)
+def registry_options(
+    args: argparse.Namespace, extra: dict[str, str] | None = None
+) -> RegistryOptions:
+    """The options of ``args``; ``extra``: flags already read by :func:`registry_extra`
+    (a command that needs the options twice must not read the password twice)."""
+    extra = registry_extra(args) if extra is None else extra
 
     class _Opts:
         pass

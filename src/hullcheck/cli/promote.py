@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck.cli import scan as scan_cli
-from hullcheck.cli._remote import add_registry_arguments, registry_options
+from hullcheck.cli._remote import add_registry_arguments, registry_extra, registry_options
 from hullcheck.errors import InputError
 from hullcheck.provenance.attest import attest_image
 from hullcheck.provenance.imagesig import sign_image, verify_image
@@ -30,6 +30,7 @@ from hullcheck.sources.artifacts import ArtifactStore
 from hullcheck.sources.layoutwriter import LayoutStore
 from hullcheck.sources.mediatypes import INDEXES
 from hullcheck.sources.reference import parse_reference
+from hullcheck.sources.registry.options import RegistryOptions
 from hullcheck.sources.registry.writer import RegistryWriter
 
 
@@ -74,7 +75,9 @@ def _scan_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _scan(target: Target, platform: str | None, args: argparse.Namespace) -> tuple[int, Any]:
+def _scan(
+    target: Target, platform: str | None, args: argparse.Namespace, extra: dict[str, str]
+) -> tuple[int, Any]:
     """One platform through ``hullcheck scan``'s own gate; (exit code, JSON report)."""
     if isinstance(target.store, LayoutStore):
         ref = target.display
@@ -95,19 +98,26 @@ def _scan(target: Target, platform: str | None, args: argparse.Namespace) -> tup
             argv.append("--no-vulns")
         if args.insecure:
             argv.append("--insecure")
+        for host in args.insecure_registry:
+            argv += ["--insecure-registry", host]
+        if args.auth_config:
+            argv += ["--auth-config", args.auth_config]
+        if args.username:
+            argv += ["--username", args.username]
         scan_args = _scan_parser().parse_args(argv)
+        scan_args.password_given = extra.get("password")  # stdin was read once, by promote
         code: int = scan_args.func(scan_args)
         report = json.loads(out.read_text()) if out.is_file() else None
     return code, report
 
 
-def _dest_store(text: str, args: argparse.Namespace) -> tuple[ArtifactStore, str, str]:
+def _dest_store(text: str, options: RegistryOptions) -> tuple[ArtifactStore, str, str]:
     """The destination store, its tag, and how to name the copy by digest."""
     raw = text.removeprefix("registry:").removeprefix("docker://")
     ref = parse_reference(raw)
     if ref.digest or not ref.tag:
         raise InputError(f"DST {text!r} must name a tag (the promoted image gets it last)")
-    return RegistryWriter(ref, registry_options(args)), ref.tag, ref.name
+    return RegistryWriter(ref, options), ref.tag, ref.name
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
     for path in args.key:
         keys.extend(load_public_keys(Path(path)))
     signer = load_private_key(Path(args.sign_key))
-    options = registry_options(args)
+    extra = registry_extra(args)  # reads --password-stdin, once for SRC, DST and the scan
+    options = registry_options(args, extra)
     with open_target(args.source, options) as source:
         checks = verify_image(source, keys)
         if not any(c.ok for c in checks):
@@ -126,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         reports: dict[str, Any] = {}
         for platform in _platforms(source):
-            code, report = _scan(source, platform, args)
+            code, report = _scan(source, platform, args, extra)
             name = platform or "image"
             if code != 0:
                 verdict = "could not be scanned" if code == 2 else "fails the scan policy"
@@ -136,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
                 )
                 return code
             reports[name] = report
-        store, tag, name = _dest_store(args.dest, args)
+        store, tag, name = _dest_store(args.dest, options)
         try:
             stats = copy_image(source, store, tag)
         finally:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from hullcheck.document import Report
 from hullcheck.errors import InputError
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.lint import MAX_BYTES, STDIN, decode_dockerfile, read_dockerfile
-from hullcheck.policy.apply import apply_policy, expiry_warnings, load_policy
+from hullcheck.policy.apply import Policy, apply_policy, expiry_warnings, load_policy
 from hullcheck.policy.baseline import load as load_baseline
 from hullcheck.policy.baseline import split as split_baseline
 from hullcheck.policy.config import Config
@@ -97,6 +99,15 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
         "--no-packages",
         action="store_true",
         help="skip the package catalogue (and so vulnerabilities)",
+    )
+    p.add_argument(
+        "--attested-sbom-key",
+        metavar="KEY",
+        type=Path,
+        action="append",
+        default=[],
+        help="take the packages from the SBOM BuildKit attached to the image instead of "
+        "cataloguing, when the image index is signed by KEY (repeatable; docs/provenance.md)",
     )
     p.add_argument("--source", choices=KINDS, help="read IMAGE as this kind of source")
     p.add_argument("--platform", help="os/arch[/variant] to pick from an index (default: host)")
@@ -279,6 +290,56 @@ def _dockerfile_text(path: str | None) -> str | None:
     return read_dockerfile(Path(path))
 
 
+def _scan_with_attested_sbom(request: ScanRequest, keys: list[Path]) -> Report:
+    """``--attested-sbom-key``: packages from the verified BuildKit SBOM, else catalogued."""
+    from hullcheck.imagerules.packages import match_vulnerabilities  # noqa: PLC0415
+    from hullcheck.provenance.attested_sbom import find_attested_sboms  # noqa: PLC0415
+
+    found = find_attested_sboms(request.reference, keys, registry_options_from(request.options))
+    if not found.by_manifest:
+        report = scan_image(request)
+        report.diagnostics.append(diag_warning(
+            "sbom-attestation", "provenance",
+            f"the attached SBOM was not used, the image was catalogued: {found.reason}",
+        ))  # fmt: skip
+        return report
+    settings = request.settings
+    report = scan_image(replace(request, settings=replace(settings, packages=False)))
+    digest = report.target.get("digest") if isinstance(report.target, dict) else None
+    hit = found.by_manifest.get(str(digest))
+    if hit is None:
+        report = scan_image(request)
+        report.diagnostics.append(diag_warning(
+            "sbom-attestation", "provenance",
+            f"the signed SBOMs are about {', '.join(sorted(found.by_manifest))}, not the "
+            f"scanned manifest {digest}: the image was catalogued",
+        ))  # fmt: skip
+        return report
+    inventory, info = hit
+    packages = list(inventory.packages)
+    report.packages = packages
+    report.diagnostics.extend(inventory.diagnostics)
+    report.summary["packages"] = len(packages)
+    report.summary["packages_source"] = info
+    report.summary["packages_from"] = (
+        f"SBOM attested by BuildKit ({str(info['statement'])[:19]}), index signed by "
+        f"{info['signed_by']}: not catalogued"
+    )
+    if inventory.distro is not None:
+        report.summary["base_os"] = {
+            "id": inventory.distro.id,
+            "version_id": inventory.distro.version_id,
+            "pretty_name": inventory.distro.pretty_name or None,
+        }
+    if settings.vulnerabilities:
+        findings, vdb, losses = match_vulnerabilities(packages, inventory.distro, settings)
+        report.findings.extend(findings)
+        report.summary["vulnerability_db"] = vdb
+        report.diagnostics.extend(losses)
+    report.summary["complete"] = not any(d.level == "error" for d in report.diagnostics)
+    return report
+
+
 def _check_provenance(
     report: Report, args: argparse.Namespace, config: Config, options: SourceOptions
 ) -> None:
@@ -358,88 +419,36 @@ def _verify_bases(
 def run(args: argparse.Namespace) -> int:
     if args.dockerfile == STDIN and args.password_stdin:
         raise InputError("--dockerfile - and --password-stdin cannot both read standard input")
-    starts = [Path.cwd()]
-    if args.dockerfile and args.dockerfile != STDIN:
-        starts.insert(0, Path(args.dockerfile).parent)
-    policy = load_policy(
-        config_file=args.config,
-        starts=starts,
-        ignore_file=args.ignore_file,
-        vex_files=args.vex,
-        ignore_unfixed=args.ignore_unfixed,
-        minimum=parse_severity(args.severity) if args.severity else None,
-        fail_on=parse_fail_on(args.fail_on) if args.fail_on is not None else "config",
-    )
+    policy = _load_policy(args)
     allowed = allowed_kinds(args.allow_incomplete, policy.config.allow_incomplete)
     baseline = load_baseline(args.baseline) if args.baseline is not None else None
-    platform = None
-    if args.platform:
-        try:
-            platform = Platform.parse(args.platform)
-        except ValueError as err:
-            raise InputError(str(err)) from None
-    if args.timeout is not None and args.timeout <= 0:
-        raise InputError("--timeout must be positive")
-    if args.max_age_days < 0:
-        raise InputError("--max-age-days must not be negative")
-    if args.max_db_age is not None and not args.max_db_age >= 0:
-        raise InputError("--max-db-age must be a number of days, not negative")
-    limits = Limits(
-        max_layer_bytes=int(args.max_layer_size * GiB),
-        max_ratio=args.max_ratio,
-        max_entries=args.max_entries,
-        timeout=args.timeout,
-    )
-    options = SourceOptions(
-        limits=limits,
-        cache_dir=default_cache_dir(args.cache_dir),
-        timeout=args.timeout,
-        extra=_remote_options(args),
-    )
-    db_path = args.db or os.environ.get("HULLCHECK_DB")
-    if not db_path and args.cache_dir:
-        db_path = str(Path(args.cache_dir) / DB_NAME)  # the cache dir holds it by default too
-    settings = ScanSettings(
-        now=parse_now(args.now),
-        max_age_days=args.max_age_days,
-        packages=not args.no_packages,
-        vulnerabilities=not (args.no_vulns or args.no_packages),
-        db_path=Path(db_path) if db_path else None,
-        secrets=policy.secrets,
-        max_db_age_days=args.max_db_age,
-    )
+    platform = _platform(args)
+    _check_numbers(args)
+    options = _source_options(args)
+    settings = _settings(args, policy)
     text = _dockerfile_text(args.dockerfile)
-    progress: Progress | None = None
-    if not args.quiet and sys.stderr.isatty() and not os.environ.get("HULLCHECK_NO_PROGRESS"):
-        progress = BarProgress()
-    report = scan_image(
-        ScanRequest(
-            args.image,
-            args.source,
-            platform,
-            options,
-            dockerfile=args.dockerfile,
-            dockerfile_text=text,
-            lint=not args.no_lint,
-            settings=settings,
-            progress=progress,
-            lint_config=policy.config,
-            layer_cache=not args.no_layer_cache,
-        )
+    request = ScanRequest(
+        args.image,
+        args.source,
+        platform,
+        options,
+        dockerfile=args.dockerfile,
+        dockerfile_text=text,
+        lint=not args.no_lint,
+        settings=settings,
+        progress=_progress(args),
+        lint_config=policy.config,
+        layer_cache=not args.no_layer_cache,
     )
+    if args.attested_sbom_key and settings.packages:
+        report = _scan_with_attested_sbom(request, args.attested_sbom_key)
+    else:
+        report = scan_image(request)
     _check_provenance(report, args, policy.config, options)
     apply_policy(report, policy, settings.now.date())
     if baseline is not None:
-        report.findings, baselined = split_baseline(report.findings, baseline)
-        report.suppressed.extend(baselined)
-        report.summary["baselined"] = len(baselined)
-        report.summary["suppressed"] = len(report.suppressed)
-    db_info = report.summary.get("vulnerability_db")
-    if isinstance(db_info, dict) and db_info.get("warning"):
-        report.diagnostics.append(diag_warning("db-stale", "match", str(db_info["warning"])))
-    report.diagnostics.extend(
-        diag_warning("policy", "policy", note) for note in (*policy.notes, *expiry_warnings(report))
-    )
+        _apply_baseline(report, baseline)
+    _note_policy(report, policy)
     report.accept(allowed)
     report.findings = sort_findings(report.findings)
     if not args.show_suppressed:
@@ -454,3 +463,91 @@ def run(args: argparse.Namespace) -> int:
     report.summary["failed"] = code == 1  # as lint: the verdict the reports state
     write_output(render_as(args.format, report, render, kind=SCAN), args.output)
     return finish(report.diagnostics, code, quiet=args.quiet)
+
+
+def _load_policy(args: argparse.Namespace) -> Policy:
+    """Config, ignores, VEX and thresholds; the config is searched from the Dockerfile's
+    folder first, then the current one."""
+    starts = [Path.cwd()]
+    if args.dockerfile and args.dockerfile != STDIN:
+        starts.insert(0, Path(args.dockerfile).parent)
+    return load_policy(
+        config_file=args.config,
+        starts=starts,
+        ignore_file=args.ignore_file,
+        vex_files=args.vex,
+        ignore_unfixed=args.ignore_unfixed,
+        minimum=parse_severity(args.severity) if args.severity else None,
+        fail_on=parse_fail_on(args.fail_on) if args.fail_on is not None else "config",
+    )
+
+
+def _platform(args: argparse.Namespace) -> Platform | None:
+    if not args.platform:
+        return None
+    try:
+        return Platform.parse(args.platform)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    if args.timeout is not None and args.timeout <= 0:
+        raise InputError("--timeout must be positive")
+    if args.max_age_days < 0:
+        raise InputError("--max-age-days must not be negative")
+    if args.max_db_age is not None and not args.max_db_age >= 0:
+        raise InputError("--max-db-age must be a number of days, not negative")
+
+
+def _source_options(args: argparse.Namespace) -> SourceOptions:
+    limits = Limits(
+        max_layer_bytes=int(args.max_layer_size * GiB),
+        max_ratio=args.max_ratio,
+        max_entries=args.max_entries,
+        timeout=args.timeout,
+    )
+    return SourceOptions(
+        limits=limits,
+        cache_dir=default_cache_dir(args.cache_dir),
+        timeout=args.timeout,
+        extra=_remote_options(args),
+    )
+
+
+def _settings(args: argparse.Namespace, policy: Policy) -> ScanSettings:
+    db_path = args.db or os.environ.get("HULLCHECK_DB")
+    if not db_path and args.cache_dir:
+        db_path = str(Path(args.cache_dir) / DB_NAME)  # the cache dir holds it by default too
+    return ScanSettings(
+        now=parse_now(args.now),
+        max_age_days=args.max_age_days,
+        packages=not args.no_packages,
+        vulnerabilities=not (args.no_vulns or args.no_packages),
+        db_path=Path(db_path) if db_path else None,
+        secrets=policy.secrets,
+        max_db_age_days=args.max_db_age,
+    )
+
+
+def _progress(args: argparse.Namespace) -> Progress | None:
+    if not args.quiet and sys.stderr.isatty() and not os.environ.get("HULLCHECK_NO_PROGRESS"):
+        return BarProgress()
+    return None
+
+
+def _apply_baseline(report: Report, baseline: Counter[str]) -> None:
+    report.findings, baselined = split_baseline(report.findings, baseline)
+    report.suppressed.extend(baselined)
+    report.summary["baselined"] = len(baselined)
+    report.summary["suppressed"] = len(report.suppressed)
+
+
+def _note_policy(report: Report, policy: Policy) -> None:
+    """Warnings: stale vulnerability data, policy notes, ignores about to expire."""
+    db_info = report.summary.get("vulnerability_db")
+    if isinstance(db_info, dict) and db_info.get("warning"):
+        report.diagnostics.append(diag_warning("db-stale", "match", str(db_info["warning"])))
+    report.diagnostics.extend(
+        diag_warning("policy", "policy", note) for note in (*policy.notes, *expiry_warnings(report))
+    )

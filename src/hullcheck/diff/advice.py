@@ -15,6 +15,7 @@ the shipped data) says so in the coverage section, never as a silent zero.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,8 @@ MAX_TEXT = 100
 MAX_ROWS = 60
 GROUP_OVER = 5
 """More package changes than this with one cause are shown as one line."""
+_NOP = re.compile(r"^/bin/sh -c #\(nop\) +")
+_CONTENT = re.compile(r"\b((?:file|dir|multi):)([0-9a-f]{64})\b")
 SIZE_NOISE = 1024
 """Layer size changes smaller than this are not reported (tar padding, timestamps)."""
 
@@ -120,7 +123,7 @@ class Side:
                              self.from_line, index)  # fmt: skip
         layers = self.snapshot.layers or []
         if 0 <= index < len(layers):
-            created = " ".join(str(layers[index].get("created_by") or "").split())
+            created = _history_text(str(layers[index].get("created_by") or ""), abbreviate=True)
             if len(created) > MAX_TEXT:
                 created = created[: MAX_TEXT - 3] + "..."
             return Cause(self.name, created or "(no history entry)", None, None, index)
@@ -143,7 +146,16 @@ class Side:
         if cause is not None and cause.line is not None and cause.text:
             return cause.text
         layers = self.snapshot.layers or []
-        return " ".join(str(layers[index].get("created_by") or "").split())
+        return _history_text(str(layers[index].get("created_by") or ""), abbreviate=False)
+
+
+def _history_text(created_by: str, *, abbreviate: bool) -> str:
+    """A history entry as the step it records: the builder's shell prefix dropped, and the
+    content hash of ``ADD/COPY file:<sha256> in /dest`` shortened for display or, to match
+    one build's step with the other's, left out (new content, same step)."""
+    text = " ".join(created_by.split())
+    text = _NOP.sub("", text)
+    return _CONTENT.sub(lambda m: m.group(1) + (m.group(2)[:12] if abbreviate else "*"), text)
 
 
 def _pkg_layer(pkg: dict[str, Any]) -> int | None:

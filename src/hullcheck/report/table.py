@@ -305,6 +305,7 @@ _TARGET_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Source", ("source",)),
     ("Platform", ("platform",)),
     ("Base OS", ("base_os", "os", "distro")),
+    ("Packages from", ("packages_from",)),
     ("Size", ("size",)),
     ("Layers", ("layers", "layer_count")),
     ("User", ("user", "config.user")),

@@ -59,12 +59,12 @@ NOT_DOCS = (
 ASSIGNMENT_HEAD = (
     r"(?<![A-Za-z0-9])(?P<key>[A-Za-z0-9_.\-]{0,40}(?:"
     + _SECRET_WORDS
-    + r"))[\"']?\s{0,3}(?:=|:=|=>|:)"
+    + r"))[\"']?\]?\s{0,3}(?:=|:=|=>|:)"
 )
 ASSIGNMENT_TAIL = r"\s{0,3}(?P<q>[\"'])(?P<secret>[^\"'\s\\]{8,256})(?P=q)"
 ASSIGNMENT_ANCHOR = r"[=:>]\s{0,3}[\"']"
 """Where the operator of ``key = "value"`` ends: the operator's last character."""
-ASSIGNMENT_REACH = (58, 262)
+ASSIGNMENT_REACH = (59, 262)
 """(longest HEAD - 1, 1 + longest TAIL): ``tests/secrets/test_anchor.py`` recomputes it."""
 
 CONFIG_FILES = (
@@ -1352,7 +1352,7 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         "Password in a URL or connection string",
         "generic",
         H,
-        r"(?<=[A-Za-z0-9])://(?P<user>[^\s:@/?#\"'<>]{1,64}):(?P<secret>[^\s@/?#\"'<>]{3,128})@"
+        r"(?<=[A-Za-z0-9])://(?P<user>[^\s:@/?#\"'<>]{0,64}):(?P<secret>[^\s@/?#\"'<>]{3,128})@"
         r"(?!(?:[\w\-]+\.)*(?:example\.(?:com|org|net)|bogus\.net|[\w\-]+\.(?:example|invalid|test))\b)"
         r"(?P<host>[A-Za-z0-9.\-_\[\]]{2,})",
         ("://",),
@@ -1441,11 +1441,69 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         reveal=0,
     ),
     Rule(
+        "url-query-password",
+        "Password in a connection URL's parameters",
+        "generic",
+        H,
+        r"(?i)(?:jdbc:[a-z0-9]+:|[a-z][a-z0-9+.\-]*://)[^\s\"'<>]{1,256}?[?&;]"
+        r"(?:password|passwd|pwd)=(?P<secret>[^&;\s\"'<>]{3,128})",
+        ("password=", "passwd=", "pwd="),
+        paths=NOT_DOCS,
+        validator="url-password",
+        reveal=0,
+    ),
+    Rule(
+        "http-basic-auth",
+        "HTTP Basic credentials in an Authorization header",
+        "generic",
+        H,
+        r"(?i)authorization[\"']?\s{0,3}[:=]\s{0,3}[\"']?basic\s+(?P<secret>[A-Za-z0-9+/]{8,}={0,2})"
+        r"(?![A-Za-z0-9+/=])",
+        ("basic",),
+        paths=NOT_DOCS,
+        validator="docker-auth",
+        reveal=0,
+    ),
+    Rule(
+        "maven-settings-password",
+        "Password in a Maven settings.xml",
+        "maven",
+        H,
+        r"<(?:password|passphrase)>\s*(?P<secret>[^<\s]{3,256})\s*</(?:password|passphrase)>",
+        ("<password>", "<passphrase>"),
+        paths=r"(?i)(?:^|/)(?:settings(?:-[\w.]+)?|settings-security)\.xml$",
+        validator="basic-credentials",
+        reveal=0,
+    ),
+    Rule(
+        "nuget-cleartext-password",
+        "Clear-text password in a NuGet.Config",
+        "nuget",
+        H,
+        r"(?i)<add\s+key=\"ClearTextPassword\"\s+value=\"(?P<secret>[^\"]{3,256})\"",
+        ("cleartextpassword",),
+        validator="basic-credentials",
+        reveal=0,
+    ),
+    Rule(
+        "app-secret-key",
+        "Application secret key (Rails secret_key_base, Laravel APP_KEY, Symfony APP_SECRET)",
+        "framework",
+        H,
+        r"(?im)(?:^|[\s{,])[\"']?(?:secret_key_base|app_key|app_secret)[\"']?[ \t]*[:=][ \t]*[\"']?"
+        r"(?P<secret>base64:[A-Za-z0-9+/]{40,}={0,2}|[0-9a-f]{32,256})(?![A-Za-z0-9+/=])",
+        ("secret_key_base", "app_key", "app_secret"),
+        paths=NOT_DOCS,
+        validator="high-entropy",
+        reveal=0,
+    ),
+    Rule(
         "htpasswd-hash",
         "Password hash in an htpasswd file",
         "generic",
         M,
-        r"(?m)^[^:\s#]+:(?P<secret>\$(?:apr1|2[abxy]|[156y]|sha1)\$[^\s:]+|\{S?SHA\}[A-Za-z0-9+/=]+)",
+        r"(?m)^[^:\s#]+:(?P<secret>\$(?:apr1|2[abxy]|[156y]|sha1)\$[^\s:]+|\{S?SHA\}[A-Za-z0-9+/=]+"
+        r"|[./0-9A-Za-z]{13}(?=\s*$))",
         (),
         paths=r"(?i)(?:^|/)[^/]*htpasswd[^/]*$",
         validator="htpasswd",

@@ -150,6 +150,7 @@ def cli_credential(secret: bytes) -> bool:
     )
 
 
+_DES_CRYPT = re.compile(rb"[./0-9A-Za-z]{13}")
 _NOT_TOKEN_CHARS = re.compile(r"[\\()|\[\]{}*<>$`]")
 
 
@@ -207,8 +208,11 @@ def k8s_secret_value(secret: bytes) -> bool:
 
 
 def htpasswd(secret: bytes) -> bool:
-    """An htpasswd/shadow hash of a known crypt scheme (not a locked ``*``/``!``)."""
-    return secret.startswith((b"$", b"{SHA}", b"{SSHA}")) and len(secret) >= 13
+    """An htpasswd/shadow hash of a known crypt scheme (not a locked ``*``/``!``), or a
+    13-character DES crypt (``htpasswd -d``) that is not one repeated character."""
+    if secret.startswith((b"$", b"{SHA}", b"{SSHA}")):
+        return len(secret) >= 13
+    return _DES_CRYPT.fullmatch(secret) is not None and len(set(secret)) > 4
 
 
 VALIDATORS: Mapping[str, Validator] = {

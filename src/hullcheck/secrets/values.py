@@ -23,6 +23,8 @@ DOCUMENTED_EXAMPLES = frozenset(
         "ASIAIOSFODNN7EXAMPLE",
         "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
         "xoxb-not-a-real-token-this-will-not-work",
+        "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",  # RFC 7617's Aladdin:open sesame
+        "YWxhZGRpbjpvcGVuc2VzYW1l",  # and its lower-case form in MDN's docs
     }
 )
 """Keys that vendors print in their documentation; never reported."""
@@ -119,6 +121,31 @@ _PLACEHOLDER_WORDS = frozenset(
     }
 )
 
+WEAK_PASSWORDS = frozenset(
+    {
+        "password",
+        "password1",
+        "password123",
+        "passw0rd",
+        "p4ssw0rd",
+        "s3cr3t",
+        "secret123",
+        "admin123",
+        "letmein",
+        "qwerty",
+        "abc123",
+        "abcd1234",
+        "123456",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "welcome1",
+        "toor",
+    }
+)
+"""Placeholder-looking words that are real (weak) passwords where a credential is known
+to be set: ``ENV DB_PASSWORD=password123``, a ``.pgpass`` line, a registry ``auth``."""
+
 _PLACEHOLDER_FRAGMENTS = (
     "example",
     "placeholder",
@@ -159,6 +186,7 @@ _REFERENCE = re.compile(
       | \{\{.*\}\}                  # {{ template }}
       | \{[A-Za-z_][\w.]*\}         # {name}
       | @[A-Za-z_][\w]*@            # @AUTOCONF@
+      | %[A-Za-z_][\w]*%            # %WINDOWS_VARIABLE% (NuGet.Config, cmd)
       | __[A-Z][A-Z0-9_]*__         # __PLACEHOLDER__
       | \#\{.*\}                    # #{ruby}
       | <%.*%>                      # <%= erb %>
@@ -242,6 +270,8 @@ def is_literal_secret(value: str, *, strict: bool) -> bool:
     lenient mode is for a value whose key is known to name a secret (``ENV DB_PASSWORD``).
     """
     v = value.strip()
+    if not strict and v.lower() in WEAK_PASSWORDS:
+        return True
     if not v or is_placeholder(v) or is_reference(v) or is_path(v):
         return False
     if not strict:

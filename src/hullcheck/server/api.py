@@ -213,6 +213,17 @@ Admin = Annotated[Caller, Depends(admin)]
 
 def router(ctx: Context) -> APIRouter:
     api = APIRouter(prefix="/api/v1")
+    _scan_routes(api, ctx)
+    _image_routes(api, ctx)
+    _watch_routes(api, ctx)
+    _policy_routes(api, ctx)
+    _webhook_routes(api, ctx)
+    _token_routes(api, ctx)
+    return api
+
+
+def _scan_routes(api: APIRouter, ctx: Context) -> None:
+    """Submitting scans and reading their state and reports."""
 
     @api.post("/scans", status_code=202)
     def submit(
@@ -259,6 +270,10 @@ def router(ctx: Context) -> APIRouter:
                 raise HTTPException(409, f"the scan is {scan.status}; no report yet")
             return scan.report
 
+
+def _image_routes(api: APIRouter, ctx: Context) -> None:
+    """The images seen, their scan history, and what changed between two scans."""
+
     @api.get("/images")
     def list_images(_: Read) -> list[dict[str, Any]]:
         with ctx.sessions() as session:
@@ -283,6 +298,10 @@ def router(ctx: Context) -> APIRouter:
             if a is None or b is None:
                 raise HTTPException(404, "no such scan")
             return {"old": old, "new": new, **store.compare(session, a, b)}
+
+
+def _watch_routes(api: APIRouter, ctx: Context) -> None:
+    """Watched repositories and what the watches saw."""
 
     @api.post("/watches", status_code=201)
     def new_watch(body: NewWatch, _: Write) -> dict[str, Any]:
@@ -333,6 +352,10 @@ def router(ctx: Context) -> APIRouter:
                 for e in rows
             ]
 
+
+def _policy_routes(api: APIRouter, ctx: Context) -> None:
+    """Policies for the scans of matching repositories, and re-matching after a database update."""
+
     @api.post("/policies", status_code=201)
     def new_policy(body: NewPolicy, _: Admin) -> dict[str, Any]:
         """A policy for the scans of the matching repositories, checked before it is kept."""
@@ -364,6 +387,10 @@ def router(ctx: Context) -> APIRouter:
         ctx.workers.wake()
         return {"queued": queued}
 
+
+def _webhook_routes(api: APIRouter, ctx: Context) -> None:
+    """Webhooks that receive alerts."""
+
     @api.get("/webhooks")
     def list_webhooks(_: Admin) -> list[dict[str, Any]]:
         with ctx.sessions() as session:
@@ -390,6 +417,10 @@ def router(ctx: Context) -> APIRouter:
     @api.delete("/webhooks/{hook_id}", status_code=204)
     def delete_webhook(hook_id: int, _: Admin) -> Response:
         return delete_row(ctx, Webhook, hook_id, "webhook")
+
+
+def _token_routes(api: APIRouter, ctx: Context) -> None:
+    """API tokens."""
 
     @api.get("/tokens")
     def list_tokens(_: Admin) -> list[dict[str, Any]]:
@@ -420,5 +451,3 @@ def router(ctx: Context) -> APIRouter:
                 raise HTTPException(404, "no such live token")
             session.commit()
         return Response(status_code=204)
-
-    return api

@@ -9,7 +9,7 @@ cookie; every form that changes something carries a CSRF token.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import Annotated, Any
 
@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hullcheck.server import store
 from hullcheck.server.api import Context
@@ -136,30 +137,8 @@ def router(ctx: Context) -> APIRouter:
         who = viewer(request)
         if who is None:
             return RedirectResponse("/login", status_code=303)
-        rows = []
         with ctx.sessions() as session:
-            for image, scan in store.latest_scans(session):
-                if q and q.lower() not in image.repository.lower():
-                    continue
-                if severity and scan.worst != severity:
-                    continue
-                history = store.image_scans(session, image.id, limit=2)
-                before = sum((history[1].counts or {}).values()) if len(history) > 1 else None
-                now_total = sum((scan.counts or {}).values())
-                trend = (
-                    ""
-                    if before is None
-                    else ("up" if now_total > before else "down" if now_total < before else "same")
-                )
-                rows.append(
-                    {
-                        "image": image,
-                        "scan": scan,
-                        "total": now_total,
-                        "trend": trend,
-                        **_summary(scan),
-                    }
-                )
+            rows = _overview_rows(session, q, severity)
         return render(
             "overview.html", who, rows=rows, q=q, severity=severity, severities=store.SEVERITIES
         )
@@ -179,17 +158,7 @@ def router(ctx: Context) -> APIRouter:
                 raise HTTPException(404, "no finished scan of this image")
             latest = done[0]
             report = latest.report or {}
-            findings = [f for f in report.get("findings", []) if isinstance(f, dict)]
-            grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            vulns = []
-            for f in findings:
-                if f.get("practice") == "vulnerabilities" and f.get("package"):
-                    vulns.append(f)
-                else:
-                    grouped[str(f.get("practice", ""))].append(f)
-            rank = {level: n for n, level in enumerate(store.SEVERITIES)}
-            for items in (*grouped.values(), vulns):
-                items.sort(key=lambda f: rank.get(str(f.get("severity")), len(rank)))
+            grouped, vulns = _group_findings(report)
             target = obj(report.get("target"))
             chart = _chart([(s.uid, sum((s.counts or {}).values())) for s in reversed(done)])
             return render(
@@ -211,26 +180,80 @@ def router(ctx: Context) -> APIRouter:
         if who is None:
             return RedirectResponse("/login", status_code=303)
         since = store.now() - timedelta(hours=max(1, min(hours, 24 * 30)))
-        entries = []
         with ctx.sessions() as session:
-            recent = session.scalars(
-                select(Scan)
-                .where(Scan.status == "done", Scan.finished_at >= since, Scan.image_id.is_not(None))
-                .order_by(Scan.id.desc())
-            )
-            for scan in recent:
-                image = session.get(Image, scan.image_id)
-                older = session.scalar(
-                    select(Scan)
-                    .where(Scan.image_id == scan.image_id, Scan.status == "done", Scan.id < scan.id)
-                    .order_by(Scan.id.desc())
-                    .limit(1)
-                )
-                diff = store.compare(session, older, scan) if older else None
-                entries.append({"image": image, "scan": scan, "older": older, "diff": diff})
+            entries = _changes_since(session, since)
         return render("changes.html", who, entries=entries, hours=hours)
 
     return pages
+
+
+def _trend(before: int | None, now_total: int) -> str:
+    if before is None:
+        return ""
+    return "up" if now_total > before else "down" if now_total < before else "same"
+
+
+def _overview_rows(session: Session, q: str, severity: str) -> list[dict[str, Any]]:
+    """Each image's latest scan, filtered by repository text and worst severity, with the
+    trend of its finding count since the scan before."""
+    rows = []
+    for image, scan in store.latest_scans(session):
+        if q and q.lower() not in image.repository.lower():
+            continue
+        if severity and scan.worst != severity:
+            continue
+        history = store.image_scans(session, image.id, limit=2)
+        before = sum((history[1].counts or {}).values()) if len(history) > 1 else None
+        now_total = sum((scan.counts or {}).values())
+        rows.append(
+            {
+                "image": image,
+                "scan": scan,
+                "total": now_total,
+                "trend": _trend(before, now_total),
+                **_summary(scan),
+            }
+        )
+    return rows
+
+
+def _group_findings(
+    report: dict[str, Any],
+) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """A report's findings by practice, vulnerabilities apart; worst first in each group."""
+    findings = [f for f in report.get("findings", []) if isinstance(f, dict)]
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    vulns = []
+    for f in findings:
+        if f.get("practice") == "vulnerabilities" and f.get("package"):
+            vulns.append(f)
+        else:
+            grouped[str(f.get("practice", ""))].append(f)
+    rank = {level: n for n, level in enumerate(store.SEVERITIES)}
+    for items in (*grouped.values(), vulns):
+        items.sort(key=lambda f: rank.get(str(f.get("severity")), len(rank)))
+    return grouped, vulns
+
+
+def _changes_since(session: Session, since: datetime) -> list[dict[str, Any]]:
+    """Every scan finished since ``since``, with what changed from the image's scan before."""
+    entries = []
+    recent = session.scalars(
+        select(Scan)
+        .where(Scan.status == "done", Scan.finished_at >= since, Scan.image_id.is_not(None))
+        .order_by(Scan.id.desc())
+    )
+    for scan in recent:
+        image = session.get(Image, scan.image_id)
+        older = session.scalar(
+            select(Scan)
+            .where(Scan.image_id == scan.image_id, Scan.status == "done", Scan.id < scan.id)
+            .order_by(Scan.id.desc())
+            .limit(1)
+        )
+        diff = store.compare(session, older, scan) if older else None
+        entries.append({"image": image, "scan": scan, "older": older, "diff": diff})
+    return entries
 
 
 _SECURITY_HEADERS = {

@@ -545,32 +545,16 @@ class Walker:
     def _loop(
         self, tar: TarStream | DirectoryStream, layer: Layer, stats: LayerStats, counts: list[int]
     ) -> None:
-        view = self.result.view
-        add = view.add
+        add = self.result.view.add
         index = layer.index
-        digest = layer.digest
         subs = self._subs
         rec = self._rec
         events = rec.events if rec is not None else None
         for entry in tar:
             counts[0] += 1
-            path = clean_path(entry.name)
-            if path is None:
-                self._error(
-                    f"layer {index}: entry {entry.name[:200]!r} points outside the root; skipped",
-                    index,
-                    entry.name[:200],
-                )
-                continue
+            path = self._entry_path(entry, index)
             if not path:
-                continue  # the root directory itself
-            if entry.problem:
-                self._error(f"layer {index}: /{path}: {entry.problem}", index, "/" + path)
-                continue
-            if not entry.raw_name_ok:
-                self._oddity(index, "utf8", "/" + path)
-            if len(path) >= NAME_MAX and _too_long(path):
-                self._oddity(index, "long", "/" + path)
+                continue  # outside the root (reported), or the root directory itself
             dir_path, _, base = path.rpartition("/")
             if base.startswith(WHITEOUT_PREFIX):
                 stats.whiteouts += 1
@@ -579,7 +563,7 @@ class Walker:
                 self._apply_whiteout(dir_path, base, index)
                 continue
             kind = entry.kind
-            link = self._link(entry, kind, path, index) if kind != REGULAR else None
+            link = self._link(entry, kind, path, index)
             if kind == REGULAR:
                 counts[1] += 1
                 counts[2] += entry.size
@@ -592,37 +576,95 @@ class Walker:
                     rec = events = None
                 else:
                     rec.events.append(_entry(path, entry, link))
-            if not subs:
-                continue
-            abs_path = "/" + path
-            wanted = [s for s in subs if s.matches(abs_path, base, kind)]
-            if not wanted:
-                continue
-            ref = FileRef(
-                path=abs_path,
-                size=entry.size,
-                mode=type_bits(kind) | entry.mode,
-                layer_index=index,
-                layer_digest=digest,
-                uid=entry.uid,
-                gid=entry.gid,
-                link_target=link,
-                xattrs=entry.xattrs,
+            if subs:
+                self._deliver(tar, entry, "/" + path, base, link=link, layer=layer, rec=rec)
+
+    def _entry_path(self, entry: TarEntry, index: int) -> str | None:
+        """The entry's clean path ("" for the root itself); None, reported, when it points
+        outside the root, or over ``max_path_bytes``.  A name that is not UTF-8 or longer
+        than Linux allows is kept (as decoded) and noted as an oddity."""
+        path = clean_path(entry.name)
+        if path is None:
+            self._error(
+                f"layer {index}: entry {entry.name[:200]!r} points outside the root; skipped",
+                index,
+                entry.name[:200],
             )
-            wanted = [s for s in wanted if s.accept is None or self._accepts(s, ref, index)]
-            if not wanted:
-                continue  # the content is skipped by the tar stream, never buffered
-            data: bytes | None = None
-            if kind == REGULAR:
-                limit = max(s.sub.max_size for s in wanted)
-                if limit > 0:
-                    data = self._read_content(tar, entry.size, limit, index, abs_path)
-                    if data is None:
-                        continue  # a bomb inside the file: not offered, reported
-            if rec is not None:
-                self._record_offers(rec, wanted, ref, data)
-            else:
-                self._offer(wanted, ref, data, index)
+            return None
+        if not path:
+            return path
+        if entry.problem:
+            self._error(f"layer {index}: /{path}: {entry.problem}", index, "/" + path)
+            return None
+        if not entry.raw_name_ok:
+            self._oddity(index, "utf8", "/" + path)
+        if len(path) >= NAME_MAX and _too_long(path):
+            self._oddity(index, "long", "/" + path)
+        return path
+
+    def _link(self, entry: TarEntry, kind: str, path: str, index: int) -> str | None:
+        """A symlink's target as written; a hard link's as an absolute path (a hard link
+        outside the root is reported and kept as written)."""
+        if kind == SYMLINK:
+            return entry.linkname
+        if kind != HARDLINK:
+            if kind in _SPECIAL_KINDS:
+                self._oddity(index, "special", "/" + path)
+            return None
+        target = clean_path(entry.linkname)
+        if target is not None:
+            self._check_hardlink(path, target, index)
+            return "/" + target
+        self._error(
+            f"layer {index}: hard link /{path} points outside the root ({entry.linkname[:200]!r})",
+            index,
+            "/" + path,
+        )
+        return entry.linkname
+
+    def _deliver(
+        self,
+        tar: TarStream | DirectoryStream,
+        entry: TarEntry,
+        abs_path: str,
+        base: str,
+        *,
+        link: str | None,
+        layer: Layer,
+        rec: LayerRecord | None,
+    ) -> None:
+        """Offer the entry (and its content, read once up to the largest limit asked) to
+        the subscriptions that want it; recorded instead while a recording is kept."""
+        kind = entry.kind
+        wanted = [s for s in self._subs if s.matches(abs_path, base, kind)]
+        if not wanted:
+            return
+        index = layer.index
+        ref = FileRef(
+            path=abs_path,
+            size=entry.size,
+            mode=type_bits(kind) | entry.mode,
+            layer_index=index,
+            layer_digest=layer.digest,
+            uid=entry.uid,
+            gid=entry.gid,
+            link_target=link,
+            xattrs=entry.xattrs,
+        )
+        wanted = [s for s in wanted if s.accept is None or self._accepts(s, ref, index)]
+        if not wanted:
+            return  # the content is skipped by the tar stream, never buffered
+        data: bytes | None = None
+        if kind == REGULAR:
+            limit = max(s.sub.max_size for s in wanted)
+            if limit > 0:
+                data = self._read_content(tar, entry.size, limit, index, abs_path)
+                if data is None:
+                    return  # a bomb inside the file: not offered, reported
+        if rec is not None:
+            self._record_offers(rec, wanted, ref, data)
+        else:
+            self._offer(wanted, ref, data, index)
 
     def _offer(self, wanted: list[_Compiled], ref: FileRef, data: bytes | None, index: int) -> None:
         for s in wanted:
@@ -718,26 +760,6 @@ class Walker:
             index,
             path,
         )
-        return None
-
-    def _link(self, entry: TarEntry, kind: str, path: str, index: int) -> str | None:
-        """A non-regular entry's link target (as the view keeps it), its problems noted."""
-        if kind == SYMLINK:
-            return entry.linkname
-        if kind == HARDLINK:
-            target = clean_path(entry.linkname)
-            if target is None:
-                self._error(
-                    f"layer {index}: hard link /{path} points outside the root "
-                    f"({entry.linkname[:200]!r})",
-                    index,
-                    "/" + path,
-                )
-                return entry.linkname
-            self._check_hardlink(path, target, index)
-            return "/" + target
-        if kind in _SPECIAL_KINDS:
-            self._oddity(index, "special", "/" + path)
         return None
 
     def _check_hardlink(self, path: str, target: str, index: int) -> None:
