@@ -73,15 +73,19 @@ def _check_cache(ctx: RuleContext) -> Iterator[Hit]:
             for c in ins.commands()
             if _apk_add(c) and not c.has_flag("--no-cache", "--no-network")
         ]
+        # `apk update` downloads the index into /var/cache/apk, whatever the adds say
+        adds += [c for c in ins.commands() if c.basename == "apk" and c.subcommand() == "update"]
         if not adds:
             continue
         if removes(ins, "/var/cache/apk") or has_cache_mount(
             ins, "/var/cache/apk", "/etc/apk/cache"
         ):
             continue
+        first = min(adds, key=lambda c: (c.line, c.statement))
+        what = "apk update" if first.subcommand() == "update" else "apk add without --no-cache"
         yield at_command(
-            adds[0],
-            "apk add without --no-cache leaves the package index (/var/cache/apk) in this layer",
+            first,
+            f"{what} leaves the package index (/var/cache/apk) in this layer",
             fix="Use `apk add --no-cache ...` (and drop any `apk update`).",
         )
 

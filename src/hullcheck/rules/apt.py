@@ -25,8 +25,25 @@ from hullcheck.rules.common import (
 # -- HC3002 apt-get install without -y ------------------------------------------------
 
 
+def _quiet_level(cmd: Command) -> int:
+    """apt-get's quiet level: ``-q`` 1, ``-qq``/``-q -q``/``-q=2``/``--quiet=2`` 2."""
+    level = 0
+    for arg in cmd.args:
+        if arg == "--":
+            break
+        if arg == "--quiet":
+            level += 1
+        elif arg.startswith(("-q=", "--quiet=")):
+            value = arg.partition("=")[2]
+            level += int(value) if value.isdigit() else 1
+        elif arg.startswith("-") and not arg.startswith("--") and arg[1:].isalpha():
+            level += arg.count("q")
+    return level
+
+
 def _assumes_yes(ins: Instruction, cmd: Command) -> bool:
-    if cmd.has_flag("-y", "--yes", "--assume-yes", "-q", "--quiet", "--force-yes"):
+    # apt-get(8): -q alone only quiets the output; "-qq" (level 2) implies -y
+    if cmd.has_flag("-y", "--yes", "--assume-yes", "--force-yes") or _quiet_level(cmd) >= 2:
         return True
     if any("Assume-Yes" in a for a in cmd.args):
         return True
@@ -40,11 +57,11 @@ def _assumes_yes(ins: Instruction, cmd: Command) -> bool:
 
 def _check_yes(ctx: RuleContext) -> Iterator[Hit]:
     for ins, cmd in ctx.dockerfile.commands():
-        action = apt_action(cmd) if cmd.basename == "apt-get" else None
+        action = apt_action(cmd) if cmd.basename in ("apt-get", "aptitude") else None
         if action in ("install", "upgrade", "dist-upgrade") and not _assumes_yes(ins, cmd):
             yield at_command(
                 cmd,
-                f"apt-get {action} without -y stops at the confirmation prompt"
+                f"{cmd.basename} {action} without -y stops at the confirmation prompt"
                 " (the build fails or hangs)",
             )
 
@@ -62,6 +79,7 @@ ASSUME_YES = Rule(
     fix="Add `-y` (`apt-get install -y --no-install-recommends <packages>`).",
     check=_check_yes,
     hadolint=("DL3014",),
+    aliases=("DS021",),
 )
 
 
@@ -87,15 +105,15 @@ def _apt_pinned(pkg: str) -> bool:
 
 def _check_pin(ctx: RuleContext) -> Iterator[Hit]:
     for _ins, cmd in ctx.dockerfile.commands():
-        if cmd.basename != "apt-get" or apt_action(cmd) != "install":
+        if cmd.basename not in ("apt-get", "aptitude") or apt_action(cmd) != "install":
             continue
         loose = [p for p in apt_packages(cmd) if not _apt_pinned(p)]
         if loose:
             shown = ", ".join(loose[:4]) + (" ..." if len(loose) > 4 else "")
             yield at_command(
                 cmd,
-                f"apt-get install of unpinned packages: {shown}",
-                fix=f"Pin versions: `apt-get install {loose[0]}=<version>`.",
+                f"{cmd.basename} install of unpinned packages: {shown}",
+                fix=f"Pin versions: `{cmd.basename} install {loose[0]}=<version>`.",
             )
 
 
@@ -188,6 +206,7 @@ APT_CLI = Rule(
     fix="Replace `apt` with `apt-get` (or `apt-cache` for searches).",
     check=_check_apt_cli,
     hadolint=("DL3027",),
+    aliases=("CKV_DOCKER_9",),
 )
 
 
@@ -196,10 +215,13 @@ APT_CLI = Rule(
 _UPGRADES = {
     "apt-get": ("upgrade", "dist-upgrade", "full-upgrade"),
     "apt": ("upgrade", "dist-upgrade", "full-upgrade"),
+    "aptitude": ("upgrade", "safe-upgrade", "full-upgrade", "dist-upgrade"),
     "apk": ("upgrade",),
     "yum": ("upgrade", "update", "distro-sync"),
-    "dnf": ("upgrade", "update", "distro-sync"),
+    "dnf": ("upgrade", "update", "distro-sync", "up", "upgrade-minimal"),
+    "dnf5": ("upgrade", "update", "distro-sync", "up", "upgrade-minimal"),
     "microdnf": ("upgrade", "update"),
+    "tdnf": ("upgrade", "update", "distro-sync"),
     "zypper": ("dist-upgrade", "dup", "update", "up"),
 }
 
@@ -212,7 +234,10 @@ def _check_upgrade(ctx: RuleContext) -> Iterator[Hit]:
         action = cmd.subcommand(APT_VALUE_OPTIONS)
         if action not in actions:
             continue
-        if cmd.basename in ("yum", "dnf", "microdnf", "zypper") and cmd.positional()[1:]:
+        if (
+            cmd.basename in ("yum", "dnf", "dnf5", "microdnf", "tdnf", "zypper")
+            and cmd.positional()[1:]
+        ):
             continue  # `yum update pkg` updates named packages only
         code = "DL3035" if cmd.basename == "zypper" else "DL3005"
         yield Hit(
@@ -241,6 +266,7 @@ UPGRADE = Rule(
     ),
     check=_check_upgrade,
     hadolint=("DL3005", "DL3035"),
+    aliases=("DS024", "DKL-DI-0003"),
 )
 
 
@@ -251,15 +277,19 @@ _APT_VALUE_OPTIONS = ("-o", "-c", "-t", "--option", "--config-file", "--target-r
 
 def _check_recommends(ctx: RuleContext) -> Iterator[Hit]:
     for _ins, cmd in ctx.dockerfile.commands():
-        if cmd.basename != "apt-get" or cmd.subcommand(_APT_VALUE_OPTIONS) != "install":
+        if cmd.basename not in ("apt-get", "aptitude"):
             continue
-        if cmd.has_flag("--no-install-recommends"):
+        if cmd.subcommand(_APT_VALUE_OPTIONS) != "install":
+            continue
+        if cmd.has_flag("--no-install-recommends", "--without-recommends"):
+            continue
+        if cmd.basename == "aptitude" and cmd.has_flag("-R"):
             continue
         if any("Install-Recommends" in a for a in cmd.args):  # -o APT::Install-Recommends=0
             continue
         yield at_command(
             cmd,
-            "apt-get install pulls in recommended packages too",
+            f"{cmd.basename} install pulls in recommended packages too",
         )
 
 
@@ -276,6 +306,7 @@ NO_INSTALL_RECOMMENDS = Rule(
     fix="Add `--no-install-recommends` to `apt-get install`.",
     check=_check_recommends,
     hadolint=("DL3015",),
+    aliases=("DS029",),
 )
 
 

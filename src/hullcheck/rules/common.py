@@ -38,9 +38,12 @@ APT_VALUE_OPTIONS = (
 )
 
 
+APT_TOOLS = ("apt-get", "apt", "aptitude")
+
+
 def apt_action(cmd: Command) -> str | None:
-    """``install`` for ``apt-get -q install x``; None when not apt-get/apt."""
-    if cmd.basename not in ("apt-get", "apt"):
+    """``install`` for ``apt-get -q install x``; None when not apt-get, apt or aptitude."""
+    if cmd.basename not in APT_TOOLS:
         return None
     return cmd.subcommand(APT_VALUE_OPTIONS)
 

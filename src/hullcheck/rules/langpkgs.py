@@ -24,9 +24,13 @@ _PIP_VALUE_OPTIONS = (
     "--src", "--platform", "--python-version", "--implementation", "--abi", "--trusted-host",
     "--proxy", "--progress-bar", "--upgrade-strategy", "--no-binary", "--only-binary", "-b",
     "--build", "--cache-dir", "--log", "--timeout", "--retries", "--config-settings",
-    "-C", "--global-option", "--report",
+    "-C", "--global-option", "--report", "--root-user-action", "--python", "--exists-action",
+    "--log-file", "--cert", "--client-cert", "--index", "--keyring-provider", "--use-feature",
+    "--use-deprecated", "--pip-args",
 )  # fmt: skip
-_TRUTHY = frozenset({"1", "true", "yes", "on"})
+# pip reads PIP_NO_CACHE_DIR with strtobool and, for backwards compatibility, turns the
+# cache off for false values too: any value it accepts disables the cache
+_STRTOBOOL = frozenset({"1", "true", "yes", "y", "t", "on", "0", "false", "no", "n", "f", "off"})
 
 
 def pip_args(cmd: Command) -> tuple[str, ...] | None:
@@ -62,9 +66,15 @@ def _pip_pinned(pkg: str) -> bool:
     return pkg.endswith((".whl", ".tar.gz", ".zip", ".tgz")) or "/" in pkg or pkg.startswith(".")
 
 
+def _pipx_install(cmd: Command) -> Command | None:
+    if cmd.basename != "pipx":
+        return None
+    return cmd if cmd.subcommand(_PIP_VALUE_OPTIONS) == "install" else None
+
+
 def _check_pip_pin(ctx: RuleContext) -> Iterator[Hit]:
     for _ins, cmd in ctx.dockerfile.commands():
-        pip = _pip_install(cmd)
+        pip = _pip_install(cmd) or _pipx_install(cmd)
         if pip is None:
             continue
         if pip.has_flag("-r", "--requirement", "-c", "--constraint"):
@@ -74,9 +84,9 @@ def _check_pip_pin(ctx: RuleContext) -> Iterator[Hit]:
             shown = ", ".join(loose[:4]) + (" ..." if len(loose) > 4 else "")
             yield at_command(
                 cmd,
-                f"pip install of unpinned packages: {shown}",
-                fix=f"Pin versions (`pip install {loose[0]}==<version>`) or install from a"
-                " requirements file with hashes (`pip install --require-hashes -r req.txt`).",
+                f"{pip.basename} install of unpinned packages: {shown}",
+                fix=f"Pin versions (`{pip.basename} install {loose[0]}==<version>`) or install"
+                " from a requirements file with hashes (`pip install --require-hashes -r r.txt`).",
             )
 
 
@@ -105,7 +115,7 @@ def _env_true(dockerfile: Dockerfile, chain: set[int], name: str) -> set[int]:
         for ins in stage.find("ENV"):
             for key, value in ins.key_values:
                 if key == name:
-                    if (value or "").lower() in _TRUTHY:
+                    if (value or "").lower() in _STRTOBOOL:
                         out.add(stage.index)
                     else:
                         out.discard(stage.index)
@@ -124,7 +134,7 @@ def _pip_cache_cleared(ins: Instruction) -> bool:
         if args and args[:2] == ("cache", "purge"):
             return True
         if any(a.startswith("PIP_NO_CACHE_DIR=") for a in (*cmd.assignments, *cmd.args)):
-            return True
+            return True  # inline, or `export PIP_NO_CACHE_DIR=1 && pip install`
     return False
 
 
@@ -177,6 +187,20 @@ _NPM_VALUE_OPTIONS = (
     "-C",
     "-w",
     "--workspace",
+    "--loglevel",
+    "--omit",
+    "--include",
+    "--install-strategy",
+    "--before",
+    "--tag",
+    "--dir",
+    "--filter",
+    "--cwd",
+    "--modules-folder",
+    "--network-timeout",
+    "--mutex",
+    "--cache-folder",
+    "--global-folder",
 )
 _MOVING_TAGS = frozenset({"latest", "next", "canary", "beta", "alpha", "rc", "nightly", "*"})
 
@@ -194,20 +218,36 @@ def _npm_pinned(pkg: str) -> bool:
     return body.rsplit("@", 1)[1] not in _MOVING_TAGS
 
 
+def _node_packages(cmd: Command) -> tuple[str, ...] | None:
+    """Package words of ``npm install/i/add``, ``pnpm add/install``, ``yarn add`` and
+    ``yarn global add`` (``yarn install`` and ``pnpm install`` alone read the lockfile)."""
+    pos = cmd.positional(_NPM_VALUE_OPTIONS)
+    if cmd.basename == "npm":
+        if pos and pos[0] in ("install", "i", "add", "isntall", "in"):
+            return pos[1:]
+    elif cmd.basename == "pnpm":
+        if pos and pos[0] in ("add", "install", "i"):
+            return pos[1:]
+    elif cmd.basename == "yarn":
+        if pos[:2] == ("global", "add"):
+            return pos[2:]
+        if pos[:1] == ("add",):
+            return pos[1:]
+    return None
+
+
 def _check_npm_pin(ctx: RuleContext) -> Iterator[Hit]:
     for _ins, cmd in ctx.dockerfile.commands():
-        if cmd.basename != "npm":
+        packages = _node_packages(cmd)
+        if packages is None:
             continue
-        pos = cmd.positional(_NPM_VALUE_OPTIONS)
-        if not pos or pos[0] not in ("install", "i", "add", "isntall", "in"):
-            continue
-        loose = [p for p in pos[1:] if not _npm_pinned(p)]
+        loose = [p for p in packages if not _npm_pinned(p)]
         if loose:
             shown = ", ".join(loose[:4]) + (" ..." if len(loose) > 4 else "")
             yield at_command(
                 cmd,
-                f"npm install of unpinned packages: {shown}",
-                fix=f"Pin versions: `npm install {loose[0].split('@')[0] or loose[0]}@<version>`"
+                f"{cmd.basename} install of unpinned packages: {shown}",
+                fix=f"Pin versions: `{cmd.basename} add {loose[0].split('@')[0] or loose[0]}@<v>`"
                 " (a dist-tag such as `@latest` is not a pin).",
             )
 
@@ -238,11 +278,13 @@ _GEM_VALUE_OPTIONS = (
 
 def _check_gem_pin(ctx: RuleContext) -> Iterator[Hit]:
     for _ins, cmd in ctx.dockerfile.commands():
-        if cmd.basename != "gem" or cmd.subcommand(_GEM_VALUE_OPTIONS) != "install":
+        if cmd.basename != "gem" or cmd.subcommand(_GEM_VALUE_OPTIONS) not in ("install", "i"):
             continue
         if cmd.has_flag("-v", "--version"):
             continue
-        gems = cmd.positional(_GEM_VALUE_OPTIONS)[1:]
+        before = cmd.args[: cmd.args.index("--")] if "--" in cmd.args else cmd.args
+        view = Command(cmd.name, before, cmd.line, cmd.end_line)  # after --: build flags
+        gems = view.positional(_GEM_VALUE_OPTIONS)[1:]
         loose = [g for g in gems if ":" not in g and "$" not in g and not g.endswith(".gem")]
         if loose:
             yield at_command(
@@ -271,10 +313,14 @@ GEM_PIN = Rule(
 def _check_go_pin(ctx: RuleContext) -> Iterator[Hit]:
     for _ins, cmd in ctx.dockerfile.commands():
         sub = cmd.subcommand(("-o", "-C", "-tags", "-ldflags")) if cmd.basename == "go" else None
-        if sub not in ("install", "get"):
+        if sub not in ("install", "get", "run"):
             continue
         pos = cmd.positional(("-o", "-C", "-tags", "-ldflags", "-gcflags", "-p", "-mod"))[1:]
-        remote = [p for p in pos if "." in p.split("/", 1)[0] and not p.startswith(".")]
+        remote = [
+            p
+            for p in pos
+            if "." in p.split("/", 1)[0] and not p.startswith(".") and not p.endswith(".go")
+        ]
         loose = [
             p for p in remote if "@" not in p or p.rsplit("@", 1)[1] in ("latest", "master", "main")
         ]

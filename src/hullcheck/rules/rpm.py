@@ -12,7 +12,7 @@ from hullcheck.dockerfile.model import Instruction
 from hullcheck.dockerfile.shell import Command
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command
-from hullcheck.rules.common import final_chain, has_cache_mount, removes, ships
+from hullcheck.rules.common import final_chain, has_cache_mount, ships
 
 _VALUE_OPTIONS = (
     "-c",
@@ -39,8 +39,19 @@ def _action(cmd: Command) -> str | None:
     return cmd.subcommand(_VALUE_OPTIONS)
 
 
+_DNF_FAMILY = ("dnf", "microdnf", "dnf5", "tdnf")
+# actions that download metadata and packages into the cache, besides installs
+_FILLS_CACHE = frozenset(
+    {"upgrade", "update", "up", "upgrade-minimal", "distro-sync", "dist-upgrade", "dup", "patch"}
+)
+
+
+def _is_tool(cmd: Command, tool: str) -> bool:
+    return cmd.basename == tool or (tool == "dnf" and cmd.basename in _DNF_FAMILY)
+
+
 def _installs(cmd: Command, tool: str) -> bool:
-    if cmd.basename != tool and not (tool == "dnf" and cmd.basename == "microdnf"):
+    if not _is_tool(cmd, tool):
         return False
     pos = cmd.positional(_VALUE_OPTIONS)
     if not pos:
@@ -95,11 +106,36 @@ ZYPPER_YES = _yes_rule("HC3014", "zypper", "DL3034")
 # -- caches ------------------------------------------------------------------------------
 
 
-def _cleans(ins: Instruction, tools: tuple[str, ...], cache_dirs: tuple[str, ...]) -> bool:
-    for cmd in ins.commands():
-        if cmd.basename in tools and _action(cmd) in ("clean", "cc"):
+def _fills_cache(cmd: Command, tool: str) -> bool:
+    return _installs(cmd, tool) or (_is_tool(cmd, tool) and _action(cmd) in _FILLS_CACHE)
+
+
+def _is_clean(cmd: Command, tools: tuple[str, ...]) -> bool:
+    """``yum clean all``, ``dnf clean all``, ``zypper clean``/``cc``: not ``yum clean
+    metadata`` (downloaded packages and the rpmdb cache stay)."""
+    if not any(_is_tool(cmd, t) for t in tools) or _action(cmd) not in ("clean", "cc"):
+        return False
+    what = cmd.positional(_VALUE_OPTIONS)[1:]
+    return cmd.basename == "zypper" or not what or "all" in what
+
+
+def _cleans_after(
+    ins: Instruction, tools: tuple[str, ...], cache_dirs: tuple[str, ...], last: int
+) -> bool:
+    """Whether the cache is emptied after the last command that fills it (a clean before
+    an install, or one followed by a second install, leaves the cache behind)."""
+    if has_cache_mount(ins, *cache_dirs):
+        return True
+    for index, cmd in enumerate(ins.commands()):
+        if index <= last:
+            continue
+        if _is_clean(cmd, tools):
             return True
-    return any(removes(ins, d) for d in cache_dirs) or has_cache_mount(ins, *cache_dirs)
+        if cmd.basename in ("rm", "find", "rmdir") and any(
+            a.startswith(cache_dirs) for a in cmd.args
+        ):
+            return True
+    return False
 
 
 def _clean_rule(
@@ -113,12 +149,15 @@ def _clean_rule(
         for ins in df.runs():
             if not ships(ins, chain):
                 continue
-            installs = [c for c in ins.commands() if any(_installs(c, t) for t in tools)]
-            if installs and not _cleans(ins, tools, cache_dirs):
+            commands = ins.commands()
+            fills = [i for i, c in enumerate(commands) if any(_fills_cache(c, t) for t in tools)]
+            if fills and not _cleans_after(ins, tools, cache_dirs, fills[-1]):
+                first = commands[fills[0]]
+                cache = next((d for d in cache_dirs if first.basename in d), cache_dirs[0])
                 yield at_command(
-                    installs[0],
-                    f"{installs[0].basename} install leaves its metadata and package cache"
-                    f" ({cache_dirs[0]}) in this layer",
+                    first,
+                    f"{first.basename} {_action(first)} leaves its metadata and package cache"
+                    f" ({cache}) in this layer",
                     fix=f"End the same RUN with `&& {clean}`.",
                 )
 
@@ -146,9 +185,9 @@ YUM_CLEAN = _clean_rule(
 )
 DNF_CLEAN = _clean_rule(
     "HC3016",
-    ("dnf", "microdnf"),
+    ("dnf",),
     "DL3040",
-    ("/var/cache/dnf", "/var/cache/yum"),
+    ("/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5", "/var/cache/tdnf"),
     "dnf clean all",
 )
 ZYPPER_CLEAN = _clean_rule(

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 import zstandard
 
 from hullcheck.model import FileRef, JSONValue
+from hullcheck.sources.cache import evict_lru, lru_entry
 from hullcheck.sources.limits import GiB, MiB
 
 if TYPE_CHECKING:
@@ -462,12 +463,8 @@ class LayerCache:
             hexpart, dash, fp = f.name.partition("-")
             if not dash or len(hexpart) != 64 or not set(hexpart + fp) <= _NAME_CHARS:
                 continue
-            try:
-                st = f.lstat()
-            except OSError:
-                continue
-            if stat.S_ISREG(st.st_mode):
-                out.append((st.st_mtime, st.st_size, f))
+            if (entry := lru_entry(f)) is not None:
+                out.append(entry)
         return out
 
     def usage(self) -> tuple[int, int]:
@@ -477,15 +474,4 @@ class LayerCache:
     def evict(self, max_bytes: int | None = None) -> tuple[int, int]:
         """Remove least recently used records until at most ``max_bytes`` remain."""
         cap = self.max_bytes if max_bytes is None else max_bytes
-        records = sorted(self._records())
-        total = sum(r[1] for r in records)
-        removed = freed = 0
-        for _, size, path in records:
-            if total <= cap:
-                break
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-                removed += 1
-                freed += size
-            total -= size
-        return removed, freed
+        return evict_lru(self._records(), cap)

@@ -9,6 +9,19 @@ from tests.support.rule_testing import Case, check_case
 A = "FROM alpine:3.20\n"
 
 CASES = (
+    Case("HC3011", A + "RUN apk update\n", (2,), "apk update alone in a RUN"),
+    Case(
+        "HC3011",
+        A + "RUN apk update && apk add --no-cache curl=8.9.0-r0\n",
+        (2,),
+        "the update fills /var/cache/apk whatever the add says",
+    ),
+    Case(
+        "HC3011",
+        A + "RUN apk update && apk add curl=8.9.0-r0 && rm -rf /var/cache/apk/*\n",
+        (),
+        "index removed",
+    ),
     Case("HC3010", A + "RUN apk add --no-cache curl\n", (2,)),
     Case("HC3010", A + "RUN apk add --no-cache curl=8.5.0-r0 git~2.45\n", (), "pinned"),
     Case(

@@ -8,7 +8,60 @@ from tests.support.rule_testing import Case, check_case
 
 D = "FROM debian:12\n"
 
+L = " && rm -rf /var/lib/apt/lists/*\n"
 CASES = (
+    # apt-get's -q is only quiet; -qq / -q=2 imply -y (apt-get(8))
+    Case(
+        "HC3002", D + "RUN apt-get -q install --no-install-recommends curl=7.88.1-10\n", (2,), "-q"
+    ),
+    Case(
+        "HC3002", D + "RUN apt-get -qq install --no-install-recommends curl=7.88.1-10\n", (), "-qq"
+    ),
+    Case(
+        "HC3002",
+        D + "RUN apt-get -q=2 install --no-install-recommends curl=7.88.1-10\n",
+        (),
+        "-q=2",
+    ),
+    Case(
+        "HC3002",
+        D + "RUN apt-get -q -q install --no-install-recommends curl=7.88.1-10\n",
+        (),
+        "-q -q",
+    ),
+    Case("HC3002", D + "RUN aptitude install -R curl=7.88.1-10\n", (2,), "aptitude without -y"),
+    Case(
+        "HC3003", D + "RUN apt-get update && aptitude install -y -R curl" + L, (2,), "aptitude pin"
+    ),
+    Case(
+        "HC3003",
+        D + "RUN apt-get update && aptitude install -y -R curl=7.88.1-10" + L,
+        (),
+        "pinned",
+    ),
+    Case("HC3001", D + "RUN aptitude install -y curl=7.88.1-10\n", (2,), "aptitude recommends"),
+    Case("HC3001", D + "RUN aptitude install -y --without-recommends curl=7.88.1-10\n", (), "-R"),
+    Case(
+        "HC3004",
+        D + "RUN aptitude update && aptitude install -y -R curl=7.88.1-10\n",
+        (2,),
+        "aptitude update",
+    ),
+    Case(
+        "HC3004",
+        D + "RUN --mount=type=cache,target=/var/cache/apt apt-get update \\\n"
+        " && apt-get install -y --no-install-recommends curl=7.88.1-10\n",
+        (2,),
+        "a cache mount on /var/cache/apt does not hold the lists",
+    ),
+    Case(
+        "HC3004",
+        D + "RUN --mount=type=cache,target=/var/lib/apt apt-get update \\\n"
+        " && apt-get install -y --no-install-recommends curl=7.88.1-10\n",
+        (),
+        "a cache mount on /var/lib/apt holds them",
+    ),
+    Case("HC3006", D + "RUN aptitude safe-upgrade -y" + L, (2,), "aptitude safe-upgrade"),
     # HC3002 apt-get install without -y
     Case("HC3002", D + "RUN apt-get update && apt-get install curl\n", (2,)),
     Case(

@@ -8,6 +8,8 @@ from tests.support.rule_testing import Case, check_case
 
 P = "FROM python:3.12-slim\n"
 N = "FROM node:20-slim\n"
+R = "FROM ruby:3.3-slim\n"
+G = "FROM golang:1.22\n"
 
 CASES = (
     Case("HC3021", P + "RUN pip install --no-cache-dir flask requests==2.32.3\n", (2,)),
@@ -15,7 +17,42 @@ CASES = (
     Case("HC3021", P + "RUN pip install --no-cache-dir -r requirements.txt\n", (), "requirements"),
     Case("HC3021", P + "RUN pip install --no-cache-dir 'flask>=3,<4' ./pkg\n", (), "range, path"),
     Case("HC3021", P + "RUN pip install --no-cache-dir -e .\n", (), "editable local"),
-    Case("HC3021", P + "RUN pipx install black\n", (), "pipx is not pip"),
+    Case("HC3021", P + "RUN pipx install black\n", (2,), "pipx installs from PyPI too"),
+    Case("HC3021", P + "RUN pipx install black==24.4.2\n", (), "pipx pinned"),
+    Case(
+        "HC3021",
+        P + "RUN pip install --root-user-action ignore --no-cache-dir flask==3.0.3\n",
+        (),
+        "a flag's value is not a package",
+    ),
+    Case("HC3022", P + "ENV PIP_NO_CACHE_DIR=off\nRUN pip install flask==3.0.3\n", (), "any value"),
+    Case(
+        "HC3022",
+        P + "RUN export PIP_NO_CACHE_DIR=1 && pip install flask==3.0.3\n",
+        (),
+        "exported in the RUN",
+    ),
+    Case("HC3022", P + "RUN python -m pip install flask==3.0.3\n", (2,), "python -m pip"),
+    Case("HC3023", N + "RUN pnpm add -g express\n", (2,), "pnpm add"),
+    Case("HC3023", N + "RUN yarn global add express\n", (2,), "yarn global add"),
+    Case("HC3023", N + "RUN yarn global add express@4.19.2\n", (), "yarn pinned"),
+    Case("HC3023", N + "RUN pnpm install --frozen-lockfile\n", (), "pnpm lockfile"),
+    Case(
+        "HC3023",
+        N + "RUN npm install --loglevel verbose -g express@4.19.2\n",
+        (),
+        "--loglevel takes a value",
+    ),
+    Case("HC3024", R + "RUN gem i bundler\n", (2,), "gem i"),
+    Case(
+        "HC3024",
+        R + "RUN gem install bundler:2.5.10 -- --with-cflags=-O2\n",
+        (),
+        "after -- are build flags",
+    ),
+    Case("HC3025", G + "RUN go run example.com/tool\n", (2,), "go run a remote module"),
+    Case("HC3025", G + "RUN go get -tool example.com/tool\n", (2,), "go get -tool"),
+    Case("HC3025", G + "RUN go run main.go\n", (), "go run a local file"),
     Case("HC3021", P + "RUN pip install --no-cache-dir git+https://h/x/y.git\n", (2,), "vcs"),
     Case("HC3021", P + "RUN pip install --no-cache-dir git+ssh://git@h/x/y.git@v1\n", (), "vcs@"),
     Case("HC3022", P + "RUN pip install flask==3.0.3\n", (2,)),

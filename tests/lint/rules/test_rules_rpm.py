@@ -11,6 +11,36 @@ F = "FROM fedora:40\n"
 Z = "FROM opensuse/leap:15.6\n"
 
 CASES = (
+    # dnf family: dnf5 (cache /var/cache/libdnf5), microdnf, tdnf; actions that fill the cache
+    Case("HC3016", F + "RUN dnf5 install -y httpd-2.4.59\n", (2,), "dnf5"),
+    Case("HC3016", F + "RUN dnf5 install -y httpd-2.4.59 && dnf5 clean all\n", (), "dnf5 clean"),
+    Case(
+        "HC3016",
+        F + "RUN dnf5 install -y httpd-2.4.59 && rm -rf /var/cache/libdnf5\n",
+        (),
+        "dnf5 cache removed",
+    ),
+    Case("HC3016", F + "RUN dnf upgrade -y\n", (2,), "upgrade fills the cache"),
+    Case("HC3016", F + "RUN dnf up -y && dnf clean all\n", (), "up, cleaned"),
+    Case("HC3016", F + "RUN dnf upgrade-minimal -y\n", (2,), "upgrade-minimal"),
+    Case("HC3016", F + "RUN dnf reinstall -y bash-5.2.26\n", (2,), "reinstall"),
+    Case("HC3016", F + "RUN microdnf install -y httpd-2.4.59\n", (2,), "microdnf"),
+    Case("HC3016", F + "RUN microdnf install -y httpd-2.4.59 && microdnf clean all\n", (), "mc"),
+    Case("HC3016", F + "RUN tdnf install -y httpd-2.4.59\n", (2,), "tdnf"),
+    Case("HC3013", F + "RUN dnf5 install httpd-2.4.59 && dnf5 clean all\n", (2,), "dnf5 -y"),
+    Case("HC3019", F + "RUN microdnf install -y httpd && microdnf clean all\n", (2,), "md pin"),
+    Case("HC3015", Y + "RUN yum clean all && yum install -y httpd-2.4.6\n", (2,), "clean first"),
+    Case(
+        "HC3015",
+        Y + "RUN yum install -y httpd-2.4.6 && yum clean all && yum install -y mod_ssl-2.4.6\n",
+        (2,),
+        "a second install after the clean",
+    ),
+    Case("HC3015", Y + "RUN yum install -y httpd-2.4.6 && yum clean metadata\n", (2,), "metadata"),
+    Case("HC3015", Y + "RUN yum install -y httpd-2.4.6 && yum clean all\n", (), "clean all"),
+    Case("HC3017", Z + "RUN zypper patch -y\n", (2,), "zypper patch"),
+    Case("HC3017", Z + "RUN zypper -n patch && zypper clean --all\n", (), "patch, cleaned"),
+    Case("HC3017", Z + "RUN zypper in -y httpd=2.4.57\n", (2,), "zypper in"),
     Case("HC3012", Y + "RUN yum install httpd-2.4 && yum clean all\n", (2,)),
     Case("HC3012", Y + "RUN yum -y install httpd-2.4\n", (), "-y before"),
     Case("HC3012", Y + "RUN yum info httpd\n", (), "not an install"),
