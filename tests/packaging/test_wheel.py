@@ -102,6 +102,8 @@ def test_wheel_and_sdist_install_and_work_outside_the_repository(tmp_path: Path)
         assert where.stdout.startswith(str(venv)), where.stdout  # not the checkout's copy
         lint = _run(cli, "lint", "Dockerfile", "-f", "json", cwd=outside, env=env)
         assert lint.returncode == 1 and '"rule": "HC' in lint.stdout, lint.stderr
+        if name == "sdist":
+            continue  # the same files as the wheel's (checked above): one scan is enough
         scan = _run(cli, "scan", f"oci:{image}:demo", "-f", "json", "-q", cwd=outside, env=env)
         assert scan.returncode == 1, scan.stderr
         assert '"PYSEC-2020-96"' in scan.stdout  # matched from the snapshot inside the wheel

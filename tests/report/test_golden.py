@@ -22,6 +22,7 @@ from hullcheck.report import (
     json_format,
     junit,
     markdown,
+    openvex,
     sarif,
     table,
 )
@@ -76,6 +77,12 @@ def _render_gitlab_cs(report: Report) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def _render_openvex(report: Report) -> str:
+    data = json.loads(openvex.render(report, OPTIONS))
+    data["tooling"] = "hullcheck <version>"
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
 def _plain(module: object) -> Callable[[Report], str]:
     return lambda report: module.render(report, OPTIONS)  # type: ignore[attr-defined]
 
@@ -98,6 +105,7 @@ CASES: dict[str, tuple[Callable[[], Report], Callable[[Report], str]]] = {
     "ci-scan.cdx.json": (ci_scan_report, _render_cdx),
     "lint.html": (lint_report, _plain(html_report)),
     "ci-scan.html": (ci_scan_report, _plain(html_report)),
+    "ci-scan.openvex.json": (ci_scan_report, _render_openvex),
 }
 
 

@@ -26,6 +26,7 @@ from hullcheck.report import (
     json_format,
     junit,
     markdown,
+    openvex,
     package_table,
     sarif,
     spdx,
@@ -97,6 +98,9 @@ FORMATS: tuple[OutputFormat, ...] = (
         "text/markdown",
     ),
     OutputFormat("html", html_report, (LINT, SCAN), "one self-contained HTML page", "text/html"),
+    OutputFormat(
+        "openvex", openvex, (SCAN,), "OpenVEX: the decision on each advisory", "application/json"
+    ),
 )
 
 
