@@ -187,3 +187,19 @@ def test_standard_is_told_to_move_to_minbase(
     assert _is_ranked_by_its_numbers(rows)
     assert [r["tag"] for r in rows] == ["12", "12-standard", "12-python"]
     assert out["from"] == f"FROM {registry.host}/test/debian:12"
+
+
+@pytest.mark.registry
+@pytest.mark.images
+@pytest.mark.timeout(900)
+def test_table_says_what_was_not_checked(
+    registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["advise", f"{registry.host}/test/debian:11", "--insecure", *ACCEPT])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert (
+        "(the vulnerability columns, and the ranking by them, count only what was checked)" in text
+    )
+    assert "11: vulnerabilities NOT checked for Debian:11 96 packages" in text
+    assert "12: vulnerabilities NOT checked for Debian:12 96 packages" in text

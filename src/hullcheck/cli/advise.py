@@ -177,6 +177,9 @@ def _table(image: str, ranked: list[Measure], advice: str) -> str:
               f"  {visible(advice)}"]  # fmt: skip
     if any(not m.complete for m in ranked):
         lines.append("  (? = the scan could not check every package; see the errors below)")
+    if any(m.unchecked for m in ranked):
+        lines.append("  (the vulnerability columns, and the ranking by them, count only what was "
+                     "checked)")  # fmt: skip
     for m in ranked:
         if m.unchecked:
             counts = ", ".join(f"{eco} {n}" for eco, n in sorted(m.unchecked.items()))

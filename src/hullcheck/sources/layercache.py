@@ -61,10 +61,12 @@ if TYPE_CHECKING:
 RECORD_VERSION = 1
 MAGIC = b"HCLAYER1\n"
 DEFAULT_MAX_BYTES = 2 * GiB
-MAX_RECORD_BYTES = 256 * MiB
+MAX_RECORD_BYTES = 128 * MiB
 """A record larger than this once decoded is neither written nor read."""
-MAX_CONTENT_BYTES = 64 * MiB
+MAX_CONTENT_BYTES = 48 * MiB
 """Raw content kept per record; a layer whose offered content exceeds it is not recorded."""
+MAX_RECORD_EVENTS = 250_000
+"""Entries per record: a layer with more is read each time (decoding stays bounded)."""
 _NAME_CHARS = frozenset("0123456789abcdef")
 
 
@@ -262,7 +264,7 @@ def decode(raw: bytes, subs: Sequence[Subscription]) -> LayerRecord:
             raise ValueError("counters")
         record.counters[index] = {_str(name): _int(n) for name, n in delta.items()}
     events = body["events"]
-    if not isinstance(events, list):
+    if not isinstance(events, list) or len(events) > MAX_RECORD_EVENTS:
         raise TypeError("events")
     nsubs = len(subs)
     loaders = [s.cache.load if s.cache is not None and s.cache.reduces else None for s in subs]

@@ -30,6 +30,7 @@ from hullcheck.sources.directory import DirectorySource, DirectoryStream
 from hullcheck.sources.image import Image, Layer
 from hullcheck.sources.layercache import (
     MAX_CONTENT_BYTES,
+    MAX_RECORD_EVENTS,
     CacheHooks,
     Entry,
     LayerCache,
@@ -570,6 +571,8 @@ class Walker:
             if rec is not None:
                 if rec is not self._rec:  # abandoned (too much content to keep)
                     rec = events = None
+                elif len(rec.events) >= MAX_RECORD_EVENTS:
+                    self._rec = rec = events = None  # too many entries to keep
                 else:
                     rec.events.append(_entry(path, entry, link))
             if subs:
