@@ -77,9 +77,10 @@ ODD: dict[str, tuple[list[Any], str, str | None]] = {
     "devices-and-fifo": (
         [
             Dir("dev"),
-            Device("dev/null"),
-            Device("dev/sda", char=False),
-            Fifo("dev/initctl"),
+            Device("dev/null"),  # ordinary in a rootfs: no warning for these
+            Device("opt/null"),
+            Device("srv/sda", char=False),
+            Fifo("app/pipe"),
             File("app/settings.py", SECRET),
         ],
         "devices or FIFOs",
@@ -168,7 +169,7 @@ def test_many_oddities_are_one_warning_per_layer_and_kind(tmp_path: Path) -> Non
     assert result.complete
     texts = sorted(w.message for w in result.warnings)
     assert len(texts) == 2
-    assert "500 entries that are devices or FIFOs" in texts[0]
+    assert "500 entries that are devices or FIFOs outside /dev" in texts[0]
     assert "500 entries with a name that is not UTF-8" in texts[1]
 
 
@@ -327,3 +328,11 @@ def test_oddities_survive_the_layer_cache(tmp_path: Path) -> None:
     report = scan(bad.reference)
     assert 1 in [layer["index"] for layer in report.target["layers"] if layer.get("cached")]
     assert kinds(report) == ["image-invalid"]
+
+
+def test_dev_nodes_of_a_rootfs_are_no_oddity(tmp_path: Path) -> None:
+    members = [Dir("dev"), Device("dev/null"), Device("dev/sda", char=False), Fifo("dev/initctl")]
+    result, _ = read_all(make_image(tmp_path / "img", [Layer(members)]).reference)
+    assert result.complete and not result.warnings
+    kinds = {p.path: p.kind for p in result.view.walk()}
+    assert kinds["/dev/null"] == "char" and kinds["/dev/initctl"] == "fifo"  # still recorded

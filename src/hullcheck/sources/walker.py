@@ -187,7 +187,9 @@ def _oddity_text(what: str, n: int, detail: str) -> str:
     if what == "utf8":
         return f"{entries} with a name that is not UTF-8, read and shown with \\x escapes"
     if what == "special":
-        return f"{entries} that are devices or FIFOs, recorded as metadata, never opened"
+        return (
+            f"{entries} that are devices or FIFOs outside /dev, recorded as metadata, never opened"
+        )
     if what == "duplicate":
         return (
             f"{entries} for a path stored earlier in the same layer; the last one wins, as "
@@ -607,7 +609,9 @@ class Walker:
         if kind == SYMLINK:
             return entry.linkname
         if kind != HARDLINK:
-            if kind in _SPECIAL_KINDS:
+            if kind in _SPECIAL_KINDS and not path.startswith("dev/"):
+                # /dev nodes are ordinary in rootfs tarballs (mmdebstrap writes eight), and
+                # runtimes mount their own /dev over them: only those elsewhere are odd
                 self._oddity(index, "special", "/" + path)
             return None
         target = clean_path(entry.linkname)
