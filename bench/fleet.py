@@ -127,15 +127,19 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
     return time.monotonic() - start
 
 
-def floor(digests: set[str]) -> tuple[float, int]:
+def floor(digests: set[str], sizes: dict[str, int] | None = None) -> tuple[float, int]:
     """Inflating every unique layer once: the least any reader of these images must do."""
     start = time.monotonic()
     total = 0
     for digest in digests:
+        size = 0
         with blob(digest).open("rb") as f:
             inflater = isal_zlib.decompressobj(16 + isal_zlib.MAX_WBITS)
             while chunk := f.read(1 << 20):
-                total += len(inflater.decompress(chunk))
+                size += len(inflater.decompress(chunk))
+        total += size
+        if sizes is not None:
+            sizes[digest] = size
     return time.monotonic() - start, total
 
 
@@ -146,6 +150,28 @@ def cached_layers(results: Path) -> int:
         for line in results.read_text().splitlines():
             total += int(json.loads(line).get("cached_layers") or 0)
     return total
+
+
+def push_images(work: Path, host: str, count: int) -> set[str]:
+    """Build ``count`` images on the bases in turn and push them; their base layers."""
+    unique: set[str] = set()
+    for n in range(count):
+        base = BASES[n % len(BASES)]
+        unique.update(layer["digest"] for layer in manifest_of(base)["layers"])
+        build_image(work / f"img{n}", base, n)
+        subprocess.run(
+            [
+                "skopeo",
+                "copy",
+                "-q",
+                "--dest-tls-verify=false",
+                f"oci:{work / f'img{n}'}:latest",
+                f"docker://{host}/bench/app{n}:latest",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    return unique
 
 
 def main() -> None:
@@ -166,24 +192,14 @@ def main() -> None:
         )
         registry_pid = int(out.stdout.split()[-1])
         host = f"127.0.0.1:{port}"
-        unique: set[str] = set()
-        for n in range(args.images):
-            base = BASES[n % len(BASES)]
-            unique.update(layer["digest"] for layer in manifest_of(base)["layers"])
-            build_image(work / f"img{n}", base, n)
-            subprocess.run(
-                [
-                    "skopeo",
-                    "copy",
-                    "-q",
-                    "--dest-tls-verify=false",
-                    f"oci:{work / f'img{n}'}:latest",
-                    f"docker://{host}/bench/app{n}:latest",
-                ],
-                check=True,
-                capture_output=True,
-            )
-        floor_s, floor_bytes = floor(unique)
+        unique = push_images(work, host, args.images)
+        sizes: dict[str, int] = {}
+        floor_s, floor_bytes = floor(unique, sizes)
+        referenced = sum(
+            sizes[layer["digest"]]
+            for n in range(args.images)
+            for layer in manifest_of(BASES[n % len(BASES)])["layers"]
+        )
         print(
             f"{args.images} images, {len(unique)} shared base layers "
             f"({floor_bytes / 1e6:.0f} MB uncompressed), plus one small layer each"
@@ -289,6 +305,7 @@ def main() -> None:
                         "images": args.images,
                         "unique_base_layers": len(unique),
                         "unique_base_bytes": floor_bytes,
+                        "referenced_base_bytes": referenced,
                         "floor_seconds": floor_s,
                         "layers": total_layers,
                         "seconds": results,

@@ -3,21 +3,22 @@
     python bench/fleet.py --json figures.json
     python bench/fleet_projection.py figures.json [--images 10000] [--seed 1]
 
-Costs, from the measured runs (one Celery worker, layer cache cold and warm):
-  a = seconds per image when every layer's results are cached (opening the image,
-      replaying its records, the whole-image rules, vulnerability matching, the report);
-  b = seconds per uncompressed byte of a layer read for the first time
-      ((cold - warm) / unique bytes);
-  e = what a second worker on the same 2-core machine adds (1-worker time over twice the
-      2-worker time).
+Costs, from the measured runs on one machine (the local pool, 2 jobs):
+  b = machine seconds per uncompressed byte of a layer read and analysed:
+      (no layer cache - cold) / (bytes the no-cache run read - bytes the cold run read);
+  a = machine seconds per image besides its layers (a scan process starting, the
+      registry's manifest and config, whole-image rules, vulnerability matching, the
+      report): (cold - bytes the cold run read x b) / images.
+The warm run (every layer replayed) is printed beside N x a as a check.
 
 The simulated registry: ``--bases`` base images (OS and language runtimes) picked by a
 Zipf law (a few bases carry most images), each of 1 to 4 layers; ``--teams`` team
 bases (dependencies) over them, each image on one team base picked by Zipf as well;
 1 to 5 layers of its own per image.  Layer sizes (uncompressed) are log-normal around
 the medians given.  Each machine keeps its own layer cache, so a layer is read once per
-machine that gets an image holding it (expected over a random assignment).  Prints
-unique layers and bytes, and the expected time per machine count (2 workers each).
+machine that gets an image holding it (expected over a random assignment), and machines
+add up linearly (they share nothing but the broker).  Prints unique layers and bytes,
+and the expected time per machine count (2-core machines like this one, 2 jobs each).
 """
 
 from __future__ import annotations
@@ -52,15 +53,20 @@ def main() -> None:
     fig = json.loads(args.figures.read_text())
     secs = fig["seconds"]
     n = fig["images"]
-    cold = secs["celery, 1 worker(s), layer cache cold"]
-    warm = secs["celery, 1 worker(s), layer cache warm"]
-    two = secs["celery, 2 worker(s), layer cache cold"]
-    a = warm / n
-    b = max(cold - warm, 0.0) / fig["unique_base_bytes"]
-    e = cold / (2 * two)
+    none = secs["local pool, 2 jobs, no layer cache"]
+    cold = secs["local pool, 2 jobs, layer cache cold"]
+    warm = secs["local pool, 2 jobs, layer cache warm"]
+    unique = fig["unique_base_bytes"]
+    per_layer = unique / fig["unique_base_layers"]
+    base_slots = fig["layers"] - n  # each image's own small layer is not counted
+    reads_cold = base_slots - fig["layers_replayed"]["local pool, 2 jobs, layer cache cold"]
+    read_cold = unique + max(reads_cold - fig["unique_base_layers"], 0) * per_layer
+    b = (none - cold) / (fig["referenced_base_bytes"] - read_cold)
+    a = (cold - read_cold * b) / n
     print(
-        f"measured on {n} images: a = {a:.3f} s per image (warm), "
-        f"b = {b * 1e9:.2f} s per GB read (cold - warm), 2-worker efficiency e = {e:.2f}"
+        f"measured on {n} images: b = {b * 1e9:.1f} s per GB of layers read, "
+        f"a = {a:.2f} s per image (one machine, 2 jobs); warm run {warm:.0f} s "
+        f"vs N x a = {n * a:.0f} s"
     )
 
     rng = random.Random(args.seed)
@@ -94,7 +100,7 @@ def main() -> None:
         f"{unique_bytes / 1e9:.0f} GB unique of {total_bytes / 1e9:.0f} GB referenced "
         f"({total_bytes / unique_bytes:.1f}x sharing)"
     )
-    print(f"{'machines':>8} {'workers':>8} {'layer reads':>12} {'GB read':>8} {'hours':>7}")
+    print(f"{'machines':>8} {'jobs':>8} {'layer reads':>12} {'GB read':>8} {'hours':>7}")
     for machines in (1, 2, 4, 8, 16, 32):
         reads = 0.0
         read_bytes = 0.0
@@ -102,10 +108,10 @@ def main() -> None:
             expected = machines * (1 - (1 - 1 / machines) ** n_uses)
             reads += expected
             read_bytes += expected * sizes[key]
-        work = args.images * a + read_bytes * b  # one-worker seconds
-        hours = work / (machines * 2 * e) / 3600
+        work = args.images * a + read_bytes * b  # machine seconds
+        hours = work / machines / 3600
         print(f"{machines:8} {machines * 2:8} {reads:12.0f} {read_bytes / 1e9:8.0f} {hours:7.2f}")
-    no_cache = (args.images * a + total_bytes * b) / (2 * e) / 3600
+    no_cache = (args.images * a + total_bytes * b) / 3600
     print(f"without the layer cache, 1 machine: {no_cache:.2f} hours")
 
 

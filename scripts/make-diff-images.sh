@@ -2,6 +2,7 @@
 # scripts/make-diff-images.sh OUTDIR -- Debian images for the diff and advise tests, built
 # like scripts/make-test-images.sh builds debian-minbase (mmdebstrap + umoci), once:
 #   debian-bullseye-minbase   mmdebstrap --variant=minbase bullseye
+#   debian-standard           mmdebstrap --variant=standard bookworm (advise: minbase vs standard)
 # Kept in OUTDIR/oci (an OCI layout); scripts/test.sh calls this when it is missing.
 set -euo pipefail
 OUT=${1:?usage: make-diff-images.sh OUTDIR}
@@ -31,6 +32,7 @@ image() {  # TAG SUITE VARIANT
     rm -f "$WORK/rootfs.tar"
 }
 image debian-bullseye-minbase bullseye minbase
+image debian-standard bookworm standard
 rm -rf "$OUT/oci"
 mv "$IMG" "$OUT/oci"
-echo "built $(date -u +%FT%TZ): debian-bullseye-minbase (mirror $MIRROR)" > "$OUT/MANIFEST.txt"
+echo "built $(date -u +%FT%TZ): debian-bullseye-minbase debian-standard (mirror $MIRROR)" > "$OUT/MANIFEST.txt"

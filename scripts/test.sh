@@ -25,9 +25,10 @@ if [ ! -f "$ROOTFS" ] && [ "$(id -u)" = 0 ] && command -v mmdebstrap >/dev/null;
         || { tail -20 "$ROOTFS.log" >&2; rm -f "${ROOTFS%.tar}.partial.tar"; exit 1; }
 fi
 
-# Debian bullseye minbase for the diff tests (bookworm against bullseye), built once.
+# Debian bullseye minbase and bookworm standard for the diff and advise tests, built once.
 export HULLCHECK_DIFF_IMAGES=${HULLCHECK_DIFF_IMAGES:-$PWD/.cache/diff-images}
-if [ ! -f "$HULLCHECK_DIFF_IMAGES/MANIFEST.txt" ] && [ "$(id -u)" = 0 ] && command -v mmdebstrap >/dev/null; then
+# (rebuilt when an older build lacks an image the tests now use)
+if ! grep -qs debian-standard "$HULLCHECK_DIFF_IMAGES/MANIFEST.txt" && [ "$(id -u)" = 0 ] && command -v mmdebstrap >/dev/null; then
     echo "test: building the diff test images (about 60 s, once)" >&2
     mkdir -p "$(dirname "$HULLCHECK_DIFF_IMAGES")"
     bash scripts/make-diff-images.sh "$HULLCHECK_DIFF_IMAGES" > "$HULLCHECK_DIFF_IMAGES.log" 2>&1 \

@@ -238,11 +238,6 @@ class Linter:
 
     def lint_text(self, text: str, path: str, config: Config = config_mod.DEFAULT) -> FileResult:
         """Lint one Dockerfile's text; never raises for bad Dockerfile content."""
-        ignored = {hc for code in config.ignored for hc in self.resolve(code)}
-        overrides: dict[str, Severity] = {}
-        for code, sev in config.severity.items():
-            for hc in self.resolve(code):
-                overrides[hc] = sev
         raw: list[Finding] = []
         diagnostics: list[Diagnostic] = []
         pragmas = Pragmas()
@@ -252,55 +247,96 @@ class Linter:
         except DockerfileError as err:
             raw.append(_syntax_finding(path, err.line, err.end_line, err.message))
         else:
+            ctx = self._rule_context(dockerfile, path, config, diagnostics)
+            pragmas = collect(
+                dockerfile, self.resolve, lambda code: self.is_known(code, ctx.secrets)
+            )
+            raw.extend(self._run_rules(ctx, path, diagnostics))
+        raw.extend(self._run_scanners(text, path, diagnostics))
+        findings, suppressed = self._apply_config(raw, config, pragmas)
+        fail_on = self.fail_on or config.fail_on or DEFAULT_FAIL_ON
+        diagnostics.extend(
+            diag_warning("pragma-unknown", "rules", _unknown_pragma(path, line, code), path)
+            for line, code in pragmas.unknown
+        )
+        if ctx is not None and ctx.build_context is not None and ctx.build_context.truncated:
+            diagnostics.append(_context_truncated(ctx.build_context, path))
+        return FileResult(path, findings, suppressed, fail_on, diagnostics)
+
+    def _rule_context(
+        self, dockerfile: Dockerfile, path: str, config: Config, diagnostics: list[Diagnostic]
+    ) -> RuleContext:
+        """What the rules see; a bad ``secrets:`` section is reported and the built-in
+        secret rules used instead."""
+        try:
+            engine = self.secrets_for(config)
+        except HullcheckError as err:  # a bad secrets: section: report, lint the rest
+            diagnostics.append(
+                diag_error(
+                    "secrets-config",
+                    "config",
+                    err.message,
+                    f"secrets in {path} (checked with the built-in rules only)",
+                    path,
+                )
+            )
+            engine = None
+        return RuleContext(
+            dockerfile,
+            config.trusted_registries,
+            engine,
+            today=self.today,
+            eol=self.eol,
+            build_context=self.build_context(dockerfile, path),
+        )
+
+    def _run_rules(
+        self, ctx: RuleContext, path: str, diagnostics: list[Diagnostic]
+    ) -> list[Finding]:
+        """Every rule's findings; a rule that raises is reported, the others still run."""
+        found: list[Finding] = []
+        for rule in self.rules:
             try:
-                engine = self.secrets_for(config)
-            except HullcheckError as err:  # a bad secrets: section: report, lint the rest
+                hits = list(rule.check(ctx))
+            except Exception as err:  # one buggy rule must not stop the other checks
+                if os.environ.get("HULLCHECK_DEBUG"):
+                    raise
                 diagnostics.append(
                     diag_error(
-                        "secrets-config",
-                        "config",
-                        err.message,
-                        f"secrets in {path} (checked with the built-in rules only)",
+                        "rule-failed",
+                        "rules",
+                        f"rule {rule.id} failed: {type(err).__name__}: {err}"[:500],
+                        f"{rule.id} on {path}",
                         path,
                     )
                 )
-                engine = None
-            pragmas = collect(dockerfile, self.resolve, lambda code: self.is_known(code, engine))
-            ctx = RuleContext(
-                dockerfile,
-                config.trusted_registries,
-                engine,
-                today=self.today,
-                eol=self.eol,
-                build_context=self.build_context(dockerfile, path),
-            )
-            for rule in self.rules:
-                try:
-                    hits = list(rule.check(ctx))
-                except Exception as err:  # one buggy rule must not stop the other checks
-                    if os.environ.get("HULLCHECK_DEBUG"):
-                        raise
-                    diagnostics.append(
-                        diag_error(
-                            "rule-failed",
-                            "rules",
-                            f"rule {rule.id} failed: {type(err).__name__}: {err}"[:500],
-                            f"{rule.id} on {path}",
-                            path,
-                        )
-                    )
-                    continue
-                for hit in hits:
-                    raw.append(_finding(rule, path, hit.line, hit.end_line, hit.message, hit=hit))
+                continue
+            found.extend(_finding(rule, path, h.line, h.end_line, h.message, hit=h) for h in hits)
+        return found
+
+    def _run_scanners(self, text: str, path: str, diagnostics: list[Diagnostic]) -> list[Finding]:
+        found: list[Finding] = []
         for scanner in self.scanners:
             try:
-                raw.extend(scanner(path, text))
+                found.extend(scanner(path, text))
             except _Fatal as fatal:
                 raise fatal.error from None
             except HullcheckError as err:
                 diagnostics.append(
                     diag_error("scanner-failed", "rules", err.message, f"secrets in {path}", path)
                 )
+        return found
+
+    def _apply_config(
+        self, raw: list[Finding], config: Config, pragmas: Pragmas
+    ) -> tuple[list[Finding], list[Finding]]:
+        """(findings, suppressed): severities overridden by the config, ignores and
+        pragmas applied; findings in file order."""
+        ignored = {hc for code in config.ignored for hc in self.resolve(code)}
+        overrides: dict[str, Severity] = {}
+        for code, sev in config.severity.items():
+            for hc in self.resolve(code):
+                overrides[hc] = sev
         findings: list[Finding] = []
         suppressed: list[Finding] = []
         for found in raw:
@@ -316,25 +352,7 @@ class Linter:
             else:
                 findings.append(finding)
         findings.sort(key=_order)
-        fail_on = self.fail_on or config.fail_on or DEFAULT_FAIL_ON
-        diagnostics.extend(
-            diag_warning("pragma-unknown", "rules", _unknown_pragma(path, line, code), path)
-            for line, code in pragmas.unknown
-        )
-        if ctx is not None and ctx.build_context is not None and ctx.build_context.truncated:
-            root = ctx.build_context.root
-            diagnostics.append(
-                diag_error(
-                    "context-truncated",
-                    "rules",
-                    f"{path}: build context {root} is larger than lint reads (first "
-                    f"{ctx.build_context.max_files} entries, "
-                    f"{ctx.build_context.max_read_bytes >> 20} MiB of content)",
-                    f"the rest of what COPY takes from {root} (not checked for secrets)",
-                    path,
-                )
-            )
-        return FileResult(path, findings, suppressed, fail_on, diagnostics)
+        return findings, suppressed
 
     def build_context(self, dockerfile: Dockerfile, path: str) -> BuildContext | None:
         """The context a Dockerfile's COPY/ADD lines read from, one object per context
@@ -435,6 +453,18 @@ class _Fatal(Exception):
     def __init__(self, error: ConfigError) -> None:
         super().__init__(error.message)
         self.error = error
+
+
+def _context_truncated(context: BuildContext, path: str) -> Diagnostic:
+    root = context.root
+    return diag_error(
+        "context-truncated",
+        "rules",
+        f"{path}: build context {root} is larger than lint reads (first "
+        f"{context.max_files} entries, {context.max_read_bytes >> 20} MiB of content)",
+        f"the rest of what COPY takes from {root} (not checked for secrets)",
+        path,
+    )
 
 
 def _unknown_pragma(path: str, line: int, code: str) -> str:

@@ -32,15 +32,18 @@ def registry(
     test_images: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Registry:
-    if not (DIFF_IMAGES / "MANIFEST.txt").is_file():
+    manifest = DIFF_IMAGES / "MANIFEST.txt"
+    if not manifest.is_file() or "debian-standard" not in manifest.read_text():
+        why = f"diff images (with debian-standard) not built at {DIFF_IMAGES}"
         if os.environ.get("CI"):
-            pytest.fail(f"diff images missing at {DIFF_IMAGES}: scripts/test.sh builds them")
-        pytest.skip(f"diff images not built at {DIFF_IMAGES}")
+            pytest.fail(f"{why}: scripts/test.sh builds them")
+        pytest.skip(f"{why}: remove the folder and run scripts/make-diff-images.sh")
     reg = start_registry(request, shared_dir, tmp_path_factory.mktemp("reg-advise"))
     oci = test_images / "oci"
     _push(f"oci:{DIFF_IMAGES / 'oci'}:debian-bullseye-minbase", reg, "test/debian:11")
     _push(f"oci:{oci}:debian-minbase", reg, "test/debian:12")
     _push(f"oci:{oci}:python-npm", reg, "test/debian:12-python")
+    _push(f"oci:{DIFF_IMAGES / 'oci'}:debian-standard", reg, "test/debian:12-standard")
     return reg
 
 
@@ -95,7 +98,7 @@ def test_dockerfile_on_the_fat_variant(
     code, out = _advise(capsys, str(dockerfile))
     assert code == 0
     rows = {r["tag"]: r for r in out["ranked"]}
-    assert set(rows) == {"12-python", "12"}  # 11 is older: never a candidate
+    assert set(rows) == {"12-python", "12", "12-standard"}  # 11 is older: never a candidate
     assert rows["12"]["why"] == "another variant of this release"
     assert rows["12-python"]["vulnerabilities"] > 0  # its Python packages carry advisories
     assert rows["12-python"]["packages"] > rows["12"]["packages"]
@@ -164,3 +167,39 @@ def test_two_versions_in_a_registry_judged_without_dockerfiles(
     assert "model.bin" in model["cause"]["text"] and model["cause"]["layer_index"] == 2
     key = [c for c in out["changes"] if c["kind"] == "finding" and "private-key" in c["summary"]]
     assert key and key[0]["verdict"] == "better" and "id_rsa" in key[0]["cause"]["text"]
+
+
+@pytest.mark.registry
+@pytest.mark.images
+@pytest.mark.timeout(900)
+def test_standard_is_told_to_move_to_minbase(
+    registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Debian's standard variant against minbase (and the Python one) of the same release."""
+    code, out = _advise(capsys, f"{registry.host}/test/debian:12-standard")
+    assert code == 0
+    rows = out["ranked"]
+    by_tag = {r["tag"]: r for r in rows}
+    assert set(by_tag) == {"12-standard", "12", "12-python"}
+    assert by_tag["12"]["why"] == by_tag["12-python"]["why"] == "another variant of this release"
+    assert by_tag["12-standard"]["packages"] > 2 * by_tag["12"]["packages"]
+    assert by_tag["12-standard"]["size"] > 2 * by_tag["12"]["size"]
+    assert _is_ranked_by_its_numbers(rows)
+    assert [r["tag"] for r in rows] == ["12", "12-standard", "12-python"]
+    assert out["from"] == f"FROM {registry.host}/test/debian:12"
+
+
+@pytest.mark.registry
+@pytest.mark.images
+@pytest.mark.timeout(900)
+def test_table_says_what_was_not_checked(
+    registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["advise", f"{registry.host}/test/debian:11", "--insecure", *ACCEPT])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert (
+        "(the vulnerability columns, and the ranking by them, count only what was checked)" in text
+    )
+    assert "11: vulnerabilities NOT checked for Debian:11 96 packages" in text
+    assert "12: vulnerabilities NOT checked for Debian:12 96 packages" in text

@@ -13,6 +13,7 @@ import pytest
 from hullcheck.imagerules.registry import all_rules
 from hullcheck.lint import Linter
 from hullcheck.policy.config import Config
+from hullcheck.rulebook import find
 from hullcheck.rules.registry import RULES
 from tests.lint.peer_checks import ALL, PeerCheck
 
@@ -97,3 +98,13 @@ def test_doc_is_current() -> None:
 
 if __name__ == "__main__":
     DOC.write_text(render())
+
+
+@pytest.mark.parametrize(
+    "check",
+    [c for c in ALL if len(c.rules) == 1 and c.rules[0].startswith("HC") and c.covers != "none"],
+    ids=lambda c: c.id,
+)
+def test_an_equivalent_peer_check_is_an_alias_of_its_rule(check: PeerCheck) -> None:
+    # `hullcheck rules explain DS005` finds the rule a Trivy/Checkov/Dockle user knows
+    assert [r.id for r in find(check.id)] == [check.rules[0]]

@@ -21,10 +21,14 @@ class Pushed:
     multi: BuiltImage
 
 
-def skopeo_push(image: BuiltImage, dest: str, *, all_: bool = False) -> None:
+def skopeo_push(
+    image: BuiltImage, dest: str, *, all_: bool = False, creds: str | None = None
+) -> None:
     cmd = ["skopeo", "copy", "-q", "--dest-tls-verify=false"]
     if all_:
         cmd.append("--all")
+    if creds:
+        cmd += ["--dest-creds", creds]
     cmd += [image.reference, f"docker://{dest}"]
     subprocess.run(cmd, check=True, capture_output=True, timeout=120)
 

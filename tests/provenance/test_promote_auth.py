@@ -132,3 +132,43 @@ def test_promote_from_a_layout_into_an_authenticated_registry(  # noqa: PLR0917
     assert "blobs mounted" in err and " 0 copied" in err
     prod = _manifest(authed, "prod/app", "1", auth=True)
     assert prod.headers["docker-content-digest"] == image.index_digest
+
+
+def test_sign_and_attest_push_with_stdin_credentials(
+    authed: Registry,
+    keypair: KeyPair,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """sign and attest push their manifests to the authenticated registry; without the
+    password they stop with one line and push nothing."""
+    image = make_image(tmp_path / "one", [Layer([File("etc/one", b"1\n")])])
+    src = f"oci:{tmp_path / 'one'}:latest"
+    dst = f"{authed.host}/signed/one:1"
+    # put the image there the way a pipeline would: signed in the layout, then promoted
+    assert main(["sign", src, "--key", str(keypair.private)]) == 0
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("fail-on: critical\n")
+    creds = ["--insecure", "--username", USER, "--password-stdin"]
+    code, _out, err = _run(monkeypatch, capsys, PASSWORD + "\n", "promote", src, dst, "--key",
+                           str(keypair.public), "--sign-key", str(keypair.private), "--config",
+                           str(policy), "--no-vulns", *creds)  # fmt: skip
+    assert code == 0, err
+    code, _out, err = _run(monkeypatch, capsys, "nope\n", "sign", dst, "--key",
+                           str(keypair.private), *creds)  # fmt: skip
+    assert code == 2 and "401" in err and "Traceback" not in err
+    code, _out, err = _run(monkeypatch, capsys, PASSWORD + "\n", "sign", dst, "--key",
+                           str(keypair.private), *creds)  # fmt: skip
+    assert code == 0, err
+    code, _out, err = _run(monkeypatch, capsys, PASSWORD + "\n", "attest", dst, "--key",
+                           str(keypair.private), "--type", "sbom", *creds)  # fmt: skip
+    assert code == 0, err
+    code, _out, err = _run(monkeypatch, capsys, PASSWORD + "\n", "verify", dst, "--key",
+                          str(keypair.public), *creds)  # fmt: skip
+    assert code == 0, err
+    sig = _manifest(authed, "signed/one", f"sha256-{image.manifest_digest[7:]}.sig", auth=True)
+    assert len(sig.json()["layers"]) == 2  # promote's signature, then the one sign appended
+    code, _out, err = _run(monkeypatch, capsys, PASSWORD + "\n", "verify-attestation", dst,
+                          "--key", str(keypair.public), "--type", "sbom", *creds)  # fmt: skip
+    assert code == 0, err

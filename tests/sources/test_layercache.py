@@ -252,3 +252,16 @@ def test_a_local_blob_changed_since_it_was_recorded_is_read_not_replayed(
     report = _scan(img.reference, cache)
     assert 0 not in _cached(report)
     assert any(d.kind == "layer-unreadable" for d in report.diagnostics)
+
+
+def test_layers_with_too_many_entries_are_not_recorded(
+    tmp_path: Path, images: dict[str, BuiltImage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hullcheck.sources import walker
+
+    monkeypatch.setattr(walker, "MAX_RECORD_EVENTS", 3)
+    cache = tmp_path / "cache"
+    ref = images["plain"].reference
+    _scan(ref, cache)
+    assert LayerCache(cache).usage()[0] == 1  # the base has more than 3 entries
+    assert _cached(_scan(ref, cache)) == [1]

@@ -132,3 +132,19 @@ def test_duplicate_entries_last_wins(tmp_path: Path) -> None:
     assert f is not None and f.size == 7 and f.changed_by == ()
     assert [d for p, _, d in col.seen if p == "/f"] == [b"first", b"second!"]
     assert result.view.stats[0].bytes_wasted == 5
+
+
+def test_walk_is_kept_once_built_and_dropped_by_any_change() -> None:
+    from hullcheck.sources.layerfs import LayerFS, LayerStats
+
+    view = LayerFS(stats=[LayerStats(index=i, digest=f"d{i}") for i in range(3)])
+    view.add("etc", "dir", 0, 0, 0o755, 0, 0, None)
+    view.add("etc/a", "file", 0, 1, 0o644, 0, 0, None)
+    assert [p.path for p in view.walk()] == ["/etc", "/etc/a"]
+    assert [p.path for p in view.walk()] == ["/etc", "/etc/a"]  # the kept walk, again
+    view.add("etc/b", "file", 1, 1, 0o644, 0, 0, None)
+    assert [p.path for p in view.walk()] == ["/etc", "/etc/a", "/etc/b"]
+    view.whiteout("etc", "a", 2)
+    assert [p.path for p in view.walk()] == ["/etc", "/etc/b"]
+    view.opaque("etc", 3)
+    assert [p.path for p in view.walk()] == ["/etc"]

@@ -16,10 +16,10 @@ carries the distribution and the final version of every *context file* that was 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from hullcheck.globs import compile_globs
 from hullcheck.model import FileRef, Package
 
 MiB = 1024 * 1024
@@ -112,40 +112,14 @@ class Cataloger:
 
 
 def glob_predicate(*patterns: str) -> PathPredicate:
-    """A path predicate matching any of the shell globs (``**`` spans directories).
-
-    ``*`` does not cross ``/``; ``**/`` matches zero or more directories.  The globs are
-    compiled once into one regular expression.
-    """
-    parts = [_glob_to_regex(p) for p in patterns]
-    regex = re.compile("|".join(f"(?:{p})" for p in parts))
+    """A path predicate matching any of the globs (:mod:`hullcheck.globs`: ``*`` does not
+    cross ``/``, ``**/`` matches zero or more directories), compiled once."""
+    regex = compile_globs(patterns)
 
     def wants(path: str) -> bool:
-        return regex.fullmatch(path) is not None
+        return regex is not None and regex.match(path) is not None
 
     return wants
-
-
-def _glob_to_regex(pattern: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return "".join(out)
 
 
 __all__ = [

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck.advise import Measure, advise, base_of, from_line
-from hullcheck.cli._remote import add_registry_arguments, registry_options
+from hullcheck.cli._remote import add_registry_arguments, registry_extra, registry_options
 from hullcheck.cli.diff import _options
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.diagnostics import accept
@@ -86,12 +86,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         image = target.removeprefix("docker://")
     ref = parse_reference(image)
-    client = RegistryClient(ref, registry_options(args))
+    extra = registry_extra(args)  # --password-stdin is read once: tags and scans share it
+    client = RegistryClient(ref, registry_options(args, extra))
     try:
         tags = list_tags(client)
     finally:
         client.close()
-    options = _options(args)
+    options = _options(args, extra)
     db = args.db or os.environ.get("HULLCHECK_DB")
     settings = ScanSettings(vulnerabilities=True, db_path=Path(db) if db else None)
 
@@ -176,6 +177,9 @@ def _table(image: str, ranked: list[Measure], advice: str) -> str:
               f"  {visible(advice)}"]  # fmt: skip
     if any(not m.complete for m in ranked):
         lines.append("  (? = the scan could not check every package; see the errors below)")
+    if any(m.unchecked for m in ranked):
+        lines.append("  (the vulnerability columns, and the ranking by them, count only what was "
+                     "checked)")  # fmt: skip
     for m in ranked:
         if m.unchecked:
             counts = ", ".join(f"{eco} {n}" for eco, n in sorted(m.unchecked.items()))

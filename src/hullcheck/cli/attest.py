@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck import sbom
-from hullcheck.cli._remote import add_registry_arguments, registry_options
+from hullcheck.cli._remote import add_registry_arguments, registry_extra, registry_options
 from hullcheck.errors import InputError
 from hullcheck.provenance.attest import attest_image, load_predicate
 from hullcheck.provenance.intoto import PREDICATE_TYPES, predicate_type
@@ -55,13 +55,13 @@ def _read_predicate(path: Path) -> Any:
     return load_predicate(data, str(path))
 
 
-def _sbom_of(target: Target, args: argparse.Namespace) -> Any:
+def _sbom_of(target: Target, args: argparse.Namespace, extra: dict[str, str]) -> Any:
     if isinstance(target.store, LayoutStore):
         ref = f"oci:{target.store.root}:{target.display.rpartition(':')[2]}"
     else:
         ref = f"registry:{target.repository}@{target.digest}"
-    extra = {"insecure": "true"} if args.insecure else {}
-    options = SourceOptions(cache_dir=default_cache_dir(args.cache_dir), extra=extra)
+    # the same registry access (credentials, insecure hosts) as the attestation's own push
+    options = SourceOptions(cache_dir=default_cache_dir(args.cache_dir), extra=dict(extra))
     inventory = sbom.inventory_for(ref, options=options)
     if not inventory.complete:
         raise InputError(f"{target.display}: the image could not be catalogued whole")
@@ -71,11 +71,12 @@ def _sbom_of(target: Target, args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     ptype = predicate_type(args.type)
     key = load_private_key(Path(args.key))
-    with open_target(args.image, registry_options(args)) as target:
+    extra = registry_extra(args)  # reads --password-stdin once, for the push and the catalogue
+    with open_target(args.image, registry_options(args, extra)) as target:
         if args.predicate:
             predicate = _read_predicate(Path(args.predicate))
         elif args.type == "sbom":
-            predicate = _sbom_of(target, args)
+            predicate = _sbom_of(target, args, extra)
         else:
             raise InputError(f"--type {args.type} needs --predicate FILE")
         attest_image(target, key, args.key, ptype, predicate)

@@ -61,12 +61,13 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _options(args: argparse.Namespace) -> SourceOptions:
+def _options(args: argparse.Namespace, extra: dict[str, str] | None = None) -> SourceOptions:
+    """``extra``: registry flags already read (the password on stdin can be read once)."""
     return SourceOptions(
         limits=Limits(timeout=None),
         cache_dir=default_cache_dir(None),
         timeout=args.timeout,
-        extra=registry_extra(args),
+        extra=registry_extra(args) if extra is None else dict(extra),
     )
 
 

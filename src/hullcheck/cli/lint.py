@@ -157,6 +157,7 @@ def _verify_bases(report: Report, linter: lint.Linter, args: argparse.Namespace)
     from hullcheck.cli._trust import base_trust  # noqa: PLC0415
     from hullcheck.provenance.basecheck import verify_dockerfile_bases  # noqa: PLC0415
 
+    options = registry_options(args)  # once: --password-stdin cannot be read per Dockerfile
     for path in lint.find_dockerfiles([p for p in args.paths if p != lint.STDIN]):
         try:
             df = parse(lint.read_dockerfile(path), str(path))
@@ -164,7 +165,7 @@ def _verify_bases(report: Report, linter: lint.Linter, args: argparse.Namespace)
             continue  # already reported by the lint itself
         config = linter.config_for(path)
         trust = base_trust(args, config)
-        result = verify_dockerfile_bases(df, str(path), trust, registry_options(args))
+        result = verify_dockerfile_bases(df, str(path), trust, options)
         report.findings.extend(result.findings)
         report.diagnostics.extend(result.diagnostics)
         threshold = linter.fail_on or config.fail_on or DEFAULT_FAIL_ON

@@ -11,20 +11,22 @@ entries stored in another order), ``metadata`` (mode, owner), or ``content``.
 
 from __future__ import annotations
 
-import fnmatch
 from collections import Counter
 from typing import Any
 
 from hullcheck.diff.files import Entry, LayerEntries
+from hullcheck.globs import compile_globs
 
+# globs in the one dialect (hullcheck.globs): ``**/`` for "anywhere", ``/**`` for "below"
 _KEYS = (
-    "/etc/ssh/ssh_host_*", "*.pem", "*.key", "/etc/machine-id", "/var/lib/dbus/machine-id",
-    "*/random-seed", "/etc/ssl/private/*", "*/gnupg/*", "*.gpg~",
+    "/etc/ssh/ssh_host_*", "**/*.pem", "**/*.key", "/etc/machine-id", "/var/lib/dbus/machine-id",
+    "**/random-seed", "/etc/ssl/private/**", "**/gnupg/**", "**/*.gpg~",
 )  # fmt: skip
-_LOGS = ("/var/log/*", "*.log", "*.log.*", "/var/lib/apt/extended_states")
+_LOGS = ("/var/log/**", "**/*.log", "**/*.log.*", "/var/lib/apt/extended_states")
 _CACHES = (
-    "/var/cache/*", "/etc/ld.so.cache", "/var/lib/dpkg/*-old", "/etc/*-", "*/__pycache__/",
+    "/var/cache/**", "/etc/ld.so.cache", "/var/lib/dpkg/*-old", "/etc/*-", "**/__pycache__/",
 )  # fmt: skip
+_IS_KEY, _IS_LOG, _IS_CACHE = compile_globs(_KEYS), compile_globs(_LOGS), compile_globs(_CACHES)
 MAX_LISTED = 200
 
 
@@ -34,13 +36,13 @@ def _cause(path: str, a: Entry | None, b: Entry | None) -> str:
         return "timestamps"  # the same bytes, mode and owner: only the mtime moved
     if path.endswith((".pyc", ".pyo")):
         return "pyc"
-    if any(fnmatch.fnmatch(path, p) for p in _KEYS):
+    if _IS_KEY is not None and _IS_KEY.match(path):
         return "generated keys"
-    if any(fnmatch.fnmatch(path, p) for p in _LOGS):
+    if _IS_LOG is not None and _IS_LOG.match(path):
         return "logs"
     if both and a.digest == b.digest and a.size == b.size:  # type: ignore[union-attr]
         return "metadata"
-    if any(fnmatch.fnmatch(path, p) for p in _CACHES):
+    if _IS_CACHE is not None and _IS_CACHE.match(path):
         return "caches"
     return "content" if both else "only in one build"
 

@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from hullcheck.globs import compile_glob
+
 MAX_IGNORE_BYTES = 1 << 20
 """A larger ignore file is read only this far: no real one comes near it."""
-
-_REGEX_SPECIAL = frozenset(".+()|{}$^")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,48 +53,8 @@ def parse_lines(text: str) -> list[str]:
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """patternmatcher's glob -> regex translation (``Pattern.compile``)."""
-    out = ["^"]
-    i, n = 0, len(pattern)
-    while i < n:
-        ch = pattern[i]
-        i += 1
-        if ch == "*":
-            if i < n and pattern[i] == "*":
-                i += 1
-                if i < n and pattern[i] == "/":  # "**/" is "**"
-                    i += 1
-                if i >= n:  # "**" at the end takes everything below
-                    out.append(".*")
-                else:
-                    out.append("(.*/)?")
-            else:
-                out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch in _REGEX_SPECIAL:
-            out.append("\\" + ch)
-        elif ch == "\\":
-            if i < n:
-                out.append(re.escape(pattern[i]))
-                i += 1
-            else:
-                out.append("\\\\")
-        elif ch == "[":
-            end = pattern.find("]", i + 1 if i < n and pattern[i] == "^" else i)
-            if end < 0:
-                out.append("\\[")
-            else:
-                body = pattern[i:end]
-                out.append("[" + body.replace("\\", "\\\\").replace("[", "\\[") + "]")
-                i = end + 1
-        else:
-            out.append(re.escape(ch))
-    out.append("$")
-    try:
-        return re.compile("".join(out), re.DOTALL)
-    except re.error:
-        return re.compile(r"(?!)")  # a broken class matches nothing (Docker errors out)
+    """patternmatcher's glob -> regex translation (``Pattern.compile``): the one dialect."""
+    return compile_glob(pattern)
 
 
 class DockerIgnore:

@@ -27,6 +27,7 @@ EMPTY_PASSWORD = ImageRule(
         "container become that user without a password."
     ),
     fix="Lock the account (passwd -l NAME, or '!' / '*' in the password field) or delete it.",
+    aliases=("DKL-LI-0001",),
 )
 DUPLICATE_ID = ImageRule(
     id="HC8009",

@@ -35,6 +35,7 @@ CACHES = ImageRule(
         "/var/lib/apt/lists/*; apk add --no-cache; pip install --no-cache-dir; npm ci && npm "
         "cache clean --force; or use RUN --mount=type=cache."
     ),
+    aliases=("DS027",),
 )
 TEMP_FILES = ImageRule(
     id="HC8102",

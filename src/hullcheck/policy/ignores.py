@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import fnmatch
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from packageurl import PackageURL
 
 from hullcheck.diagnostics import suggest
 from hullcheck.errors import ConfigError
+from hullcheck.globs import matches as glob_matches
 from hullcheck.model import Finding, Severity
 from hullcheck.policy.known import SECRET_PREFIX, canonical, problem
 
@@ -74,7 +74,7 @@ class IgnoreRule:
             return False
         if self.path is not None:
             paths = [p for p in (finding.location.file, finding.location.path) if p]
-            if not any(fnmatch.fnmatchcase(p, self.path) for p in paths):
+            if not any(glob_matches(self.path, p) for p in paths):
                 return False
         return True
 

@@ -69,6 +69,7 @@ UNSIGNED = Rule(
         "shows that the image is the one your build produced."
     ),
     fix="Sign it in the pipeline that builds it: hullcheck sign IMAGE --key KEY (or cosign sign).",
+    aliases=("CIS-DI-0005",),
 )
 BAD_SIGNATURE = Rule(
     id="HC8411",

@@ -79,6 +79,7 @@ ASSUME_YES = Rule(
     fix="Add `-y` (`apt-get install -y --no-install-recommends <packages>`).",
     check=_check_yes,
     hadolint=("DL3014",),
+    aliases=("DS021",),
 )
 
 
@@ -205,6 +206,7 @@ APT_CLI = Rule(
     fix="Replace `apt` with `apt-get` (or `apt-cache` for searches).",
     check=_check_apt_cli,
     hadolint=("DL3027",),
+    aliases=("CKV_DOCKER_9",),
 )
 
 
@@ -264,6 +266,7 @@ UPGRADE = Rule(
     ),
     check=_check_upgrade,
     hadolint=("DL3005", "DL3035"),
+    aliases=("DS024", "DKL-DI-0003"),
 )
 
 
@@ -303,6 +306,7 @@ NO_INSTALL_RECOMMENDS = Rule(
     fix="Add `--no-install-recommends` to `apt-get install`.",
     check=_check_recommends,
     hadolint=("DL3015",),
+    aliases=("DS029",),
 )
 
 

@@ -215,6 +215,7 @@ UNPINNED_BASE = Rule(
     ),
     check=_check_tag,
     hadolint=("DL3006", "DL3007"),
+    aliases=("CKV_DOCKER_7", "DS001", "DKL-DI-0006"),
 )
 
 

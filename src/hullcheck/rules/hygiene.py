@@ -96,6 +96,7 @@ TOOLCHAIN = Rule(
         " `apk add --virtual .build-deps ... && apk del .build-deps`)."
     ),
     check=_check_toolchain,
+    aliases=("CIS-DI-0003",),
 )
 
 
@@ -179,6 +180,7 @@ UPDATE_ALONE = Rule(
     ),
     fix="Combine: `RUN apt-get update && apt-get install -y ... && rm -rf /var/lib/apt/lists/*`.",
     check=_check_update_alone,
+    aliases=("CKV_DOCKER_5", "DS017", "CIS-DI-0007"),
 )
 
 

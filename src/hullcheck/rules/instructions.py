@@ -58,6 +58,7 @@ RELATIVE_WORKDIR = Rule(
     fix="Use an absolute path (`WORKDIR /app`).",
     check=_check_workdir,
     hadolint=("DL3000",),
+    aliases=("CKV_DOCKER_10", "DS009"),
 )
 
 
@@ -100,6 +101,7 @@ INVALID_PORT = Rule(
     fix="Use a port number 0-65535, optionally with `/tcp`, `/udp` or `/sctp`.",
     check=_check_expose,
     hadolint=("DL3011",),
+    aliases=("DS008",),
 )
 
 
@@ -141,6 +143,7 @@ REPEATED = Rule(
     fix="Keep one CMD, ENTRYPOINT and HEALTHCHECK per stage.",
     check=_check_twice,
     hadolint=("DL4003", "DL4004", "DL3012"),
+    aliases=("DS007", "DS016", "DS023"),
 )
 
 
@@ -176,6 +179,7 @@ MULTI_SOURCE_DEST = Rule(
     fix="End the destination with `/`.",
     check=_check_copy_dest,
     hadolint=("DL3021",),
+    aliases=("DS011",),
 )
 
 
@@ -255,6 +259,7 @@ FROM_SELF = Rule(
     fix="Copy from an earlier stage, or use a plain COPY from the build context.",
     check=_check_self_ref,
     hadolint=("DL3023",),
+    aliases=("DS006",),
 )
 
 
@@ -286,6 +291,7 @@ DUP_STAGE = Rule(
     fix="Give each stage a unique name.",
     check=_check_dup_stage,
     hadolint=("DL3024",),
+    aliases=("CKV_DOCKER_11", "DS012"),
 )
 
 
@@ -576,6 +582,7 @@ SYSTEM_DIR = Rule(
     ),
     fix="Use an application directory (`WORKDIR /app`, `VOLUME /data`).",
     check=_check_system_dirs,
+    aliases=("DS030", "DKL-DI-0002"),
 )
 
 # -- HC0016 ADD for local files ----------------------------------------------------------
@@ -623,7 +630,7 @@ ADD_LOCAL = Rule(
     fix="Use COPY for files and folders; keep ADD for remote files with --checksum.",
     check=_check_add_local,
     hadolint=("DL3020",),
-    aliases=("HC5003",),
+    aliases=("HC5003", "CKV_DOCKER_4", "DS005", "CIS-DI-0009"),
 )
 
 

@@ -28,6 +28,7 @@ MAINTAINER = Rule(
     fix='Use `LABEL org.opencontainers.image.authors="name <email>"`.',
     check=_check_maintainer,
     hadolint=("DL4000",),
+    aliases=("CKV_DOCKER_6", "DS022"),
 )
 
 
@@ -55,6 +56,7 @@ HEALTHCHECK = Rule(
     fix='Add `HEALTHCHECK CMD ["/app/healthcheck"]`, or define probes in your orchestrator.',
     check=_check_healthcheck,
     hadolint=("DL3057",),
+    aliases=("CKV_DOCKER_2", "DS026", "CIS-DI-0006"),
 )
 
 

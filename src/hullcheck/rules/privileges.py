@@ -85,6 +85,7 @@ SUDO = Rule(
     fix="Use `USER root` ... `USER app` around privileged steps instead of sudo.",
     check=_check_sudo,
     hadolint=("DL3004",),
+    aliases=("CKV2_DOCKER_1", "DS010"),
 )
 
 

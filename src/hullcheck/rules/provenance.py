@@ -290,6 +290,25 @@ INSECURE = Rule(
         " `--no-check-certificate`, `--trusted-host` or `strict-ssl false`."
     ),
     check=_check_insecure,
+    aliases=(
+        "CKV2_DOCKER_2",
+        "CKV2_DOCKER_3",
+        "CKV2_DOCKER_4",
+        "CKV2_DOCKER_5",
+        "CKV2_DOCKER_6",
+        "CKV2_DOCKER_7",
+        "CKV2_DOCKER_8",
+        "CKV2_DOCKER_9",
+        "CKV2_DOCKER_10",
+        "CKV2_DOCKER_11",
+        "CKV2_DOCKER_12",
+        "CKV2_DOCKER_13",
+        "CKV2_DOCKER_14",
+        "CKV2_DOCKER_15",
+        "CKV2_DOCKER_16",
+        "CKV2_DOCKER_18",
+        "CIS-DI-0011",
+    ),
 )
 
 

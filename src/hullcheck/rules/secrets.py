@@ -272,6 +272,7 @@ SECRET_VALUE = Rule(
     ),
     check=_check_values,
     hadolint=("DL3064",),
+    aliases=("CKV_DOCKER_1005",),
 )
 
 SECRET_FILE = Rule(
@@ -352,7 +353,7 @@ PASSWORDS = Rule(
         " access provisioned at run time, or a secret mounted at run time."
     ),
     check=_check_passwords,
-    aliases=("HC2007",),
+    aliases=("HC2007", "CKV2_DOCKER_17"),
 )
 
 

@@ -85,6 +85,7 @@ CD = Rule(
     fix="Use WORKDIR for the directory later instructions work in; keep `cd` for one-off steps.",
     check=_check_cd,
     hadolint=("DL3003",),
+    aliases=("DS013",),
 )
 
 
@@ -169,6 +170,7 @@ PIPEFAIL = Rule(
     ),
     check=_check_pipefail,
     hadolint=("DL4006",),
+    aliases=("DS032",),
 )
 
 
@@ -284,6 +286,7 @@ BOTH_DOWNLOADERS = Rule(
     fix="Pick one of curl or wget for every download of the stage.",
     check=_check_both,
     hadolint=("DL4001",),
+    aliases=("DS014",),
 )
 
 RULES = (POINTLESS, CD, LN_SH, PIPEFAIL, WGET_PROGRESS, USERADD_UID, BOTH_DOWNLOADERS)

@@ -46,28 +46,26 @@ def _checks(rule: Rule) -> str:
 
 def describe(rule: Rule) -> SecretRuleMeta:
     """The common description of one secret rule."""
-    return SecretRuleMeta(
-        id=f"secret:{rule.id}",
-        name=rule.id,
-        title=rule.title,
-        practice=Practice.SECRETS,
-        severity=rule.severity,
-        explanation=f"Looked for in image files, environment variables and Dockerfiles"
-        f" (provider: {rule.provider}).{_checks(rule)} {_WHY}",
-        fix=rule.fix or DEFAULT_FIX,
+    found = (
+        "Looked for in image files, environment variables and Dockerfiles"
+        f" (provider: {rule.provider}).{_checks(rule)}"
     )
+    return _meta(rule.id, rule.title, rule.severity, found, rule.fix)
 
 
-def _file_rule(rule_id: str, title: str, severity: Severity) -> SecretRuleMeta:
+def _meta(kind: str, title: str, severity: Severity, found: str, fix: str) -> SecretRuleMeta:
     return SecretRuleMeta(
-        id=f"secret:{rule_id}",
-        name=rule_id,
+        id=f"secret:{kind}",
+        name=kind,
         title=title,
         practice=Practice.SECRETS,
         severity=severity,
-        explanation=f"The file's name alone says it holds secrets. {_WHY}",
-        fix=DEFAULT_FIX,
+        explanation=f"{found} {_WHY}",
+        fix=fix or DEFAULT_FIX,
     )
+
+
+_BY_NAME = "The file's name alone says it holds secrets."
 
 
 def builtin() -> tuple[SecretRuleMeta, ...]:
@@ -75,7 +73,7 @@ def builtin() -> tuple[SecretRuleMeta, ...]:
     return (
         *(describe(r) for r in BUILTIN_RULES),
         describe(CONTEXT_RULE),
-        *(_file_rule(rid, title, sev) for rid, title, sev in FILE_RULES),
+        *(_meta(rid, title, sev, _BY_NAME, "") for rid, title, sev in FILE_RULES),
     )
 
 

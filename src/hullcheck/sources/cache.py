@@ -120,14 +120,8 @@ class BlobCache:
             if pattern is None or not _is_real_dir(algo):
                 continue
             for f in algo.iterdir():
-                if not pattern.fullmatch(f.name):
-                    continue
-                try:
-                    st = f.lstat()
-                except OSError:
-                    continue
-                if stat.S_ISREG(st.st_mode):
-                    out.append((st.st_mtime, st.st_size, f))
+                if pattern.fullmatch(f.name) and (entry := lru_entry(f)) is not None:
+                    out.append(entry)
         return out
 
     def usage(self) -> tuple[int, int]:
@@ -138,19 +132,9 @@ class BlobCache:
     def evict(self, max_bytes: int | None = None) -> tuple[int, int]:
         """Remove least recently used blobs until at most ``max_bytes`` remain."""
         cap = self.max_bytes if max_bytes is None else max_bytes
-        entries = sorted(self._entries())
-        total = sum(e[1] for e in entries)
-        removed = freed = 0
-        for _, size, path in entries:
-            if total <= cap:
-                break
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-                removed += 1
-                freed += size
-            total -= size
+        done = evict_lru(self._entries(), cap)
         self._clean_tmp(STALE_TMP_SECONDS)
-        return removed, freed
+        return done
 
     def _clean_tmp(self, older_than: float) -> None:
         tmp = self.root / "tmp"
@@ -269,3 +253,30 @@ class CachingOpener:
         except (ImageError, OSError):
             return stream  # an unusable cache must not stop the scan
         return _Tee(stream, writer)  # type: ignore[return-value]
+
+
+def lru_entry(path: Path) -> tuple[float, int, Path] | None:
+    """``(mtime, size, path)`` of a regular file for :func:`evict_lru`; None for anything
+    else (a link, a directory, a file already gone)."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return (st.st_mtime, st.st_size, path) if stat.S_ISREG(st.st_mode) else None
+
+
+def evict_lru(entries: list[tuple[float, int, Path]], cap: int) -> tuple[int, int]:
+    """Delete files, least recently used first (``(mtime, size, path)``), until their
+    total size is at most ``cap``; (files removed, bytes freed).  A file already gone
+    (another process evicted it) only lowers the total."""
+    total = sum(e[1] for e in entries)
+    removed = freed = 0
+    for _, size, path in sorted(entries):
+        if total <= cap:
+            break
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed += 1
+            freed += size
+        total -= size
+    return removed, freed

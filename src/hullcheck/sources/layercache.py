@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 import zstandard
 
 from hullcheck.model import FileRef, JSONValue
+from hullcheck.sources.cache import evict_lru, lru_entry
 from hullcheck.sources.limits import GiB, MiB
 
 if TYPE_CHECKING:
@@ -60,10 +61,12 @@ if TYPE_CHECKING:
 RECORD_VERSION = 1
 MAGIC = b"HCLAYER1\n"
 DEFAULT_MAX_BYTES = 2 * GiB
-MAX_RECORD_BYTES = 256 * MiB
+MAX_RECORD_BYTES = 128 * MiB
 """A record larger than this once decoded is neither written nor read."""
-MAX_CONTENT_BYTES = 64 * MiB
+MAX_CONTENT_BYTES = 48 * MiB
 """Raw content kept per record; a layer whose offered content exceeds it is not recorded."""
+MAX_RECORD_EVENTS = 250_000
+"""Entries per record: a layer with more is read each time (decoding stays bounded)."""
 _NAME_CHARS = frozenset("0123456789abcdef")
 
 
@@ -261,7 +264,7 @@ def decode(raw: bytes, subs: Sequence[Subscription]) -> LayerRecord:
             raise ValueError("counters")
         record.counters[index] = {_str(name): _int(n) for name, n in delta.items()}
     events = body["events"]
-    if not isinstance(events, list):
+    if not isinstance(events, list) or len(events) > MAX_RECORD_EVENTS:
         raise TypeError("events")
     nsubs = len(subs)
     loaders = [s.cache.load if s.cache is not None and s.cache.reduces else None for s in subs]
@@ -462,12 +465,8 @@ class LayerCache:
             hexpart, dash, fp = f.name.partition("-")
             if not dash or len(hexpart) != 64 or not set(hexpart + fp) <= _NAME_CHARS:
                 continue
-            try:
-                st = f.lstat()
-            except OSError:
-                continue
-            if stat.S_ISREG(st.st_mode):
-                out.append((st.st_mtime, st.st_size, f))
+            if (entry := lru_entry(f)) is not None:
+                out.append(entry)
         return out
 
     def usage(self) -> tuple[int, int]:
@@ -477,15 +476,4 @@ class LayerCache:
     def evict(self, max_bytes: int | None = None) -> tuple[int, int]:
         """Remove least recently used records until at most ``max_bytes`` remain."""
         cap = self.max_bytes if max_bytes is None else max_bytes
-        records = sorted(self._records())
-        total = sum(r[1] for r in records)
-        removed = freed = 0
-        for _, size, path in records:
-            if total <= cap:
-                break
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-                removed += 1
-                freed += size
-            total -= size
-        return removed, freed
+        return evict_lru(self._records(), cap)

@@ -31,6 +31,7 @@ from hullcheck.sources.tarstream import (
 )
 
 MAX_SYMLINK_HOPS = 40  # as Linux's path resolution
+MEMO_PATHS = 200_000
 
 _TYPE_BITS = {
     REGULAR: stat.S_IFREG,
@@ -128,6 +129,9 @@ class LayerFS:
     _root: _Node = field(default_factory=lambda: _Node(DIRECTORY, -1))
     _dirs: dict[str, _Node] = field(default_factory=dict)
     _count: int = 0
+    _visible: tuple[PathInfo, ...] | None = None
+    """``walk()`` of the visible paths, kept once built (several rule families walk the
+    final view); dropped by any change, and never kept past ``MEMO_PATHS`` paths."""
 
     def __post_init__(self) -> None:
         self._dirs[""] = self._root
@@ -185,6 +189,7 @@ class LayerFS:
         link: str | None,
     ) -> None:
         """Record an entry of ``layer`` at ``path`` (normalised, no leading slash)."""
+        self._visible = None
         parent_path, _, name = path.rpartition("/")
         parent = self._dirs.get(parent_path)
         if parent is None or parent.kind != DIRECTORY or parent.deleted_by is not None:
@@ -228,6 +233,7 @@ class LayerFS:
 
     def whiteout(self, dir_path: str, name: str, layer: int) -> None:
         """``.wh.NAME`` in ``dir_path``: hide NAME as lower layers left it."""
+        self._visible = None
         parent = self._dirs.get(dir_path)
         if parent is None or parent.children is None:
             return
@@ -238,6 +244,7 @@ class LayerFS:
 
     def opaque(self, dir_path: str, layer: int) -> None:
         """``.wh..wh..opq`` in ``dir_path``: hide everything lower layers put in it."""
+        self._visible = None
         parent = self._dirs.get(dir_path)
         if parent is None:
             parent = self._dir(dir_path, layer)
@@ -304,7 +311,11 @@ class LayerFS:
 
     def walk(self, include_hidden: bool = False) -> Iterator[PathInfo]:
         """Every path, depth first in sorted order; hidden ones only when asked."""
-        return self._walk_below("", self._root, include_hidden)
+        if include_hidden or self._count > MEMO_PATHS:
+            return self._walk_below("", self._root, include_hidden)
+        if self._visible is None:
+            self._visible = tuple(self._walk_below("", self._root, False))
+        return iter(self._visible)
 
     def _walk_below(self, prefix: str, node: _Node, include_hidden: bool) -> Iterator[PathInfo]:
         stack: list[tuple[str, _Node, Iterator[tuple[str, _Node]]]] = [

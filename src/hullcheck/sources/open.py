@@ -13,7 +13,9 @@ Forms (``--source`` forces the kind and takes the rest as is):
 - ``registry:HOST/REPO[:TAG|@DIGEST]`` and any other plain reference: a registry.
 - ``docker:NAME[:TAG]`` (or ``docker-daemon:``): the local Docker engine.
 
-Registry and engine sources live in ``hullcheck.sources.registry`` and
+Each kind is one entry of ``OPENERS`` (its ``KIND:`` prefix -> an opener); a new kind
+of source is one module and one line there.  Registry and engine sources live in
+``hullcheck.sources.registry`` and
 ``hullcheck.sources.engine`` (another part of the project); they are imported only when
 asked for, by name, and must expose ``open_registry_source(ref, options)`` and
 ``open_engine_source(ref, options)`` returning an ``ImageSource``.
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,18 +37,8 @@ from hullcheck.sources.limits import Limits
 from hullcheck.sources.oci import OCILayoutSource, parse_layout_marker
 from hullcheck.sources.store import DirStore, TarStore
 
-KINDS = ("docker-archive", "oci", "oci-archive", "registry", "docker", "dir")
 _ALIASES = {"docker-daemon": "docker", "oci-dir": "oci"}
 _PORT_THEN_PATH = re.compile(r"[0-9]+/")
-_TRANSPORT_PREFIXES = (
-    "docker-archive:",
-    "oci-archive:",
-    "oci:",
-    "registry:",
-    "docker:",
-    "docker-daemon:",
-    "dir:",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,48 +172,79 @@ def open_source(
     """Open the image ``reference`` names; the caller closes the returned source."""
     options = options or SourceOptions()
     parsed = parse_reference(reference, forced)
-    limits = options.limits
-    if parsed.kind == "registry":
-        # As `docker run` does: an image the local engine already has is read from it.
-        if parsed.plain and _engine_has(parsed.rest, options):
-            return _remote(
-                "hullcheck.sources.engine", "open_engine_source", parsed.rest, options, "engine"
-            )
-        return _remote(
-            "hullcheck.sources.registry", "open_registry_source", parsed.rest, options, "registry"
-        )
-    if parsed.kind == "docker":
-        return _remote(
-            "hullcheck.sources.engine", "open_engine_source", parsed.rest, options, "Docker engine"
-        )
+    return OPENERS[parsed.kind](parsed, reference, options)
+
+
+def _open_registry(parsed: ParsedReference, reference: str, options: SourceOptions) -> ImageSource:
+    # As `docker run` does: an image the local engine already has is read from it.
+    if parsed.plain and _engine_has(parsed.rest, options):
+        return _open_engine(parsed, reference, options)
+    return _remote(
+        "hullcheck.sources.registry", "open_registry_source", parsed.rest, options, "registry"
+    )
+
+
+def _open_engine(parsed: ParsedReference, reference: str, options: SourceOptions) -> ImageSource:
+    what = "engine" if parsed.kind == "registry" else "Docker engine"
+    return _remote("hullcheck.sources.engine", "open_engine_source", parsed.rest, options, what)
+
+
+def _open_dir(parsed: ParsedReference, reference: str, options: SourceOptions) -> ImageSource:
     path = parsed.path
     assert path is not None
-    if parsed.kind == "dir":
-        if not path.exists():
-            raise InputError(f"{path} does not exist")
-        if not path.is_dir():
-            raise InputError(f"{path} is not a directory")
-        cross = options.extra.get("cross_filesystems") == "true"
-        return DirectorySource(path, reference, limits, cross_devices=cross)
-    if parsed.kind == "oci":
-        if not path.is_dir():
-            if path.is_file():
-                return _open_tar(path, parsed.tag, reference, "oci-archive", limits)
-            if path.exists():
-                raise _not_regular(path)
-            raise InputError(f"{path} is not a directory (expected an OCI layout)")
-        store = DirStore(path)
-        if not store.exists("index.json"):
-            raise InputError(f"{path} is not an OCI layout (no index.json)")
-        parse_layout_marker(store, limits)
-        return OCILayoutSource(store, reference, parsed.tag, "oci", limits)
+    if not path.exists():
+        raise InputError(f"{path} does not exist")
+    if not path.is_dir():
+        raise InputError(f"{path} is not a directory")
+    cross = options.extra.get("cross_filesystems") == "true"
+    return DirectorySource(path, reference, options.limits, cross_devices=cross)
+
+
+def _open_oci(parsed: ParsedReference, reference: str, options: SourceOptions) -> ImageSource:
+    path = parsed.path
+    assert path is not None
+    limits = options.limits
+    if not path.is_dir():
+        if path.is_file():
+            return _open_tar(path, parsed.tag, reference, "oci-archive", limits)
+        if path.exists():
+            raise _not_regular(path)
+        raise InputError(f"{path} is not a directory (expected an OCI layout)")
+    store = DirStore(path)
+    if not store.exists("index.json"):
+        raise InputError(f"{path} is not an OCI layout (no index.json)")
+    parse_layout_marker(store, limits)
+    return OCILayoutSource(store, reference, parsed.tag, "oci", limits)
+
+
+def _open_archive(parsed: ParsedReference, reference: str, options: SourceOptions) -> ImageSource:
+    path = parsed.path
+    assert path is not None
     if not path.exists():
         raise InputError(f"{path} does not exist")
     if path.is_dir():
         raise InputError(f"{path} is a directory, not a tar archive (use oci:{path})")
     if not path.is_file():
         raise _not_regular(path)  # never open a FIFO (it would block) or a device
-    return _open_tar(path, parsed.tag, reference, parsed.kind, limits)
+    return _open_tar(path, parsed.tag, reference, parsed.kind, options.limits)
+
+
+Opener = Callable[[ParsedReference, str, SourceOptions], ImageSource]
+"""Opens a parsed reference (the reference as typed, for naming it) with the options."""
+
+OPENERS: dict[str, Opener] = {
+    "docker-archive": _open_archive,
+    "oci": _open_oci,
+    "oci-archive": _open_archive,
+    "registry": _open_registry,
+    "docker": _open_engine,
+    "dir": _open_dir,
+}
+"""Every kind of source, by the prefix that names it (``KIND:REF``): adding a source is
+one module and one line here."""
+
+KINDS = tuple(OPENERS)
+_TRANSPORT_PREFIXES = tuple(f"{kind}:" for kind in (*OPENERS, "docker-daemon"))
 
 
 def _open_tar(

@@ -16,14 +16,13 @@ unsubscribed; it never stops the others.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from hullcheck.errors import HullcheckError, ImageError
+from hullcheck.globs import compile_globs
 from hullcheck.model import FileRef
 from hullcheck.sources.base import ImageSource
 from hullcheck.sources.digest import new_hasher
@@ -31,6 +30,7 @@ from hullcheck.sources.directory import DirectorySource, DirectoryStream
 from hullcheck.sources.image import Image, Layer
 from hullcheck.sources.layercache import (
     MAX_CONTENT_BYTES,
+    MAX_RECORD_EVENTS,
     CacheHooks,
     Entry,
     LayerCache,
@@ -64,7 +64,8 @@ class Subscription:
 
     An entry matches when its kind is in ``kinds`` and any of: ``all_entries``, its path
     in ``paths``, its basename in ``basenames``, a ``globs`` pattern matching the path
-    (``fnmatch``: ``*`` also crosses ``/``), or ``predicate(path)``.  Paths are absolute
+    (:mod:`hullcheck.globs`: ``*`` stays within a directory, ``**`` crosses), or
+    ``predicate(path)``.  Paths are absolute
     (``/etc/os-release``).  Kinds: ``file`` (regular), ``dir``, ``symlink``, ``hardlink``,
     ``char``, ``block``, ``fifo``.  ``accept(ref)``, when given, then sees the entry's
     header (mode, size, owner; no content) and may still turn it down, before any content
@@ -109,11 +110,7 @@ class _Compiled:
         self.all = sub.all_entries
         self.paths = sub.paths
         self.basenames = sub.basenames
-        self.glob = (
-            re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in sub.globs))
-            if sub.globs
-            else None
-        )
+        self.glob = compile_globs(sub.globs)
         self.predicate = sub.predicate
         self.accept = sub.accept
         self.failed = False
@@ -476,6 +473,8 @@ class Walker:
             if rec is not None:
                 if rec is not self._rec:  # abandoned (too much content to keep)
                     rec = events = None
+                elif len(rec.events) >= MAX_RECORD_EVENTS:
+                    self._rec = rec = events = None  # too many entries to keep
                 else:
                     rec.events.append(_entry(path, entry, link))
             if subs:
@@ -561,11 +560,7 @@ class Walker:
 
     def _offer(self, wanted: list[_Compiled], ref: FileRef, data: bytes | None, index: int) -> None:
         for s in wanted:
-            offered = data
-            if data is not None and s.sub.max_size <= 0:
-                offered = None
-            elif data is not None and len(data) > s.sub.max_size:
-                offered = data[: s.sub.max_size]
+            offered = _clipped(data, s.sub.max_size)
             try:
                 s.sub.on_file(ref, offered)
             except HullcheckError as err:
@@ -594,11 +589,7 @@ class Walker:
                 self._rec = None  # too much to keep: this layer is simply not cached
         index = ref.layer_index if ref.layer_index is not None else -1
         for s in wanted:
-            offered = data
-            if data is not None and s.sub.max_size <= 0:
-                offered = None
-            elif data is not None and len(data) > s.sub.max_size:
-                offered = data[: s.sub.max_size]
+            offered = _clipped(data, s.sub.max_size)
             try:
                 hooks = s.reduce
                 if hooks is None:
@@ -629,6 +620,13 @@ class Walker:
         self._error(
             f"analyser {s.sub.name} failed on {path} and was stopped: {message}", index, path
         )
+
+
+def _clipped(data: bytes | None, max_size: int) -> bytes | None:
+    """What a subscription with ``max_size`` is offered of ``data`` (None: no content)."""
+    if data is None or max_size <= 0:
+        return None
+    return data[:max_size] if len(data) > max_size else data
 
 
 def _entry(path: str, entry: TarEntry, link: str | None) -> Entry:
