@@ -35,6 +35,16 @@ if ! grep -qs debian-standard "$HULLCHECK_DIFF_IMAGES/MANIFEST.txt" && [ "$(id -
         || { tail -20 "$HULLCHECK_DIFF_IMAGES.log" >&2; exit 1; }
 fi
 
+# hullcheck's own image (./Dockerfile, buildah, no registry), built once (3-4 min) and reused
+# by tests/packaging/test_image.py; delete .cache/hullcheck-image/hullcheck.tar to rebuild.
+if [ ! -f .cache/hullcheck-image/hullcheck.tar ] && [ "$(id -u)" = 0 ] \
+        && command -v buildah >/dev/null && command -v mmdebstrap >/dev/null; then
+    echo "test: building hullcheck's own image (about 3-4 min, once)" >&2
+    mkdir -p .cache
+    bash scripts/make-image.sh > .cache/hullcheck-image.log 2>&1 \
+        || { tail -30 .cache/hullcheck-image.log >&2; exit 1; }
+fi
+
 # the peer tools (hadolint, syft) and the dev tools are installed into .venv/bin
 export PATH="$PWD/.venv/bin:$PATH"
 

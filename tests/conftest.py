@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+pytest_plugins = ["tests.support.browser"]  # the `browser` fixture (a real headless Chromium)
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("HULLCHECK_SHARED", ROOT.parent / "shared"))
 TEST_IMAGES = Path(os.environ.get("HULLCHECK_TEST_IMAGES", ROOT / ".cache" / "test-images"))

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from hullcheck.imagerules import signatures
 from hullcheck.imagerules.registry import all_rules as image_rules
 from hullcheck.model import JSONValue, Practice, Severity
 from hullcheck.policy.config import is_advisory_id
-from hullcheck.provenance import basecheck, scancheck
+from hullcheck.report.columns import columns
 from hullcheck.rulemeta import RuleMeta
 from hullcheck.rules.registry import RULES
 from hullcheck.secrets.ruledoc import builtin
@@ -56,8 +57,8 @@ VULNERABILITY = VulnerabilityMeta(
 def all_rules() -> tuple[RuleMeta, ...]:
     """Every rule, Dockerfile rules first, then image, secret and vulnerability ones."""
     return (
-        *sorted((*RULES, basecheck.RULE), key=lambda r: r.id),
-        *sorted((*image_rules(), *scancheck.RULES), key=lambda r: r.id),
+        *sorted((*RULES, signatures.BASE_UNSIGNED), key=lambda r: r.id),
+        *sorted((*image_rules(), *signatures.RULES), key=lambda r: r.id),
         *builtin(),
         VULNERABILITY,
     )
@@ -109,15 +110,12 @@ def _severity(rule: RuleMeta) -> str:
 
 def table(rules: Sequence[RuleMeta]) -> str:
     """Aligned columns: id, name, practice, default severity, aliases."""
-    rows = [("ID", "NAME", "PRACTICE", "SEVERITY", "ALIASES")]
-    rows += [
+    rows = [
         (r.id, r.name, r.practice.value, _severity(r), ", ".join(r.all_aliases) or "-")
         for r in rules
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True)) + f"  {row[4]}\n"
-        for row in rows
+        line + "\n" for line in columns(("ID", "NAME", "PRACTICE", "SEVERITY", "ALIASES"), rows)
     )
 
 
@@ -142,10 +140,11 @@ Generated from the rule metadata by `python scripts/rule-docs.py` (a test fails 
 file is stale). `hullcheck rules` prints the table, `hullcheck rules explain ID|NAME|ALIAS`
 one rule in full. Severities are defaults: override them per rule in `.hullcheck.yaml`
 (`rules: {severity: {HC3003: medium}}`) or silence a rule (`rules: {ignore: [HC1002]}`, or
-`# hullcheck ignore=HC1002 reason` above an instruction). Ids, names and aliases all work
-there: the hadolint column lists the hadolint codes a rule covers (`# hadolint
-ignore=DL3008` and `.hadolint.yaml` keep working, and its findings carry the `hadolint`
-key), and an id a rule had before keeps working as an alias.
+`# hullcheck ignore=HC1002 reason` above an instruction). There, an id a rule had before
+keeps working (HC2007 is HC6006 now), and so do the hadolint codes a rule covers (`#
+hadolint ignore=DL3008`, `.hadolint.yaml`; its findings carry the `hadolint` key). Names
+and the other aliases (equivalent Checkov, Trivy and Dockle checks) are for `hullcheck
+rules explain`.
 
 Ids by range: HC0xxx syntax and instruction correctness, HC1xxx base image, HC2xxx
 privileges, HC3xxx build (package managers, shell), HC4xxx layer hygiene, HC5xxx

@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from hullcheck import diagnostics as diag
-from hullcheck.analysis import Analyser, AnalyserOutput, Progress, walk_diagnostics
+from hullcheck.analysis import (
+    Analyser,
+    AnalyserOutput,
+    Progress,
+    walk_diagnostics,
+    withhold_unverified,
+)
 from hullcheck.catalog.sbom_input import check_image_file, is_sbom_file, read_sbom
 from hullcheck.diagnostics import Diagnostic
 from hullcheck.document import Report
@@ -248,6 +254,8 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
             findings = _trace(findings, image, dockerfile_text, request, report, summary=summary)
             if request.lint:
                 findings = _lint(findings, dockerfile_text, request, report)
+        findings, kept = withhold_unverified(walk, findings, report.packages or [])
+        report.packages = kept
         report.findings = merge_places(findings)
         # complete: everything examined (an accepted loss still leaves the data incomplete)
         summary["complete"] = not any(d.level is diag.Level.ERROR for d in report.diagnostics)

@@ -18,9 +18,11 @@ from hullcheck.report import (
     cyclonedx,
     gitlab_codequality,
     gitlab_container_scanning,
+    html_report,
     json_format,
     junit,
     markdown,
+    openvex,
     sarif,
     table,
 )
@@ -75,6 +77,12 @@ def _render_gitlab_cs(report: Report) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def _render_openvex(report: Report) -> str:
+    data = json.loads(openvex.render(report, OPTIONS))
+    data["tooling"] = "hullcheck <version>"
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
 def _plain(module: object) -> Callable[[Report], str]:
     return lambda report: module.render(report, OPTIONS)  # type: ignore[attr-defined]
 
@@ -95,6 +103,9 @@ CASES: dict[str, tuple[Callable[[], Report], Callable[[Report], str]]] = {
     "lint.md": (lint_report, _plain(markdown)),
     "ci-scan.md": (ci_scan_report, _plain(markdown)),
     "ci-scan.cdx.json": (ci_scan_report, _render_cdx),
+    "lint.html": (lint_report, _plain(html_report)),
+    "ci-scan.html": (ci_scan_report, _plain(html_report)),
+    "ci-scan.openvex.json": (ci_scan_report, _render_openvex),
 }
 
 

@@ -3,9 +3,6 @@ outside requests, its links and filters work, and its numbers are the API's numb
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,57 +11,7 @@ import pytest
 
 from tests.server.conftest import LiveServer, make_token, start_server
 from tests.server.test_scans import report_with
-
-ARTEFACTS = Path(__file__).resolve().parents[2] / ".cache" / "test-artefacts"
-
-
-def _browser() -> Any:
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("selenium is missing (scripts/setup.sh installs it)")
-        pytest.skip("selenium is missing")
-    chromium = shutil.which("chromium")
-    driver = shutil.which("chromedriver")
-    if not chromium or not driver:
-        if os.environ.get("CI"):
-            pytest.fail("chromium or chromedriver is missing (scripts/setup.sh installs them)")
-        pytest.skip("chromium or chromedriver is missing")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--window-size=1400,1000",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-extensions",
-        "--disable-background-networking",
-        "--disable-component-update",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    from selenium.common.exceptions import WebDriverException
-
-    for attempt in range(3):  # chromium can fail to start on a loaded 2-core machine
-        try:
-            return webdriver.Chrome(options=options, service=Service(executable_path=driver))
-        except WebDriverException:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    driver = _browser()
-    try:
-        yield driver
-    finally:
-        driver.quit()
+from tests.support.browser import ARTEFACTS, console_errors, requested_hosts
 
 
 @pytest.fixture
@@ -93,24 +40,11 @@ def filled_server(tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
         server.stop()
 
 
-def _errors(driver: Any) -> list[str]:
-    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-
-
-def _hosts(driver: Any) -> set[str]:
-    hosts = set()
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message.get("method") == "Network.requestWillBeSent":
-            hosts.add(message["params"]["request"]["url"].split("/")[2])
-    return hosts
-
-
 def test_dashboard_pages_render_and_agree_with_the_api(
     browser: Any, filled_server: tuple[LiveServer, str]
 ) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     server, admin = filled_server
     with server.client(admin) as client:
@@ -120,6 +54,8 @@ def test_dashboard_pages_render_and_agree_with_the_api(
     assert browser.current_url.endswith("/login")
     browser.find_element(By.NAME, "token").send_keys(admin)
     browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    # the click returns before the next page is there: on a loaded machine, wait for it
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#images tbody tr"))
     rows = browser.find_elements(By.CSS_SELECTOR, "#images tbody tr")
     shown = {
         r.find_element(By.CSS_SELECTOR, "a").text: int(
@@ -133,10 +69,22 @@ def test_dashboard_pages_render_and_agree_with_the_api(
 
     Select(browser.find_element(By.NAME, "severity")).select_by_value("critical")
     browser.find_element(By.CSS_SELECTOR, "#filters button").click()
+    WebDriverWait(browser, 30).until(
+        lambda b: (
+            "severity=critical" in b.current_url
+            and b.execute_script("return document.readyState") == "complete"
+        )
+    )
     rows = browser.find_elements(By.CSS_SELECTOR, "#images tbody tr")
     assert [r.get_attribute("data-worst") for r in rows] == ["critical"]
 
     browser.find_element(By.LINK_TEXT, "ghcr.io/acme/api").click()
+    WebDriverWait(browser, 30).until(
+        lambda b: (
+            b.find_elements(By.ID, "total")
+            and b.execute_script("return document.readyState") == "complete"
+        )
+    )
     api_latest = images["ghcr.io/acme/api"]["latest"]
     assert int(browser.find_element(By.ID, "total").text) == sum(api_latest["counts"].values())
     assert len(browser.find_elements(By.CSS_SELECTOR, "#scans tbody tr")) == 2
@@ -157,5 +105,5 @@ def test_dashboard_pages_render_and_agree_with_the_api(
     assert int(card.find_element(By.CSS_SELECTOR, ".new-count").text) == len(diff["new"])
     assert int(card.find_element(By.CSS_SELECTOR, ".resolved-count").text) == len(diff["resolved"])
 
-    assert _errors(browser) == []
-    assert _hosts(browser) <= {server.url.split("/")[2]}
+    assert console_errors(browser) == []
+    assert requested_hosts(browser) <= {server.url.split("/")[2]}

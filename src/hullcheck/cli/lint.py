@@ -10,6 +10,7 @@ from typing import Any
 
 from hullcheck import lint
 from hullcheck.cli._remote import add_registry_arguments
+from hullcheck.cli._reports import add_report_argument, write_reports
 from hullcheck.cli._trust import add_verify_base_arguments
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.dockerfile.parser import parse
@@ -53,6 +54,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--output", "-o", default=None, metavar="FILE", help="write the report to FILE"
     )
+    add_report_argument(parser, LINT)
     parser.add_argument(
         "--color", choices=COLOR_CHOICES, default="auto", help="colour the table output"
     )
@@ -131,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
     blocked = any(d.blocking for d in report.diagnostics)
     if not (args.quiet and code == 0 and not blocked):
         write_output(render_as(args.format, report, options, kind=LINT), args.output)
+    write_reports(args.report, report, options, LINT)
     return finish(report.diagnostics, code, quiet=args.quiet)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from hullcheck.analysis import Progress
 from hullcheck.cli._remote import add_registry_arguments, registry_extra
+from hullcheck.cli._reports import add_report_argument, write_reports
 from hullcheck.cli._trust import add_verify_base_arguments
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.diagnostics import error as diag_error
@@ -70,6 +71,7 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("image", metavar="IMAGE")
     p.add_argument("--format", "-f", choices=available_formats(SCAN), default="table")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report here (atomically)")
+    add_report_argument(p, SCAN)
     p.add_argument(
         "--dockerfile",
         metavar="PATH",
@@ -274,7 +276,7 @@ class BarProgress:
 
 def _rule_help() -> dict[str, RuleHelp]:
     from hullcheck.imagerules.registry import all_rules  # noqa: PLC0415
-    from hullcheck.provenance.scancheck import RULES  # noqa: PLC0415
+    from hullcheck.imagerules.signatures import RULES  # noqa: PLC0415
 
     out = {r.id: RuleHelp(name=r.title, explanation=r.explanation) for r in all_rules()}
     out.update({r.id: RuleHelp(name=r.title, explanation=r.explanation) for r in RULES})
@@ -462,6 +464,7 @@ def run(args: argparse.Namespace) -> int:
     code = exit_code(report.findings, policy.fail_on, policy.config.unknown_severity)
     report.summary["failed"] = code == 1  # as lint: the verdict the reports state
     write_output(render_as(args.format, report, render, kind=SCAN), args.output)
+    write_reports(args.report, report, render, SCAN)
     return finish(report.diagnostics, code, quiet=args.quiet)
 
 

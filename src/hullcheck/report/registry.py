@@ -22,9 +22,11 @@ from hullcheck.report import (
     cyclonedx,
     gitlab_codequality,
     gitlab_container_scanning,
+    html_report,
     json_format,
     junit,
     markdown,
+    openvex,
     package_table,
     sarif,
     spdx,
@@ -94,6 +96,10 @@ FORMATS: tuple[OutputFormat, ...] = (
         (LINT, SCAN),
         "verdict and worst findings for a PR comment",
         "text/markdown",
+    ),
+    OutputFormat("html", html_report, (LINT, SCAN), "one self-contained HTML page", "text/html"),
+    OutputFormat(
+        "openvex", openvex, (SCAN,), "OpenVEX: the decision on each advisory", "application/json"
     ),
 )
 

@@ -18,7 +18,7 @@ import io
 import re
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from rich.console import Console
@@ -30,6 +30,7 @@ from hullcheck.model import Finding, JSONValue, Practice, Severity
 from hullcheck.report.columns import GUTTER, pad, width_used
 from hullcheck.report.options import RenderOptions
 from hullcheck.report.source_lines import SourceCache, mask_secrets, visible
+from hullcheck.report.view import covers_secret, secret_lines
 from hullcheck.secrets.places import describe as describe_place
 
 DEFAULT_WIDTH = 100
@@ -165,28 +166,6 @@ def _message_and_fix(finding: Finding, wrap: _Wrapper) -> list[Text]:
     return out
 
 
-def _secret_lines(findings: Iterable[Finding]) -> set[tuple[str, int]]:
-    """(path, line) pairs that a secrets finding covers: never quoted, whoever points there."""
-    out: set[tuple[str, int]] = set()
-    for f in findings:
-        if f.practice is not Practice.SECRETS and "secret" not in f.extra:
-            continue
-        loc = f.location
-        spans = []
-        if loc.path is not None and loc.line is not None:
-            spans.append((loc.path, loc.line, loc.end_line or loc.line))
-        if loc.instruction is not None:
-            ins = loc.instruction
-            spans.append((ins.path, ins.line, ins.end_line))
-        for path, start, end in spans:
-            out.update((path, n) for n in range(start, max(start, end) + 1))
-    return out
-
-
-def _covers_secret(secret_lines: set[tuple[str, int]], path: str, line: int, end: int) -> bool:
-    return any((path, n) in secret_lines for n in range(line, max(line, end) + 1))
-
-
 def _errors(report: Report, wrap: _Wrapper) -> list[Text]:
     """The diagnostics: coverage losses first (what was NOT examined), then warnings."""
     out: list[Text] = []
@@ -271,7 +250,7 @@ def _summary(report: Report) -> Text:
 
 def _lint_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text]:
     sources = SourceCache(opts.sources)
-    secret_lines = _secret_lines(report.findings)
+    hidden_lines = secret_lines(report.findings)
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
         by_file[f.location.path or ""].append(f)
@@ -289,7 +268,7 @@ def _lint_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text
                 end = loc.end_line or loc.line
                 where = f"{path}:{loc.line}" + (f"-{end}" if end != loc.line else "")
                 out.extend(wrap(Text(visible(where), style="dim"), _INDENT))
-                hidden = _covers_secret(secret_lines, path, loc.line, end)
+                hidden = covers_secret(hidden_lines, path, loc.line, end)
                 out.extend(_quote(sources, path, loc.line, end, wrap, hidden=hidden))
             out.extend(_message_and_fix(f, wrap))
             out.append(Text(""))
@@ -661,7 +640,7 @@ def _where_short(f: Finding) -> str:
 def _scan_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text]:
     now = opts.now or datetime.now(UTC)
     sources = SourceCache(opts.sources)
-    secret_lines = _secret_lines(report.findings)
+    hidden_lines = secret_lines(report.findings)
     out = _target_block(report, now, wrap)
     out.extend(_layer_table(report, wrap))
     out.extend(_coverage_lines(report, wrap))
@@ -698,7 +677,7 @@ def _scan_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text
             span = _dockerfile_span(f)
             if span is not None:
                 path, start, end = span
-                hidden = _covers_secret(secret_lines, path, start, end)
+                hidden = covers_secret(hidden_lines, path, start, end)
                 out.extend(_quote(sources, path, start, end, wrap, hidden=hidden))
             out.extend(_message_and_fix(f, wrap))
             out.append(Text(""))

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from hullcheck.document import Report
-from hullcheck.model import Finding, Severity
+from hullcheck.model import Finding, Practice, Severity
 
 DEFAULT_GATE = Severity.HIGH
 SEVERITIES_WORST_FIRST = (
@@ -136,3 +137,26 @@ def relative_uri(path: str) -> str:
             posix = rel.replace("\\", "/")
     posix = posix.removeprefix("./")
     return quote(posix, safe="/-._~!$&'()*+,;=@")
+
+
+def secret_lines(findings: Iterable[Finding]) -> set[tuple[str, int]]:
+    """(path, line) pairs that a secrets finding covers: never quoted, whoever points there."""
+    out: set[tuple[str, int]] = set()
+    for f in findings:
+        if f.practice is not Practice.SECRETS and "secret" not in f.extra:
+            continue
+        loc = f.location
+        spans = []
+        if loc.path is not None and loc.line is not None:
+            spans.append((loc.path, loc.line, loc.end_line or loc.line))
+        if loc.instruction is not None:
+            ins = loc.instruction
+            spans.append((ins.path, ins.line, ins.end_line))
+        for path, start, end in spans:
+            out.update((path, n) for n in range(start, max(start, end) + 1))
+    return out
+
+
+def covers_secret(lines: set[tuple[str, int]], path: str, line: int, end: int) -> bool:
+    """Whether any of lines ``line``..``end`` of ``path`` holds a secret."""
+    return any((path, n) in lines for n in range(line, max(line, end) + 1))
