@@ -253,6 +253,8 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
         if dockerfile_text is not None and request.dockerfile is not None:
             findings = _trace(findings, image, dockerfile_text, request, report, summary=summary)
             if request.lint:
+                # lint reports the Dockerfile's steps on their lines: drop the history's copies
+                findings = [f for f in findings if not f.extra.get("from_history")]
                 findings = _lint(findings, dockerfile_text, request, report)
         findings, kept = withhold_unverified(walk, findings, report.packages or [])
         report.packages = kept
