@@ -86,3 +86,14 @@ def test_doc_script_writes_what_the_test_expects(tmp_path: Path) -> None:
         [sys.executable, str(copy / "scripts" / "rule-docs.py")], check=True, capture_output=True
     )
     assert (copy / "docs" / "rules.md").read_text(encoding="utf-8") == rulebook.markdown()
+
+
+def test_a_policy_file_may_name_every_hc_rule(tmp_path: Path) -> None:
+    # the provenance checks (HC8410-HC8414) included: a strict config must not reject them
+    from hullcheck.policy import config as config_mod
+
+    ids = [r.id for r in rulebook.all_rules() if r.id.startswith("HC")]
+    path = tmp_path / ".hullcheck.yaml"
+    path.write_text("rules:\n  ignore: [" + ", ".join(ids) + "]\n", encoding="utf-8")
+    assert set(config_mod.load(path).ignored) == set(ids)
+    assert {"HC8410", "HC8414"} <= set(ids)

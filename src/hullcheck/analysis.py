@@ -54,21 +54,38 @@ class Progress(Protocol):
     def stop(self) -> None: ...
 
 
+def withhold_unverified(
+    walk: WalkResult, findings: list[Finding], packages: list[Package]
+) -> tuple[list[Finding], list[Package]]:
+    """Findings and packages without those read from layers whose digest never verified
+    (``WalkResult.unverified``): a tampered or cut-off layer reaches no output."""
+    bad = walk.unverified
+    if not bad:
+        return findings, packages
+    return (
+        [f for f in findings if f.location.layer_index not in bad],
+        [p for p in packages if p.layer_index not in bad],
+    )
+
+
 def walk_diagnostics(walk: WalkResult) -> list[Diagnostic]:
-    """The layer walk's problems as coverage losses: what could not be read was not examined."""
-    out: list[Diagnostic] = []
+    """The layer walk's problems: what could not be read was not examined (errors), a
+    broken entry makes the image invalid (an error), oddities read as Docker would are
+    warnings."""
+    out: list[Diagnostic] = [
+        diag.error("image-invalid", "walk", err.message, "", err.path) for err in walk.invalid
+    ]
     for err in walk.errors:
         if err.path is not None:
             out.append(diag.error("file-unreadable", "walk", err.message, err.path, err.path))
         elif err.layer_index is not None:
-            out.append(
-                diag.error(
-                    "layer-unreadable",
-                    "walk",
-                    err.message,
-                    f"the files of layer {err.layer_index} past the failure",
-                )
+            lost = (
+                f"every file of layer {err.layer_index} (nothing read from its unverified "
+                "bytes is reported)"
+                if err.layer_index in walk.unverified
+                else f"the files of layer {err.layer_index} past the failure"
             )
+            out.append(diag.error("layer-unreadable", "walk", err.message, lost))
         else:
             out.append(
                 diag.error("layer-unreadable", "walk", err.message, "part of the image's files")
@@ -82,6 +99,7 @@ def walk_diagnostics(walk: WalkResult) -> list[Diagnostic]:
                 f"{walk.suppressed_errors} more files or entries",
             )
         )
+    out.extend(diag.warning("layer-entry", "walk", w.message, w.path) for w in walk.warnings)
     if not walk.complete and not walk.errors:
         short = [s.index for s in walk.view.stats if not s.complete]
         out.append(

@@ -56,10 +56,16 @@ KINDS: dict[str, str] = {
     "vulnerability-db": "the vulnerability database could not be used as asked",
     "provenance-unchecked": "the image's signatures or attestations could not be read or "
     "verified: the provenance policy was not checked",
+    "advise-unmeasured": "a candidate base image advise could not scan: it is ranked last, "
+    "unmeasured, and the best base may be missing from the advice",
+    "image-invalid": "a layer holds an entry Docker and containerd cannot unpack and whose "
+    "content is unknowable (a hard link to itself or to no file): the image is broken",
     # warnings
     "untraced-layers": "layers of the image that the --dockerfile given does not explain",
     "trace-failed": "the Dockerfile given could not be traced to the image",
     "image-metadata": "an oddity in the image's manifest or config that did not stop the read",
+    "layer-entry": "an odd layer entry read as Docker would (a name that is not UTF-8 or "
+    "too long for Linux, a device or FIFO, an unknown tar type, a duplicate path)",
     "layer-cache": "a layer cache record was damaged or not trusted: it was ignored and the "
     "layer read from its blob",
     "pragma-unknown": "an inline pragma that names no rule (it silences nothing)",
@@ -86,6 +92,8 @@ ALLOWABLE: frozenset[str] = frozenset(
         "vulnerability-coverage",
         "vulnerability-db",
         "provenance-unchecked",
+        "image-invalid",
+        "advise-unmeasured",
     }
 )
 """The kinds that lose coverage: what ``--allow-incomplete`` may accept."""
@@ -198,7 +206,8 @@ def verdict_line(diagnostics: Sequence[Diagnostic]) -> str | None:
     kinds = sorted({d.kind for d in failing})
     n = len(failing)
     more = f" (and {n - 1} more not checked)" if n > 1 else ""
-    text = f"incomplete check: {failing[0]}{more}"
+    head = "invalid image" if failing[0].kind == "image-invalid" else "incomplete check"
+    text = f"{head}: {failing[0]}{more}"
     acceptable = [k for k in kinds if k in ALLOWABLE]
     if acceptable == kinds:
         text += f"; accept with --allow-incomplete {' --allow-incomplete '.join(kinds)}"

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from hullcheck.imagerules import signatures
 from hullcheck.imagerules.registry import all_rules as image_rules
 from hullcheck.model import JSONValue, Practice, Severity
 from hullcheck.policy.config import is_advisory_id
-from hullcheck.provenance import basecheck, scancheck
 from hullcheck.report.columns import columns
 from hullcheck.rulemeta import RuleMeta
 from hullcheck.rules.registry import RULES
@@ -57,8 +57,8 @@ VULNERABILITY = VulnerabilityMeta(
 def all_rules() -> tuple[RuleMeta, ...]:
     """Every rule, Dockerfile rules first, then image, secret and vulnerability ones."""
     return (
-        *sorted((*RULES, basecheck.RULE), key=lambda r: r.id),
-        *sorted((*image_rules(), *scancheck.RULES), key=lambda r: r.id),
+        *sorted((*RULES, signatures.BASE_UNSIGNED), key=lambda r: r.id),
+        *sorted((*image_rules(), *signatures.RULES), key=lambda r: r.id),
         *builtin(),
         VULNERABILITY,
     )

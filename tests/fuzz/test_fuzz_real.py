@@ -43,8 +43,8 @@ def real(test_images: Path) -> dict[str, tuple[str, bytes]]:
         Subscription(
             "dpkg", keep("dpkg"), paths=frozenset({"/var/lib/dpkg/status"}), max_size=8 * MiB
         ),  # type: ignore[arg-type]
-        Subscription("python", keep("python"), globs=("*.dist-info/METADATA",)),  # type: ignore[arg-type]
-        Subscription("npm", keep("npm"), globs=("*/node_modules/*/package.json",)),  # type: ignore[arg-type]
+        Subscription("python", keep("python"), globs=("**/*.dist-info/METADATA",)),  # type: ignore[arg-type]
+        Subscription("npm", keep("npm"), globs=("**/node_modules/*/package.json",)),  # type: ignore[arg-type]
     ]
     with open_image(f"oci:{layout}") as handle:
         handle.walk(subs)

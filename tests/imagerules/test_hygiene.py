@@ -122,3 +122,47 @@ def test_small_waste_is_not_a_finding(tmp_path: Path) -> None:
     report = scan(tmp_path, layers)
     assert "HC8105" not in rule_ids(report)
     assert report.summary["wasted_bytes"] == 200_000
+
+
+def test_developer_files_are_named_with_their_layer(tmp_path: Path) -> None:
+    from tests.fixtures.imagebuilder import Dir, File, Layer
+
+    from .helpers import base_layer, by_rule, scan
+
+    app = Layer(
+        [
+            Dir("app"),
+            Dir("app/.vscode"),
+            File("app/.vscode/settings.json", b"{}"),
+            File("app/Dockerfile", b"FROM x\n"),
+            File("app/docker-compose.yml", b"services: {}\n"),
+            Dir("app/node_modules"),
+            Dir("app/node_modules/pkg"),
+            File("app/node_modules/pkg/Dockerfile", b"FROM y\n"),
+        ]
+    )
+    (f,) = by_rule(scan(tmp_path, [base_layer(), app]), "HC8106")
+    assert f.location.layer_index == 1
+    assert set(f.extra["paths"]) == {
+        "/app/.vscode",
+        "/app/Dockerfile",
+        "/app/docker-compose.yml",
+    }
+    assert "node_modules" not in f.message
+    clean = Layer([Dir("app"), File("app/main.py", b"print(1)\n")])
+    assert not by_rule(scan(tmp_path / "c", [base_layer(), clean]), "HC8106")
+
+
+def test_aggregated_findings_name_their_paths(tmp_path: Path) -> None:
+    from tests.fixtures.imagebuilder import Dir, File, Layer
+
+    from .helpers import base_layer, by_rule, scan
+
+    lists = [File(f"var/lib/apt/lists/deb_{i}_Packages", b"p" * 100) for i in range(3)]
+    layer = Layer(
+        [Dir("var"), Dir("var/lib"), Dir("var/lib/apt"), Dir("var/lib/apt/lists"), *lists]
+    )
+    (f,) = by_rule(scan(tmp_path, [base_layer(), layer]), "HC8101")
+    assert f.extra["paths"] == {"/var/lib/apt/lists": 3}
+    assert "/var/lib/apt/lists (3)" in f.message
+    assert f.location.layer_index == 1 and f.location.file == "/var/lib/apt/lists"

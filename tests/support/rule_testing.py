@@ -27,6 +27,8 @@ from hullcheck.model import Finding
 from hullcheck.policy.config import Config
 from hullcheck.rules.registry import RULES, SYNTAX_RULE
 
+_NOWHERE = str(Path(tempfile.gettempdir()) / "hullcheck-no-context" / "Dockerfile")
+
 
 @dataclass(frozen=True, slots=True)
 class Case:
@@ -69,14 +71,18 @@ def run_rule(
         raise KeyError(f"no registered rule {rule_id}")
     config = Config(trusted_registries=trusted)
     if not files:
-        result = Linter(rules=rules).lint_text(text, "Dockerfile", config)
+        # a path that is not on disk: no build context, whatever the working directory holds
+        result = Linter(rules=rules).lint_text(text, _NOWHERE, config)
     else:
         with tempfile.TemporaryDirectory(prefix="hullcheck-case-") as tmp:
             root = Path(tmp)
             for name, body in files:
                 (root / name).parent.mkdir(parents=True, exist_ok=True)
                 (root / name).write_text(body)
-            result = Linter(rules=rules, context=root).lint_text(text, "Dockerfile", config)
+            # the Dockerfile's path inside the context: a relative "Dockerfile" would be the
+            # working directory's own (the repository has one) and pick its ignore file
+            path = str(root / "Dockerfile")
+            result = Linter(rules=rules, context=root).lint_text(text, path, config)
     assert_no_unexpected(result.diagnostics, expect)
     return [f for f in result.findings if f.rule == rule_id]
 

@@ -124,10 +124,13 @@ class CatalogSubscriber:
     def finish(self, walk: WalkResult) -> CatalogResult:
         """Packages of the final filesystem, as the walker's merged view shows it."""
         view = walk.view
+        unverified = walk.unverified
 
         def survives(ref: FileRef) -> bool:
             if ref.layer_index is None:
                 return True
+            if ref.layer_index in unverified:
+                return False  # read from bytes whose digest never verified
             info = view.get(ref.path)
             return info is not None and not info.hidden and info.layer_index == ref.layer_index
 

@@ -276,7 +276,7 @@ class BarProgress:
 
 def _rule_help() -> dict[str, RuleHelp]:
     from hullcheck.imagerules.registry import all_rules  # noqa: PLC0415
-    from hullcheck.provenance.scancheck import RULES  # noqa: PLC0415
+    from hullcheck.imagerules.signatures import RULES  # noqa: PLC0415
 
     out = {r.id: RuleHelp(name=r.title, explanation=r.explanation) for r in all_rules()}
     out.update({r.id: RuleHelp(name=r.title, explanation=r.explanation) for r in RULES})

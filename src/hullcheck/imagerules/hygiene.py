@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hullcheck.analysis import AnalyserOutput
 from hullcheck.imagerules.base import ImageRule, ScanSettings, human_bytes
@@ -85,7 +85,20 @@ WASTED = ImageRule(
         "build (COPY --from) when earlier layers must change."
     ),
 )
-RULES = (CACHES, TEMP_FILES, VCS_DIR, BUILD_ARTEFACTS, WASTED)
+DEV_FILES = ImageRule(
+    id="HC8106",
+    name="developer-files-left",
+    title="Developer files left in the image",
+    practice=Practice.LAYER_HYGIENE,
+    severity=Severity.LOW,
+    explanation=(
+        "Editor settings (.vscode, .idea), the Dockerfile and compose files, and stray npm or"
+        " tool caches in a home directory come from copying a whole working tree: they are"
+        " not needed at run time and tell an attacker how the image was built and deployed."
+    ),
+    fix="List them in .dockerignore, or COPY only the paths the image needs.",
+)
+RULES = (CACHES, TEMP_FILES, VCS_DIR, BUILD_ARTEFACTS, WASTED, DEV_FILES)
 
 _HOME = r"(?:/root|/home/[^/]+)"
 CACHE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -109,6 +122,17 @@ ARTEFACTS = re.compile(
     r"|^(?!/usr/lib/)(?!/usr/lib64/).+\.o$"
 )
 TEMP = re.compile(r"^/(?:tmp|var/tmp)/.+")
+DEV_DIRS = re.compile(rf"/(?:\.vscode|\.idea)$|^{_HOME}/(?:\.npm|\.cache)$")
+DEV_FILE_NAMES = re.compile(
+    r"/(?:Dockerfile|Containerfile|[^/]+\.Dockerfile|docker-compose(?:\.[\w-]+)?\.ya?ml"
+    r"|compose\.ya?ml)$"
+)
+PACKAGED = re.compile(
+    r"/(?:node_modules|site-packages|dist-packages|vendor|gems)/|^/usr/(?:share|lib|lib64|src)/"
+    r"|^/usr/local/lib/|^/go/pkg/mod/|^/opt/[^/]+/lib/"
+)
+"""Files a package brought: a Dockerfile inside node_modules is the package's, not yours."""
+TOP_PATHS = 5
 WASTE_BYTES = 20 * 1000 * 1000
 WASTE_EFFICIENCY = 0.9
 """dive's defaults: fail past 20 MB wasted or below 90 % efficiency."""
@@ -119,10 +143,16 @@ TOP_WASTE = 10
 class _Tally:
     files: int = 0
     size: int = 0
+    dirs: dict[str, int] = field(default_factory=dict)
+    """Files per directory they sit in, to name the places in the finding."""
 
-    def add(self, size: int) -> None:
+    def add(self, size: int, path: str = "", place: str | None = None) -> None:
+        """Count one file; ``place`` (default: the file's directory) is where it is."""
         self.files += 1
         self.size += size
+        if path:
+            where = place or path.rsplit("/", 1)[0] or "/"
+            self.dirs[where] = self.dirs.get(where, 0) + 1
 
 
 class Hygiene:
@@ -150,9 +180,15 @@ class Hygiene:
         caches: dict[str, dict[int, _Tally]] = defaultdict(lambda: defaultdict(_Tally))
         temp: dict[int, _Tally] = defaultdict(_Tally)
         pycache: dict[int, _Tally] = defaultdict(_Tally)
+        dev_items: list[tuple[int, int, str]] = []
         findings: list[Finding] = []
         for info in walk.view.walk():
             path = info.path
+            if PACKAGED.search(path) is None and (
+                (info.kind == "dir" and DEV_DIRS.search(path))
+                or (info.kind == "file" and DEV_FILE_NAMES.search(path))
+            ):
+                dev_items.append((info.layer_index, info.size, path))
             if info.kind == "dir":
                 if VCS.search(path):
                     findings.append(
@@ -177,13 +213,13 @@ class Hygiene:
                 continue
             for name, rx in CACHE_KINDS:
                 if rx.search(path):
-                    caches[name][info.layer_index].add(info.size)
+                    caches[name][info.layer_index].add(info.size, path)
                     break
             else:
                 if TEMP.search(path):
-                    temp[info.layer_index].add(info.size)
+                    temp[info.layer_index].add(info.size, path)
                 elif PYCACHE.search(path):
-                    pycache[info.layer_index].add(info.size)
+                    pycache[info.layer_index].add(info.size, path)
                 elif path.endswith(".o") and ARTEFACTS.search(path):
                     findings.append(
                         BUILD_ARTEFACTS.finding(
@@ -199,6 +235,9 @@ class Hygiene:
             findings.append(self._grouped(image, TEMP_FILES, "files in /tmp or /var/tmp", temp))
         if sum(t.size for t in pycache.values()) > PYCACHE_LARGE:
             findings.append(self._grouped(image, CACHES, "compiled Python (__pycache__)", pycache))
+        dev = _dev_leftovers(dev_items, caches)
+        if dev:
+            findings.append(self._grouped(image, DEV_FILES, "developer files", dev))
         waste, summary = self._waste(image, walk)
         if waste is not None:
             findings.append(waste)
@@ -209,6 +248,9 @@ class Hygiene:
     def _grouped(
         self, image: Image, rule: ImageRule, what: str, by_layer: dict[int, _Tally]
     ) -> Finding:
+        """One finding for many files: how many, how big, in which layers and where (the
+        directories holding most of them, with counts); located on the heaviest layer and
+        its first directory, so tracing can name the instruction."""
         files = sum(t.files for t in by_layer.values())
         size = sum(t.size for t in by_layer.values())
         top = max(by_layer, key=lambda i: (by_layer[i].size, by_layer[i].files))
@@ -216,17 +258,24 @@ class Hygiene:
             f"layer {i}: {by_layer[i].files} files, {human_bytes(by_layer[i].size)}"
             for i in sorted(by_layer)
         )
+        places = _top_dirs(by_layer)
+        where = ", ".join(f"{d} ({n})" for d, n in places)
+        more = len({d for t in by_layer.values() for d in t.dirs}) - len(places)
+        if more > 0:
+            where += f" and {more} more"
         severity = Severity.MEDIUM if size > 50 * 1000 * 1000 else None
         return rule.finding(
             image,
-            f"{what}: {files} files, {human_bytes(size)} ({layers}).",
+            f"{what}: {files} files, {human_bytes(size)} ({layers}), in {where}.",
             layer_index=top,
+            file=_top_dirs({top: by_layer[top]})[0][0] if by_layer[top].dirs else None,
             severity=severity,
             extra={
                 "kind": what,
                 "files": files,
                 "bytes": size,
                 "layers": {str(i): by_layer[i].size for i in sorted(by_layer)},
+                "paths": {d: n for d, n in places},
             },
         )
 
@@ -279,6 +328,38 @@ class Hygiene:
             extra={"wasted_bytes": wasted, "efficiency": round(efficiency, 4)},
         )
         return finding, summary
+
+
+def _dev_leftovers(
+    items: list[tuple[int, int, str]], caches: dict[str, dict[int, _Tally]]
+) -> dict[int, _Tally]:
+    """Developer files by layer, each named by its own path; a home ``.npm``/``.cache``
+    whose content is already reported as a package cache is not counted twice."""
+    cached = {d for by_layer in caches.values() for t in by_layer.values() for d in t.dirs}
+    out: dict[int, _Tally] = defaultdict(_Tally)
+    for layer, size, path in items:
+        if any(d == path or d.startswith(path + "/") for d in cached):
+            continue
+        out[layer].add(size, path, place=path)
+    return out
+
+
+def _top_dirs(by_layer: dict[int, _Tally]) -> list[tuple[str, int]]:
+    """The directories holding the most files, merged across layers, collapsed to a common
+    parent when one directory's files spread over many subdirectories
+    (``/var/lib/apt/lists`` rather than each list file's folder)."""
+    counts: dict[str, int] = {}
+    for tally in by_layer.values():
+        for d, n in tally.dirs.items():
+            counts[d] = counts.get(d, 0) + n
+    if len(counts) > TOP_PATHS:
+        merged: dict[str, int] = {}
+        for d, n in counts.items():
+            parts = d.split("/")
+            key = "/".join(parts[:4]) if len(parts) > 4 else d
+            merged[key] = merged.get(key, 0) + n
+        counts = merged
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_PATHS]
 
 
 def analyser(settings: ScanSettings) -> Hygiene:

@@ -15,6 +15,7 @@ from hullcheck.imagerules import (
     accounts,
     baseimage,
     buildtools,
+    configchecks,
     hygiene,
     packages,
     privileges,
@@ -30,6 +31,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     buildtools,
     baseimage,
     provenance,
+    configchecks,
     secrets,
     packages,
 )

@@ -23,11 +23,13 @@ _CODE = re.compile(r"^(HC|DL|SC)\d+$")
 
 @functools.cache
 def rule_ids() -> frozenset[str]:
-    """Every HC rule id: lint rules, the syntax rule and the image rules."""
+    """Every HC rule id: lint rules, the syntax rule, the image and provenance rules."""
+    from hullcheck.imagerules import signatures  # noqa: PLC0415
     from hullcheck.imagerules.registry import all_rules  # noqa: PLC0415 - see module doc
     from hullcheck.rules.registry import RULES, SYNTAX_RULE  # noqa: PLC0415
 
-    return frozenset({r.id for r in RULES} | {SYNTAX_RULE.id} | {r.id for r in all_rules()})
+    provenance = (*signatures.RULES, signatures.BASE_UNSIGNED)
+    return frozenset({r.id for r in (*RULES, SYNTAX_RULE, *all_rules(), *provenance)})
 
 
 @functools.cache

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 from hullcheck import diagnostics as diag
 from hullcheck.diagnostics import Diagnostic
 from hullcheck.dockerfile.model import Dockerfile
 from hullcheck.errors import HullcheckError
-from hullcheck.model import Finding, Location, Practice, Severity
+from hullcheck.imagerules.signatures import BASE_UNSIGNED as RULE
+from hullcheck.model import Finding, Location
 from hullcheck.provenance.keyless import (
     RequiredIdentity,
     TrustRoots,
@@ -28,32 +28,7 @@ from hullcheck.provenance.keyless import (
 from hullcheck.provenance.keys import NamedPublicKey
 from hullcheck.provenance.pin import find_images
 from hullcheck.provenance.target import open_target
-from hullcheck.rulemeta import RuleMeta
 from hullcheck.sources.registry.options import RegistryOptions
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BaseImageRule(RuleMeta):
-    """A check of the images a Dockerfile builds on (``lint --verify-base``)."""
-
-    KIND: ClassVar[str] = "dockerfile"
-
-
-RULE = BaseImageRule(
-    id="HC8414",
-    name="base-image-not-signed",
-    title="Base image is not signed by a trusted key",
-    practice=Practice.PROVENANCE,
-    severity=Severity.HIGH,
-    explanation=(
-        "A build inherits everything in its base image; a base nobody trusted signed may "
-        "be a look-alike, a compromised tag or a stale mirror."
-    ),
-    fix=(
-        "Build on images signed by a key you trust (vendor keys, or your own after promoting "
-        "them: hullcheck promote), and pin them by digest."
-    ),
-)
 
 
 @dataclass

@@ -12,13 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from hullcheck import diagnostics as diag
 from hullcheck.diagnostics import Diagnostic
 from hullcheck.dockerfile.imageref import parse_image_ref
 from hullcheck.errors import HullcheckError
-from hullcheck.model import Finding, Location, Practice, Severity
+from hullcheck.imagerules.signatures import (
+    BAD_SIGNATURE,
+    MISSING_ATTESTATION,
+    UNSIGNED,
+    UNTRUSTED_REGISTRY,
+)
+from hullcheck.model import Finding
 from hullcheck.provenance import buildkit, intoto
 from hullcheck.provenance.attest import AttestationCheck
 from hullcheck.provenance.imagesig import SignatureCheck
@@ -31,86 +37,11 @@ from hullcheck.provenance.keyless import (
 from hullcheck.provenance.keys import NamedPublicKey, load_public_keys
 from hullcheck.provenance.policy import ProvenancePolicy
 from hullcheck.provenance.target import Target, open_target
-from hullcheck.rulemeta import RuleMeta
 from hullcheck.rules.base_images import trusted
 from hullcheck.sources.layoutwriter import LayoutStore
 from hullcheck.sources.mediatypes import INDEXES
 from hullcheck.sources.reference import parse_reference
 from hullcheck.sources.registry.options import RegistryOptions
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Rule(RuleMeta):
-    """A provenance check of the scanned image: a rule described like every other."""
-
-    KIND: ClassVar[str] = "image"
-
-    def finding(self, message: str, extra: dict[str, Any] | None = None) -> Finding:
-        return Finding(
-            rule=self.id,
-            practice=self.practice,
-            severity=self.severity,
-            title=self.title,
-            message=message,
-            location=Location(),
-            fix=self.fix,
-            extra=extra or {},
-        )
-
-
-UNSIGNED = Rule(
-    id="HC8410",
-    name="image-not-signed",
-    practice=Practice.PROVENANCE,
-    title="Image is not signed",
-    severity=Severity.HIGH,
-    explanation=(
-        "The policy requires a signature by a trusted key and the image has none: nothing "
-        "shows that the image is the one your build produced."
-    ),
-    fix="Sign it in the pipeline that builds it: hullcheck sign IMAGE --key KEY (or cosign sign).",
-    aliases=("CIS-DI-0005",),
-)
-BAD_SIGNATURE = Rule(
-    id="HC8411",
-    name="image-signature-invalid",
-    practice=Practice.PROVENANCE,
-    title="Image signature does not verify",
-    severity=Severity.HIGH,
-    explanation=(
-        "Signatures are stored for the image but none is by a trusted key over this digest: "
-        "signed by someone else, altered, or copied from another image."
-    ),
-    fix=(
-        "Find out who pushed it; re-sign only an image you built (hullcheck verify shows why "
-        "each signature failed)."
-    ),
-)
-MISSING_ATTESTATION = Rule(
-    id="HC8412",
-    name="attestation-missing",
-    practice=Practice.PROVENANCE,
-    title="Required attestation missing",
-    severity=Severity.MEDIUM,
-    explanation=(
-        "The policy requires signed build provenance or an SBOM for the image; without it "
-        "nobody can say how, from what, or by whom it was built."
-    ),
-    fix=(
-        "Build with docker buildx --provenance=mode=max --sbom=true and sign the index, or "
-        "attach one: hullcheck attest IMAGE --key KEY --type slsa|sbom."
-    ),
-)
-UNTRUSTED_REGISTRY = Rule(
-    id="HC8413",
-    name="untrusted-image-registry",
-    practice=Practice.PROVENANCE,
-    title="Image from an untrusted registry",
-    severity=Severity.MEDIUM,
-    explanation="The image comes from a registry the policy does not trust.",
-    fix="Promote it into a trusted registry first (hullcheck promote SRC DST).",
-)
-RULES = (UNSIGNED, BAD_SIGNATURE, MISSING_ATTESTATION, UNTRUSTED_REGISTRY)
 
 
 @dataclass

@@ -418,14 +418,23 @@ class EngineSource:
         if len(entries) != 1:
             raise ImageError(f"the engine exported {len(entries)} images for {self.name}, not 1")
         config_digest, config_size = export.resolve(config_name)
+        diff_ids = self._diff_ids(config_digest)
         layers = []
-        for layer in layer_names:
+        for i, layer in enumerate(layer_names):
             if not isinstance(layer, str):
                 raise ImageError("the engine's export has a malformed manifest.json")
             digest, size = export.resolve(layer)
-            layers.append(
-                {"mediaType": self._layer_media_type(digest), "digest": digest, "size": size}
-            )
+            media_type = self._layer_media_type(digest)
+            # the cache names each file by its own hash, so nothing else would compare an
+            # uncompressed layer.tar with the config's word for it (docker-archive files
+            # are read under their diff_id and verified as they stream)
+            want = diff_ids[i] if i < len(diff_ids) else None
+            if media_type == OCI_LAYER_TAR and want is not None and digest != want:
+                raise ImageError(
+                    f"layer {i} of the engine's export of {self.name} does not match its "
+                    f"diff_id in the image config (got {digest[:19]}..., want {want[:19]}...)"
+                )
+            layers.append({"mediaType": media_type, "digest": digest, "size": size})
         doc = {
             "schemaVersion": 2,
             "mediaType": OCI_MANIFEST,
@@ -434,6 +443,18 @@ class EngineSource:
         }
         body = json.dumps(doc, separators=(",", ":")).encode()
         return Manifest(OCI_MANIFEST, body, f"sha256:{hashlib.sha256(body).hexdigest()}")
+
+    def _diff_ids(self, config_digest: str) -> list[str]:
+        """The config's ``rootfs.diff_ids`` (empty when it has none in that shape; the
+        config's own checks report a malformed one)."""
+        path = self._blob_path(config_digest)
+        try:
+            if path.stat().st_size > Limits().max_config_bytes:
+                return []  # refused with its own message when the config is read
+            found = json.loads(path.read_bytes())["rootfs"]["diff_ids"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+        return [d for d in found if isinstance(d, str)] if isinstance(found, list) else []
 
     def _check_identity(self, export: _Export, root: Manifest) -> None:
         """The export must be the image the engine described (its Id is a digest in it)."""

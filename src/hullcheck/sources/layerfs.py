@@ -187,27 +187,37 @@ class LayerFS:
         uid: int,
         gid: int,
         link: str | None,
-    ) -> None:
-        """Record an entry of ``layer`` at ``path`` (normalised, no leading slash)."""
+    ) -> bool:
+        """Record an entry of ``layer`` at ``path`` (normalised, no leading slash).
+
+        Returns True when the entry replaced another entry of the same layer at the same
+        path that was not a directory listed again (a duplicate: the later one wins, as
+        when Docker unpacks the layer)."""
         self._visible = None
         parent_path, _, name = path.rpartition("/")
         parent = self._dirs.get(parent_path)
         if parent is None or parent.kind != DIRECTORY or parent.deleted_by is not None:
             if self._count >= self.max_entries:
                 self.truncated = True
-                return
+                return False
             parent = self._dir(parent_path, layer)
         children = parent.children
         assert children is not None
         node = children.get(name)
+        duplicate = False
         if node is None:
             if self._count >= self.max_entries:
                 self.truncated = True
-                return
+                return False
             node = _Node(kind, layer)
             children[name] = node
             self._count += 1
         else:
+            duplicate = (
+                node.layer == layer
+                and node.deleted_by is None
+                and (kind != DIRECTORY or node.kind != DIRECTORY)
+            )
             if node.layer != layer:
                 self._hide_version(node, layer)
                 if node.children and kind != DIRECTORY:
@@ -230,6 +240,7 @@ class LayerFS:
         node.link = link
         if kind == DIRECTORY:
             self._dirs[path] = node
+        return duplicate
 
     def whiteout(self, dir_path: str, name: str, layer: int) -> None:
         """``.wh.NAME`` in ``dir_path``: hide NAME as lower layers left it."""

@@ -179,6 +179,10 @@ class LayerReader:
     def compressed_count(self) -> int:
         return self._src.count
 
+    def consumed(self) -> int:
+        """Stored bytes the decompressor has used so far (read-ahead excluded)."""
+        return self._consumed()
+
     def stored_digest(self) -> str:
         """The digest of the stored bytes read so far (all of them once ``finish`` ran)."""
         algo = self._digest.partition(":")[0]

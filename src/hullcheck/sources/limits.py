@@ -36,6 +36,10 @@ class Limits:
     """Uncompressed/compressed ratio above which a layer is a decompression bomb (gzip
     cannot exceed ~1032 on any input; zstd can, so it is checked once past ``ratio_grace``)."""
     ratio_grace: int = 128 * MiB
+    file_ratio_grace: int = 16 * MiB
+    """Content of one file an analyser asked for, gathered before that file's own
+    inflation ratio is checked against ``max_ratio``: a zero-filled "executable" inside
+    an otherwise ordinary layer is a bomb the layer-wide ratio never sees."""
     max_entries: int = 1_000_000
     """Distinct paths kept in the merged view (beyond: view truncated, reported).  A path
     costs ~0.26-0.37 KB of RSS (bench/read_layers.py --paths), so ~0.35 GB at most."""

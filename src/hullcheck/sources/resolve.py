@@ -15,6 +15,7 @@ from typing import Any
 from hullcheck.errors import ImageError
 from hullcheck.sources import mediatypes as mt
 from hullcheck.sources.base import ImageSource, Manifest, Platform
+from hullcheck.sources.configtypes import check_config_types
 from hullcheck.sources.digest import check_digest, new_hasher
 from hullcheck.sources.image import HistoryEntry, Image, ImageConfig, Layer
 from hullcheck.sources.jsondoc import parse_json_object
@@ -350,8 +351,10 @@ def _image_from_manifest(
     config_doc = parse_json_object(
         config_bytes, "image config", limits.max_config_bytes, limits.max_json_depth
     )
+    type_warnings = check_config_types(config_doc)
     config = parse_config(config_doc)
     config, warnings = _match_history(config, len(layer_descs))
+    warnings = type_warnings + warnings
     if config.diff_ids and len(config.diff_ids) != len(layer_descs):
         raise ImageError(
             f"config lists {len(config.diff_ids)} diff_ids for {len(layer_descs)} layers"

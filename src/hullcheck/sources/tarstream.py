@@ -70,6 +70,12 @@ class TarEntry:
     xattrs: tuple[tuple[str, bytes], ...] = ()
     """Extended attributes from PAX ``SCHILY.xattr.NAME`` records (``security.capability``
     holds a binary's file capabilities), at most ``MAX_XATTRS``, sorted by name."""
+    type_flag: str = ""
+    """The tar type flag when it is not one this reader knows (the member is then read
+    as a regular file, as POSIX says); empty otherwise."""
+    problem: str = ""
+    """Why the member cannot be used (its name is over ``Limits.max_path_bytes``): the
+    entry is shown under a shortened name and its content is skipped."""
 
 
 def _number(field: bytes) -> int:
@@ -260,7 +266,9 @@ class TarStream:
             rest += chunk
             self._offset += len(chunk)
 
-    def _take(self, n: int) -> bytes:
+    def _take(self, n: int, guard: Callable[[int], bool] | None = None) -> bytes:
+        """``n`` bytes of the stream; fewer when ``guard(bytes gathered)``, asked after
+        each chunk, says stop (the caller then knows how much was consumed)."""
         avail = len(self._buf) - self._pos
         if n <= avail:
             out = self._buf[self._pos : self._pos + n]
@@ -268,13 +276,12 @@ class TarStream:
             return out
         # A large member (a 150 MiB executable for the binary catalogers): gathering the
         # chunks and joining them held two copies at the peak.  Write them into one
-        # buffer sized up front instead: BytesIO.getvalue() hands over its own bytes
-        # object without copying when nothing else shares it (CPython), so the peak is
-        # one copy plus one chunk.
+        # growing buffer instead: BytesIO.getvalue() hands over its own bytes object
+        # without copying when nothing else shares it (CPython), and a large buffer grows
+        # by mremap, not by copying, so the peak is one copy plus one chunk.  The buffer
+        # is not sized up front from the header: a hostile header declaring 250 MiB of
+        # zeros would cost 250 MiB at once, before the layer's ratio check can stop it.
         out_buf = io.BytesIO()
-        out_buf.seek(n - 1)
-        out_buf.write(b"\0")  # allocates the n bytes once
-        out_buf.seek(0)
         if avail:
             out_buf.write(memoryview(self._buf)[self._pos :])
         need = n - avail
@@ -282,7 +289,7 @@ class TarStream:
         self._buf = b""
         self._pos = 0
         while need:
-            chunk = self._read(max(CHUNK, need))
+            chunk = self._read(CHUNK)  # never more than a chunk beside the buffer
             if not chunk:
                 raise TarError("layer tar is truncated")
             if len(chunk) > need:
@@ -294,6 +301,8 @@ class TarStream:
             self._offset += len(chunk)
             need -= len(chunk)
             del chunk  # not kept alive while the next one is read
+            if guard is not None and need and not guard(n - need):
+                break
         return out_buf.getvalue()
 
     def _skip(self, n: int) -> None:
@@ -316,13 +325,15 @@ class TarStream:
             self._offset += len(chunk)
             n -= len(chunk)
 
-    def read_content(self, limit: int) -> bytes:
-        """Up to ``limit`` bytes of the current member's content."""
+    def read_content(self, limit: int, guard: Callable[[int], bool] | None = None) -> bytes:
+        """Up to ``limit`` bytes of the current member's content.  ``guard``, when given,
+        is asked after each chunk with the bytes gathered so far; when it returns False
+        the read stops there (shorter content; the rest of the member is skipped)."""
         n = min(limit, self._remaining)
         if n <= 0:
             return b""
-        data = self._take(n)
-        self._remaining -= n
+        data = self._take(n, guard)
+        self._remaining -= len(data)
         return data
 
     def read_part(self, n: int) -> bytes:
@@ -401,9 +412,16 @@ class TarStream:
                 xattrs = _xattrs(merged)
             pax = {}
             long_name = long_link = None
+            problem = ""
             if len(raw_name) > self._limits.max_path_bytes:
-                raise TarError(f"tar member name of {len(raw_name)} bytes is over the limit")
+                # one entry lost, not the layer: its content is skipped, the rest is read
+                problem = (
+                    f"tar member name of {len(raw_name)} bytes is over the "
+                    f"{self._limits.max_path_bytes}-byte limit; its content was skipped"
+                )
+                raw_name = raw_name[:100] + b"..."
             kind = _KINDS.get(kb, REGULAR)
+            type_flag = "" if kb in _KINDS else kb.decode("latin-1")
             # As tarfile does: only regular (and unknown) members are followed by content.
             data_size = size if kind == REGULAR else 0
             try:
@@ -423,6 +441,8 @@ class TarStream:
                 self._offset + self._pos,
                 ok and ok_link,
                 xattrs,
+                type_flag,
+                problem,
             )
             self._remaining = data_size
             self._padding = _padded(data_size) - data_size
@@ -444,7 +464,7 @@ def index_tar(fileobj: BinaryIO, limits: Limits) -> dict[str, TarEntry]:
         if count > limits.max_archive_members:
             raise TarError(f"archive has more than {limits.max_archive_members} members")
         key = clean_path(entry.name)
-        if key:  # members outside the archive's root are unreachable by name
+        if key and not entry.problem:  # members outside the root are unreachable by name
             out[key] = entry
     return out
 

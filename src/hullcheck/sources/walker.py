@@ -42,6 +42,10 @@ from hullcheck.sources.layerfs import LayerFS, LayerStats, type_bits
 from hullcheck.sources.layerstream import Inflation, InflationError, LayerReader
 from hullcheck.sources.limits import Deadline, Limits, MiB, ReadTimeout
 from hullcheck.sources.tarstream import (
+    BLOCKDEV,
+    CHARDEV,
+    DIRECTORY,
+    FIFO,
     HARDLINK,
     REGULAR,
     SYMLINK,
@@ -55,6 +59,7 @@ OnFile = Callable[[FileRef, bytes | None], None]
 ``max_size`` is 0; shorter than ``ref.size`` when the file is larger than ``max_size``)."""
 
 WHITEOUT_PREFIX = ".wh."
+_SPECIAL_KINDS = frozenset({CHARDEV, BLOCKDEV, FIFO})
 OPAQUE = ".wh..wh..opq"
 
 
@@ -142,6 +147,15 @@ class WalkResult:
     errors: list[WalkError] = field(default_factory=list)
     suppressed_errors: int = 0
     """Per-entry problems beyond ``Limits.max_errors``, counted but not listed."""
+    warnings: list[WalkError] = field(default_factory=list)
+    """Oddities that lost nothing (names that are not UTF-8, special files, unknown tar
+    types, duplicate entries, names longer than Linux allows): one per layer and kind,
+    with a count and the first path."""
+    invalid: list[WalkError] = field(default_factory=list)
+    """Entries Docker and containerd cannot unpack and whose content is unknowable (a
+    hard link to itself or to no file): the image is broken, the run exits 2."""
+    from_directory: bool = False
+    """The tree of a directory, read as one layer: no blob, no digest to verify."""
     cache_warnings: list[str] = field(default_factory=list)
     """Layer cache records found damaged or untrusted (ignored; the layer was read)."""
     cached_layers: list[int] = field(default_factory=list)
@@ -150,6 +164,51 @@ class WalkResult:
     @property
     def complete(self) -> bool:
         return not self.errors and all(s.complete for s in self.view.stats)
+
+    @property
+    def unverified(self) -> frozenset[int]:
+        """Layers whose blob was not read to a verified end (a digest mismatch, a
+        truncation, a bomb, a timeout): what analysers saw of them came from bytes nobody
+        vouches for, so nothing derived from them may be reported.  Their entries were
+        offered as they streamed (holding them all would cost the layer's content); the
+        pipelines drop the results afterwards."""
+        if self.from_directory:
+            return frozenset()
+        return frozenset(s.index for s in self.view.stats if not s.complete)
+
+
+# Linux's limits (NAME_MAX, PATH_MAX): longer names cannot be created, so unpacking fails
+NAME_MAX = 255
+PATH_MAX = 4096
+
+
+def _oddity_text(what: str, n: int, detail: str) -> str:
+    entries = "1 entry" if n == 1 else f"{n} entries"
+    if what == "utf8":
+        return f"{entries} with a name that is not UTF-8, read and shown with \\x escapes"
+    if what == "special":
+        return (
+            f"{entries} that are devices or FIFOs outside /dev, recorded as metadata, never opened"
+        )
+    if what == "duplicate":
+        return (
+            f"{entries} for a path stored earlier in the same layer; the last one wins, as "
+            "when Docker unpacks it"
+        )
+    if what == "long":
+        return (
+            f"{entries} with a name longer than Linux allows (a component over {NAME_MAX} "
+            f"bytes or a path over {PATH_MAX}): read and checked, but unpacking this layer "
+            "on Linux fails"
+        )
+    return f"{entries} of unknown tar type {detail!r}, read as regular file content (POSIX)"
+
+
+def _too_long(path: str) -> bool:
+    if len(path) < NAME_MAX:
+        return False  # the usual case: no encoding needed
+    raw = path.encode("utf-8", "surrogateescape")
+    return len(raw) >= PATH_MAX or any(len(p) > NAME_MAX for p in raw.split(b"/"))
 
 
 class Walker:
@@ -174,6 +233,13 @@ class Walker:
         self._fingerprint: str | None = None
         self._rec: LayerRecord | None = None
         self.result = WalkResult(view=LayerFS(max_entries=self.limits.max_entries))
+        self._reader: LayerReader | None = None
+        """The layer being read (None for a directory), for per-file inflation checks."""
+        self._odd: dict[tuple[int, str, str], tuple[int, str]] = {}
+        """(layer, oddity, detail) -> (count, first path)"""
+        self._noted = 0
+        """Oddities and invalid entries met so far (a layer with any is never cached,
+        so a replay cannot hide them)."""
 
     def subscribe(self, subscription: Subscription) -> None:
         self._subs.append(_Compiled(subscription, len(self._subs)))
@@ -184,6 +250,28 @@ class Walker:
             return
         self.result.errors.append(WalkError(message, layer, path))
 
+    def _oddity(self, layer: int, what: str, path: str, detail: str = "") -> None:
+        self._noted += 1
+        key = (layer, what, detail)
+        seen = self._odd.get(key)
+        self._odd[key] = (1, path) if seen is None else (seen[0] + 1, seen[1])
+
+    def _invalid(self, layer: int, path: str, message: str) -> None:
+        self._noted += 1
+        if len(self.result.invalid) < self.limits.max_errors:
+            self.result.invalid.append(WalkError(f"layer {layer}: {path}: {message}", layer, path))
+
+    def _flush_oddities(self) -> None:
+        for (layer, what, detail), (count, path) in sorted(self._odd.items()):
+            example = path if len(path) <= 160 else path[:160] + "..."
+            self.result.warnings.append(
+                WalkError(
+                    f"layer {layer}: {_oddity_text(what, count, detail)} (first: {example})",
+                    layer,
+                    example,  # as in the message: a 4 KiB name is not repeated in full
+                )
+            )
+
     def run(self) -> WalkResult:
         deadline = Deadline(self.limits.timeout)
         inflation = Inflation(self.limits)
@@ -192,6 +280,7 @@ class Walker:
             LayerStats(index=layer.index, digest=layer.digest) for layer in self.image.layers
         ]
         cache = self._cache
+        self.result.from_directory = isinstance(self.source, DirectorySource)
         if cache is not None and not isinstance(self.source, DirectorySource):
             self._fingerprint = pass_fingerprint([s.sub for s in self._subs])
         for layer in self.image.layers:
@@ -210,6 +299,7 @@ class Walker:
                 break
             except ImageError as err:
                 self._error(f"layer {layer.index} ({layer.digest}): {err.message}", layer.index)
+        self._flush_oddities()
         if view.truncated:
             self._error(
                 f"image has more than {self.limits.max_entries} paths; the merged view "
@@ -315,6 +405,9 @@ class Walker:
                 if ev.kind == REGULAR:
                     counts[1] += 1
                     counts[2] += ev.size
+                elif ev.kind == HARDLINK and ev.link and ev.link.startswith("/"):
+                    # the target may come from another base than when this was recorded
+                    self._check_hardlink(ev.path, ev.link[1:], index)
                 add(ev.path, ev.kind, index, ev.size, ev.mode, ev.uid, ev.gid, ev.link)
                 if not ev.offers:
                     continue
@@ -376,6 +469,7 @@ class Walker:
         raw = self._open(layer)
         reader: LayerReader | None = None
         errors_before = len(self.result.errors) + self.result.suppressed_errors
+        noted_before = self._noted
         recording = self._start_record(layer)
         verified = False
         try:
@@ -403,6 +497,7 @@ class Walker:
                     return data
 
             tar = TarStream(read, self.limits)
+            self._reader = reader
             self._entries(tar, layer, stats)
             if hasher is not None:
                 while read(4 << 20):  # the tar's trailing blocks count towards the diff_id
@@ -416,8 +511,10 @@ class Walker:
                 self._rec.blobs = [reader.stored_digest()]
             verified = hasher is None or f"sha256:{hasher.hexdigest()}" == layer.diff_id
         finally:
+            self._reader = None
             if recording:
-                self._finish_record(verified and stats.complete, errors_before)
+                clean = self._noted == noted_before  # oddities are not recorded: not cached
+                self._finish_record(verified and stats.complete and clean, errors_before)
             if reader is not None:
                 reader.close()
             raw.close()
@@ -469,7 +566,10 @@ class Walker:
             if kind == REGULAR:
                 counts[1] += 1
                 counts[2] += entry.size
-            add(path, kind, index, entry.size, entry.mode, entry.uid, entry.gid, link)
+                if entry.type_flag:
+                    self._oddity(index, "type", "/" + path, entry.type_flag)
+            if add(path, kind, index, entry.size, entry.mode, entry.uid, entry.gid, link):
+                self._oddity(index, "duplicate", "/" + path)
             if rec is not None:
                 if rec is not self._rec:  # abandoned (too much content to keep)
                     rec = events = None
@@ -482,7 +582,8 @@ class Walker:
 
     def _entry_path(self, entry: TarEntry, index: int) -> str | None:
         """The entry's clean path ("" for the root itself); None, reported, when it points
-        outside the root.  A name that is not UTF-8 is reported and kept as decoded."""
+        outside the root, or over ``max_path_bytes``.  A name that is not UTF-8 or longer
+        than Linux allows is kept (as decoded) and noted as an oddity."""
         path = clean_path(entry.name)
         if path is None:
             self._error(
@@ -491,12 +592,15 @@ class Walker:
                 entry.name[:200],
             )
             return None
-        if path and not entry.raw_name_ok:
-            self._error(
-                f"layer {index}: entry name is not UTF-8; shown as {path[:200]!r}",
-                index,
-                "/" + path,
-            )
+        if not path:
+            return path
+        if entry.problem:
+            self._error(f"layer {index}: /{path}: {entry.problem}", index, "/" + path)
+            return None
+        if not entry.raw_name_ok:
+            self._oddity(index, "utf8", "/" + path)
+        if len(path) >= NAME_MAX and _too_long(path):
+            self._oddity(index, "long", "/" + path)
         return path
 
     def _link(self, entry: TarEntry, kind: str, path: str, index: int) -> str | None:
@@ -505,9 +609,14 @@ class Walker:
         if kind == SYMLINK:
             return entry.linkname
         if kind != HARDLINK:
+            if kind in _SPECIAL_KINDS and not path.startswith("dev/"):
+                # /dev nodes are ordinary in rootfs tarballs (mmdebstrap writes eight), and
+                # runtimes mount their own /dev over them: only those elsewhere are odd
+                self._oddity(index, "special", "/" + path)
             return None
         target = clean_path(entry.linkname)
         if target is not None:
+            self._check_hardlink(path, target, index)
             return "/" + target
         self._error(
             f"layer {index}: hard link /{path} points outside the root ({entry.linkname[:200]!r})",
@@ -552,7 +661,9 @@ class Walker:
         if kind == REGULAR:
             limit = max(s.sub.max_size for s in wanted)
             if limit > 0:
-                data = tar.read_content(limit)
+                data = self._read_content(tar, entry.size, limit, index, abs_path)
+                if data is None:
+                    return  # a bomb inside the file: not offered, reported
         if rec is not None:
             self._record_offers(rec, wanted, ref, data)
         else:
@@ -604,6 +715,83 @@ class Walker:
                 self._analyser_failed(s, ref.path, err.message, index)
             except Exception as err:  # an analyser bug must not stop the pass
                 self._analyser_failed(s, ref.path, f"{type(err).__name__}: {err}", index)
+
+    def _read_content(
+        self, tar: TarStream | DirectoryStream, size: int, limit: int, index: int, path: str
+    ) -> bytes | None:
+        """The content analysers asked for, or None when the file is a compression bomb
+        inside the layer (its own inflation ratio over ``max_ratio`` once past
+        ``file_ratio_grace``): it is then reported as not examined, and never buffered
+        past the grace."""
+        reader = self._reader
+        lim = self.limits
+        if (
+            reader is None
+            or reader.compression == "none"
+            or min(size, limit) <= lim.file_ratio_grace
+            or not isinstance(tar, TarStream)
+        ):
+            return tar.read_content(limit)
+        out0, in0 = reader.out_count, reader.consumed()
+        tripped: list[tuple[int, int]] = []
+
+        def guard(gathered: int) -> bool:
+            if gathered <= lim.file_ratio_grace:
+                return True
+            grown, used = reader.out_count - out0, reader.consumed() - in0
+            if grown > lim.max_ratio * max(used, 1):
+                tripped.append((used, grown))
+                return False
+            return True
+
+        data = tar.read_content(limit, guard)
+        if not tripped:
+            return data
+        used, grown = tripped[0]
+        self._error(
+            f"layer {index}: {path}: a compression bomb inside the layer: {used} compressed "
+            f"bytes inflated to {grown} (ratio over {lim.max_ratio}); the file was read no "
+            f"further ({len(data)} of {size} bytes) and not examined",
+            index,
+            path,
+        )
+        return None
+
+    def _check_hardlink(self, path: str, target: str, index: int) -> None:
+        """A hard link must name a file that exists when it is unpacked (an earlier entry
+        or a lower layer): Docker and containerd fail on anything else, and what the
+        link would hold is unknowable."""
+        view = self.result.view
+        if target == path:
+            self._invalid(
+                index,
+                "/" + path,
+                "hard link to itself: it names no file (Docker "
+                "and containerd fail to unpack this layer)",
+            )
+            return
+        if view.truncated:
+            return  # the view no longer knows every path
+        info = view.get(target)
+        if info is None or info.hidden:
+            # the target's folders may be symlinks (``lib -> usr/lib``), as the kernel follows
+            head, _, name = target.rpartition("/")
+            real = view.resolve(head) if head else ""
+            info = view.get(f"{real}/{name}") if real is not None else None
+        if info is None or info.hidden:
+            self._invalid(
+                index,
+                "/" + path,
+                f"hard link to /{target[:200]}, which does not "
+                "exist at that point (Docker and containerd fail to unpack this layer)",
+            )
+        elif info.kind == DIRECTORY:
+            self._invalid(
+                index,
+                "/" + path,
+                f"hard link to the directory /{target[:200]} "
+                "(Docker and containerd fail to unpack this layer)",
+            )
 
     def _accepts(self, s: _Compiled, ref: FileRef, index: int) -> bool:
         assert s.accept is not None
