@@ -8,14 +8,26 @@ its task in the broker, which hands it to another worker after the visibility ti
 
 from __future__ import annotations
 
+import contextlib
+import time
 from typing import Any
 
+import kombu.exceptions
+import redis.exceptions
 from celery import Celery
 
 from hullcheck.fleet.task import Transient, scan_reference
 
 TASK = "hullcheck.fleet.scan"
 DEFAULT_VISIBILITY = 600
+BROKER_OUTAGE_SECONDS = 180.0
+"""How long a submitter keeps waiting for results while Redis is unreachable."""
+BROKER_OUTAGE_RETRIES = 30
+BROKER_DOWN: tuple[type[BaseException], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,
+)
 
 
 def make_app(broker: str, visibility_timeout: int = DEFAULT_VISIBILITY) -> Celery:
@@ -30,6 +42,9 @@ def make_app(broker: str, visibility_timeout: int = DEFAULT_VISIBILITY) -> Celer
         broker_transport_options={"visibility_timeout": visibility_timeout},
         result_backend_transport_options={"visibility_timeout": visibility_timeout},
         broker_connection_retry_on_startup=True,
+        # a broker restart must cost a wait, not the images whose results were in flight
+        result_backend_always_retry=True,
+        result_backend_max_retries=BROKER_OUTAGE_RETRIES,
         result_expires=7 * 24 * 3600,
         worker_hijack_root_logger=False,
     )
@@ -73,8 +88,22 @@ def celery_submitter(app: Celery, settings: dict[str, Any], inflight: int) -> tu
 
     def wait_for(reference: str) -> dict[str, Any]:
         result = app.send_task(TASK, args=[reference, settings])
-        record: dict[str, Any] = result.get(propagate=True)
-        result.forget()
+        give_up = time.monotonic() + BROKER_OUTAGE_SECONDS
+        delay = 0.5
+        while True:
+            try:
+                record: dict[str, Any] = result.get(propagate=True)
+                break
+            except BROKER_DOWN:
+                # the result waits in Redis (or the task is redelivered): ask again once
+                # the broker is back, for as long as an outage is tolerated
+                if time.monotonic() + delay > give_up:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                result = app.AsyncResult(result.id)
+        with contextlib.suppress(*BROKER_DOWN):
+            result.forget()
         return record
 
     return (lambda reference: waiters.submit(wait_for, reference)), waiters
