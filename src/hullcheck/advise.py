@@ -175,8 +175,19 @@ def measure(tag: str, why: str, reference: str, report: dict[str, Any], today: d
     m.losses = [
         (str(d.get("kind")), str(d.get("message")), str(d.get("not_examined") or ""))
         for d in errors
+        if d.get("kind") in _COUNTED_LOSSES
     ]
+    unread = [d for d in errors if d.get("kind") not in _COUNTED_LOSSES]
+    if unread:
+        # a layer or database that was not read makes every number above a guess: such a
+        # candidate must not be ranked (let alone recommended) on them
+        more = f" (and {len(unread) - 1} more)" if len(unread) > 1 else ""
+        m.error = f"the scan was incomplete: {unread[0].get('message')}{more}"
     return m
+
+
+_COUNTED_LOSSES = frozenset({"vulnerability-coverage", "vulnerability-db", "provenance-unchecked"})
+"""Losses a candidate's numbers survive: they are shown (``not_checked``, ``?``), not guessed."""
 
 
 def rank(measures: list[Measure]) -> list[Measure]:

@@ -56,6 +56,8 @@ KINDS: dict[str, str] = {
     "vulnerability-db": "the vulnerability database could not be used as asked",
     "provenance-unchecked": "the image's signatures or attestations could not be read or "
     "verified: the provenance policy was not checked",
+    "advise-unmeasured": "a candidate base image advise could not scan: it is ranked last, "
+    "unmeasured, and the best base may be missing from the advice",
     "image-invalid": "a layer holds an entry Docker and containerd cannot unpack and whose "
     "content is unknowable (a hard link to itself or to no file): the image is broken",
     # warnings
@@ -91,6 +93,7 @@ ALLOWABLE: frozenset[str] = frozenset(
         "vulnerability-db",
         "provenance-unchecked",
         "image-invalid",
+        "advise-unmeasured",
     }
 )
 """The kinds that lose coverage: what ``--allow-incomplete`` may accept."""

@@ -11,7 +11,7 @@ package database a cataloger could not parse, lint errors on the ``--dockerfile`
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -258,11 +258,37 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
                 findings = _lint(findings, dockerfile_text, request, report)
         findings, kept = withhold_unverified(walk, findings, report.packages or [])
         report.packages = kept
+        _withhold_unverified_figures(walk, report.target, summary)
         report.findings = merge_places(findings)
         # complete: everything examined (an accepted loss still leaves the data incomplete)
         summary["complete"] = not any(d.level is diag.Level.ERROR for d in report.diagnostics)
         report.summary = summary
     return report
+
+
+_LAYER_FIGURES = ("files", "bytes_added", "bytes_wasted", "empty", "efficiency")
+_IMAGE_FIGURES = ("efficiency", "wasted_bytes", "bytes_added", "top_wasted")
+
+
+def _withhold_unverified_figures(
+    walk: WalkResult, target: Mapping[str, JSONValue] | None, summary: dict[str, JSONValue]
+) -> None:
+    """Figures counted from a layer whose digest never verified are not reported either:
+    that layer's counts (and the image-wide ones summing them) become null."""
+    bad = walk.unverified
+    if not bad:
+        return
+    summary["unverified_layers"] = sorted(bad)
+    for key in _IMAGE_FIGURES:
+        if key in summary:
+            summary[key] = None
+    layers = target.get("layers") if target is not None else None
+    for rows in (layers, summary.get("layer_table")):
+        if not isinstance(rows, list):
+            continue
+        for row in rows:
+            if isinstance(row, dict) and row.get("index") in bad:
+                row.update({k: None for k in _LAYER_FIGURES if k in row})
 
 
 def _subscribe(

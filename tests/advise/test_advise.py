@@ -203,3 +203,59 @@ def test_table_says_what_was_not_checked(
     )
     assert "11: vulnerabilities NOT checked for Debian:11 96 packages" in text
     assert "12: vulnerabilities NOT checked for Debian:12 96 packages" in text
+
+
+def _first_layer(layout: Path, tag: str) -> str:
+    for desc in json.loads((layout / "index.json").read_text())["manifests"]:
+        if desc["annotations"]["org.opencontainers.image.ref.name"] == tag:
+            manifest = json.loads((layout / "blobs" / "sha256" / desc["digest"][7:]).read_text())
+            return str(manifest["layers"][0]["digest"])
+    raise AssertionError(f"{tag} not in {layout}")
+
+
+@pytest.fixture
+def lost_layer_registry(
+    request: pytest.FixtureRequest,
+    shared_dir: Path,
+    test_images: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Registry:
+    """bullseye as ``lost/debian:11`` and bookworm as ``:12``, whose layer is then deleted
+    from the registry's storage (and no blob cache can serve it)."""
+    monkeypatch.setenv("HULLCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    reg = start_registry(request, shared_dir, tmp_path / "reg")
+    _push(f"oci:{DIFF_IMAGES / 'oci'}:debian-bullseye-minbase", reg, "lost/debian:11")
+    _push(f"oci:{test_images / 'oci'}:debian-minbase", reg, "lost/debian:12")
+    layer = _first_layer(test_images / "oci", "debian-minbase")[7:]
+    storage = tmp_path / "reg" / "data" / "docker" / "registry" / "v2" / "blobs" / "sha256"
+    (storage / layer[:2] / layer / "data").unlink()
+    return reg
+
+
+@pytest.mark.registry
+@pytest.mark.images
+@pytest.mark.timeout(900)
+def test_a_candidate_read_in_part_is_not_measured_nor_recommended(
+    lost_layer_registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With its only layer unreadable, bookworm would look like a perfect image (no packages,
+    no vulnerabilities): it must rank last as not measured, the advice must not name it, and
+    the run exits 2 unless exactly that loss is accepted."""
+    target = f"{lost_layer_registry.host}/lost/debian:11"
+    code = main(["advise", target, "--insecure", "-f", "json", *ACCEPT])
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert code == 2
+    assert [r["tag"] for r in out["ranked"]] == ["11", "12"]
+    assert out["ranked"][1]["error"].startswith("the scan was incomplete: ")
+    assert out["from"] == f"FROM {target}"
+    assert "accept with --allow-incomplete advise-unmeasured" in captured.err
+
+    code = main(
+        ["advise", target, "--insecure", *ACCEPT, "--allow-incomplete", "advise-unmeasured"]
+    )
+    table = capsys.readouterr().out
+    assert code == 0
+    assert "not measured: the scan was incomplete" in table
+    assert "best: 11 (current)" in table

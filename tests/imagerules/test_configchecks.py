@@ -71,3 +71,21 @@ def test_history_steps_are_left_to_lint_when_the_dockerfile_is_given(tmp_path: P
         expect=untraced,
     )
     assert "HC8203" in rule_ids(traced_only)
+
+
+def test_tls_checks_turned_off_in_the_image_environment(tmp_path: Path) -> None:
+    env = ["PATH=/usr/bin", "GIT_SSL_NO_VERIFY=false", "NODE_TLS_REJECT_UNAUTHORIZED=0"]
+    history = [
+        {"created_by": "base image"},
+        {"created_by": "ENV GIT_SSL_NO_VERIFY=false", "empty_layer": True},
+    ]
+    cfg = {"User": "app", "Env": env}
+    found = by_rule(scan(tmp_path, [base_layer()], config=cfg, history=history), "HC8204")
+    assert {f.extra["variable"] for f in found} == {
+        "GIT_SSL_NO_VERIFY",  # git: any value set turns the check off
+        "NODE_TLS_REJECT_UNAUTHORIZED",
+    }
+    git = next(f for f in found if f.extra["variable"] == "GIT_SSL_NO_VERIFY")
+    assert git.extra["history_index"] == 1
+    ok = {"User": "app", "Env": ["NODE_TLS_REJECT_UNAUTHORIZED=1", "PYTHONHTTPSVERIFY=1"]}
+    assert "HC8204" not in rule_ids(scan(tmp_path / "ok", [base_layer()], config=ok))

@@ -239,3 +239,41 @@ def test_subscriptions_match_and_share_content(tmp_path: Path) -> None:
     assert len(boom.seen) == 4  # other analysers kept going
     assert "analyser boom failed on /etc/os-release" in result.errors[0].message
     assert len(result.errors) == 1  # reported once, then unsubscribed
+
+
+def _add_signature_entry(layout: Path, image_digest: str, **descriptor: str) -> None:
+    """A cosign-style signature stored next to the image, as ``cosign save`` and
+    ``skopeo copy`` of a signed image leave it: a small manifest tagged ``sha256-<hex>.sig``."""
+    sig = make_image(layout.parent / "sig", [Layer([File("sig", b"payload")])], tag="s")
+    for name in (sig.path / "blobs" / "sha256").iterdir():
+        (layout / "blobs" / "sha256" / name.name).write_bytes(name.read_bytes())
+    index = json.loads((layout / "index.json").read_bytes())
+    (entry,) = json.loads((sig.path / "index.json").read_bytes())["manifests"]
+    entry["annotations"] = {
+        "org.opencontainers.image.ref.name": f"{image_digest.replace(':', '-')}.sig"
+    }
+    entry.update(descriptor)
+    index["manifests"].append(entry)
+    (layout / "index.json").write_bytes(canonical(index))
+
+
+@pytest.mark.parametrize(
+    "descriptor", [{}, {"artifactType": "application/vnd.dev.cosign.simplesigning.v1+json"}]
+)
+def test_a_signature_beside_the_image_is_not_a_second_image(
+    tmp_path: Path, descriptor: dict[str, str]
+) -> None:
+    img = make_image(tmp_path / "l", LAYERS, tag="v1")
+    _add_signature_entry(img.path, img.manifest_digest, **descriptor)
+    with open_image(f"oci:{img.path}") as handle:
+        assert handle.image.manifest_digest == img.manifest_digest
+        assert len(handle.image.layers) == 3
+
+
+def test_an_image_named_by_digest_with_an_at_sign(tmp_path: Path) -> None:
+    img = make_image(tmp_path / "l", LAYERS, tag="v1", tags=["latest"])
+    for form in (f"oci:{img.path}@{img.manifest_digest}", f"oci:{img.path}:{img.manifest_digest}"):
+        with open_image(form) as handle:
+            assert handle.image.manifest_digest == img.manifest_digest
+    with pytest.raises(ImageError, match="no image tagged 'sha256:"):
+        open_image(f"oci:{img.path}@sha256:{'0' * 64}")

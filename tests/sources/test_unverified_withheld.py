@@ -67,6 +67,12 @@ def test_a_tampered_large_layer_reports_nothing_of_its_content(
     assert "goodpkg" in out.out  # the verified base layer is still reported
     doc = json.loads(out.out)
     assert doc["summary"]["complete"] is False
+    if command == "scan":  # nor figures counted from it
+        assert doc["summary"]["unverified_layers"] == [1]
+        assert doc["summary"]["bytes_added"] is None and doc["summary"]["top_wasted"] is None
+        layers = doc["target"]["layers"]
+        assert layers[1]["files"] is None and layers[1]["bytes_added"] is None
+        assert layers[0]["files"] == 1  # the verified layer keeps its figures
 
 
 def test_the_same_image_served_honestly_reports_it_all(

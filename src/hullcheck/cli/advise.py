@@ -22,7 +22,6 @@ from hullcheck.cli.diff import _options
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.diagnostics import accept
 from hullcheck.diagnostics import error as diag_error
-from hullcheck.diagnostics import warning as diag_warning
 from hullcheck.diff.advice import Side, advise_pair, render_table
 from hullcheck.diff.snapshot import Snapshot
 from hullcheck.dockerfile.model import Stage
@@ -108,20 +107,25 @@ def run(args: argparse.Namespace) -> int:
         for kind, message, not_examined in m.losses
     ]
     unmeasured = [
-        diag_warning("advise-unmeasured", "advise", f"{m.reference} not measured: {m.error}")
+        diag_error(
+            "advise-unmeasured",
+            "advise",
+            f"{m.reference} not measured: {m.error}",
+            f"{m.reference} (ranked last, unmeasured)",
+        )
         for m in ranked
         if m.error
     ]
-    diagnostics = [*accept(losses, allowed), *unmeasured]
-    best = ranked[0]
-    advice = from_line(stage, best.reference)
+    diagnostics = accept([*losses, *unmeasured], allowed)
+    best = next((m for m in ranked if not m.error), None)
+    advice = from_line(stage, best.reference) if best else None
     if args.format == "json":
         text = json.dumps(
             {"base": image, "ranked": [m.to_json() for m in ranked], "from": advice}, indent=2
         )
         write_output(text + "\n", args.output)
     else:
-        write_output(_table(image, ranked, advice), args.output)
+        write_output(_table(image, ranked, best, advice), args.output)
     return finish(diagnostics, 0)
 
 
@@ -156,7 +160,7 @@ def _run_pair(args: argparse.Namespace) -> int:
     return finish(diagnostics, 0)
 
 
-def _table(image: str, ranked: list[Measure], advice: str) -> str:
+def _table(image: str, ranked: list[Measure], best: Measure | None, advice: str | None) -> str:
     head = ("rank", "tag", "why", "distribution", "support", "vulns", "crit+high", "root",
             "packages", "MiB")  # fmt: skip
     rows: list[tuple[str, ...]] = []
@@ -173,8 +177,10 @@ def _table(image: str, ranked: list[Measure], advice: str) -> str:
             "yes" if m.root else "no", str(m.packages), f"{m.size / 1048576:.1f}",
         ))  # fmt: skip
     lines = [f"base image: {visible(image)}", "", *columns(head, rows)]
-    lines += ["", f"best: {visible(ranked[0].tag)} ({visible(ranked[0].why)})",
-              f"  {visible(advice)}"]  # fmt: skip
+    if best is None or advice is None:
+        lines += ["", "best: none (no candidate could be measured)"]
+    else:
+        lines += ["", f"best: {visible(best.tag)} ({visible(best.why)})", f"  {visible(advice)}"]
     if any(not m.complete for m in ranked):
         lines.append("  (? = the scan could not check every package; see the errors below)")
     if any(m.unchecked for m in ranked):

@@ -7,6 +7,9 @@ both; these rules judge them the way ``hullcheck lint`` judges the Dockerfile:
 - HC8404: a service image (it exposes a port) whose config has no HEALTHCHECK (or
   ``HEALTHCHECK NONE``): the orchestrator cannot tell a hung process from a healthy one.
 - HC8202: WORKDIR or a VOLUME on ``/proc``, ``/sys``, ``/dev`` or ``/boot`` (lint's HC0015).
+- HC8204: a variable in the config's ``Env`` that turns TLS or signature checks off
+  (lint's HC5005 table, ``hullcheck.dockerfile.tlsenv``), for every process the
+  container will run.
 - HC8203: history steps lint would flag: ``ADD`` of a URL, ``sudo``, whole-system upgrades,
   ``apk add`` without ``--no-cache``.  Reported only when no ``--dockerfile`` is linted
   alongside (then lint reports the same steps on their lines; ``hullcheck.scan`` drops
@@ -20,6 +23,7 @@ from collections.abc import Iterator, Sequence
 
 from hullcheck.analysis import AnalyserOutput
 from hullcheck.dockerfile.shell import Command, parse_script
+from hullcheck.dockerfile.tlsenv import turns_tls_off
 from hullcheck.errors import HullcheckError
 from hullcheck.imagerules.base import ImageRule, ScanSettings
 from hullcheck.imagerules.history import parse_created_by
@@ -72,7 +76,23 @@ HISTORY_STEPS = ImageRule(
         " with `hullcheck lint` or scan with `--dockerfile` to see the lines."
     ),
 )
-RULES = (HEALTHCHECK, KERNEL_PATHS, HISTORY_STEPS)
+TLS_OFF = ImageRule(
+    id="HC8204",
+    name="tls-checks-off-in-env",
+    title="Environment turns TLS or signature checks off",
+    practice=Practice.PROVENANCE,
+    severity=Severity.MEDIUM,
+    explanation=(
+        "A variable such as GIT_SSL_NO_VERIFY, NODE_TLS_REJECT_UNAUTHORIZED=0,"
+        " PYTHONHTTPSVERIFY=0 or PIP_TRUSTED_HOST left in the image's environment turns"
+        " certificate checks off for every process the container runs, not only the build."
+    ),
+    fix=(
+        "Remove the variable (set it inline for the one build command that needed it, if"
+        " at all) and install the private CA certificate instead."
+    ),
+)
+RULES = (HEALTHCHECK, KERNEL_PATHS, HISTORY_STEPS, TLS_OFF)
 
 _KERNEL = ("/proc", "/sys", "/dev", "/boot")
 _URL = re.compile(r"(?:^|\s)(?:https?|ftp)://", re.IGNORECASE)
@@ -166,6 +186,17 @@ class ConfigChecks:
                         extra={"instruction": what, "path": path},
                     )
                 )
+        for entry in config.env:
+            name, _, value = entry.partition("=")
+            if turns_tls_off(name, value):
+                out.findings.append(
+                    TLS_OFF.finding(
+                        image,
+                        f"{name} in the image's environment turns certificate checks off.",
+                        history_index=_env_entry(image, name),
+                        extra={"variable": name},
+                    )
+                )
         out.findings.extend(self._history(image))
         return out
 
@@ -185,6 +216,16 @@ class ConfigChecks:
                     history_index=index,
                     extra={"problem": problem, "from_history": True},
                 )
+
+
+def _env_entry(image: Image, name: str) -> int | None:
+    """The last history entry whose ENV sets ``name`` (for tracing), else None."""
+    found = None
+    for index, entry in enumerate(image.config.history):
+        parsed = parse_created_by(entry.created_by)
+        if parsed.keyword == "ENV" and re.search(rf"(?:^|\s){re.escape(name)}[=\s]", parsed.text):
+            found = index
+    return found
 
 
 def analyser(settings: ScanSettings) -> ConfigChecks:

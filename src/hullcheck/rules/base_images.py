@@ -267,7 +267,9 @@ def end_of_life(data: EolData, repository: str, tag: str) -> tuple[str, datetime
         if release is not None:
             ends.append((data.end_of_support(os_named[0], release), f"{os_named[0]} {release.key}"))
     if os_named is None or runtime:
-        match = _VERSION.match(tag)
+        # the official centos image also spells its tags `centos7`, `centos7.9.2009`
+        version = tag[len(name) :] if not runtime and tag.lower().startswith(name) else tag
+        match = _VERSION.match(version)
         if match is not None:
             release = data.find(name, match.group(1), runtime=runtime, series=True)
             if release is not None:

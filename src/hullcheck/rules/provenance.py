@@ -7,10 +7,11 @@ never verified, TLS or package-signature checks switched off.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from hullcheck.dockerfile.model import Instruction
 from hullcheck.dockerfile.shell import SHELLS, Command
+from hullcheck.dockerfile.tlsenv import TLS_OFF_ENV
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command, at_line
 from hullcheck.rules.common import GIT_SOURCE, URL_SOURCE, add_sources
@@ -145,20 +146,7 @@ DOWNLOAD_UNVERIFIED = Rule(
 
 # -- HC5005 TLS or signature verification disabled ---------------------------------------
 
-_ENV_OFF: dict[str, Callable[[str], bool]] = {
-    # git tests only whether the variable is set: "false" and "" turn checks off too
-    "GIT_SSL_NO_VERIFY": lambda v: True,
-    "NODE_TLS_REJECT_UNAUTHORIZED": lambda v: v == "0",
-    "PYTHONHTTPSVERIFY": lambda v: v == "0",
-    "PIP_TRUSTED_HOST": bool,
-    "NPM_CONFIG_STRICT_SSL": lambda v: v.lower() == "false",
-    "CURL_INSECURE": bool,
-    "GOINSECURE": bool,
-    "GONOSUMDB": bool,
-    "GONOSUMCHECK": bool,
-    "GOFLAGS": lambda v: "-insecure" in v,
-    "GOSUMDB": lambda v: v == "off",
-}
+_ENV_OFF = TLS_OFF_ENV
 
 
 def _insecure_command(cmd: Command) -> str | None:

@@ -10,6 +10,7 @@ refused with the list of tags.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, BinaryIO
 
 from hullcheck.errors import ImageError
@@ -34,6 +35,18 @@ def _names(entry: dict[str, Any]) -> list[str]:
         if isinstance(value, str) and value:
             out.append(value)
     return out
+
+
+# what cosign stores next to an image: its signatures, attestations and SBOMs, by digest
+_ARTIFACT_TAG = re.compile(r"(?:.*:)?sha256-[0-9a-f]{64}\.(?:sig|att|sbom)")
+
+
+def _is_artifact(entry: dict[str, Any]) -> bool:
+    """A signature or attestation, not an image: scanning the layout means the image."""
+    names = _names(entry)
+    return bool(entry.get("artifactType")) or (
+        bool(names) and all(_ARTIFACT_TAG.fullmatch(n) for n in names)
+    )
 
 
 def normal_tag(tag: str) -> str:
@@ -89,7 +102,8 @@ class OCILayoutSource:
             raise ImageError(f"OCI layout {self._store.description} holds no images")
         if self._tag is not None:
             if self._tag.startswith("sha256:"):
-                chosen = [e for e in entries if e.get("digest") == self._tag]
+                # one manifest under several tags is still one image
+                chosen = [e for e in entries if e.get("digest") == self._tag][:1]
             else:
                 chosen = [e for e in entries if _tag_matches(self._tag, _names(e))]
             if not chosen:
@@ -98,8 +112,11 @@ class OCILayoutSource:
                     f"{self._tag!r} (tags: {', '.join(self.tags()) or 'none'})"
                 )
         else:
+            images = [e for e in entries if not _is_artifact(e)]
+            if images and len(images) < len(entries):
+                entries = images
             chosen = entries
-            tags = self.tags()
+            tags = [t for t in self.tags() if not _ARTIFACT_TAG.fullmatch(t)]
             if len(entries) > 1 and len(tags) > 1:
                 raise ImageError(
                     f"OCI layout {self._store.description} holds {len(tags)} images; name one "
@@ -113,7 +130,7 @@ class OCILayoutSource:
                 details = {**self._info.details, "repo_tags": name}
                 self._info = SourceInfo(self._info.kind, self._info.reference, details)
             return self.fetch_manifest(digest)
-        if chosen is entries:
+        if chosen is self._entries:
             # several untagged entries (platforms): index.json itself is the index
             body = self._index_bytes
         else:

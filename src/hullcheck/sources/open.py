@@ -5,8 +5,8 @@ Forms (``--source`` forces the kind and takes the rest as is):
 - ``docker-archive:FILE[:TAG|:@N]`` and any tar file: a ``docker save`` / skopeo
   archive; when the tar holds an OCI layout (Docker 25+, or a tar of a layout) that
   layout is read instead.  ``oci-archive:FILE[:TAG]`` is a tar of an OCI layout.
-- ``oci:DIR[:TAG]`` and any directory holding ``index.json`` or ``oci-layout``: an OCI
-  image layout.
+- ``oci:DIR[:TAG]``, ``oci:DIR@sha256:...`` and any directory holding ``index.json`` or
+  ``oci-layout``: an OCI image layout.
 - ``dir:PATH`` and any other directory: a root filesystem or build context, read as one
   synthetic layer (``hullcheck.sources.directory``); ``SourceOptions.extra
   ["cross_filesystems"] == "true"`` lets it enter other mounted filesystems.
@@ -68,11 +68,17 @@ class ParsedReference:
     """A bare reference (``alpine:3.19``): a local engine holding it is asked first."""
 
 
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+
+
 def _split_path(rest: str, want_dir: bool) -> tuple[Path, str | None]:
     """``PATH[:TAG]`` where PATH may itself hold colons: the longest existing prefix wins."""
     candidate = Path(rest)
     if candidate.exists() or ":" not in rest:
         return candidate, None
+    head_text, at, digest = rest.rpartition("@")
+    if at and _DIGEST.fullmatch(digest) and Path(head_text).exists():
+        return Path(head_text), digest  # PATH@sha256:..., as image references name a digest
     cut = len(rest)
     while True:
         cut = rest.rfind(":", 0, cut)

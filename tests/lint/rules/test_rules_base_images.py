@@ -33,6 +33,8 @@ CASES = (
     Case("HC1005", "FROM python:2.7-slim\n", (1,)),
     Case("HC1005", "FROM debian:stretch-slim AS b\nFROM centos:7\n", (1, 2), "codename, centos"),
     Case("HC1005", "FROM python:3.12-buster\n", (1,), "runtime fine, OS not"),
+    Case("HC1005", "FROM centos:centos7.9.2009\n", (1,), "the centos image's centosN tags"),
+    Case("HC1005", "FROM centos:latest\n", (), "a moving tag is not a release"),
     Case("HC1005", "FROM node:14-alpine\n", (1,), "node 14"),
     Case("HC1005", "FROM python:3.12-slim\nFROM debian:12\nFROM alpine:3.22\n", (), "supported"),
     Case("HC1005", "FROM ghcr.io/acme/python:2.7\n", (), "not the official image"),
