@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from hullcheck.document import Report
 from hullcheck.model import Finding, JSONValue, Practice, Severity
 from hullcheck.report.options import RenderOptions
-from hullcheck.report.source_lines import SourceCache, mask_secrets, visible
+from hullcheck.report.source_lines import SourceCache, dockerfile_span, mask_secrets, visible
 from hullcheck.report.view import (
     SEVERITIES_WORST_FIRST,
     covers_secret,
@@ -292,7 +292,7 @@ def _finding(f: Finding, sources: SourceCache, hidden: set[tuple[str, int]]) -> 
         where.append(f"layer {f.location.layer_index}")
     if f.location.file:
         where.append(f.location.file)
-    span = _span(f)
+    span = dockerfile_span(f)
     if span is not None:
         where.append(f"{span[0]}:{span[1]}")
     elif path and line:
@@ -311,15 +311,6 @@ def _finding(f: Finding, sources: SourceCache, hidden: set[tuple[str, int]]) -> 
         parts.append(f'<p class="fix">Fix: {_e(f.fix)}</p>')
     parts.append("</div>")
     return "".join(parts)
-
-
-def _span(f: Finding) -> tuple[str, int, int] | None:
-    loc = f.location
-    if loc.instruction is not None:
-        return loc.instruction.path, loc.instruction.line, loc.instruction.end_line
-    if loc.path is not None and loc.line is not None:
-        return loc.path, loc.line, loc.end_line or loc.line
-    return None
 
 
 def _quote(sources: SourceCache, span: tuple[str, int, int], hidden: set[tuple[str, int]]) -> str:

@@ -14,6 +14,8 @@ import re
 import stat
 from collections.abc import Mapping, Sequence
 
+from hullcheck.model import Finding
+
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 """Larger files are not quoted (a Dockerfile is a few kB; this bounds memory)."""
 
@@ -101,3 +103,13 @@ class SourceCache:
             return None
         end = max(line, min(end_line, len(lines)))
         return [(n, lines[n - 1]) for n in range(line, end + 1)]
+
+
+def dockerfile_span(f: Finding) -> tuple[str, int, int] | None:
+    """The Dockerfile lines behind an image finding: its instruction, else its own span."""
+    loc = f.location
+    if loc.instruction is not None:
+        return loc.instruction.path, loc.instruction.line, loc.instruction.end_line
+    if loc.path is not None and loc.line is not None:
+        return loc.path, loc.line, loc.end_line or loc.line
+    return None

@@ -29,7 +29,7 @@ from hullcheck.imagerules.history import parse_created_by
 from hullcheck.model import Finding, JSONValue, Practice, Severity
 from hullcheck.report.columns import GUTTER, pad, width_used
 from hullcheck.report.options import RenderOptions
-from hullcheck.report.source_lines import SourceCache, mask_secrets, visible
+from hullcheck.report.source_lines import SourceCache, dockerfile_span, mask_secrets, visible
 from hullcheck.report.view import covers_secret, secret_lines
 from hullcheck.secrets.places import describe as describe_place
 
@@ -514,16 +514,6 @@ def _layer_table(report: Report, wrap: _Wrapper) -> list[Text]:
     return out
 
 
-def _dockerfile_span(f: Finding) -> tuple[str, int, int] | None:
-    """The Dockerfile lines behind an image finding: its instruction, else its own span."""
-    loc = f.location
-    if loc.instruction is not None:
-        return loc.instruction.path, loc.instruction.line, loc.instruction.end_line
-    if loc.path is not None and loc.line is not None:
-        return loc.path, loc.line, loc.end_line or loc.line
-    return None
-
-
 def _where(f: Finding) -> str:
     loc = f.location
     parts: list[str] = []
@@ -674,7 +664,7 @@ def _scan_body(report: Report, opts: RenderOptions, wrap: _Wrapper) -> list[Text
             if where:
                 out.extend(wrap(Text(visible(where), style="dim"), _INDENT))
             out.extend(_place_lines(f, wrap))
-            span = _dockerfile_span(f)
+            span = dockerfile_span(f)
             if span is not None:
                 path, start, end = span
                 hidden = covers_secret(hidden_lines, path, start, end)
