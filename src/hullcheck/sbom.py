@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hullcheck.analysis import walk_diagnostics
+from hullcheck.analysis import Progress, walk_diagnostics
 from hullcheck.catalog.collector import catalog_directory
 from hullcheck.catalog.inventory import Inventory, Target
 from hullcheck.catalog.registry import CATALOGERS
@@ -21,6 +21,7 @@ from hullcheck.catalog.subscriber import CatalogSubscriber
 from hullcheck.report.inventory_view import report_of
 from hullcheck.report.options import RenderOptions
 from hullcheck.report.registry import SBOM, available_formats, render_as
+from hullcheck.scan import walk_image
 from hullcheck.sources.api import open_image
 from hullcheck.sources.base import Platform
 from hullcheck.sources.open import SourceOptions
@@ -34,6 +35,7 @@ def inventory_for(
     source: str | None = None,
     platform: Platform | None = None,
     options: SourceOptions | None = None,
+    progress: Progress | None = None,
 ) -> Inventory:
     """Catalogue ``target``: an image reference, a rootfs directory or an SBOM file."""
     path = Path(target)
@@ -49,7 +51,9 @@ def inventory_for(
         if is_sbom_file(path):
             return read_sbom(path)
         check_image_file(path)
-    return inventory_for_image(target, source=source, platform=platform, options=options)
+    return inventory_for_image(
+        target, source=source, platform=platform, options=options, progress=progress
+    )
 
 
 def inventory_for_image(
@@ -58,12 +62,14 @@ def inventory_for_image(
     source: str | None = None,
     platform: Platform | None = None,
     options: SourceOptions | None = None,
+    progress: Progress | None = None,
 ) -> Inventory:
     """Open the image, read each layer once with the catalogers subscribed."""
     with open_image(reference, source=source, platform=platform, options=options) as handle:
         image = handle.image
         subscriber = CatalogSubscriber(CATALOGERS)
-        walk = handle.walk(subscriber.subscriptions())
+        # the layer cache keeps what scan's analysers need; an SBOM run would only fill it
+        walk = walk_image(handle, subscriber.subscriptions(), progress, layer_cache=False)
         result = subscriber.finish(walk)
     return Inventory(
         target=Target(

@@ -310,13 +310,23 @@ def _subscribe(
 def _walk_with_progress(
     handle: ImageHandle, subs: Sequence[Subscription], request: ScanRequest
 ) -> WalkResult:
-    progress = request.progress
+    return walk_image(handle, subs, request.progress, request.layer_cache)
+
+
+def walk_image(
+    handle: ImageHandle,
+    subs: Sequence[Subscription],
+    progress: Progress | None = None,
+    layer_cache: bool = True,
+) -> WalkResult:
+    """One pass over the image's layers for ``subs``: through the registry blob cache and
+    (``layer_cache``) the layer cache, telling ``progress`` what it reads."""
     if progress is not None:
         progress.start(
             len(handle.image.layers), sum(lay.compressed_size for lay in handle.image.layers)
         )
     try:
-        return _walk(handle, subs, progress, request.layer_cache)
+        return _walk(handle, subs, progress, layer_cache)
     finally:
         if progress is not None:
             progress.stop()

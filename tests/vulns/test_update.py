@@ -7,6 +7,8 @@ import base64
 import hashlib
 import io
 import json
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -249,3 +251,19 @@ def test_stale_temp_files_are_cleaned(server: str, old_db: Path) -> None:
     update_database(old_db, ["PyPI"], mirror=f"{server}/good", timeout=5)
     assert not stale.exists()
     assert fresh.exists()  # maybe another update's live download
+
+
+def test_update_shows_its_downloads_on_a_terminal_only(server: str, old_db: Path) -> None:
+    from tests.support.terminal import run_with_terminal_stderr
+
+    args = ["db", "--db", str(old_db), "update", "--mirror", f"{server}/schema",
+            "--ecosystem", "PyPI", "--timeout", "5"]  # fmt: skip
+    code, out, screen = run_with_terminal_stderr(args)
+    assert code == 0, screen
+    assert "download 1/1" in screen and "updated" in out
+    piped = subprocess.run(
+        [sys.executable, "-m", "hullcheck", *args],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert piped.returncode == 0, piped.stderr
+    assert "download 1/1" not in piped.stderr and "\x1b[" not in piped.stderr

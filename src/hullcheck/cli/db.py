@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from hullcheck.cli.progress import progress_bar
 from hullcheck.errors import ConfigError, DatabaseError
 from hullcheck.vulns import eol
 from hullcheck.vulns.database import (
@@ -114,7 +115,10 @@ def _update(args: argparse.Namespace, db_path: Path) -> int:
         return 0
     mirror = resolve_mirror(args.mirror, _config(args.config))
     ecosystems = args.ecosystem or list(DEFAULT_ECOSYSTEMS)
-    for result in update_database(db_path, ecosystems, mirror=mirror, timeout=args.timeout):
+    bar = progress_bar(noun="download")
+    for result in update_database(
+        db_path, ecosystems, mirror=mirror, timeout=args.timeout, progress=bar
+    ):
         _print_stats(f"{result.ecosystem} ({result.size} bytes, sha256 {result.sha256[:16]})",
                      result.stats)  # fmt: skip
     print(f"{db_path}: updated")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck import sbom
+from hullcheck.cli.progress import progress_bar
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.diagnostics import accept
 from hullcheck.errors import InputError
@@ -50,7 +51,11 @@ def run(args: argparse.Namespace) -> int:
     allowed = allowed_kinds(args.allow_incomplete)
     options = SourceOptions(cache_dir=default_cache_dir(args.cache_dir))
     inventory = sbom.inventory_for(
-        args.target, source=args.source, platform=platform, options=options
+        args.target,
+        source=args.source,
+        platform=platform,
+        options=options,
+        progress=progress_bar(),
     )
     text = sbom.render(inventory, args.format)
     if args.output:

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hullcheck.analysis import Progress
 from hullcheck.cli._remote import add_registry_arguments, registry_extra
 from hullcheck.cli._reports import add_report_argument, write_reports
 from hullcheck.cli._trust import add_verify_base_arguments
+from hullcheck.cli.progress import progress_bar
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.diagnostics import error as diag_error
 from hullcheck.diagnostics import warning as diag_warning
@@ -235,45 +235,6 @@ def parse_now(text: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-class BarProgress:
-    """A rich progress bar on stderr: stored bytes read, layer by layer."""
-
-    def __init__(self) -> None:
-        from rich.console import Console  # noqa: PLC0415 - only when drawing
-        from rich.progress import (  # noqa: PLC0415
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        self._bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self._task: Any = None
-        self._layers = 0
-
-    def start(self, layers: int, total_bytes: int) -> None:
-        self._layers = layers
-        self._bar.start()
-        self._task = self._bar.add_task("reading layers", total=total_bytes or None)
-
-    def layer(self, index: int) -> None:
-        self._bar.update(self._task, description=f"layer {index + 1}/{self._layers}")
-
-    def advance(self, nbytes: int) -> None:
-        self._bar.advance(self._task, nbytes)
-
-    def stop(self) -> None:
-        self._bar.stop()
-
-
 def _rule_help() -> dict[str, RuleHelp]:
     from hullcheck.imagerules.registry import all_rules  # noqa: PLC0415
     from hullcheck.imagerules.signatures import RULES  # noqa: PLC0415
@@ -438,7 +399,7 @@ def run(args: argparse.Namespace) -> int:
         dockerfile_text=text,
         lint=not args.no_lint,
         settings=settings,
-        progress=_progress(args),
+        progress=progress_bar(args.quiet),
         lint_config=policy.config,
         layer_cache=not args.no_layer_cache,
     )
@@ -531,12 +492,6 @@ def _settings(args: argparse.Namespace, policy: Policy) -> ScanSettings:
         secrets=policy.secrets,
         max_db_age_days=args.max_db_age,
     )
-
-
-def _progress(args: argparse.Namespace) -> Progress | None:
-    if not args.quiet and sys.stderr.isatty() and not os.environ.get("HULLCHECK_NO_PROGRESS"):
-        return BarProgress()
-    return None
 
 
 def _apply_baseline(report: Report, baseline: Counter[str]) -> None:

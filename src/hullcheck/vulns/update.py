@@ -28,6 +28,7 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from hullcheck.analysis import Progress
 from hullcheck.errors import DatabaseError, RegistryError
 from hullcheck.sources.httpdeadline import BodyClock, DeadlineExceeded, body_deadline
 from hullcheck.sources.registry.options import RegistryOptions
@@ -95,7 +96,12 @@ def _goog_md5(values: Sequence[str]) -> bytes | None:
 
 
 def download(
-    url: str, dest_dir: Path, *, timeout: float = 30.0, max_bytes: int = MAX_DOWNLOAD_BYTES
+    url: str,
+    dest_dir: Path,
+    *,
+    timeout: float = 30.0,
+    max_bytes: int = MAX_DOWNLOAD_BYTES,
+    progress: Progress | None = None,
 ) -> tuple[Path, str, int]:
     """Fetch ``url`` into a temp file in ``dest_dir``; (path, sha256, size).
 
@@ -114,7 +120,9 @@ def download(
             with os.fdopen(fd, "wb") as out:
                 resp = http.send("GET", url, what=f"GET {url}")
                 try:
-                    sha, size = _receive(resp, out, url, timeout=timeout, max_bytes=max_bytes)
+                    sha, size = _receive(
+                        resp, out, url, timeout=timeout, max_bytes=max_bytes, progress=progress
+                    )
                 finally:
                     resp.close()
         finally:
@@ -135,7 +143,13 @@ def download(
 
 
 def _receive(
-    resp: httpx.Response, out: BinaryIO, url: str, *, timeout: float, max_bytes: int
+    resp: httpx.Response,
+    out: BinaryIO,
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    progress: Progress | None = None,
 ) -> tuple[str, int]:
     """Check the answer and copy its body to ``out``; (sha256, size)."""
     if resp.status_code == 404:
@@ -161,6 +175,8 @@ def _receive(
         sha.update(chunk)
         md5.update(chunk)
         out.write(chunk)
+        if progress is not None:
+            progress.advance(len(chunk))
     if expected is not None and size != int(expected):
         raise DatabaseError(f"{url}: download interrupted ({size} of {expected} bytes)")
     if goog_md5 is not None and md5.digest() != goog_md5:
@@ -183,8 +199,10 @@ def update_database(
     *,
     mirror: str = DEFAULT_MIRROR,
     timeout: float = 30.0,
+    progress: Progress | None = None,
 ) -> list[UpdateResult]:
-    """Download each ecosystem's export and replace those sources in one atomic swap."""
+    """Download each ecosystem's export and replace those sources in one atomic swap
+    (``progress`` is told each download and its bytes)."""
     db_path = db_path.expanduser()
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,10 +210,20 @@ def update_database(
         raise DatabaseError(f"cannot create {db_path.parent}: {err}") from None
     files: list[Downloaded] = []
     try:
-        for eco in ecosystems:
-            url = export_url(mirror, eco)
-            path, digest, size = download(url, db_path.parent, timeout=timeout)
-            files.append(Downloaded(eco, path, digest, size, url))
+        if progress is not None:
+            progress.start(len(ecosystems), 0)
+        try:
+            for index, eco in enumerate(ecosystems):
+                url = export_url(mirror, eco)
+                if progress is not None:
+                    progress.layer(index)
+                path, digest, size = download(
+                    url, db_path.parent, timeout=timeout, progress=progress
+                )
+                files.append(Downloaded(eco, path, digest, size, url))
+        finally:
+            if progress is not None:
+                progress.stop()
         results = []
         with DatabaseWriter(db_path) as writer:
             for item in files:
