@@ -121,7 +121,7 @@ def test_progress_sees_every_stored_byte(tmp_path: Path) -> None:
 
 
 def test_bar_progress_runs_without_a_terminal() -> None:
-    from hullcheck.cli.scan import BarProgress
+    from hullcheck.cli.progress import BarProgress
 
     bar = BarProgress()
     bar.start(2, 100)

@@ -117,14 +117,21 @@ CASES: dict[str, tuple[Callable[[Path], BuiltImage], tuple[str, ...], str]] = {
 }
 
 
-@pytest.mark.parametrize("command", ["scan", "sbom"])
-@pytest.mark.parametrize("case", sorted(CASES))
+# the limit options (--max-entries, --max-ratio...) are scan's: sbom runs the cases without
+# them (under CI a skipped test fails, so those pairs are not generated at all)
+RUNS = [
+    (case, command)
+    for case in sorted(CASES)
+    for command in ("scan", "sbom")
+    if command == "scan" or not CASES[case][1]
+]
+
+
+@pytest.mark.parametrize(("case", "command"), RUNS)
 def test_exit_2_always_ends_with_one_error_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str, command: str
 ) -> None:
     build, extra, words = CASES[case]
-    if command == "sbom" and extra:
-        pytest.skip("the limit options are scan's")
     img = build(tmp_path)
     args = [command, img.reference, "-f", "json", "--cache-dir", str(tmp_path / "cache")]
     if command == "scan":
