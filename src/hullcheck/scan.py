@@ -246,7 +246,7 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
     ) as handle:
         image = handle.image
         running, subs = _subscribe(analysers, image, report)
-        walk = _walk_with_progress(handle, subs, request)
+        walk = walk_image(handle, subs, request.progress, request.layer_cache)
         _describe_target(image, walk, request, report)
         summary: dict[str, JSONValue] = {"layers": len(image.layers), "complete": walk.complete}
         findings = _finish(running, image, walk, report, summary)
@@ -305,12 +305,6 @@ def _subscribe(
             continue
         running.append(analyser)
     return running, subs
-
-
-def _walk_with_progress(
-    handle: ImageHandle, subs: Sequence[Subscription], request: ScanRequest
-) -> WalkResult:
-    return walk_image(handle, subs, request.progress, request.layer_cache)
 
 
 def walk_image(

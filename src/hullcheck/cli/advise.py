@@ -92,8 +92,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         client.close()
     options = _options(args, extra)
-    db = args.db or os.environ.get("HULLCHECK_DB")
-    settings = ScanSettings(vulnerabilities=True, db_path=Path(db) if db else None)
+    settings = _settings(args)
 
     def scan(reference: str) -> dict[str, Any]:
         report = scan_image(ScanRequest(reference, options=options, settings=settings))
@@ -129,12 +128,17 @@ def run(args: argparse.Namespace) -> int:
     return finish(diagnostics, 0)
 
 
+def _settings(args: argparse.Namespace) -> ScanSettings:
+    """Every scan advise makes matches vulnerabilities, with --db or $HULLCHECK_DB."""
+    db = args.db or os.environ.get("HULLCHECK_DB")
+    return ScanSettings(vulnerabilities=True, db_path=Path(db) if db else None)
+
+
 def _run_pair(args: argparse.Namespace) -> int:
     """``advise OLD NEW``: the two builds judged change by change (hullcheck.diff.advice)."""
     allowed = allowed_kinds(args.allow_incomplete)
     options = _options(args)
-    db = args.db or os.environ.get("HULLCHECK_DB")
-    settings = ScanSettings(vulnerabilities=True, db_path=Path(db) if db else None)
+    settings = _settings(args)
     new_path = args.dockerfile
     old_path = args.old_dockerfile or args.dockerfile
     sides = []
