@@ -45,6 +45,17 @@ if [ ! -f .cache/hullcheck-image/hullcheck.tar ] && [ "$(id -u)" = 0 ] \
         || { tail -30 .cache/hullcheck-image.log >&2; exit 1; }
 fi
 
+# The wheels `pre-commit try-repo` installs the hook from (its build backend and hullcheck's
+# core dependencies at the locked versions), so that the hook test runs with no index.
+WHEELHOUSE=.cache/wheelhouse
+if [ ! -f "$WHEELHOUSE/COMPLETE" ] || [ requirements.lock -nt "$WHEELHOUSE/COMPLETE" ]; then
+    echo "test: downloading the hook's wheels into $WHEELHOUSE (once)" >&2
+    rm -rf "$WHEELHOUSE" && mkdir -p "$WHEELHOUSE"
+    .venv/bin/python -m pip download --quiet --disable-pip-version-check -c requirements.lock \
+        -d "$WHEELHOUSE" 'setuptools>=77' wheel . >/dev/null \
+        && rm -f "$WHEELHOUSE"/hullcheck-* && touch "$WHEELHOUSE/COMPLETE"
+fi
+
 # the peer tools (hadolint, syft) and the dev tools are installed into .venv/bin
 export PATH="$PWD/.venv/bin:$PATH"
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 import xmlschema
 import yaml
 
@@ -70,6 +71,53 @@ def test_pre_commit_hook_manifest_is_valid_and_selects_what_lint_reads() -> None
     )
     assert run.returncode == 1 and "HC" in run.stdout  # the example plants findings
     assert (ROOT / "pyproject.toml").read_text().count('hullcheck = "hullcheck.cli.main:main"')
+
+
+def _git(*args: str, cwd: Path) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=cwd, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_pre_commit_try_repo_installs_and_runs_the_hook(tmp_path: Path) -> None:
+    """pre-commit itself clones this repository, builds the hook's virtualenv with pip
+    (from the locked wheels scripts/test.sh downloads, no index) and runs it on the files of
+    a project it selects: a bad Dockerfile fails the hook, a clean one passes, and files
+    that are not Dockerfiles never reach hullcheck."""
+    wheelhouse = ROOT / ".cache" / "wheelhouse"
+    if not (wheelhouse / "COMPLETE").is_file():
+        pytest.skip(f"no wheelhouse at {wheelhouse}: scripts/test.sh downloads it")
+    project = tmp_path / "project"
+    (project / "svc").mkdir(parents=True)
+    (project / "svc" / "Dockerfile").write_bytes((ROOT / "examples" / "Dockerfile").read_bytes())
+    (project / "README.md").write_text("FROM ubuntu\nRUN sudo apt-get install curl\n")
+    _git("init", "-q", ".", cwd=project)
+    _git("add", ".", cwd=project)
+    env = _env(
+        PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+        PIP_NO_INDEX="1",
+        PIP_FIND_LINKS=str(wheelhouse),
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        VIRTUALENV_NO_DOWNLOAD="1",
+    )
+    try_repo = [str(BIN / "pre-commit"), "try-repo", str(ROOT), "hullcheck-lint", "--all-files"]
+    bad = subprocess.run(
+        try_repo, cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert bad.returncode == 1, bad.stdout[-3000:] + bad.stderr[-2000:]
+    assert re.search(r"hullcheck lint \(Dockerfiles\)\.+Failed", bad.stdout), bad.stdout
+    assert "svc/Dockerfile:" in bad.stdout and "HC" in bad.stdout
+    assert "README.md" not in bad.stdout.split("Failed", 1)[1]
+
+    clean = "FROM debian:12.7-slim@sha256:" + "ab" * 32 + '\nUSER 10001\nCMD ["true"]\n'
+    (project / "svc" / "Dockerfile").write_text(clean)
+    _git("add", ".", cwd=project)
+    good = subprocess.run(
+        try_repo, cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert good.returncode == 0, good.stdout[-3000:]
+    assert re.search(r"hullcheck lint \(Dockerfiles\)\.+Passed", good.stdout), good.stdout
 
 
 def test_github_action_steps_run_as_the_runner_would(tmp_path: Path) -> None:
