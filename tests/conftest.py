@@ -54,7 +54,10 @@ def _hermetic_user_state(tmp_path_factory: pytest.TempPathFactory) -> None:
 def shared_dir() -> Path:
     """The read-only shared/ folder (corpus, OSV records, version vectors, tools)."""
     if not SHARED.is_dir():
-        pytest.skip(f"shared data not found at {SHARED}")
+        pytest.skip(
+            f"shared data sets (corpus/, osv/, provenance/, versions/) not found at {SHARED}:"
+            " put the shared folder beside the clone or set HULLCHECK_SHARED"
+        )
     return SHARED
 
 
