@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from hullcheck.catalog import (
-    apk,
-    cargo,
-    composer,
-    dotnet,
-    dpkg,
-    golang,
-    java,
-    npm,
-    python,
-    rpm,
-    ruby,
-)
 from hullcheck.catalog.base import Cataloger
+from hullcheck.plugins import sibling_modules
 
-CATALOGERS: tuple[Cataloger, ...] = (
-    dpkg.CATALOGER,
-    apk.CATALOGER,
-    rpm.CATALOGER,
-    python.CATALOGER,
-    npm.CATALOGER,
-    java.CATALOGER,
-    ruby.CATALOGER,
-    composer.CATALOGER,
-    dotnet.CATALOGER,
-    golang.CATALOGER,
-    cargo.CATALOGER,
+CATALOGERS: tuple[Cataloger, ...] = tuple(
+    module.CATALOGER
+    for module in sibling_modules(
+        "hullcheck.catalog",
+        (
+            "dpkg",
+            "apk",
+            "rpm",
+            "python",
+            "npm",
+            "java",
+            "ruby",
+            "composer",
+            "dotnet",
+            "golang",
+            "cargo",
+        ),
+    )
 )

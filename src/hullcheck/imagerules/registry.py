@@ -11,29 +11,22 @@ from __future__ import annotations
 from types import ModuleType
 
 from hullcheck.analysis import Analyser
-from hullcheck.imagerules import (
-    accounts,
-    baseimage,
-    buildtools,
-    configchecks,
-    hygiene,
-    packages,
-    privileges,
-    provenance,
-    secrets,
-)
 from hullcheck.imagerules.base import ImageRule, ScanSettings
+from hullcheck.plugins import sibling_modules
 
-FAMILIES: tuple[ModuleType, ...] = (
-    privileges,
-    accounts,
-    hygiene,
-    buildtools,
-    baseimage,
-    provenance,
-    configchecks,
-    secrets,
-    packages,
+FAMILIES: tuple[ModuleType, ...] = sibling_modules(
+    "hullcheck.imagerules",
+    (
+        "privileges",
+        "accounts",
+        "hygiene",
+        "buildtools",
+        "baseimage",
+        "provenance",
+        "configchecks",
+        "secrets",
+        "packages",
+    ),
 )
 
 

@@ -7,7 +7,7 @@ as ``--format`` choices (shell completion reads the parser, so it follows) and c
 ``render_as(name, report, options, kind)``.  A name may be registered once per command
 kind with a different module (``table`` is the finding report for lint and scan, the
 package list for sbom).  Adding a format: write ``report/<name>.py`` with that
-``render``, add one ``OutputFormat`` line below, and a golden test.
+``render``, add one ``OutputFormat`` line below (its module by name), and a golden test.
 """
 
 from __future__ import annotations
@@ -18,20 +18,7 @@ from typing import Protocol
 
 from hullcheck.document import Report
 from hullcheck.errors import InputError
-from hullcheck.report import (
-    cyclonedx,
-    gitlab_codequality,
-    gitlab_container_scanning,
-    html_report,
-    json_format,
-    junit,
-    markdown,
-    openvex,
-    package_table,
-    sarif,
-    spdx,
-    table,
-)
+from hullcheck.plugins import sibling_modules
 from hullcheck.report.options import RenderOptions
 
 LINT = "lint"
@@ -48,60 +35,41 @@ class Renderer(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class OutputFormat:
-    """A format's name (the ``--format`` value), its module, the commands offering it."""
+    """A format's name (the ``--format`` value), the commands offering it, and its module
+    under ``hullcheck.report`` (by default the name with ``_`` for ``-``), imported only
+    when the format is used."""
 
     name: str
-    renderer: Renderer
     kinds: Collection[str]
     description: str
     media_type: str = "text/plain"
+    module: str = ""
+
+    @property
+    def renderer(self) -> Renderer:
+        module = self.module or self.name.replace("-", "_")
+        (renderer,) = sibling_modules("hullcheck.report", (module,))
+        return renderer
 
 
-_CDX = "application/vnd.cyclonedx+json"
-FORMATS: tuple[OutputFormat, ...] = (
-    OutputFormat("table", table, (LINT, SCAN), "human-readable text for a terminal (default)"),
-    OutputFormat("table", package_table, (SBOM,), "one line per package (default)"),
-    OutputFormat(
-        "json", json_format, (LINT, SCAN, SBOM), "the stable JSON report", "application/json"
-    ),
-    OutputFormat(
-        "sarif", sarif, (LINT, SCAN), "SARIF 2.1.0 for code scanning", "application/sarif+json"
-    ),
-    OutputFormat(
-        "cyclonedx-json",
-        cyclonedx,
-        (SBOM, SCAN),
-        "CycloneDX 1.6 SBOM (+ vulnerabilities, VEX)",
-        _CDX,
-    ),
-    OutputFormat("spdx-json", spdx, (SBOM, SCAN), "SPDX 2.3 SBOM", "application/spdx+json"),
-    OutputFormat("junit", junit, (LINT, SCAN), "JUnit XML test report for CI", "application/xml"),
-    OutputFormat(
-        "gitlab-codequality",
-        gitlab_codequality,
-        (LINT, SCAN),
-        "GitLab Code Quality",
-        "application/json",
-    ),
-    OutputFormat(
-        "gitlab-container-scanning",
-        gitlab_container_scanning,
-        (SCAN,),
-        "GitLab container scanning",
-        "application/json",
-    ),
-    OutputFormat(
-        "markdown",
-        markdown,
-        (LINT, SCAN),
-        "verdict and worst findings for a PR comment",
-        "text/markdown",
-    ),
-    OutputFormat("html", html_report, (LINT, SCAN), "one self-contained HTML page", "text/html"),
-    OutputFormat(
-        "openvex", openvex, (SCAN,), "OpenVEX: the decision on each advisory", "application/json"
-    ),
+_S, _LS, _LSS, _SS = (SCAN,), (LINT, SCAN), (LINT, SCAN, SBOM), (SCAN, SBOM)
+_JSON, _CDX, _MD = "application/json", "application/vnd.cyclonedx+json", "text/markdown"
+# fmt: off
+FORMATS: tuple[OutputFormat, ...] = (  # one line each: name, commands, description, media type
+    OutputFormat("table", _LS, "human-readable text for a terminal (default)"),
+    OutputFormat("table", (SBOM,), "one line per package (default)", module="package_table"),
+    OutputFormat("json", _LSS, "the stable JSON report", _JSON, module="json_format"),
+    OutputFormat("sarif", _LS, "SARIF 2.1.0 for code scanning", "application/sarif+json"),
+    OutputFormat("cyclonedx-json", _SS, "CycloneDX 1.6, vulnerabilities, VEX", _CDX, "cyclonedx"),
+    OutputFormat("spdx-json", _SS, "SPDX 2.3 SBOM", "application/spdx+json", module="spdx"),
+    OutputFormat("junit", _LS, "JUnit XML test report for CI", "application/xml"),
+    OutputFormat("gitlab-codequality", _LS, "GitLab Code Quality", _JSON),
+    OutputFormat("gitlab-container-scanning", _S, "GitLab container scanning", _JSON),
+    OutputFormat("markdown", _LS, "verdict and worst findings for a PR comment", _MD),
+    OutputFormat("html", _LS, "one self-contained HTML page", "text/html", module="html_report"),
+    OutputFormat("openvex", _S, "OpenVEX: the decision on each advisory", _JSON),
 )
+# fmt: on
 
 
 def available_formats(kind: str) -> tuple[str, ...]:

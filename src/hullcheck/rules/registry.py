@@ -1,4 +1,4 @@
-"""The explicit list of rule modules: adding a rule is one line in ``MODULES``.
+"""The explicit list of rule modules: adding a rule family is one line in ``MODULES``.
 
 No folder globbing and no import side effects; ``tests/lint/test_registry.py`` fails
 when a module under ``hullcheck/rules`` is missing here, an id repeats, or a rule has
@@ -9,44 +9,33 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from hullcheck.rules import (
-    apk,
-    apt,
-    base_images,
-    build_secrets,
-    hygiene,
-    instructions,
-    langpkgs,
-    metadata,
-    privileges,
-    provenance,
-    rpm,
-    secrets,
-    shell_usage,
-    syntax,
-)
+from hullcheck.plugins import sibling_modules
 from hullcheck.rules.base import Rule
+from hullcheck.rules.syntax import SYNTAX  # the rule a parse error reports under
 
-MODULES: tuple[ModuleType, ...] = (
-    syntax,
-    instructions,
-    base_images,
-    privileges,
-    apt,
-    apk,
-    rpm,
-    langpkgs,
-    shell_usage,
-    provenance,
-    hygiene,
-    metadata,
-    secrets,
-    build_secrets,
+MODULES: tuple[ModuleType, ...] = sibling_modules(
+    "hullcheck.rules",
+    (
+        "syntax",
+        "instructions",
+        "base_images",
+        "privileges",
+        "apt",
+        "apk",
+        "rpm",
+        "langpkgs",
+        "shell_usage",
+        "provenance",
+        "hygiene",
+        "metadata",
+        "secrets",
+        "build_secrets",
+    ),
 )
 
 RULES: tuple[Rule, ...] = tuple(rule for module in MODULES for rule in module.RULES)
 
-SYNTAX_RULE: Rule = syntax.SYNTAX
+SYNTAX_RULE: Rule = SYNTAX
 
 
 def by_id() -> dict[str, Rule]:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hullcheck.errors import ImageError, InputError
+from hullcheck.plugins import sibling_attribute
 from hullcheck.sources.archive import DockerArchiveSource
 from hullcheck.sources.base import ImageSource
 from hullcheck.sources.directory import DirectorySource
@@ -178,7 +179,10 @@ def open_source(
     """Open the image ``reference`` names; the caller closes the returned source."""
     options = options or SourceOptions()
     parsed = parse_reference(reference, forced)
-    return OPENERS[parsed.kind](parsed, reference, options)
+    opener = OPENERS[parsed.kind]
+    if isinstance(opener, str):  # "MODULE:FUNCTION" of a source module, imported when used
+        opener = sibling_attribute("hullcheck.sources", opener)
+    return opener(parsed, reference, options)
 
 
 def _open_registry(parsed: ParsedReference, reference: str, options: SourceOptions) -> ImageSource:
@@ -238,7 +242,7 @@ def _open_archive(parsed: ParsedReference, reference: str, options: SourceOption
 Opener = Callable[[ParsedReference, str, SourceOptions], ImageSource]
 """Opens a parsed reference (the reference as typed, for naming it) with the options."""
 
-OPENERS: dict[str, Opener] = {
+OPENERS: dict[str, Opener | str] = {
     "docker-archive": _open_archive,
     "oci": _open_oci,
     "oci-archive": _open_archive,
@@ -247,7 +251,8 @@ OPENERS: dict[str, Opener] = {
     "dir": _open_dir,
 }
 """Every kind of source, by the prefix that names it (``KIND:REF``): adding a source is
-one module and one line here."""
+one module and one line here, ``"kind": "module:open_kind"`` (the module under
+``hullcheck.sources``, imported only when that kind is opened)."""
 
 KINDS = tuple(OPENERS)
 _TRANSPORT_PREFIXES = tuple(f"{kind}:" for kind in (*OPENERS, "docker-daemon"))
