@@ -279,8 +279,8 @@ LINT_TWINS: dict[str, tuple[str, bool]] = {
     "HC2008": ("HC8006", False),  # SSH server installed
     "HC2005": ("HC8004", False),  # world-writable paths
     "HC2006": ("HC8003", False),  # setuid/setgid bit
-    "HC3004": ("HC8101", False),  # apt lists left
-    "HC3026": ("HC8101", False),  # yarn cache left
+    "HC4011": ("HC8101", False),  # apt lists left
+    "HC4017": ("HC8101", False),  # yarn cache left
     "HC4001": ("HC8201", False),  # build toolchain left
     "HC6002": ("practice:secrets", False),  # secret file copied: the secret found in its layer
 }

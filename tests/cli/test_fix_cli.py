@@ -56,7 +56,7 @@ def test_write_applies_keeps_mode_and_is_idempotent(
 
 def test_rule_selects_one_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _file(tmp_path)
-    assert main(["fix", "--rule", "HC0016", "--write", str(path)]) == 0
+    assert main(["fix", "--rule", "HC3047", "--write", str(path)]) == 0
     assert path.read_text() == SOURCE.replace("ADD", "COPY")
 
 

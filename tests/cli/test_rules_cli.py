@@ -35,12 +35,12 @@ def test_rules_json_and_kind_filter() -> None:
 def test_explain_by_id_name_and_alias_prints_the_same_rule() -> None:
     outputs = {
         hullcheck("rules", "explain", key).stdout
-        for key in ("HC0016", "add-for-local-files", "HC5003", "dl3020")
+        for key in ("HC3047", "add-for-local-files", "HC5003", "dl3020")
     }
     assert len(outputs) == 1
     text = outputs.pop()
-    assert text.startswith("HC0016 add-for-local-files: ADD used for local files\n")
-    assert "hadolint: DL3020" in text and "aliases: HC5003" in text
+    assert text.startswith("HC3047 add-for-local-files: ADD used for local files\n")
+    assert "hadolint: DL3020" in text and "aliases: HC0016, HC5003" in text
     assert "\nWhy: " in text and "\nFix: " in text
 
 

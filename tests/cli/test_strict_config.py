@@ -28,7 +28,7 @@ def project(tmp_path: Path) -> Path:
         ("trusted-registry: [ghcr.io]\n",
          ["'trusted-registry'", "did you mean trusted-registries?"]),
         ("allow_incomplete: [rule-failed]\n", ["did you mean allow-incomplete?"]),
-        ("rules:\n  ignores: [HC3001]\n", ["'ignores' under 'rules'", "did you mean ignore?"]),
+        ("rules:\n  ignores: [HC4010]\n", ["'ignores' under 'rules'", "did you mean ignore?"]),
         ("rules:\n  ignore: [HC9999]\n", ["rules.ignore", "no rule has the id HC9999"]),
         ("rules:\n  severity: {HC9998: high}\n", ["rules.severity.HC9998", "HC9998"]),
         ("rules:\n  ignore: [HC300l]\n", ["'HC300l' is not a rule id"]),
@@ -68,7 +68,7 @@ def test_valid_ids_of_every_kind_are_accepted(project: Path) -> None:
         "fail-on: critical\n"
         "rules:\n"
         "  ignore: [HC8001, DL3008, 'secret:aws-access-key-id', 'secret:acme-token']\n"
-        "  severity: {HC3001: low, DL3009: low}\n"
+        "  severity: {HC4010: low, DL3009: low}\n"
         "allow-incomplete: [catalog-unreadable]\n"
         "secrets:\n"
         "  rules: [{id: acme-token, title: ACME token, regex: 'acme_(?P<secret>[a-z0-9]{32})'}]\n"

@@ -131,7 +131,7 @@ def test_saved_reports_and_fail_on_new(tmp_path: Path, capsys: pytest.CaptureFix
         path.write_text(json.dumps(doc))
         return path
 
-    moved = {"rule": "HC3001", "severity": "low", "practice": "layer-hygiene",
+    moved = {"rule": "HC4010", "severity": "low", "practice": "layer-hygiene",
              "message": "apt-get install pulls in recommended packages too",
              "location": {"path": "Dockerfile", "line": 4}}  # fmt: skip
     a = report([moved])

@@ -21,7 +21,7 @@ def test_readme_config_example_is_what_the_loader_reads(tmp_path: Path) -> None:
     loaded = config.load(path)
     assert loaded.fail_on is Severity.MEDIUM
     assert "registry.example.com" in loaded.trusted_registries
-    assert {"HC3001", "DL3008"} <= set(loaded.ignored)
+    assert {"HC4010", "DL3008"} <= set(loaded.ignored)
     assert loaded.severity["HC1001"] is Severity.HIGH
 
 

@@ -50,7 +50,7 @@ def test_table_shows_the_dockerfile_line(
     )
     out = capsys.readouterr().out
     assert code == 1  # the API_TOKEN value in Env is a high secrets finding
-    assert "HC3001" in out  # lint's finding on the same Dockerfile, in the same report
+    assert "HC4010" in out  # lint's finding on the same Dockerfile, in the same report
     assert "2 │ RUN apt-get install -y gcc" in out
     assert "HC8201" in out and "Efficiency" in out
     assert "Zk29xQm4Lp7Rt2Vw" not in out

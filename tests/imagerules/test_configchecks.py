@@ -1,4 +1,4 @@
-"""Config and history checks on built images (HC8404, HC8202, HC8203): each fires on a
+"""Config and history checks on built images (HC8502, HC8202, HC8203): each fires on a
 fixture image and a near miss does not."""
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from .helpers import base_layer, by_rule, rule_ids, scan
 
 def test_service_image_without_healthcheck(tmp_path: Path) -> None:
     cfg = {"User": "app", "ExposedPorts": {"8080/tcp": {}}}
-    (f,) = by_rule(scan(tmp_path, [base_layer()], config=cfg), "HC8404")
+    (f,) = by_rule(scan(tmp_path, [base_layer()], config=cfg), "HC8502")
     assert "8080/tcp" in f.message
     ok = {**cfg, "Healthcheck": {"Test": ["CMD", "/app", "--health"]}}
-    assert "HC8404" not in rule_ids(scan(tmp_path / "ok", [base_layer()], config=ok))
+    assert "HC8502" not in rule_ids(scan(tmp_path / "ok", [base_layer()], config=ok))
     none = {**cfg, "Healthcheck": {"Test": ["NONE"]}}
-    assert "HC8404" in rule_ids(scan(tmp_path / "none", [base_layer()], config=none))
+    assert "HC8502" in rule_ids(scan(tmp_path / "none", [base_layer()], config=none))
     cli = {"User": "app"}  # no port: a command-line tool, not a service
-    assert "HC8404" not in rule_ids(scan(tmp_path / "cli", [base_layer()], config=cli))
+    assert "HC8502" not in rule_ids(scan(tmp_path / "cli", [base_layer()], config=cli))
 
 
 def test_workdir_or_volume_on_kernel_filesystem(tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ def test_tls_checks_turned_off_in_the_image_environment(tmp_path: Path) -> None:
         {"created_by": "ENV GIT_SSL_NO_VERIFY=false", "empty_layer": True},
     ]
     cfg = {"User": "app", "Env": env}
-    found = by_rule(scan(tmp_path, [base_layer()], config=cfg, history=history), "HC8204")
+    found = by_rule(scan(tmp_path, [base_layer()], config=cfg, history=history), "HC8415")
     assert {f.extra["variable"] for f in found} == {
         "GIT_SSL_NO_VERIFY",  # git: any value set turns the check off
         "NODE_TLS_REJECT_UNAUTHORIZED",
@@ -88,4 +88,4 @@ def test_tls_checks_turned_off_in_the_image_environment(tmp_path: Path) -> None:
     git = next(f for f in found if f.extra["variable"] == "GIT_SSL_NO_VERIFY")
     assert git.extra["history_index"] == 1
     ok = {"User": "app", "Env": ["NODE_TLS_REJECT_UNAUTHORIZED=1", "PYTHONHTTPSVERIFY=1"]}
-    assert "HC8204" not in rule_ids(scan(tmp_path / "ok", [base_layer()], config=ok))
+    assert "HC8415" not in rule_ids(scan(tmp_path / "ok", [base_layer()], config=ok))

@@ -1,4 +1,4 @@
-"""Provenance and audit rules (HC8401-HC8403)."""
+"""Provenance and audit rules (HC8401-HC8501)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_build_args_in_history(tmp_path: Path) -> None:
 
     layers = [base_layer(), Layer([Dir("app"), File("app/x", b"1")])]
     report = scan(tmp_path, layers, history=history)
-    found = {f.extra["build_arg"]: f for f in by_rule(report, "HC8403")}
+    found = {f.extra["build_arg"]: f for f in by_rule(report, "HC8501")}
     assert set(found) == {"VERSION", "NPM_TOKEN"}
     assert found["NPM_TOKEN"].severity is Severity.HIGH
     assert found["VERSION"].severity is Severity.LOW
@@ -57,7 +57,7 @@ def test_build_args_in_history(tmp_path: Path) -> None:
     assert "npm_abcdefghijklmnop" not in str(target_history)
     assert "VERSION=1.2" in target_history[3]["created_by"]
     plain = [{"created_by": "base image"}, {"created_by": "RUN /bin/sh -c make # buildkit"}]
-    assert "HC8403" not in rule_ids(scan(tmp_path / "p", layers, history=plain))
+    assert "HC8501" not in rule_ids(scan(tmp_path / "p", layers, history=plain))
 
 
 def test_history_formats() -> None:

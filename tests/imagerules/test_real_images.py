@@ -172,7 +172,7 @@ def test_buildah_image_findings_point_at_the_right_lines(buildah_image: tuple[st
     assert span(root) == (9, 9)
     (ssh,) = rules["HC8007"]
     assert span(ssh) == (10, 10)
-    (arg,) = rules["HC8403"]
+    (arg,) = rules["HC8501"]
     assert arg.extra["build_arg"] == "VERSION" and span(arg) == (4, 6)
     assert {span(f) for f in rules["HC8201"]} == {(2, 2)}  # apt, dpkg: from the ADDed rootfs
     layers = report.summary["trace"]["layers"]  # type: ignore[index]

@@ -147,7 +147,7 @@ def test_config_beside_the_dockerfile_governs_lint_and_image(
     dockerfile = project / "Dockerfile"
     dockerfile.write_text("FROM debian:12\nRUN apt-get install -y gcc\nUSER app\n")
     (project / ".hullcheck.yaml").write_text(
-        "rules:\n  ignore: [HC3001]\n  severity: {HC8302: critical}\n"
+        "rules:\n  ignore: [HC4010]\n  severity: {HC8302: critical}\n"
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -155,7 +155,7 @@ def test_config_beside_the_dockerfile_governs_lint_and_image(
     args = [ref, "--no-vulns", "--cache-dir", str(tmp_path / "c"), "--dockerfile", str(dockerfile)]
     code, doc = _run([*args, "--show-suppressed"], capsys)
     rules = {f["rule"]: f for f in doc["findings"]}
-    assert "HC3001" not in rules and "HC3001" in {f["rule"] for f in doc["suppressed"]}
+    assert "HC4010" not in rules and "HC4010" in {f["rule"] for f in doc["suppressed"]}
     assert rules["HC8302"]["severity"] == "critical"
     assert doc["summary"]["policy"]["config"] == str(project / ".hullcheck.yaml")
     assert code == 1
@@ -163,5 +163,5 @@ def test_config_beside_the_dockerfile_governs_lint_and_image(
     empty = tmp_path / "empty.yaml"
     empty.write_text("{}\n")
     code, doc = _run([*args, "--config", str(empty)], capsys)
-    assert "HC3001" in {f["rule"] for f in doc["findings"]}
+    assert "HC4010" in {f["rule"] for f in doc["findings"]}
     assert doc["summary"]["suppressed"] == 0

@@ -86,7 +86,7 @@ def test_findings_point_at_their_dockerfile_lines(tmp_path: Path, history: list)
     assert lines("HC8101") == {(4, 5)}
     assert lines("HC8007") == {(8, 8)}
     assert lines("HC8001") == {(7, 7)}
-    assert lines("HC8403") == {(4, 5)}
+    assert lines("HC8501") == {(4, 5)}
     base = [f for f in report.findings if f.extra.get("from_base_image")]
     assert base and all(f.location.instruction.line == 2 for f in base)  # type: ignore[union-attr]
     # lint ran on the same Dockerfile; its root-user finding folded into the image one
@@ -96,11 +96,11 @@ def test_findings_point_at_their_dockerfile_lines(tmp_path: Path, history: list)
     assert by_rule(report, "HC2001") == []
     # twins tied to one instruction fold only at that instruction's lines
     folded = {f.rule: f.extra.get("also_found_by") for f in report.findings}
-    assert folded["HC8101"] == "HC3004" and folded["HC8007"] == "HC2009"
+    assert folded["HC8101"] == "HC4011" and folded["HC8007"] == "HC2009"
     gcc = next(f for f in by_rule(report, "HC8201") if f.extra["tool"] == "gcc")
     assert gcc.extra["also_found_by"] == "HC4001"
-    assert not {"HC3004", "HC2009", "HC4001"} & {f.rule for f in report.findings}
-    assert any(f.rule == "HC3001" and f.location.path == df for f in report.findings)
+    assert not {"HC4011", "HC2009", "HC4001"} & {f.rule for f in report.findings}
+    assert any(f.rule == "HC4010" and f.location.path == df for f in report.findings)
     trace = report.summary["trace"]["layers"]  # type: ignore[index]
     assert trace[0] == {"index": 0, "base_image": True}
     assert trace[1]["instruction"]["line"] == 4 and trace[2]["keyword"] == "COPY"

@@ -14,7 +14,7 @@ from hullcheck.lint import Linter, exit_code, find_dockerfiles
 from hullcheck.model import Finding, Location, Practice, Severity
 from hullcheck.policy import config as config_mod
 
-BAD = "FROM debian\nRUN apt-get install -y curl\n"  # HC1001 (medium), HC2001 (high), HC3001
+BAD = "FROM debian\nRUN apt-get install -y curl\n"  # HC1001 (medium), HC2001 (high), HC4010
 
 
 def write(path: Path, text: str) -> Path:
@@ -24,7 +24,7 @@ def write(path: Path, text: str) -> Path:
 
 
 # the pipeline is tested with the example rules; the full rule set has its own tests
-EXAMPLE_RULES = frozenset({"HC0001", "HC1001", "HC2001", "HC3001", "HC6001"})
+EXAMPLE_RULES = frozenset({"HC0001", "HC1001", "HC2001", "HC4010", "HC6001"})
 
 
 def rules_of(findings: Iterable[Finding]) -> list[tuple[str, int | None]]:
@@ -33,8 +33,8 @@ def rules_of(findings: Iterable[Finding]) -> list[tuple[str, int | None]]:
 
 def test_findings_carry_rule_metadata_and_exact_lines() -> None:
     result = Linter().lint_text(BAD, "Dockerfile")
-    assert rules_of(result.findings) == [("HC1001", 1), ("HC2001", 1), ("HC3001", 2)]
-    f = next(f for f in result.findings if f.rule == "HC3001")
+    assert rules_of(result.findings) == [("HC1001", 1), ("HC2001", 1), ("HC4010", 2)]
+    f = next(f for f in result.findings if f.rule == "HC4010")
     assert f.practice is Practice.LAYER_HYGIENE and f.severity is Severity.LOW
     assert f.fix and f.title and f.location.path == "Dockerfile"
 
@@ -47,7 +47,7 @@ def test_syntax_error_is_one_finding_and_other_files_still_checked(tmp_path: Pat
     assert len(syntax) == 1 and syntax[0].location.line == 2
     assert syntax[0].practice is Practice.SYNTAX
     assert "unterminated heredoc" in syntax[0].message
-    assert {"HC1001", "HC2001", "HC3001"} <= {f.rule for f in report.findings}
+    assert {"HC1001", "HC2001", "HC4010"} <= {f.rule for f in report.findings}
     assert exit_code(report) == 1
 
 
@@ -88,7 +88,7 @@ def test_missing_binary_and_huge_inputs(tmp_path: Path) -> None:
 def test_hullcheck_config_found_upward(tmp_path: Path) -> None:
     write(
         tmp_path / ".hullcheck.yaml",
-        "fail-on: medium\nrules:\n  ignore: [HC2001]\n  severity: {HC3001: critical}\n"
+        "fail-on: medium\nrules:\n  ignore: [HC2001]\n  severity: {HC4010: critical}\n"
         "secrets:\n  disable: [jwt]\n",
     )
     df = write(tmp_path / "deep" / "er" / "Dockerfile", BAD)
@@ -96,9 +96,9 @@ def test_hullcheck_config_found_upward(tmp_path: Path) -> None:
     config = linter.config_for(df)
     assert config.sections == {"secrets": {"disable": ["jwt"]}}
     report = linter.lint_paths([str(df)])
-    assert rules_of(report.findings) == [("HC1001", 1), ("HC3001", 2)]
+    assert rules_of(report.findings) == [("HC1001", 1), ("HC4010", 2)]
     assert [f.rule for f in report.suppressed] == ["HC2001"]
-    assert next(f for f in report.findings if f.rule == "HC3001").severity is Severity.CRITICAL
+    assert next(f for f in report.findings if f.rule == "HC4010").severity is Severity.CRITICAL
     assert report.summary["failed"] is True
 
 
@@ -114,8 +114,8 @@ def test_hadolint_config_maps_dl_codes(tmp_path: Path) -> None:
     assert config.hadolint and config.trusted_registries == ("r.io",)
     assert config.fail_on is Severity.HIGH
     result = linter.lint_text(BAD, str(df), config)
-    assert rules_of(result.findings) == [("HC2001", 1), ("HC3001", 2)]
-    assert next(f for f in result.findings if f.rule == "HC3001").severity is Severity.HIGH
+    assert rules_of(result.findings) == [("HC2001", 1), ("HC4010", 2)]
+    assert next(f for f in result.findings if f.rule == "HC4010").severity is Severity.HIGH
 
 
 @pytest.mark.parametrize(
@@ -141,19 +141,19 @@ def test_pragmas_hullcheck_hadolint_global_and_inside_continuations() -> None:
         "# hadolint ignore=DL3006 because we build from a local mirror\n"
         "FROM debian\n"
         "RUN apt-get update && \\\n"
-        "    # hullcheck ignore=HC3001\n"
+        "    # hullcheck ignore=HC4010\n"
         "    apt-get install -y curl\n"
         "RUN apt-get install -y git\n"
     )
     result = Linter().lint_text(text, "Dockerfile")
-    assert rules_of(result.findings) == [("HC3001", 7)]
-    assert rules_of(result.suppressed) == [("HC1001", 3), ("HC2001", 3), ("HC3001", 6)]
+    assert rules_of(result.findings) == [("HC4010", 7)]
+    assert rules_of(result.suppressed) == [("HC1001", 3), ("HC2001", 3), ("HC4010", 6)]
 
 
 def test_pragma_applies_only_to_the_next_instruction() -> None:
-    text = "FROM debian:12\n# hullcheck ignore=HC3001\nRUN true\nRUN apt-get install -y x\n"
+    text = "FROM debian:12\n# hullcheck ignore=HC4010\nRUN true\nRUN apt-get install -y x\n"
     result = Linter().lint_text(text, "Dockerfile")
-    assert ("HC3001", 4) in rules_of(result.findings)
+    assert ("HC4010", 4) in rules_of(result.findings)
 
 
 def test_text_scanner_plug_point_gets_policy_applied() -> None:
@@ -185,7 +185,7 @@ def test_cli_json_exit_codes_and_fail_on(
     assert main(["lint", "--format", "json", str(df)]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert doc["schema"] == 1 and doc["tool"]["name"] == "hullcheck"
-    assert {f["rule"] for f in doc["findings"]} & EXAMPLE_RULES == {"HC1001", "HC2001", "HC3001"}
+    assert {f["rule"] for f in doc["findings"]} & EXAMPLE_RULES == {"HC1001", "HC2001", "HC4010"}
     first = doc["findings"][0]
     assert set(first) >= {"rule", "practice", "severity", "title", "message", "location", "fix"}
     assert first["location"] == {"path": str(df), "line": 1, "end_line": 1}
@@ -201,7 +201,7 @@ def test_cli_plain_output_and_explicit_config(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     df = write(tmp_path / "Dockerfile", BAD)
-    cfg = write(tmp_path / "conf.yaml", "rules:\n  ignore: [HC1001, HC2001, HC3001]\n")
+    cfg = write(tmp_path / "conf.yaml", "rules:\n  ignore: [HC1001, HC2001, HC4010]\n")
     cfg = cfg.rename(tmp_path / ".hullcheck.yaml")
     assert main(["lint", "--config", str(cfg), str(df)]) == 0
     out = capsys.readouterr().out
@@ -281,14 +281,14 @@ def test_cli_sarif_and_output_file(tmp_path: Path, capsys: pytest.CaptureFixture
     assert log["version"] == "2.1.0"
     run = log["runs"][0]
     rule_ids = {r["id"] for r in run["tool"]["driver"]["rules"]}
-    assert {"HC1001", "HC2001", "HC3001"} <= rule_ids
+    assert {"HC1001", "HC2001", "HC4010"} <= rule_ids
     root = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "HC2001")
     assert "root" in json.dumps(root)
     lines = {
         (res["ruleId"], res["locations"][0]["physicalLocation"]["region"]["startLine"])
         for res in run["results"]
     }
-    assert ("HC3001", 2) in lines
+    assert ("HC4010", 2) in lines
     assert main(["lint", "--format", "table", "--color", "never", str(df)]) == 1
     table = capsys.readouterr().out
     assert "HC2001" in table and "\x1b[" not in table
@@ -301,7 +301,7 @@ def test_stdin_dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path / ".hullcheck.yaml", "rules:\n  ignore: [HC2001]\n")
     linter = Linter()
     report = linter.lint_paths(["-"], stdin=io.BytesIO(BAD.encode()))
-    assert rules_of(report.findings) == [("HC1001", 1), ("HC3001", 2)]
+    assert rules_of(report.findings) == [("HC1001", 1), ("HC4010", 2)]
     assert {f.location.path for f in report.findings} == {"-"}
     assert linter.stdin_text == BAD
     report = Linter().lint_paths(["-"], stdin=io.BytesIO(b"\x00\x01binary"))
@@ -365,7 +365,7 @@ def test_pragmas_naming_unknown_ids_warn_without_changing_exit_codes(
         f"{df}:3: pragma names DL3055, which no hullcheck rule covers",
         f"{df}:5: pragma names unknown rule secret:no-such-kind; it silences nothing",
     ]
-    assert {"HC1001", "HC3001"} <= {f.rule for f in report.suppressed}  # known ids still work
+    assert {"HC1001", "HC4010"} <= {f.rule for f in report.suppressed}  # known ids still work
     assert main(["lint", "--format", "json", str(df)]) == 0
     out = capsys.readouterr()
     assert json.loads(out.out)["errors"] == []

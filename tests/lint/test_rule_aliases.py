@@ -1,5 +1,6 @@
 """Renamed rules keep their old ids as aliases: configs, ignore files and pragmas written
-for HC2007 (now HC6006) and HC5003 (now HC0016) still silence and re-rate them, and every
+for HC2007 (now HC6006), HC5003 (now HC3047) and the ids moved into their practice's range
+(HC3001 now HC4010, HC0002 now HC3040) still silence and re-rate them, and every
 finding of a rule with a hadolint equivalent names that code."""
 
 from __future__ import annotations
@@ -15,6 +16,18 @@ from hullcheck.rules.registry import RULES
 
 PASSWORD = "FROM debian:12@sha256:" + "a" * 64 + "\nRUN echo 'root:toor' | chpasswd\nUSER 10001\n"
 ADD = "FROM debian:12@sha256:" + "a" * 64 + "\nADD app.py /app/\nUSER 10001\n"
+APT = (
+    "FROM debian:12@sha256:" + "a" * 64 + "\nRUN apt-get update && apt-get install -y"
+    " curl=7.88.1-10 && rm -rf /var/lib/apt/lists/*\nUSER 10001\n"
+)
+WORKDIR = "FROM debian:12@sha256:" + "a" * 64 + "\nWORKDIR app\nUSER 10001\n"
+# renamed when ids were grouped by practice (HC3001 -> HC4010, HC0002 -> HC3040)
+CASES = [
+    (PASSWORD, "HC2007", "HC6006"),
+    (ADD, "HC5003", "HC3047"),
+    (APT, "HC3001", "HC4010"),
+    (WORKDIR, "HC0002", "HC3040"),
+]
 
 
 def _write(path: Path, text: str) -> Path:
@@ -27,9 +40,7 @@ def _rules(findings: object) -> list[str]:
     return [f.rule for f in findings]  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(
-    ("text", "old", "new"), [(PASSWORD, "HC2007", "HC6006"), (ADD, "HC5003", "HC0016")]
-)
+@pytest.mark.parametrize(("text", "old", "new"), CASES)
 def test_old_id_in_config_ignore_and_severity(
     tmp_path: Path, text: str, old: str, new: str
 ) -> None:
@@ -44,9 +55,7 @@ def test_old_id_in_config_ignore_and_severity(
     assert [f.severity for f in found] == [Severity.CRITICAL]
 
 
-@pytest.mark.parametrize(
-    ("text", "old", "new"), [(PASSWORD, "HC2007", "HC6006"), (ADD, "HC5003", "HC0016")]
-)
+@pytest.mark.parametrize(("text", "old", "new"), CASES)
 def test_old_id_in_pragma(text: str, old: str, new: str) -> None:
     lines = text.splitlines(keepends=True)
     silenced = lines[0] + f"# hullcheck ignore={old} legacy id\n" + "".join(lines[1:])

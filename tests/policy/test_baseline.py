@@ -38,7 +38,7 @@ def test_lint_baseline_fails_only_on_new_findings(
     dockerfile.write_text(dockerfile.read_text() + "ADD app.py /app/\n")
     code, new = _lint_json(dockerfile, capsys, "--baseline", str(baseline))
     assert code == 1
-    assert [f["rule"] for f in new["findings"]] == ["HC0016"]
+    assert [f["rule"] for f in new["findings"]] == ["HC3047"]
 
 
 def test_bad_baseline_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

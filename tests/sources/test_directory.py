@@ -38,7 +38,7 @@ TREE: list[tuple[str, bytes, int]] = [
     ("var/lib/dpkg/status", DPKG, 0o644),
     (DIST_INFO, METADATA, 0o644),
 ]
-CONFIG_RULES = {"HC8001", "HC8002", "HC8007", "HC8302", "HC8401", "HC8402", "HC8403"}
+CONFIG_RULES = {"HC8001", "HC8002", "HC8007", "HC8302", "HC8401", "HC8402", "HC8501"}
 
 
 def write_tree(root: Path) -> Path:

@@ -44,7 +44,7 @@ def register(subparsers: Any) -> None:
         action="append",
         default=None,
         metavar="ID",
-        help="only this fix (a rule id such as HC3001, or a fix name); repeatable",
+        help="only this fix (a rule id such as HC4010, or a fix name); repeatable",
     )
     parser.add_argument(
         "--unsafe",

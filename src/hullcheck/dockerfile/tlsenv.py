@@ -1,7 +1,7 @@
 """Environment variables that turn TLS or signature checks off, and the values that do.
 
 Shared by lint (``ENV``, inline assignments and ``export`` in RUN: HC5005) and scan (the
-image config's ``Env``: HC8204), so both judge a variable the same way.  Keys are upper
+image config's ``Env``: HC8415), so both judge a variable the same way.  Keys are upper
 case; each test gets the value as written.
 """
 

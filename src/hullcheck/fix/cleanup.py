@@ -1,7 +1,7 @@
 """Fixes that end a RUN with a cleanup of what its package manager left behind.
 
-apt lists (HC3004: ``rm -rf /var/lib/apt/lists/*``), yum and dnf caches (HC3015,
-HC3016: ``yum clean all``) and npm's cache (``npm cache clean --force``; no lint rule
+apt lists (HC4011: ``rm -rf /var/lib/apt/lists/*``), yum and dnf caches (HC4013,
+HC4014: ``yum clean all``) and npm's cache (``npm cache clean --force``; no lint rule
 reports it, so the fixer finds its own targets).  The command is appended to the same
 RUN, continuing its line style, so the cache never reaches a layer.
 """
@@ -36,12 +36,12 @@ def _append_fixer(fixer_id: str, rule: str, title: str, command: str) -> Fixer:
 
 
 APT_LISTS = _append_fixer(
-    "apt-lists", "HC3004", "remove apt lists in the same RUN", "rm -rf /var/lib/apt/lists/*"
+    "apt-lists", "HC4011", "remove apt lists in the same RUN", "rm -rf /var/lib/apt/lists/*"
 )
 YUM_CLEAN = _append_fixer(
-    "yum-clean", "HC3015", "yum clean all in the same RUN", "yum clean all && rm -rf /var/cache/yum"
+    "yum-clean", "HC4013", "yum clean all in the same RUN", "yum clean all && rm -rf /var/cache/yum"
 )
-DNF_CLEAN = _append_fixer("dnf-clean", "HC3016", "dnf clean all in the same RUN", "dnf clean all")
+DNF_CLEAN = _append_fixer("dnf-clean", "HC4014", "dnf clean all in the same RUN", "dnf clean all")
 
 
 def _npm_installs(ins: Instruction) -> bool:

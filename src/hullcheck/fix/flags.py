@@ -1,7 +1,7 @@
 """Fixes that add one option to a package manager's install command.
 
-``apt-get install --no-install-recommends`` (HC3001), ``pip install --no-cache-dir``
-(HC3022) and ``apk add --no-cache`` (HC3011): the option goes right after the
+``apt-get install --no-install-recommends`` (HC4010), ``pip install --no-cache-dir``
+(HC4016) and ``apk add --no-cache`` (HC4012): the option goes right after the
 subcommand word, found in the raw text of the command the finding names.
 """
 
@@ -54,7 +54,7 @@ def _flag_fixer(  # noqa: PLR0917 (one table row per fixer reads best positional
 
 NO_INSTALL_RECOMMENDS = _flag_fixer(
     "no-install-recommends",
-    "HC3001",
+    "HC4010",
     "apt-get install --no-install-recommends",
     lambda c: c.basename == "apt-get" and "install" in c.args,
     "install",
@@ -63,7 +63,7 @@ NO_INSTALL_RECOMMENDS = _flag_fixer(
 
 PIP_NO_CACHE = _flag_fixer(
     "pip-no-cache-dir",
-    "HC3022",
+    "HC4016",
     "pip install --no-cache-dir",
     _pip_target,
     "install",
@@ -72,7 +72,7 @@ PIP_NO_CACHE = _flag_fixer(
 
 APK_NO_CACHE = _flag_fixer(
     "apk-no-cache",
-    "HC3011",
+    "HC4012",
     "apk add --no-cache",
     lambda c: c.basename == "apk" and "add" in c.args,
     "add",

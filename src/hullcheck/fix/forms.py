@@ -1,4 +1,4 @@
-"""Instruction forms: exec-form CMD/ENTRYPOINT (HC0009) and COPY for local ADD (HC0016).
+"""Instruction forms: exec-form CMD/ENTRYPOINT (HC3043) and COPY for local ADD (HC3047).
 
 Shell-form CMD is rewritten as a JSON array only when the command uses no shell
 feature (variables, globs, operators, redirections, quotes that are not whole
@@ -43,7 +43,7 @@ def _later_cmd(ctx: FixContext, ins: Instruction) -> bool:
 
 
 def _plan_exec(ctx: FixContext) -> Iterator[Change]:
-    for line in sorted(ctx.hit_lines("HC0009")):
+    for line in sorted(ctx.hit_lines("HC3043")):
         ins = instruction_at(ctx, line)
         if ins is None or ins.keyword not in ("CMD", "ENTRYPOINT") or ins.json is not None:
             continue
@@ -72,7 +72,7 @@ def _plan_exec(ctx: FixContext) -> Iterator[Change]:
 
 
 def _plan_copy(ctx: FixContext) -> Iterator[Change]:
-    for line in sorted(ctx.hit_lines("HC0016")):
+    for line in sorted(ctx.hit_lines("HC3047")):
         ins = instruction_at(ctx, line)
         if ins is None or ins.keyword != "ADD" or ins.onbuild is not None:
             continue
@@ -93,6 +93,6 @@ def _plan_copy(ctx: FixContext) -> Iterator[Change]:
         )
 
 
-EXEC_FORM = Fixer("exec-form", "CMD and ENTRYPOINT in exec form", _plan_exec, rule="HC0009")
-ADD_TO_COPY = Fixer("add-to-copy", "COPY instead of ADD for local files", _plan_copy, rule="HC0016")
+EXEC_FORM = Fixer("exec-form", "CMD and ENTRYPOINT in exec form", _plan_exec, rule="HC3043")
+ADD_TO_COPY = Fixer("add-to-copy", "COPY instead of ADD for local files", _plan_copy, rule="HC3047")
 FIXERS = (EXEC_FORM, ADD_TO_COPY)

@@ -4,10 +4,10 @@ Without the Dockerfile, a built image still says a lot: its config (HEALTHCHECK,
 VOLUME, exposed ports) and its history (each step's command).  Dockle and Trivy read
 both; these rules judge them the way ``hullcheck lint`` judges the Dockerfile:
 
-- HC8404: a service image (it exposes a port) whose config has no HEALTHCHECK (or
+- HC8502: a service image (it exposes a port) whose config has no HEALTHCHECK (or
   ``HEALTHCHECK NONE``): the orchestrator cannot tell a hung process from a healthy one.
-- HC8202: WORKDIR or a VOLUME on ``/proc``, ``/sys``, ``/dev`` or ``/boot`` (lint's HC0015).
-- HC8204: a variable in the config's ``Env`` that turns TLS or signature checks off
+- HC8202: WORKDIR or a VOLUME on ``/proc``, ``/sys``, ``/dev`` or ``/boot`` (lint's HC2012).
+- HC8415: a variable in the config's ``Env`` that turns TLS or signature checks off
   (lint's HC5005 table, ``hullcheck.dockerfile.tlsenv``), for every process the
   container will run.
 - HC8203: history steps lint would flag: ``ADD`` of a URL, ``sudo``, whole-system upgrades,
@@ -32,7 +32,7 @@ from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 
 HEALTHCHECK = ImageRule(
-    id="HC8404",
+    id="HC8502",
     name="service-without-healthcheck",
     title="Service image without a HEALTHCHECK",
     practice=Practice.AUDIT,
@@ -46,6 +46,7 @@ HEALTHCHECK = ImageRule(
         " stage, or rely on the orchestrator's own probes and say so in a pragma."
     ),
     hadolint=("DL3057",),
+    aliases=("HC8404",),
 )
 KERNEL_PATHS = ImageRule(
     id="HC8202",
@@ -77,7 +78,7 @@ HISTORY_STEPS = ImageRule(
     ),
 )
 TLS_OFF = ImageRule(
-    id="HC8204",
+    id="HC8415",
     name="tls-checks-off-in-env",
     title="Environment turns TLS or signature checks off",
     practice=Practice.PROVENANCE,
@@ -91,6 +92,7 @@ TLS_OFF = ImageRule(
         "Remove the variable (set it inline for the one build command that needed it, if"
         " at all) and install the private CA certificate instead."
     ),
+    aliases=("HC8204",),
 )
 RULES = (HEALTHCHECK, KERNEL_PATHS, HISTORY_STEPS, TLS_OFF)
 

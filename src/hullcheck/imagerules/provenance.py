@@ -47,7 +47,7 @@ BY_TAG = ImageRule(
     fix="Reference and deploy the image by digest (name@sha256:...).",
 )
 BUILD_ARGS = ImageRule(
-    id="HC8403",
+    id="HC8501",
     name="build-args-in-history",
     title="Build arguments recorded in the image history",
     practice=Practice.AUDIT,
@@ -60,6 +60,7 @@ BUILD_ARGS = ImageRule(
         "Pass credentials with RUN --mount=type=secret; declare ARGs only in the stages and "
         "steps that need them."
     ),
+    aliases=("HC8403",),
 )
 RULES = (LABELS, BY_TAG, BUILD_ARGS)
 

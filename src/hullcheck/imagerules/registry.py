@@ -1,8 +1,8 @@
 """The image rule families, in report order: one line per module, no import side effects.
 
 Each module exposes ``RULES`` (its catalogue entries) and ``analyser(settings)``.
-Ids: HC8001-HC8099 privileges, HC81xx layer hygiene, HC82xx build, HC83xx base image,
-HC84xx provenance/audit (lint's rules use HC0xxx-HC7xxx); secrets use the engine's ids,
+Ids: HC80xx privileges, HC81xx layer hygiene, HC82xx build, HC83xx base image, HC84xx
+provenance, HC85xx audit (lint's rules use HC0xxx-HC7xxx); secrets use the engine's ids,
 vulnerabilities the advisory ids (``packages``: catalogers + matcher).
 """
 

@@ -12,7 +12,7 @@ Schema (every key optional)::
     rules:
       ignore: [HC1001, DL3008, CVE-2018-18074]   # HC ids, hadolint codes,
                                   # secret:<engine rule id>, advisory ids or aliases
-      severity: {HC3001: medium, GHSA-8q59-q68h-6hv4: low}  # per-rule/advisory override
+      severity: {HC4010: medium, GHSA-8q59-q68h-6hv4: low}  # per-rule/advisory override
     vulnerabilities:
       unknown-severity: high      # how the gate treats advisories with no severity
     allow-incomplete: [catalog-unreadable]   # coverage losses accepted (docs/diagnostics.md)

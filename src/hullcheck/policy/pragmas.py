@@ -1,4 +1,4 @@
-"""Inline pragmas: ``# hullcheck ignore=HC1001,HC3001`` above an instruction.
+"""Inline pragmas: ``# hullcheck ignore=HC1001,HC4010`` above an instruction.
 
 ``# hullcheck ignore=secret:github-token`` silences one kind of secret (the secrets
 engine's rule id) in HC6001/HC6002.  Also reads hadolint's ``# hadolint ignore=DL3008``
@@ -22,7 +22,7 @@ _CODE = re.compile(r"^(?:(HC|DL|SC)\d{4}|secret:[a-z0-9][a-z0-9._-]*)$", re.IGNO
 """A rule id, a hadolint/ShellCheck code, or ``secret:<engine rule id>`` (one secret kind)."""
 
 Resolver = Callable[[str], Iterable[str]]
-"""Maps an id from a pragma (``HC3001``, ``DL3015``) to the HC rule ids it silences."""
+"""Maps an id from a pragma (``HC4010``, ``DL3015``) to the HC rule ids it silences."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,7 @@ def _check_cache(ctx: RuleContext) -> Iterator[Hit]:
 
 
 APK_CACHE = Rule(
-    id="HC3011",
+    id="HC4012",
     name="apk-without-no-cache",
     title="apk add without --no-cache",
     severity=Severity.LOW,
@@ -103,6 +103,7 @@ APK_CACHE = Rule(
     fix="Use `apk add --no-cache <packages>` instead of `apk update && apk add`.",
     check=_check_cache,
     hadolint=("DL3019",),
+    aliases=("HC3011",),
 )
 
 RULES = (APK_PIN, APK_CACHE)

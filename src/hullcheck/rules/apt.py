@@ -134,7 +134,7 @@ APT_PIN = Rule(
 )
 
 
-# -- HC3004 apt lists left in the image ------------------------------------------------
+# -- HC4011 apt lists left in the image ------------------------------------------------
 
 
 def _check_lists(ctx: RuleContext) -> Iterator[Hit]:
@@ -158,7 +158,7 @@ def _check_lists(ctx: RuleContext) -> Iterator[Hit]:
 
 
 APT_LISTS = Rule(
-    id="HC3004",
+    id="HC4011",
     name="apt-lists-left",
     title="apt package lists left in the image",
     severity=Severity.LOW,
@@ -174,6 +174,7 @@ APT_LISTS = Rule(
     ),
     check=_check_lists,
     hadolint=("DL3009",),
+    aliases=("HC3004",),
 )
 
 
@@ -270,7 +271,7 @@ UPGRADE = Rule(
 )
 
 
-# -- HC3001 apt-get install without --no-install-recommends ------------------------------
+# -- HC4010 apt-get install without --no-install-recommends ------------------------------
 
 _APT_VALUE_OPTIONS = ("-o", "-c", "-t", "--option", "--config-file", "--target-release")
 
@@ -294,7 +295,7 @@ def _check_recommends(ctx: RuleContext) -> Iterator[Hit]:
 
 
 NO_INSTALL_RECOMMENDS = Rule(
-    id="HC3001",
+    id="HC4010",
     name="apt-install-recommends",
     title="apt-get install without --no-install-recommends",
     severity=Severity.LOW,
@@ -306,7 +307,7 @@ NO_INSTALL_RECOMMENDS = Rule(
     fix="Add `--no-install-recommends` to `apt-get install`.",
     check=_check_recommends,
     hadolint=("DL3015",),
-    aliases=("DS029",),
+    aliases=("HC3001", "DS029"),
 )
 
 

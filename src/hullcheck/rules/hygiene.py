@@ -148,7 +148,7 @@ CONSECUTIVE = Rule(
 )
 
 
-# -- HC4003 apt-get update in its own RUN ------------------------------------------------
+# -- HC3048 apt-get update in its own RUN ------------------------------------------------
 
 
 def _check_update_alone(ctx: RuleContext) -> Iterator[Hit]:
@@ -168,7 +168,7 @@ def _check_update_alone(ctx: RuleContext) -> Iterator[Hit]:
 
 
 UPDATE_ALONE = Rule(
-    id="HC4003",
+    id="HC3048",
     name="separate-apt-update",
     title="apt-get update in a separate RUN",
     severity=Severity.MEDIUM,
@@ -180,7 +180,7 @@ UPDATE_ALONE = Rule(
     ),
     fix="Combine: `RUN apt-get update && apt-get install -y ... && rm -rf /var/lib/apt/lists/*`.",
     check=_check_update_alone,
-    aliases=("CKV_DOCKER_5", "DS017", "CIS-DI-0007"),
+    aliases=("HC4003", "CKV_DOCKER_5", "DS017", "CIS-DI-0007"),
 )
 
 

@@ -32,7 +32,7 @@ def _abs_or_var(path: str) -> bool:
     return path.startswith(("/", "$", "\\")) or _is_windows_abs(path)
 
 
-# -- HC0002 relative WORKDIR -------------------------------------------------------------
+# -- HC3040 relative WORKDIR -------------------------------------------------------------
 
 
 def _check_workdir(ctx: RuleContext) -> Iterator[Hit]:
@@ -46,7 +46,7 @@ def _check_workdir(ctx: RuleContext) -> Iterator[Hit]:
 
 
 RELATIVE_WORKDIR = Rule(
-    id="HC0002",
+    id="HC3040",
     name="relative-workdir",
     title="Relative WORKDIR",
     severity=Severity.LOW,
@@ -58,7 +58,7 @@ RELATIVE_WORKDIR = Rule(
     fix="Use an absolute path (`WORKDIR /app`).",
     check=_check_workdir,
     hadolint=("DL3000",),
-    aliases=("CKV_DOCKER_10", "DS009"),
+    aliases=("HC0002", "CKV_DOCKER_10", "DS009"),
 )
 
 
@@ -105,7 +105,7 @@ INVALID_PORT = Rule(
 )
 
 
-# -- HC0004 CMD/ENTRYPOINT/HEALTHCHECK given twice in a stage ----------------------------
+# -- HC3041 CMD/ENTRYPOINT/HEALTHCHECK given twice in a stage ----------------------------
 
 _ONCE = {"CMD": "DL4003", "ENTRYPOINT": "DL4004", "HEALTHCHECK": "DL3012"}
 
@@ -131,7 +131,7 @@ def _check_twice(ctx: RuleContext) -> Iterator[Hit]:
 
 
 REPEATED = Rule(
-    id="HC0004",
+    id="HC3041",
     name="repeated-cmd-entrypoint-healthcheck",
     title="CMD, ENTRYPOINT or HEALTHCHECK repeated in a stage",
     severity=Severity.LOW,
@@ -143,7 +143,7 @@ REPEATED = Rule(
     fix="Keep one CMD, ENTRYPOINT and HEALTHCHECK per stage.",
     check=_check_twice,
     hadolint=("DL4003", "DL4004", "DL3012"),
-    aliases=("DS007", "DS016", "DS023"),
+    aliases=("HC0004", "DS007", "DS016", "DS023"),
 )
 
 
@@ -183,7 +183,7 @@ MULTI_SOURCE_DEST = Rule(
 )
 
 
-# -- HC0006 / HC0007 COPY --from ---------------------------------------------------------
+# -- HC3042 / HC0007 COPY --from ---------------------------------------------------------
 
 _IMAGE_LIKE = re.compile(r"[:/@.]")
 
@@ -224,7 +224,7 @@ def _check_from_ref(ctx: RuleContext) -> Iterator[Hit]:
 
 
 FROM_UNKNOWN = Rule(
-    id="HC0006",
+    id="HC3042",
     name="copy-from-unknown-stage",
     title="COPY --from names no earlier stage",
     severity=Severity.LOW,
@@ -237,6 +237,7 @@ FROM_UNKNOWN = Rule(
     fix="Reference a stage defined above (`FROM ... AS build`, `COPY --from=build`).",
     check=_check_from_ref,
     hadolint=("DL3022",),
+    aliases=("HC0006",),
 )
 
 
@@ -295,7 +296,7 @@ DUP_STAGE = Rule(
 )
 
 
-# -- HC0009 shell-form CMD/ENTRYPOINT ----------------------------------------------------
+# -- HC3043 shell-form CMD/ENTRYPOINT ----------------------------------------------------
 
 
 def _check_shell_form(ctx: RuleContext) -> Iterator[Hit]:
@@ -323,7 +324,7 @@ def _as_json(args: str) -> str:
 
 
 SHELL_FORM = Rule(
-    id="HC0009",
+    id="HC3043",
     name="shell-form-cmd-entrypoint",
     title="CMD or ENTRYPOINT in shell form",
     severity=Severity.LOW,
@@ -335,6 +336,7 @@ SHELL_FORM = Rule(
     fix='Use the JSON exec form: `CMD ["gunicorn", "app:app"]`.',
     check=_check_shell_form,
     hadolint=("DL3025",),
+    aliases=("HC0009",),
 )
 
 
@@ -362,7 +364,7 @@ BEFORE_FROM = Rule(
 )
 
 
-# -- HC0011 ENV referring to a variable set in the same instruction ----------------------
+# -- HC3044 ENV referring to a variable set in the same instruction ----------------------
 
 _REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
 
@@ -402,7 +404,7 @@ def _raw_pairs(args: str) -> list[tuple[str, str]]:
 
 
 ENV_SELF = Rule(
-    id="HC0011",
+    id="HC3044",
     name="env-self-reference",
     title="ENV uses a variable it defines itself",
     severity=Severity.MEDIUM,
@@ -414,10 +416,11 @@ ENV_SELF = Rule(
     fix="Split it: `ENV A=1` then `ENV B=$A`.",
     check=_check_env_self,
     hadolint=("DL3044",),
+    aliases=("HC0011",),
 )
 
 
-# -- HC0012 COPY to a relative destination without WORKDIR -------------------------------
+# -- HC3045 COPY to a relative destination without WORKDIR -------------------------------
 
 
 def _check_relative_dest(ctx: RuleContext) -> Iterator[Hit]:
@@ -441,7 +444,7 @@ def _check_relative_dest(ctx: RuleContext) -> Iterator[Hit]:
 
 
 RELATIVE_DEST = Rule(
-    id="HC0012",
+    id="HC3045",
     name="copy-relative-without-workdir",
     title="COPY to a relative path without WORKDIR",
     severity=Severity.LOW,
@@ -453,10 +456,11 @@ RELATIVE_DEST = Rule(
     fix="Set an explicit `WORKDIR` before the COPY, or copy to an absolute path.",
     check=_check_relative_dest,
     hadolint=("DL3045",),
+    aliases=("HC0012",),
 )
 
 
-# -- HC0013 invalid label keys -----------------------------------------------------------
+# -- HC7004 invalid label keys -----------------------------------------------------------
 
 _LABEL_KEY = re.compile(r"^[a-z]([a-z0-9.-]*[a-z0-9])?$")
 _RESERVED = ("com.docker.", "io.docker.", "org.dockerproject.")
@@ -479,7 +483,7 @@ def _check_label_keys(ctx: RuleContext) -> Iterator[Hit]:
 
 
 LABEL_KEY = Rule(
-    id="HC0013",
+    id="HC7004",
     name="invalid-label-key",
     title="Invalid label key",
     severity=Severity.INFO,
@@ -492,10 +496,11 @@ LABEL_KEY = Rule(
     fix="Use a reverse-DNS key such as `org.opencontainers.image.title`.",
     check=_check_label_keys,
     hadolint=("DL3048",),
+    aliases=("HC0013",),
 )
 
 
-# -- HC0014 FROM --platform --------------------------------------------------------------
+# -- HC3046 FROM --platform --------------------------------------------------------------
 
 
 def _check_platform(ctx: RuleContext) -> Iterator[Hit]:
@@ -521,7 +526,7 @@ def _check_platform(ctx: RuleContext) -> Iterator[Hit]:
 
 
 PLATFORM = Rule(
-    id="HC0014",
+    id="HC3046",
     name="fixed-from-platform",
     title="FROM with a fixed --platform",
     severity=Severity.LOW,
@@ -535,9 +540,10 @@ PLATFORM = Rule(
     ),
     check=_check_platform,
     hadolint=("DL3029", "DL3065"),
+    aliases=("HC0014",),
 )
 
-# -- HC0015 WORKDIR or VOLUME on a kernel filesystem -------------------------------------
+# -- HC2012 WORKDIR or VOLUME on a kernel filesystem -------------------------------------
 
 # what the runtime mounts from the host kernel (Trivy DS030 adds /boot; Dockle DKL-DI-0002)
 _SYSTEM_DIRS = ("/proc", "/sys", "/dev", "/boot")
@@ -570,7 +576,7 @@ def _check_system_dirs(ctx: RuleContext) -> Iterator[Hit]:
 
 
 SYSTEM_DIR = Rule(
-    id="HC0015",
+    id="HC2012",
     name="workdir-volume-on-system-path",
     title="WORKDIR or VOLUME on /proc, /sys, /dev or /boot",
     severity=Severity.HIGH,
@@ -582,10 +588,10 @@ SYSTEM_DIR = Rule(
     ),
     fix="Use an application directory (`WORKDIR /app`, `VOLUME /data`).",
     check=_check_system_dirs,
-    aliases=("DS030", "DKL-DI-0002"),
+    aliases=("HC0015", "DS030", "DKL-DI-0002"),
 )
 
-# -- HC0016 ADD for local files ----------------------------------------------------------
+# -- HC3047 ADD for local files ----------------------------------------------------------
 
 
 def _remote_or_archive(source: str) -> bool:
@@ -617,7 +623,7 @@ def _check_add_local(ctx: RuleContext) -> Iterator[Hit]:
 
 
 ADD_LOCAL = Rule(
-    id="HC0016",
+    id="HC3047",
     name="add-for-local-files",
     title="ADD used for local files",
     severity=Severity.LOW,
@@ -630,7 +636,7 @@ ADD_LOCAL = Rule(
     fix="Use COPY for files and folders; keep ADD for remote files with --checksum.",
     check=_check_add_local,
     hadolint=("DL3020",),
-    aliases=("HC5003", "CKV_DOCKER_4", "DS005", "CIS-DI-0009"),
+    aliases=("HC0016", "HC5003", "CKV_DOCKER_4", "DS005", "CIS-DI-0009"),
 )
 
 

@@ -159,7 +159,7 @@ def _check_pip_cache(ctx: RuleContext) -> Iterator[Hit]:
 
 
 PIP_CACHE = Rule(
-    id="HC3022",
+    id="HC4016",
     name="pip-without-no-cache-dir",
     title="pip install without --no-cache-dir",
     severity=Severity.LOW,
@@ -174,6 +174,7 @@ PIP_CACHE = Rule(
     ),
     check=_check_pip_cache,
     hadolint=("DL3042",),
+    aliases=("HC3022",),
 )
 
 
@@ -381,7 +382,7 @@ def _check_yarn_cache(ctx: RuleContext) -> Iterator[Hit]:
 
 
 YARN_CACHE = Rule(
-    id="HC3026",
+    id="HC4017",
     name="yarn-cache-left",
     title="yarn cache left in the image",
     severity=Severity.LOW,
@@ -396,6 +397,7 @@ YARN_CACHE = Rule(
     ),
     check=_check_yarn_cache,
     hadolint=("DL3060",),
+    aliases=("HC3026",),
 )
 
 RULES = (PIP_PIN, PIP_CACHE, NPM_PIN, GEM_PIN, GO_PIN, YARN_CACHE)

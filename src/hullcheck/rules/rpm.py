@@ -139,7 +139,13 @@ def _cleans_after(
 
 
 def _clean_rule(
-    rule_id: str, tools: tuple[str, ...], code: str, cache_dirs: tuple[str, ...], clean: str
+    rule_id: str,
+    tools: tuple[str, ...],
+    code: str,
+    cache_dirs: tuple[str, ...],
+    clean: str,
+    *,
+    former: str,
 ) -> Rule:
     main = tools[0]
 
@@ -177,21 +183,28 @@ def _clean_rule(
         ),
         check=check,
         hadolint=(code,),
+        aliases=(former,),  # the id it had before ids were grouped by practice
     )
 
 
 YUM_CLEAN = _clean_rule(
-    "HC3015", ("yum",), "DL3032", ("/var/cache/yum",), "yum clean all && rm -rf /var/cache/yum"
+    "HC4013",
+    ("yum",),
+    "DL3032",
+    ("/var/cache/yum",),
+    "yum clean all && rm -rf /var/cache/yum",
+    former="HC3015",
 )
 DNF_CLEAN = _clean_rule(
-    "HC3016",
+    "HC4014",
     ("dnf",),
     "DL3040",
     ("/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5", "/var/cache/tdnf"),
     "dnf clean all",
+    former="HC3016",
 )
 ZYPPER_CLEAN = _clean_rule(
-    "HC3017", ("zypper",), "DL3036", ("/var/cache/zypp",), "zypper clean --all"
+    "HC4015", ("zypper",), "DL3036", ("/var/cache/zypp",), "zypper clean --all", former="HC3017"
 )
 
 

@@ -219,7 +219,7 @@ WGET_PROGRESS = Rule(
 )
 
 
-# -- HC3035 useradd with a large UID and no -l -------------------------------------------
+# -- HC4018 useradd with a large UID and no -l -------------------------------------------
 
 
 def _check_useradd(ctx: RuleContext) -> Iterator[Hit]:
@@ -237,7 +237,7 @@ def _check_useradd(ctx: RuleContext) -> Iterator[Hit]:
 
 
 USERADD_UID = Rule(
-    id="HC3035",
+    id="HC4018",
     name="useradd-without-no-log-init",
     title="useradd with a large UID without --no-log-init",
     severity=Severity.LOW,
@@ -249,10 +249,11 @@ USERADD_UID = Rule(
     fix="Add `-l`/`--no-log-init` to useradd.",
     check=_check_useradd,
     hadolint=("DL3046",),
+    aliases=("HC3035",),
 )
 
 
-# -- HC3036 curl and wget both -----------------------------------------------------------
+# -- HC4019 curl and wget both -----------------------------------------------------------
 
 
 def _check_both(ctx: RuleContext) -> Iterator[Hit]:
@@ -275,7 +276,7 @@ def _check_both(ctx: RuleContext) -> Iterator[Hit]:
 
 
 BOTH_DOWNLOADERS = Rule(
-    id="HC3036",
+    id="HC4019",
     name="curl-and-wget",
     title="Both curl and wget used",
     severity=Severity.INFO,
@@ -286,7 +287,7 @@ BOTH_DOWNLOADERS = Rule(
     fix="Pick one of curl or wget for every download of the stage.",
     check=_check_both,
     hadolint=("DL4001",),
-    aliases=("DS014",),
+    aliases=("HC3036", "DS014"),
 )
 
 RULES = (POINTLESS, CD, LN_SH, PIPEFAIL, WGET_PROGRESS, USERADD_UID, BOTH_DOWNLOADERS)

@@ -1,4 +1,4 @@
-"""apt family: HC3002 -y, HC3003 pins, HC3004 lists, HC3005 apt vs apt-get, HC3006 upgrades."""
+"""apt family: HC3002 -y, HC3003 pins, HC4011 lists, HC3005 apt vs apt-get, HC3006 upgrades."""
 
 from __future__ import annotations
 
@@ -39,23 +39,23 @@ CASES = (
         (),
         "pinned",
     ),
-    Case("HC3001", D + "RUN aptitude install -y curl=7.88.1-10\n", (2,), "aptitude recommends"),
-    Case("HC3001", D + "RUN aptitude install -y --without-recommends curl=7.88.1-10\n", (), "-R"),
+    Case("HC4010", D + "RUN aptitude install -y curl=7.88.1-10\n", (2,), "aptitude recommends"),
+    Case("HC4010", D + "RUN aptitude install -y --without-recommends curl=7.88.1-10\n", (), "-R"),
     Case(
-        "HC3004",
+        "HC4011",
         D + "RUN aptitude update && aptitude install -y -R curl=7.88.1-10\n",
         (2,),
         "aptitude update",
     ),
     Case(
-        "HC3004",
+        "HC4011",
         D + "RUN --mount=type=cache,target=/var/cache/apt apt-get update \\\n"
         " && apt-get install -y --no-install-recommends curl=7.88.1-10\n",
         (2,),
         "a cache mount on /var/cache/apt does not hold the lists",
     ),
     Case(
-        "HC3004",
+        "HC4011",
         D + "RUN --mount=type=cache,target=/var/lib/apt apt-get update \\\n"
         " && apt-get install -y --no-install-recommends curl=7.88.1-10\n",
         (),
@@ -84,29 +84,29 @@ CASES = (
     Case("HC3003", D + "RUN apt-get install -y -t bookworm-backports curl=8.1\n", (), "-t value"),
     Case("HC3003", D + "RUN apt-get install -y $PACKAGES\n", (), "variable: unknown"),
     Case("HC3003", D + "RUN apt-get install -y gcc=4:12.2.0-3 libc-dev\n", (), "virtual package"),
-    # HC3004 apt lists left behind
-    Case("HC3004", D + "RUN apt-get update && apt-get install -y curl\n", (2,)),
+    # HC4011 apt lists left behind
+    Case("HC4011", D + "RUN apt-get update && apt-get install -y curl\n", (2,)),
     Case(
-        "HC3004",
+        "HC4011",
         "FROM debian:12 AS base\nRUN apt-get update\nFROM base\nRUN true\n",
         (2,),
         "parent of the final stage ships",
     ),
     Case(
-        "HC3004",
+        "HC4011",
         D + "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
         (),
         "cleaned",
     ),
-    Case("HC3004", D + "RUN apt-get update && apt-get dist-clean\n", (), "apt 3 dist-clean"),
+    Case("HC4011", D + "RUN apt-get update && apt-get dist-clean\n", (), "apt 3 dist-clean"),
     Case(
-        "HC3004",
+        "HC4011",
         D + "RUN --mount=type=cache,target=/var/lib/apt/lists apt-get update\n",
         (),
         "cache mount",
     ),
     Case(
-        "HC3004",
+        "HC4011",
         "FROM debian:12 AS build\nRUN apt-get update\nFROM scratch\nCOPY --from=build /x /x\n",
         (),
         "builder stage does not ship",

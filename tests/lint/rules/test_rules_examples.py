@@ -1,4 +1,4 @@
-"""Tables for the example rules: HC1001 unpinned base, HC2001 root, HC3001, HC5001."""
+"""Tables for the example rules: HC1001 unpinned base, HC2001 root, HC4010, HC5001."""
 
 from __future__ import annotations
 
@@ -25,35 +25,35 @@ CASES = (
     Case("HC2001", "FROM debian:12\nUSER app\n", (), "non-root user"),
     Case("HC2001", "FROM debian:12 AS b\nUSER 10001\nFROM b\nRUN true\n", (), "inherited USER"),
     Case("HC2001", "FROM scratch\nCOPY app /app\n", (), "scratch has no root shell"),
-    # HC3001 apt-get without --no-install-recommends
-    Case("HC3001", "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n", (2,)),
+    # HC4010 apt-get without --no-install-recommends
+    Case("HC4010", "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n", (2,)),
     Case(
-        "HC3001",
+        "HC4010",
         "FROM debian:12\nRUN apt-get update \\\n && sudo apt-get -q install -y \\\n curl\n",
         (3,),
         "continuation, sudo, option before subcommand",
     ),
     Case(
-        "HC3001",
+        "HC4010",
         "FROM debian:12\nRUN <<EOF\nset -e\napt-get install -y git\nEOF\n",
         (4,),
         "inside a heredoc script",
     ),
     Case(
-        "HC3001",
+        "HC4010",
         "FROM debian:12\nRUN apt-get install -y --no-install-recommends curl\n",
         (),
         "flag given",
     ),
     Case(
-        "HC3001",
+        "HC4010",
         "FROM debian:12\nRUN apt-get -o APT::Install-Recommends=false install -y curl\n",
         (),
         "apt option",
     ),
-    Case("HC3001", "FROM debian:12\nRUN echo apt-get install curl\n", (), "only an argument"),
+    Case("HC4010", "FROM debian:12\nRUN echo apt-get install curl\n", (), "only an argument"),
     Case(
-        "HC3001",
+        "HC4010",
         "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN apt-get install x\n",
         (),
         "windows: no shell analysis",

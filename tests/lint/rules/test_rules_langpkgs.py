@@ -1,4 +1,4 @@
-"""pip (HC3021 pins, HC3022 cache), npm HC3023, gem HC3024, go HC3025, yarn HC3026."""
+"""pip (HC3021 pins, HC4016 cache), npm HC3023, gem HC3024, go HC3025, yarn HC4017."""
 
 from __future__ import annotations
 
@@ -25,14 +25,14 @@ CASES = (
         (),
         "a flag's value is not a package",
     ),
-    Case("HC3022", P + "ENV PIP_NO_CACHE_DIR=off\nRUN pip install flask==3.0.3\n", (), "any value"),
+    Case("HC4016", P + "ENV PIP_NO_CACHE_DIR=off\nRUN pip install flask==3.0.3\n", (), "any value"),
     Case(
-        "HC3022",
+        "HC4016",
         P + "RUN export PIP_NO_CACHE_DIR=1 && pip install flask==3.0.3\n",
         (),
         "exported in the RUN",
     ),
-    Case("HC3022", P + "RUN python -m pip install flask==3.0.3\n", (2,), "python -m pip"),
+    Case("HC4016", P + "RUN python -m pip install flask==3.0.3\n", (2,), "python -m pip"),
     Case("HC3023", N + "RUN pnpm add -g express\n", (2,), "pnpm add"),
     Case("HC3023", N + "RUN yarn global add express\n", (2,), "yarn global add"),
     Case("HC3023", N + "RUN yarn global add express@4.19.2\n", (), "yarn pinned"),
@@ -55,24 +55,24 @@ CASES = (
     Case("HC3025", G + "RUN go run main.go\n", (), "go run a local file"),
     Case("HC3021", P + "RUN pip install --no-cache-dir git+https://h/x/y.git\n", (2,), "vcs"),
     Case("HC3021", P + "RUN pip install --no-cache-dir git+ssh://git@h/x/y.git@v1\n", (), "vcs@"),
-    Case("HC3022", P + "RUN pip install flask==3.0.3\n", (2,)),
-    Case("HC3022", P + "RUN pip3 install -r req.txt\n", (2,), "pip3 -r"),
-    Case("HC3022", P + "RUN pip install --no-cache-dir flask==3.0.3\n", (), "flag"),
-    Case("HC3022", P + "ENV PIP_NO_CACHE_DIR=1\nRUN pip install flask==3.0.3\n", (), "env"),
+    Case("HC4016", P + "RUN pip install flask==3.0.3\n", (2,)),
+    Case("HC4016", P + "RUN pip3 install -r req.txt\n", (2,), "pip3 -r"),
+    Case("HC4016", P + "RUN pip install --no-cache-dir flask==3.0.3\n", (), "flag"),
+    Case("HC4016", P + "ENV PIP_NO_CACHE_DIR=1\nRUN pip install flask==3.0.3\n", (), "env"),
     Case(
-        "HC3022",
+        "HC4016",
         P + "RUN --mount=type=cache,target=/root/.cache/pip pip install flask==3.0.3\n",
         (),
         "cache mount",
     ),
     Case(
-        "HC3022",
+        "HC4016",
         P + "RUN pip install flask==3 && rm -rf /root/.cache\n",
         (),
         "removed",
     ),
     Case(
-        "HC3022",
+        "HC4016",
         "FROM python:3.12 AS b\nRUN pip install flask==3\nFROM scratch\nCOPY --from=b /a /a\n",
         (),
         "builder stage",
@@ -95,9 +95,9 @@ CASES = (
         (),
         "flag value is not a module",
     ),
-    Case("HC3026", N + "RUN yarn install --frozen-lockfile\n", (2,)),
-    Case("HC3026", N + "RUN yarn install --frozen-lockfile && yarn cache clean\n", (), "cleaned"),
-    Case("HC3026", N + "RUN yarn build\n", (), "not an install"),
+    Case("HC4017", N + "RUN yarn install --frozen-lockfile\n", (2,)),
+    Case("HC4017", N + "RUN yarn install --frozen-lockfile && yarn cache clean\n", (), "cleaned"),
+    Case("HC4017", N + "RUN yarn build\n", (), "not an install"),
 )
 
 

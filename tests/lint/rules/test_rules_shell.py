@@ -1,4 +1,4 @@
-"""Shell usage in RUN: HC3030-HC3036."""
+"""Shell usage in RUN: HC3030-HC4019."""
 
 from __future__ import annotations
 
@@ -33,12 +33,12 @@ CASES = (
     Case("HC3034", D + "RUN wget https://x/y.tgz\n", (2,)),
     Case("HC3034", D + "RUN wget -qO- https://x/y.tgz > y && wget -nv https://z\n", (), "quiet"),
     Case("HC3034", D + "RUN wget --progress=dot:giga https://x/y.tgz\n", (), "progress"),
-    Case("HC3035", D + "RUN useradd -u 1000000 app\n", (2,)),
-    Case("HC3035", D + "RUN useradd --no-log-init -u 1000000 app\n", (), "flag"),
-    Case("HC3035", D + "RUN useradd -u 10001 app\n", (), "small uid"),
-    Case("HC3036", D + "RUN curl -fsSLO https://x\nRUN wget -q https://y\n", (3,)),
+    Case("HC4018", D + "RUN useradd -u 1000000 app\n", (2,)),
+    Case("HC4018", D + "RUN useradd --no-log-init -u 1000000 app\n", (), "flag"),
+    Case("HC4018", D + "RUN useradd -u 10001 app\n", (), "small uid"),
+    Case("HC4019", D + "RUN curl -fsSLO https://x\nRUN wget -q https://y\n", (3,)),
     Case(
-        "HC3036",
+        "HC4019",
         "FROM debian:12 AS a\nRUN curl -fsSLO https://x\nFROM debian:12\nRUN wget -q https://y\n",
         (),
         "different stages",
