@@ -16,6 +16,7 @@ import pytest
 from hullcheck.document import Report
 from hullcheck.report import (
     cyclonedx,
+    github,
     gitlab_codequality,
     gitlab_container_scanning,
     html_report,
@@ -106,6 +107,8 @@ CASES: dict[str, tuple[Callable[[], Report], Callable[[Report], str]]] = {
     "lint.html": (lint_report, _plain(html_report)),
     "ci-scan.html": (ci_scan_report, _plain(html_report)),
     "ci-scan.openvex.json": (ci_scan_report, _render_openvex),
+    "lint.github.txt": (lint_report, _plain(github)),
+    "ci-scan.github.txt": (ci_scan_report, _plain(github)),
 }
 
 

@@ -65,6 +65,7 @@ FORMATS: tuple[OutputFormat, ...] = (  # one line each: name, commands, descript
     OutputFormat("junit", _LS, "JUnit XML test report for CI", "application/xml"),
     OutputFormat("gitlab-codequality", _LS, "GitLab Code Quality", _JSON),
     OutputFormat("gitlab-container-scanning", _S, "GitLab container scanning", _JSON),
+    OutputFormat("github", _LS, "GitHub Actions annotations on the Dockerfile lines"),
     OutputFormat("markdown", _LS, "verdict and worst findings for a PR comment", _MD),
     OutputFormat("html", _LS, "one self-contained HTML page", "text/html", module="html_report"),
     OutputFormat("openvex", _S, "OpenVEX: the decision on each advisory", _JSON),
