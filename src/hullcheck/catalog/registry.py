@@ -21,6 +21,7 @@ CATALOGERS: tuple[Cataloger, ...] = tuple(
             "dotnet",
             "golang",
             "cargo",
+            "cran",
         ),
     )
 )
