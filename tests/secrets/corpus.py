@@ -71,6 +71,13 @@ SA_KEY = json.dumps(
 )
 
 # (rule id, file content, path).  Every built-in rule appears at least once.
+_late = random.Random(20261205)
+NOTION_TOKEN = (
+    "ntn_"
+    + "".join(_late.choice(string.digits) for _ in range(11))
+    + "".join(_late.choice(ALNUM) for _ in range(35))
+)
+
 POSITIVES: list[tuple[str, str, str]] = [
     (
         "aws-access-key-id",
@@ -422,10 +429,14 @@ POSITIVES: list[tuple[str, str, str]] = [
     ("cli-password-flag", "mysql --password=Xy7zz9pq -e 'select 1'\n", "/app/run.sh"),
     ("cli-password-flag", "vault login --token hvx7Lq2Pz\n", "/app/run.sh"),
     ("curl-user-password", "curl -fsSL -u admin:S3cretPass9 https://nexus/x\n", "/app/fetch.sh"),
+    # added after the corpus was drawn: a generator of their own keeps the draws above as they were
+    ("notion-api-token", f'NOTION_KEY="{NOTION_TOKEN}"\n', "/app/.env"),
 ]
 
 # (content, path): none of these may produce any finding.
 NEGATIVES: list[tuple[str, str]] = [
+    (NOTION_TOKEN[:-4] + "\n", "/app/t.txt"),  # a token cut short
+    ("ntn_" + "x" * 46 + "\n", "/app/t.txt"),  # a placeholder, not digits then characters
     ('password = "changeme"\n', "/app/settings.py"),
     ('password: "${DB_PASSWORD}"\n', "/app/config.yaml"),
     ("DB_PASSWORD=${DB_PASSWORD:-}\n", "/app/.env"),

@@ -793,6 +793,14 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ("lin_api_",),
     ),
     Rule(
+        "notion-api-token",
+        "Notion integration token",
+        "notion",
+        M,
+        _token(r"ntn_[0-9]{11}[A-Za-z0-9]{35}"),
+        ("ntn_",),
+    ),
+    Rule(
         "postman-api-key",
         "Postman API key",
         "postman",
