@@ -19,6 +19,7 @@ MODULES: tuple[ModuleType, ...] = sibling_modules(
         "syntax",
         "instructions",
         "base_images",
+        "external_images",
         "privileges",
         "apt",
         "apk",
