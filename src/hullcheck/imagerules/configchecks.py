@@ -26,7 +26,7 @@ from hullcheck.dockerfile.shell import Command, parse_script
 from hullcheck.dockerfile.tlsenv import turns_tls_off
 from hullcheck.errors import HullcheckError
 from hullcheck.imagerules.base import ImageRule, ScanSettings
-from hullcheck.imagerules.history import parse_created_by
+from hullcheck.imagerules.history import env_history_index, parse_created_by
 from hullcheck.model import Finding, Practice, Severity
 from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
@@ -195,7 +195,7 @@ class ConfigChecks:
                     TLS_OFF.finding(
                         image,
                         f"{name} in the image's environment turns certificate checks off.",
-                        history_index=_env_entry(image, name),
+                        history_index=env_history_index(image, name),
                         extra={"variable": name},
                     )
                 )
@@ -218,16 +218,6 @@ class ConfigChecks:
                     history_index=index,
                     extra={"problem": problem, "from_history": True},
                 )
-
-
-def _env_entry(image: Image, name: str) -> int | None:
-    """The last history entry whose ENV sets ``name`` (for tracing), else None."""
-    found = None
-    for index, entry in enumerate(image.config.history):
-        parsed = parse_created_by(entry.created_by)
-        if parsed.keyword == "ENV" and re.search(rf"(?:^|\s){re.escape(name)}[=\s]", parsed.text):
-            found = index
-    return found
 
 
 def analyser(settings: ScanSettings) -> ConfigChecks:

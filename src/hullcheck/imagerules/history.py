@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hullcheck.sources.image import Image
 
 KEYWORDS = frozenset(
     {
@@ -98,3 +102,13 @@ def parse_created_by(created_by: str) -> ParsedHistory:
 def _strip_shell(command: str) -> str:
     m = _SHELL.match(command)
     return command[m.end() :].strip() if m else command.strip()
+
+
+def env_history_index(image: Image, name: str) -> int | None:
+    """The last history entry whose ENV sets ``name`` (for tracing), else None."""
+    found = None
+    for index, entry in enumerate(image.config.history):
+        parsed = parse_created_by(entry.created_by)
+        if parsed.keyword == "ENV" and re.search(rf"(?:^|\s){re.escape(name)}[=\s]", parsed.text):
+            found = index
+    return found

@@ -19,6 +19,7 @@ FAMILIES: tuple[ModuleType, ...] = sibling_modules(
     (
         "privileges",
         "accounts",
+        "search_path",
         "hygiene",
         "buildtools",
         "baseimage",
