@@ -16,12 +16,13 @@ from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.dockerfile.parser import parse
 from hullcheck.document import Report
 from hullcheck.errors import HullcheckError, InputError
+from hullcheck.imagerules.signatures import BASE_UNSIGNED
 from hullcheck.model import Finding, Severity
 from hullcheck.policy import config as config_mod
 from hullcheck.policy.baseline import load as load_baseline
 from hullcheck.policy.baseline import split as split_baseline
 from hullcheck.policy.gate import DEFAULT_FAIL_ON
-from hullcheck.report.options import COLOR_CHOICES, RenderOptions, RuleHelp, resolve_color
+from hullcheck.report.options import COLOR_CHOICES, RenderOptions, resolve_color, rule_help
 from hullcheck.report.output import write_output
 from hullcheck.report.registry import DEFAULT_FORMAT, LINT, available_formats, render_as
 from hullcheck.rules.registry import RULES
@@ -126,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         sources[lint.STDIN] = linter.stdin_text.splitlines()
     options = RenderOptions(
         color=to_terminal and resolve_color(args.color),
-        rule_help=rule_help(),
+        rule_help=rule_help(RULES, (BASE_UNSIGNED,) if args.verify_base else ()),
         sources=sources,
     )
     code = 0 if never else lint.exit_code(report)
@@ -174,11 +175,6 @@ def _verify_bases(report: Report, linter: lint.Linter, args: argparse.Namespace)
         threshold = linter.fail_on or config.fail_on or DEFAULT_FAIL_ON
         if any(f.severity.rank >= threshold.rank for f in result.findings):
             report.summary["failed"] = True
-
-
-def rule_help() -> dict[str, RuleHelp]:
-    """What SARIF shows for each rule: its explanation."""
-    return {rule.id: RuleHelp(explanation=rule.explanation) for rule in RULES}
 
 
 def _severity(text: str) -> Severity | str:

@@ -32,7 +32,13 @@ from hullcheck.policy.gate import (
     parse_severity,
     sort_findings,
 )
-from hullcheck.report.options import COLOR_CHOICES, RenderOptions, RuleHelp, resolve_color
+from hullcheck.report.options import (
+    COLOR_CHOICES,
+    RenderOptions,
+    RuleHelp,
+    resolve_color,
+    rule_help,
+)
 from hullcheck.report.output import write_output
 from hullcheck.report.registry import SCAN, available_formats, render_as
 from hullcheck.scan import ScanRequest, scan_image
@@ -235,13 +241,15 @@ def parse_now(text: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _rule_help() -> dict[str, RuleHelp]:
+def _rule_help(linted: bool, verified_base: bool) -> dict[str, RuleHelp]:
+    """The rules the scan ran: image rules, provenance checks, the Dockerfile rules when
+    the Dockerfile was linted into the same report, the base image check when asked."""
     from hullcheck.imagerules.registry import all_rules  # noqa: PLC0415
-    from hullcheck.imagerules.signatures import RULES  # noqa: PLC0415
+    from hullcheck.imagerules.signatures import BASE_UNSIGNED, RULES  # noqa: PLC0415
+    from hullcheck.rules.registry import RULES as LINT_RULES  # noqa: PLC0415
 
-    out = {r.id: RuleHelp(name=r.title, explanation=r.explanation) for r in all_rules()}
-    out.update({r.id: RuleHelp(name=r.title, explanation=r.explanation) for r in RULES})
-    return out
+    lint_rules = LINT_RULES if linted else ()
+    return rule_help(all_rules(), RULES, lint_rules, (BASE_UNSIGNED,) if verified_base else ())
 
 
 def _dockerfile_text(path: str | None) -> str | None:
@@ -419,7 +427,7 @@ def run(args: argparse.Namespace) -> int:
     render = RenderOptions(
         color=resolve_color(args.color) if args.format == "table" else False,
         sources={args.dockerfile: text.splitlines()} if args.dockerfile and text else {},
-        rule_help=_rule_help(),
+        rule_help=_rule_help(bool(args.dockerfile) and not args.no_lint, args.verify_base),
         now=settings.now,
     )
     code = exit_code(report.findings, policy.fail_on, policy.config.unknown_severity)

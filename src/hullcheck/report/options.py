@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
+
+from hullcheck.rulemeta import RuleMeta
 
 COLOR_CHOICES = ("auto", "always", "never")
 
@@ -28,6 +30,17 @@ class RuleHelp:
     name: str = ""
     explanation: str = ""
     help_uri: str = ""
+
+
+def rule_help(*rule_sets: Iterable[RuleMeta]) -> dict[str, RuleHelp]:
+    """The rule help of every rule a command ran, from the one rule catalogue: each
+    command (``lint``, ``scan`` with or without its Dockerfile) passes the rule sets it
+    ran, so SARIF's ``tool.driver.rules`` and JUnit's test cases describe all of them."""
+    return {
+        rule.id: RuleHelp(name=rule.name, explanation=rule.explanation)
+        for rules in rule_sets
+        for rule in rules
+    }
 
 
 @dataclass(frozen=True, slots=True)
