@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import TracebackType
 
-from hullcheck.sources.base import ImageSource, Platform
+from hullcheck.sources.base import ImageSource, ManifestlessSource, Platform
 from hullcheck.sources.cache import BlobCache, CachingOpener
-from hullcheck.sources.directory import DirectorySource
 from hullcheck.sources.image import Image
 from hullcheck.sources.open import SourceOptions, open_source
 from hullcheck.sources.resolve import resolve_image
@@ -70,7 +69,7 @@ def open_image(
     """Open ``reference`` (see ``hullcheck.sources.open``) and resolve it for ``platform``."""
     options = options or SourceOptions()
     src = open_source(reference, source, options)
-    if isinstance(src, DirectorySource):
+    if isinstance(src, ManifestlessSource):
         return ImageHandle(src, src.image(), options)  # no manifest to resolve
     try:
         image = resolve_image(src, platform, options.limits)

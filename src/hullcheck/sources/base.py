@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from hullcheck.sources.image import Image
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,3 +86,11 @@ class ImageSource(Protocol):
     def close(self) -> None:
         """Release files, sockets and temporary state."""
         ...
+
+
+@runtime_checkable
+class ManifestlessSource(Protocol):
+    """A source that knows its image without a manifest to resolve (a directory, a root
+    filesystem tarball): one synthetic layer and no config (``has_config`` false)."""
+
+    def image(self) -> Image: ...

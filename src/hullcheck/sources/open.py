@@ -249,6 +249,7 @@ OPENERS: dict[str, Opener | str] = {
     "registry": _open_registry,
     "docker": _open_engine,
     "dir": _open_dir,
+    "rootfs": "rootfs:open_rootfs",
 }
 """Every kind of source, by the prefix that names it (``KIND:REF``): adding a source is
 one module and one line here, ``"kind": "module:open_kind"`` (the module under
