@@ -13,6 +13,7 @@ import zlib
 
 from hullcheck.catalog.base import CatalogContext, Cataloger, MiB
 from hullcheck.catalog.elf import ElfError, is_elf, parse_elf
+from hullcheck.catalog.entries import named_entries
 from hullcheck.catalog.purls import make_purl
 from hullcheck.model import FileRef, Package
 
@@ -39,15 +40,8 @@ def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Packag
         raise ValueError("cargo-auditable data larger than 16 MiB")
     data = json.loads(raw)
     items = data.get("packages") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        return []
     out: list[Package] = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        name, version = item.get("name"), item.get("version")
-        if not isinstance(name, str) or not isinstance(version, str):
-            continue
+    for item, name, version in named_entries(items):
         if item.get("kind") == "build":
             continue
         out.append(

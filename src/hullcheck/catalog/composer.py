@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from hullcheck.catalog.base import CatalogContext, Cataloger, MiB, glob_predicate
+from hullcheck.catalog.entries import named_entries
 from hullcheck.catalog.purls import make_purl
 from hullcheck.model import FileRef, Package
 
@@ -16,15 +17,8 @@ wants = glob_predicate("**/vendor/composer/installed.json")
 def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Package]:
     data = json.loads(content)
     items = data.get("packages") if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        return []
     out: list[Package] = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        name, version = item.get("name"), item.get("version")
-        if not isinstance(name, str) or not isinstance(version, str) or not name or not version:
-            continue
+    for item, name, version in named_entries(items):
         vendor, _, short = name.rpartition("/")
         raw_licenses = item.get("license")
         licenses = (

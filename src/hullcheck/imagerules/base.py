@@ -10,7 +10,7 @@ Dockerfile ``instruction`` afterwards (``hullcheck.trace``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,3 +140,14 @@ def human_bytes(size: int) -> str:
             return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
     return f"{size} B"  # pragma: no cover
+
+
+class ConfigAnalyser:
+    """An analyser that judges the image's configuration and history (and what the walk
+    found) in ``finish``: it reads no file of its own, so it subscribes to nothing."""
+
+    def __init__(self, settings: ScanSettings) -> None:
+        self.settings = settings
+
+    def subscriptions(self, image: Image) -> Sequence[Subscription]:
+        return ()

@@ -19,17 +19,17 @@ both; these rules judge them the way ``hullcheck lint`` judges the Dockerfile:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from hullcheck.analysis import AnalyserOutput
 from hullcheck.dockerfile.shell import Command, parse_script
 from hullcheck.dockerfile.tlsenv import turns_tls_off
 from hullcheck.errors import HullcheckError
-from hullcheck.imagerules.base import ImageRule, ScanSettings
+from hullcheck.imagerules.base import ConfigAnalyser, ImageRule, ScanSettings
 from hullcheck.imagerules.history import env_history_index, parse_created_by
 from hullcheck.model import Finding, Practice, Severity
 from hullcheck.sources.image import Image
-from hullcheck.sources.walker import Subscription, WalkResult
+from hullcheck.sources.walker import WalkResult
 
 HEALTHCHECK = ImageRule(
     id="HC8502",
@@ -152,13 +152,7 @@ def _command_problems(cmd: Command, apk_cleaned: bool) -> Iterator[str]:
         yield "apk add without --no-cache"
 
 
-class ConfigChecks:
-    def __init__(self, settings: ScanSettings) -> None:
-        self.settings = settings
-
-    def subscriptions(self, image: Image) -> Sequence[Subscription]:
-        return ()
-
+class ConfigChecks(ConfigAnalyser):
     def finish(self, image: Image, walk: WalkResult) -> AnalyserOutput:
         out = AnalyserOutput()
         if not image.has_config:

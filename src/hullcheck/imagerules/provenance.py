@@ -8,15 +8,13 @@ builder record every ARG in scope of a RUN, so ``docker history`` shows them).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from hullcheck.analysis import AnalyserOutput
-from hullcheck.imagerules.base import ImageRule, ScanSettings
+from hullcheck.imagerules.base import ConfigAnalyser, ImageRule, ScanSettings
 from hullcheck.imagerules.history import parse_created_by
 from hullcheck.model import Practice, Severity
 from hullcheck.secrets import is_secret_key
 from hullcheck.sources.image import Image
-from hullcheck.sources.walker import Subscription, WalkResult
+from hullcheck.sources.walker import WalkResult
 
 LABELS = ImageRule(
     id="HC8401",
@@ -72,13 +70,7 @@ WANTED_LABELS = (
 REMOTE_SOURCES = frozenset({"registry", "docker", "engine", "podman", "containerd"})
 
 
-class Provenance:
-    def __init__(self, settings: ScanSettings) -> None:
-        self.settings = settings
-
-    def subscriptions(self, image: Image) -> Sequence[Subscription]:
-        return ()
-
+class Provenance(ConfigAnalyser):
     def finish(self, image: Image, walk: WalkResult) -> AnalyserOutput:
         out = AnalyserOutput()
         if not image.has_config:

@@ -16,15 +16,15 @@ A symbolic link in an entry is followed inside the image (``/bin`` -> ``usr/bin`
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from hullcheck.analysis import AnalyserOutput
-from hullcheck.imagerules.base import ImageRule, ScanSettings
+from hullcheck.imagerules.base import ConfigAnalyser, ImageRule, ScanSettings
 from hullcheck.imagerules.history import env_history_index
 from hullcheck.model import Finding, Practice, Severity
 from hullcheck.sources.image import Image
 from hullcheck.sources.layerfs import LayerFS, PathInfo
-from hullcheck.sources.walker import Subscription, WalkResult
+from hullcheck.sources.walker import WalkResult
 
 WRITABLE = ImageRule(
     id="HC8012",
@@ -78,13 +78,7 @@ def resolve(view: LayerFS, path: str) -> PathInfo | None:
     return None  # a loop, or a chain no runtime would follow
 
 
-class SearchPath:
-    def __init__(self, settings: ScanSettings) -> None:
-        self.settings = settings
-
-    def subscriptions(self, image: Image) -> Sequence[Subscription]:
-        return ()
-
+class SearchPath(ConfigAnalyser):
     def finish(self, image: Image, walk: WalkResult) -> AnalyserOutput:
         out = AnalyserOutput()
         if image.has_config:

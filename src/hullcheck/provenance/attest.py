@@ -65,22 +65,30 @@ def check_attestation(
         return AttestationCheck(
             layer.digest, False, f"payload type {envelope.payload_type[:60]} is not in-toto"
         )
+    return statement_check(layer.digest, envelope.payload, image_digest, signer.origin)
+
+
+def statement_check(
+    layer_digest: str, payload: bytes, image_digest: str, signer: str
+) -> AttestationCheck:
+    """The end of every attestation check, once ``signer``'s signature of the envelope
+    holds (by key or keyless): its in-toto statement must parse and name this image."""
     try:
-        statement = intoto.parse(envelope.payload)
+        statement = intoto.parse(payload)
     except ProvenanceError as err:
-        return AttestationCheck(layer.digest, False, err.message, signer=signer.origin)
+        return AttestationCheck(layer_digest, False, err.message, signer=signer)
     if not statement.names_digest(image_digest):
         subjects = ", ".join(statement.subject_digests())[:200]
         return AttestationCheck(
-            layer.digest,
+            layer_digest,
             False,
             f"the statement is about {subjects}, not this image's {image_digest}",
             statement.predicate_type,
-            signer.origin,
+            signer,
             statement,
         )
     return AttestationCheck(
-        layer.digest, True, "verified", statement.predicate_type, signer.origin, statement
+        layer_digest, True, "verified", statement.predicate_type, signer, statement
     )
 
 

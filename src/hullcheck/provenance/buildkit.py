@@ -11,7 +11,6 @@ signed (a signature on the index covers the attestation manifests by digest).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from hullcheck.errors import HullcheckError
 from hullcheck.provenance import intoto
 from hullcheck.provenance.errors import ProvenanceError
+from hullcheck.provenance.jsondoc import json_object
 from hullcheck.sources.base import ImageSource
 from hullcheck.sources.digest import check_digest, digest_of
 
@@ -131,21 +131,11 @@ def _summarize(statement: intoto.Statement) -> dict[str, Any]:
     return {}
 
 
-def _json(data: bytes, what: str) -> dict[str, Any]:
-    try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        raise ProvenanceError(f"{what} is not JSON") from None
-    if not isinstance(doc, dict):
-        raise ProvenanceError(f"{what} is not a JSON object")
-    return doc
-
-
 def read_attestations(
     index_body: bytes, fetch_manifest: FetchManifest, read_blob: ReadBlob
 ) -> list[BuildAttestation]:
     """Every statement of the index's attestation manifests, checked and summarised."""
-    index = _json(index_body, "the image index")
+    index = json_object(index_body, "the image index")
     entries = index.get("manifests")
     if not isinstance(entries, list):
         return []
@@ -158,7 +148,7 @@ def read_attestations(
         try:
             check_digest(entry.get("digest"), "an attestation manifest")
             check_digest(platform_manifest, "an attestation's reference digest")
-            manifest = _json(fetch_manifest(entry["digest"]), "an attestation manifest")
+            manifest = json_object(fetch_manifest(entry["digest"]), "an attestation manifest")
         except HullcheckError as err:
             out.append(BuildAttestation(platform_manifest, "", "other", False, error=err.message))
             continue

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hullcheck.provenance.errors import ProvenanceError
+from hullcheck.provenance.jsondoc import json_object
 from hullcheck.provenance.keys import NamedPublicKey, PrivateKey, key_id
 from hullcheck.provenance.signatures import sign, verify
 
@@ -59,17 +60,9 @@ class Envelope:
 
 
 def parse(data: bytes | dict[str, Any], what: str = "DSSE envelope") -> Envelope:
-    if isinstance(data, bytes):
-        if len(data) > MAX_ENVELOPE:
-            raise ProvenanceError(f"{what} is over {MAX_ENVELOPE} bytes")
-        try:
-            doc = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            raise ProvenanceError(f"{what} is not JSON") from None
-    else:
-        doc = data
-    if not isinstance(doc, dict):
-        raise ProvenanceError(f"{what} is not a JSON object")
+    if isinstance(data, bytes) and len(data) > MAX_ENVELOPE:
+        raise ProvenanceError(f"{what} is over {MAX_ENVELOPE} bytes")
+    doc = json_object(data, what)
     ptype, payload, sigs = doc.get("payloadType"), doc.get("payload"), doc.get("signatures")
     if not isinstance(ptype, str) or not isinstance(payload, str) or not isinstance(sigs, list):
         raise ProvenanceError(f"{what} lacks payloadType, payload or signatures")

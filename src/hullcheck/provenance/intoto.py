@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hullcheck.provenance.errors import ProvenanceError
+from hullcheck.provenance.jsondoc import json_object
 
 STATEMENT_V1 = "https://in-toto.io/Statement/v1"
 STATEMENT_V01 = "https://in-toto.io/Statement/v0.1"
@@ -76,15 +77,7 @@ def make(subjects: list[tuple[str, str]], predicate_type: str, predicate: Any) -
 
 
 def parse(data: bytes | dict[str, Any], what: str = "in-toto statement") -> Statement:
-    if isinstance(data, bytes):
-        try:
-            doc = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            raise ProvenanceError(f"{what} is not JSON") from None
-    else:
-        doc = data
-    if not isinstance(doc, dict):
-        raise ProvenanceError(f"{what} is not a JSON object")
+    doc = json_object(data, what)
     kind = doc.get("_type")
     if kind not in (STATEMENT_V1, STATEMENT_V01):
         raise ProvenanceError(f"{what}: _type {str(kind)[:60]!r} is not an in-toto Statement")

@@ -31,8 +31,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ObjectIdentifier
 
-from hullcheck.provenance import cosign, dsse, intoto
-from hullcheck.provenance.attest import AttestationCheck, check_attestation
+from hullcheck.provenance import cosign, dsse
+from hullcheck.provenance.attest import AttestationCheck, check_attestation, statement_check
 from hullcheck.provenance.errors import ProvenanceError
 from hullcheck.provenance.imagesig import (
     SignatureCheck,
@@ -371,24 +371,8 @@ def check_cert_attestation(
         )
     if required.issuer is not None and issuer != required.issuer:
         return fail(f"the certificate's OIDC issuer {issuer} is not {required.issuer}")
-    try:
-        statement = intoto.parse(envelope.payload)
-    except ProvenanceError as err:
-        return fail(err.message)
     who = f"{names[0] if names else leaf.subject.rfc4514_string()} (issuer {issuer})"
-    if not statement.names_digest(image_digest):
-        subjects = ", ".join(statement.subject_digests())[:200]
-        return AttestationCheck(
-            layer.digest,
-            False,
-            f"the statement is about {subjects}, not this image's {image_digest}",
-            statement.predicate_type,
-            who,
-            statement,
-        )
-    return AttestationCheck(
-        layer.digest, True, "verified", statement.predicate_type, who, statement
-    )
+    return statement_check(layer.digest, envelope.payload, image_digest, who)
 
 
 def verify_attestations(
