@@ -120,3 +120,42 @@ def removes(ins: Instruction, prefix: str) -> bool:
         if cmd.basename in ("rm", "find", "rmdir") and any(a.startswith(prefix) for a in cmd.args):
             return True
     return False
+
+
+_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _declared(ins: Instruction) -> list[str]:
+    return [name for name, _ in ins.key_values] if ins.keyword in ("ARG", "ENV") else []
+
+
+def stray_variables(df: Dockerfile, ins: Instruction, word: str) -> list[str]:
+    """Variables ``word`` uses that the Dockerfile declares (ARG or ENV) but not where
+    ``ins`` runs: in another stage, or an ARG before FROM that the stage never redeclared.
+    Build-time they expand to nothing, so ``curl=${CURL_VERSION}`` pins nothing.  A
+    variable declared nowhere may come from the base image's ENV and is not judged; a
+    shell assignment in the same RUN (``V=1 && ...``, ``export V=1``) counts as declared."""
+    used = {a or b for a, b in _VARIABLE.findall(word)}
+    if not used or ins.stage is None:
+        return []
+    everywhere = set(df.global_args)
+    for other in df.instructions:
+        everywhere.update(_declared(other))
+    suspects = used & everywhere
+    if not suspects:
+        return []
+    in_scope: set[str] = set()
+    stage: Stage | None = df.stages[ins.stage]
+    first = True
+    while stage is not None:
+        for other in stage.instructions:
+            if first and other.line >= ins.line:
+                break
+            # an ARG does not outlive its stage; ENV is inherited by stages built FROM it
+            if other.keyword == "ENV" or (first and other.keyword == "ARG"):
+                in_scope.update(_declared(other))
+        first = False
+        stage = df.stages[stage.parent] if stage.parent is not None else None
+    script = ins.args
+    assigned = {n for n in suspects if re.search(rf"(?:^|[\s;&|(]){n}=", script)}
+    return sorted(suspects - in_scope - assigned)
