@@ -7,7 +7,9 @@ it in ``registry.MODULES``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+from hullcheck.dockerfile.imageref import ImageRef
 from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
 from hullcheck.dockerfile.shell import Command
 from hullcheck.dockerfile.words import unquote
@@ -159,3 +161,21 @@ def stray_variables(df: Dockerfile, ins: Instruction, word: str) -> list[str]:
     script = ins.args
     assigned = {n for n in suspects if re.search(rf"(?:^|[\s;&|(]){n}=", script)}
     return sorted(suspects - in_scope - assigned)
+
+
+_LOOKS_LIKE_IMAGE = re.compile(r"[:/@.]")
+
+
+def external_images(df: Dockerfile) -> Iterator[tuple[Instruction, str, ImageRef]]:
+    """Each (instruction, how it names the image, the image) of COPY --from and mounts."""
+    for stage in df.stages:
+        for ins in stage.find("COPY", "RUN"):
+            names = [ins.flag("from") or ""] if ins.keyword == "COPY" else []
+            names += [m.get("from", "") for m in ins.mounts if ins.keyword == "RUN"]
+            for name in names:
+                if "$" in name or not _LOOKS_LIKE_IMAGE.search(name):
+                    continue
+                found = df.from_reference(name, before=stage.index)
+                if isinstance(found, ImageRef):
+                    how = "COPY --from" if ins.keyword == "COPY" else "RUN --mount=from"
+                    yield ins, f"{how}={name}", found
