@@ -18,6 +18,8 @@ ARCHIVE_SUFFIXES = (
     ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst",
     ".tar.lz", ".tar.lzma", ".tlz", ".gz", ".bz2", ".xz", ".zst", ".lz", ".lzma", ".zip",
 )  # fmt: skip
+ADD_UNPACKS = tuple(s for s in ARCHIVE_SUFFIXES if s != ".zip")
+"""What ADD extracts: tar archives, plain or compressed; a .zip is copied as it is."""
 
 
 def add_sources(ins: Instruction) -> list[str]:

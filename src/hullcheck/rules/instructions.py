@@ -15,7 +15,7 @@ from hullcheck.dockerfile.words import split_words, unquote
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_line
 from hullcheck.rules.common import (
-    ARCHIVE_SUFFIXES,
+    ADD_UNPACKS,
     GIT_SOURCE,
     URL_SOURCE,
     add_sources,
@@ -594,21 +594,13 @@ SYSTEM_DIR = Rule(
 # -- HC3047 ADD for local files ----------------------------------------------------------
 
 
-def _remote_or_archive(source: str) -> bool:
-    return bool(
-        URL_SOURCE.match(source)
-        or GIT_SOURCE.match(source)
-        or source.lower().endswith(ARCHIVE_SUFFIXES)
-    )
-
-
 def _check_add_local(ctx: RuleContext) -> Iterator[Hit]:
     for ins in ctx.dockerfile.find("ADD"):
         srcs = add_sources(ins)
         if not srcs or ins.heredocs:
             continue
         if any(
-            URL_SOURCE.match(s) or GIT_SOURCE.match(s) or s.lower().endswith(ARCHIVE_SUFFIXES)
+            URL_SOURCE.match(s) or GIT_SOURCE.match(s) or s.lower().endswith(ADD_UNPACKS)
             for s in srcs
         ):
             continue
@@ -617,7 +609,12 @@ def _check_add_local(ctx: RuleContext) -> Iterator[Hit]:
         yield at_line(
             ins,
             "ADD of local files: COPY does the same without ADD's implicit archive"
-            " extraction and URL fetching",
+            " extraction and URL fetching"
+            + (
+                " (ADD does not unpack a .zip: it copies it as it is)"
+                if any(s.lower().endswith(".zip") for s in srcs)
+                else ""
+            ),
             fix="Replace `ADD` with `COPY`.",
         )
 

@@ -400,7 +400,7 @@ _ROOT = frozenset({"root", "0"})  # the user part of USER user[:group]
 
 def _check_root(ctx: RuleContext) -> Iterator[Hit]:
     stage = ctx.final_stage
-    if stage is None or stage.is_scratch or stage.windows:
+    if stage is None or stage.windows:
         return
     # USER is inherited from a parent stage, so walk the chain of stages back
     chain = []
@@ -415,6 +415,8 @@ def _check_root(ctx: RuleContext) -> Iterator[Hit]:
             if last.args.strip().lower().split(":", 1)[0] in _ROOT:
                 yield at_line(last, f"the final image runs as root (USER {last.args.strip()})")
             return
+    if chain[-1].is_scratch:
+        return  # no USER in a scratch image: its user is whatever runs it (no passwd to pick)
     yield at_line(
         stage.from_,
         "the final stage never sets USER, so the container runs as root",

@@ -73,6 +73,8 @@ CASES = (
     Case("HC3046", "FROM --platform=linux/amd64 debian:12\n", (1,)),
     Case("HC3046", "FROM --platform=$TARGETPLATFORM debian:12\n", (1,), "redundant"),
     Case("HC3046", "FROM --platform=$BUILDPLATFORM golang:1.22\n", (), "cross-compile"),
+    Case("HC3047", D + "ADD app.zip /opt/\n", (2,), "ADD does not unpack a zip"),
+    Case("HC3047", D + "ADD rootfs.tar.xz /\n", (), "ADD unpacks a tar.xz"),
     Case("HC3047", D + "ADD app.py /app/\n", (2,)),
     Case("HC3047", D + "ADD app.tar.gz /app/\n", (), "archive"),
     Case("HC3047", D + "ADD https://x/y /y\n", (), "url"),

@@ -15,6 +15,14 @@ CASES = (
     Case("HC2001", D + "USER root:app\n", (2,), "root with another group"),
     Case("HC2001", D + "USER app:root\n", (), "group root only"),
     Case("HC2001", D + "USER rootless\n", (), "name starting with root"),
+    # scratch: no USER is the runner's choice, but naming root is a root image
+    Case("HC2001", "FROM scratch\nCOPY app /app\nUSER 0\n", (3,), "scratch, USER 0"),
+    Case("HC2001", 'FROM scratch\nUSER root\nCMD ["/app"]\n', (2,), "scratch, USER root"),
+    Case("HC2001", "FROM scratch\nCOPY app /app\n", (), "scratch, no USER"),
+    Case("HC2001", "FROM scratch\nUSER 10001\n", (), "scratch, uid 10001"),
+    Case(
+        "HC2001", "FROM scratch AS s\nUSER 0\nFROM s\nCOPY a /a\n", (2,), "inherited from scratch"
+    ),
     Case("HC2002", D + "RUN sudo apt-get install -y curl=1\n", (2,)),
     Case("HC2002", D + "RUN echo sudo && apt-get -y install sudo=1\n", (), "package name"),
     Case("HC2003", D + "RUN apt-get install -y sudo\n", (2,)),
