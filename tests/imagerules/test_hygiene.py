@@ -153,6 +153,34 @@ def test_developer_files_are_named_with_their_layer(tmp_path: Path) -> None:
     assert not by_rule(scan(tmp_path / "c", [base_layer(), clean]), "HC8106")
 
 
+def test_env_files_are_developer_files_but_their_templates_are_not(tmp_path: Path) -> None:
+    from tests.fixtures.imagebuilder import Dir, File, Layer
+
+    from .helpers import base_layer, by_rule, scan
+
+    app = Layer(
+        [
+            Dir("app"),
+            File("app/.env", b"DEBUG=1\n"),
+            File("app/.env.production", b"DEBUG=0\n"),
+            # near misses: committed templates, a virtualenv named .env, packaged files
+            File("app/.env.example", b"DB_PASSWORD=\n"),
+            File("app/.env.sample", b"DB_PASSWORD=\n"),
+            File("app/.environment", b"x\n"),
+            Dir("srv"),
+            Dir("srv/.env"),
+            Dir("srv/.env/bin"),
+            File("srv/.env/bin/python", b"\x7fELF"),
+            Dir("usr/share"),
+            Dir("usr/share/doc"),
+            Dir("usr/share/doc/tool"),
+            File("usr/share/doc/tool/.env", b"EXAMPLE=1\n"),
+        ]
+    )
+    (f,) = by_rule(scan(tmp_path, [base_layer(), app]), "HC8106")
+    assert set(f.extra["paths"]) == {"/app/.env", "/app/.env.production"}
+
+
 def test_aggregated_findings_name_their_paths(tmp_path: Path) -> None:
     from tests.fixtures.imagebuilder import Dir, File, Layer
 

@@ -92,9 +92,10 @@ DEV_FILES = ImageRule(
     practice=Practice.LAYER_HYGIENE,
     severity=Severity.LOW,
     explanation=(
-        "Editor settings (.vscode, .idea), the Dockerfile and compose files, and stray npm or"
-        " tool caches in a home directory come from copying a whole working tree: they are"
-        " not needed at run time and tell an attacker how the image was built and deployed."
+        "Editor settings (.vscode, .idea), the Dockerfile and compose files, .env files and"
+        " stray npm or tool caches in a home directory come from copying a whole working"
+        " tree: they are not needed at run time and tell an attacker how the image was built"
+        " and deployed (a .env often holds the developer's credentials too)."
     ),
     fix="List them in .dockerignore, or COPY only the paths the image needs.",
 )
@@ -125,7 +126,9 @@ TEMP = re.compile(r"^/(?:tmp|var/tmp)/.+")
 DEV_DIRS = re.compile(rf"/(?:\.vscode|\.idea)$|^{_HOME}/(?:\.npm|\.cache)$")
 DEV_FILE_NAMES = re.compile(
     r"/(?:Dockerfile|Containerfile|[^/]+\.Dockerfile|docker-compose(?:\.[\w-]+)?\.ya?ml"
-    r"|compose\.ya?ml)$"
+    r"|compose\.ya?ml"
+    # a developer's environment file (not the committed .env.example/.sample/.template)
+    r"|\.env(?:\.(?:local|dev|development|prod|production|staging|test)(?:\.local)?)?)$"
 )
 PACKAGED = re.compile(
     r"/(?:node_modules|site-packages|dist-packages|vendor|gems)/|^/usr/(?:share|lib|lib64|src)/"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from hullcheck.dockerfile.shell import Command
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command
-from hullcheck.rules.common import final_chain, has_cache_mount, removes, ships
+from hullcheck.rules.common import final_chain, has_cache_mount, removes, ships, stray_variables
 
 _APK_VALUE_OPTIONS = (
     "-t",
@@ -32,10 +32,12 @@ def _pinned(pkg: str) -> bool:
 
 
 def _check_pin(ctx: RuleContext) -> Iterator[Hit]:
-    for _ins, cmd in ctx.dockerfile.commands():
+    df = ctx.dockerfile
+    for ins, cmd in df.commands():
         if not _apk_add(cmd):
             continue
-        loose = [p for p in cmd.positional(_APK_VALUE_OPTIONS)[1:] if not _pinned(p)]
+        words = cmd.positional(_APK_VALUE_OPTIONS)[1:]
+        loose = [p for p in words if not _pinned(p) or stray_variables(df, ins, p)]
         if loose:
             shown = ", ".join(loose[:4]) + (" ..." if len(loose) > 4 else "")
             yield at_command(

@@ -20,6 +20,7 @@ from hullcheck.rules.common import (
     has_cache_mount,
     removes,
     ships,
+    stray_variables,
 )
 
 # -- HC3002 apt-get install without -y ------------------------------------------------
@@ -104,10 +105,11 @@ def _apt_pinned(pkg: str) -> bool:
 
 
 def _check_pin(ctx: RuleContext) -> Iterator[Hit]:
-    for _ins, cmd in ctx.dockerfile.commands():
+    df = ctx.dockerfile
+    for ins, cmd in df.commands():
         if cmd.basename not in ("apt-get", "aptitude") or apt_action(cmd) != "install":
             continue
-        loose = [p for p in apt_packages(cmd) if not _apt_pinned(p)]
+        loose = [p for p in apt_packages(cmd) if not _apt_pinned(p) or stray_variables(df, ins, p)]
         if loose:
             shown = ", ".join(loose[:4]) + (" ..." if len(loose) > 4 else "")
             yield at_command(

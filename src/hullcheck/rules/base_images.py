@@ -14,9 +14,10 @@ import datetime
 import re
 from collections.abc import Iterator
 
-from hullcheck.dockerfile.imageref import ImageRef, parse_image_ref
+from hullcheck.dockerfile.imageref import ImageRef
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_line
+from hullcheck.rules.common import external_images
 from hullcheck.vulns.eol import EolData, current_eol
 
 # -- HC1002 not pinned by digest ---------------------------------------------------------
@@ -55,15 +56,22 @@ DIGEST = Rule(
 
 
 def trusted(ref: ImageRef, allowed: tuple[str, ...]) -> bool:
-    """Whether ``ref`` comes from one of ``allowed`` (``docker.io``, ``ghcr.io/acme``...)."""
-    full = f"{ref.registry}/{ref.repository}"
+    """Whether ``ref`` comes from one of ``allowed``: a registry (``docker.io``), a
+    registry and path prefix (``ghcr.io/acme``), ``*.example.com`` (any host under that
+    domain, as hadolint's trustedRegistries reads it) or ``*`` (any registry)."""
+    full = f"{ref.registry}/{ref.repository}".lower()
+    host = ref.registry.lower()
     for raw in allowed:
         entry = raw.strip().rstrip("/").lower()
         if entry in ("hub.docker.com", "index.docker.io", "registry-1.docker.io"):
             entry = "docker.io"
-        if full.lower() == entry or full.lower().startswith(entry + "/"):
+        if entry == "*":
             return True
-        if ref.registry == entry:
+        if entry.startswith("*."):
+            if host.endswith(entry[1:]) and "/" not in entry:
+                return True
+            continue
+        if full == entry or full.startswith(entry + "/") or host == entry:
             return True
     return False
 
@@ -80,18 +88,11 @@ def _check_registry(ctx: RuleContext) -> Iterator[Hit]:
                 stage.from_,
                 f"{ref.raw} comes from {ref.registry}, which is not in trusted-registries",
             )
-        for ins in stage.find("COPY"):
-            src = ins.flag("from")
-            if not src or "$" in src or df.stage_named(src) is not None:
-                continue
-            if re.search(r"[:/@.]", src):
-                image = parse_image_ref(src)
-                if not trusted(image, allowed):
-                    yield at_line(
-                        ins,
-                        f"COPY --from={src} pulls from {image.registry}, which is not in"
-                        " trusted-registries",
-                    )
+    for ins, how, image in external_images(df):
+        if not image.has_variables and not trusted(image, allowed):
+            yield at_line(
+                ins, f"{how} pulls from {image.registry}, which is not in trusted-registries"
+            )
 
 
 REGISTRY = Rule(

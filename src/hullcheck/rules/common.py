@@ -7,7 +7,9 @@ it in ``registry.MODULES``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+from hullcheck.dockerfile.imageref import ImageRef
 from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
 from hullcheck.dockerfile.shell import Command
 from hullcheck.dockerfile.words import unquote
@@ -120,3 +122,60 @@ def removes(ins: Instruction, prefix: str) -> bool:
         if cmd.basename in ("rm", "find", "rmdir") and any(a.startswith(prefix) for a in cmd.args):
             return True
     return False
+
+
+_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _declared(ins: Instruction) -> list[str]:
+    return [name for name, _ in ins.key_values] if ins.keyword in ("ARG", "ENV") else []
+
+
+def stray_variables(df: Dockerfile, ins: Instruction, word: str) -> list[str]:
+    """Variables ``word`` uses that the Dockerfile declares (ARG or ENV) but not where
+    ``ins`` runs: in another stage, or an ARG before FROM that the stage never redeclared.
+    Build-time they expand to nothing, so ``curl=${CURL_VERSION}`` pins nothing.  A
+    variable declared nowhere may come from the base image's ENV and is not judged; a
+    shell assignment in the same RUN (``V=1 && ...``, ``export V=1``) counts as declared."""
+    used = {a or b for a, b in _VARIABLE.findall(word)}
+    if not used or ins.stage is None:
+        return []
+    everywhere = set(df.global_args)
+    for other in df.instructions:
+        everywhere.update(_declared(other))
+    suspects = used & everywhere
+    if not suspects:
+        return []
+    in_scope: set[str] = set()
+    stage: Stage | None = df.stages[ins.stage]
+    first = True
+    while stage is not None:
+        for other in stage.instructions:
+            if first and other.line >= ins.line:
+                break
+            # an ARG does not outlive its stage; ENV is inherited by stages built FROM it
+            if other.keyword == "ENV" or (first and other.keyword == "ARG"):
+                in_scope.update(_declared(other))
+        first = False
+        stage = df.stages[stage.parent] if stage.parent is not None else None
+    script = ins.args
+    assigned = {n for n in suspects if re.search(rf"(?:^|[\s;&|(]){n}=", script)}
+    return sorted(suspects - in_scope - assigned)
+
+
+_LOOKS_LIKE_IMAGE = re.compile(r"[:/@.]")
+
+
+def external_images(df: Dockerfile) -> Iterator[tuple[Instruction, str, ImageRef]]:
+    """Each (instruction, how it names the image, the image) of COPY --from and mounts."""
+    for stage in df.stages:
+        for ins in stage.find("COPY", "RUN"):
+            names = [ins.flag("from") or ""] if ins.keyword == "COPY" else []
+            names += [m.get("from", "") for m in ins.mounts if ins.keyword == "RUN"]
+            for name in names:
+                if "$" in name or not _LOOKS_LIKE_IMAGE.search(name):
+                    continue
+                found = df.from_reference(name, before=stage.index)
+                if isinstance(found, ImageRef):
+                    how = "COPY --from" if ins.keyword == "COPY" else "RUN --mount=from"
+                    yield ins, f"{how}={name}", found

@@ -9,30 +9,11 @@ HC3042's finding; a reference with a registry, a tag or a digest is an image.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from hullcheck.dockerfile.imageref import ImageRef
-from hullcheck.dockerfile.model import Dockerfile, Instruction
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_line
-
-_LOOKS_LIKE_IMAGE = re.compile(r"[:/@.]")
-
-
-def external_images(df: Dockerfile) -> Iterator[tuple[Instruction, str, ImageRef]]:
-    """Each (instruction, how it names the image, the image) of COPY --from and mounts."""
-    for stage in df.stages:
-        for ins in stage.find("COPY", "RUN"):
-            names = [ins.flag("from") or ""] if ins.keyword == "COPY" else []
-            names += [m.get("from", "") for m in ins.mounts if ins.keyword == "RUN"]
-            for name in names:
-                if "$" in name or not _LOOKS_LIKE_IMAGE.search(name):
-                    continue
-                found = df.from_reference(name, before=stage.index)
-                if isinstance(found, ImageRef):
-                    how = "COPY --from" if ins.keyword == "COPY" else "RUN --mount=from"
-                    yield ins, f"{how}={name}", found
+from hullcheck.rules.common import external_images
 
 
 def _check_tag(ctx: RuleContext) -> Iterator[Hit]:

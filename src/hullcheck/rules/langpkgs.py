@@ -14,7 +14,7 @@ from hullcheck.dockerfile.model import Dockerfile, Instruction
 from hullcheck.dockerfile.shell import Command
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command
-from hullcheck.rules.common import final_chain, has_cache_mount, removes, ships
+from hullcheck.rules.common import final_chain, has_cache_mount, removes, ships, stray_variables
 
 _PIP_NAME = re.compile(r"^pip(\d+(\.\d+)?)?$")
 _PYTHON_NAME = re.compile(r"^python(\d+(\.\d+)?)?$")
@@ -73,13 +73,15 @@ def _pipx_install(cmd: Command) -> Command | None:
 
 
 def _check_pip_pin(ctx: RuleContext) -> Iterator[Hit]:
-    for _ins, cmd in ctx.dockerfile.commands():
+    df = ctx.dockerfile
+    for ins, cmd in df.commands():
         pip = _pip_install(cmd) or _pipx_install(cmd)
         if pip is None:
             continue
         if pip.has_flag("-r", "--requirement", "-c", "--constraint"):
             continue
-        loose = [p for p in pip.positional(_PIP_VALUE_OPTIONS)[1:] if not _pip_pinned(p)]
+        words = pip.positional(_PIP_VALUE_OPTIONS)[1:]
+        loose = [p for p in words if not _pip_pinned(p) or stray_variables(df, ins, p)]
         if loose:
             shown = ", ".join(loose[:4]) + (" ..." if len(loose) > 4 else "")
             yield at_command(
@@ -238,11 +240,12 @@ def _node_packages(cmd: Command) -> tuple[str, ...] | None:
 
 
 def _check_npm_pin(ctx: RuleContext) -> Iterator[Hit]:
-    for _ins, cmd in ctx.dockerfile.commands():
+    df = ctx.dockerfile
+    for ins, cmd in df.commands():
         packages = _node_packages(cmd)
         if packages is None:
             continue
-        loose = [p for p in packages if not _npm_pinned(p)]
+        loose = [p for p in packages if not _npm_pinned(p) or stray_variables(df, ins, p)]
         if loose:
             shown = ", ".join(loose[:4]) + (" ..." if len(loose) > 4 else "")
             yield at_command(

@@ -12,7 +12,7 @@ from hullcheck.dockerfile.model import Instruction
 from hullcheck.dockerfile.shell import Command
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command
-from hullcheck.rules.common import final_chain, has_cache_mount, ships
+from hullcheck.rules.common import final_chain, has_cache_mount, ships, stray_variables
 
 _VALUE_OPTIONS = (
     "-c",
@@ -227,11 +227,12 @@ def _pin_rule(rule_id: str, tool: str, code: str, example: str) -> Rule:
     pinned = _zypper_pinned if tool == "zypper" else _rpm_pinned
 
     def check(ctx: RuleContext) -> Iterator[Hit]:
-        for _ins, cmd in ctx.dockerfile.commands():
+        df = ctx.dockerfile
+        for ins, cmd in df.commands():
             if not _installs(cmd, tool):
                 continue
             packages, module = _packages(cmd)
-            loose = [p for p in packages if not pinned(p, module)]
+            loose = [p for p in packages if not pinned(p, module) or stray_variables(df, ins, p)]
             if loose:
                 shown = ", ".join(loose[:4]) + (" ..." if len(loose) > 4 else "")
                 yield at_command(cmd, f"{tool} install of unpinned packages: {shown}")

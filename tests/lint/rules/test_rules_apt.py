@@ -76,6 +76,37 @@ CASES = (
     Case("HC3002", D + "RUN yes | apt-get install curl\n", (), "yes piped in"),
     Case("HC3002", D + "RUN echo apt-get install curl\n", (), "only echoed"),
     # HC3003 unpinned apt packages
+    Case(
+        "HC3003",
+        "FROM debian:12 AS a\nARG V=7.88.1-10\nFROM debian:12\nRUN apt-get install -y curl=${V}\n",
+        (4,),
+        "a version set in another stage expands to nothing",
+    ),
+    Case(
+        "HC3003",
+        "ARG V=7.88.1-10\nFROM debian:12\nRUN apt-get install -y curl=$V\n",
+        (3,),
+        "an ARG before FROM not redeclared in the stage",
+    ),
+    Case(
+        "HC3003",
+        "ARG V=7.88.1-10\nFROM debian:12\nARG V\nRUN apt-get install -y curl=$V\n",
+        (),
+        "redeclared",
+    ),
+    Case(
+        "HC3003",
+        "FROM debian:12 AS a\nENV V=1\nFROM a\nRUN apt-get install -y curl=$V\n",
+        (),
+        "ENV is inherited by a stage built FROM it",
+    ),
+    Case(
+        "HC3003",
+        "FROM debian:12 AS a\nARG V=1\nFROM debian:12\nRUN V=2 && apt-get install -y curl=$V\n",
+        (),
+        "set by the RUN itself",
+    ),
+    Case("HC3003", "FROM debian:12\nRUN apt-get install -y curl=$FROM_BASE\n", (), "unknown: base"),
     Case("HC3003", D + "RUN apt-get install -y curl=7.88.1-10 git\n", (2,)),
     Case("HC3003", D + "RUN <<EOF\napt-get install -y \\\n  git\nEOF\n", (3,), "heredoc script"),
     Case(

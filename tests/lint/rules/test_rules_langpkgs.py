@@ -12,6 +12,12 @@ R = "FROM ruby:3.3-slim\n"
 G = "FROM golang:1.22\n"
 
 CASES = (
+    Case(
+        "HC3021",
+        "FROM python:3.12 AS a\nARG FLASK=3.0.3\nFROM python:3.12\nRUN pip install flask==$FLASK\n",
+        (4,),
+        "a version set in another stage",
+    ),
     Case("HC3021", P + "RUN pip install --no-cache-dir flask requests==2.32.3\n", (2,)),
     Case("HC3021", P + "RUN python3 -m pip install --no-cache-dir flask\n", (2,), "python -m pip"),
     Case("HC3021", P + "RUN pip install --no-cache-dir -r requirements.txt\n", (), "requirements"),
