@@ -133,17 +133,8 @@ def check_provenance(
 ) -> ProvenanceResult:
     """Everything ``scan`` reports about the provenance of ``reference``."""
     result = ProvenanceResult()
-    ref_text = _registry_of(reference)
-    if policy.trusted_registries and ref_text is not None:
-        ref = parse_image_ref(ref_text)
-        if ref is not None and not trusted(ref, policy.trusted_registries):
-            result.findings.append(
-                UNTRUSTED_REGISTRY.finding(
-                    f"{ref.registry}/{ref.repository} is not in the trusted registries "
-                    f"({', '.join(policy.trusted_registries)})"
-                )
-            )
-    needs_target = (
+    _check_registry(reference, policy, result)
+    needs_target = bool(
         policy.require_signature or policy.keys or policy.identities or policy.require_attestations
     )
     try:
@@ -151,80 +142,118 @@ def check_provenance(
     except HullcheckError as err:
         if needs_target:
             result.diagnostics.append(
-                diag.error(
-                    "provenance-unchecked",
-                    "provenance",
-                    f"cannot read the image's signatures: {err.message}",
-                    "signatures and attestations",
-                )
+                _unchecked(f"cannot read the image's signatures: {err.message}")
             )
         return result
     with target:
         summary: dict[str, Any] = {"digest": target.digest}
-        try:
-            attached = build_attestations(target)
-        except HullcheckError as err:
-            attached = []
-            result.diagnostics.append(
-                diag.warning(
-                    "image-metadata", "provenance", f"BuildKit attestations: {err.message}"
-                )
-            )
+        attached = _build_attestations(target, result)
         summary["build_attestations"] = [a.to_json() for a in attached]
-        signed = False
-        kinds_signed: set[str] = set()
+        signed, kinds_signed = False, set[str]()
         if needs_target:
-            try:
-                keys = _load_keys(policy)
-                checks, att_checks = _verify(target, keys, policy)
-            except HullcheckError as err:
-                result.diagnostics.append(
-                    diag.error(
-                        "provenance-unchecked",
-                        "provenance",
-                        f"cannot verify the image's signatures: {err.message}",
-                        "signatures and attestations",
-                    )
-                )
+            verified = _check_signatures(target, policy, result, summary)
+            if verified is None:
                 result.summary["provenance"] = summary
                 return result
-            signed = any(c.ok for c in checks)
-            summary["signatures"] = [c.to_json() for c in checks]
-            summary["attestations"] = [c.to_json() for c in att_checks]
-            kinds_signed = {
-                intoto.KIND_OF.get(c.predicate_type or "", "other") for c in att_checks if c.ok
-            }
-            if policy.require_signature and not checks:
-                result.findings.append(
-                    UNSIGNED.finding(f"{target.display} ({target.digest}) has no signature")
-                )
-            elif (policy.require_signature or policy.keys) and checks and not signed:
-                reasons = "; ".join(sorted({c.reason for c in checks}))
-                result.findings.append(
-                    BAD_SIGNATURE.finding(
-                        f"no signature of {target.digest} verifies with the policy's keys: "
-                        f"{reasons}"
-                    )
-                )
+            signed, kinds_signed = verified
         summary["signed"] = signed
-        for kind in policy.require_attestations:
-            if kind in kinds_signed:
-                continue
-            built = [a for a in attached if a.kind == kind and a.subject_ok]
-            if built and signed:
-                continue  # the signed index covers BuildKit's attestation manifests
-            how = (
-                "BuildKit attached one but the index is not signed by a trusted key"
-                if built
-                else "no signed attestation of this kind"
-            )
-            result.findings.append(
-                MISSING_ATTESTATION.finding(
-                    f"required {kind} attestation missing for {target.digest}: {how}",
-                    {"attestation": kind},
-                )
-            )
+        _check_required_attestations(
+            target, policy, attached, result, signed=signed, kinds_signed=kinds_signed
+        )
         if isinstance(target.store, LayoutStore):
             summary["layout"] = str(target.store.root)
         result.summary["provenance"] = summary
     return result
+
+
+def _check_registry(reference: str, policy: ProvenancePolicy, result: ProvenanceResult) -> None:
+    """An image from outside the policy's trusted registries is a finding."""
+    ref_text = _registry_of(reference)
+    if not policy.trusted_registries or ref_text is None:
+        return
+    ref = parse_image_ref(ref_text)
+    if ref is not None and not trusted(ref, policy.trusted_registries):
+        result.findings.append(
+            UNTRUSTED_REGISTRY.finding(
+                f"{ref.registry}/{ref.repository} is not in the trusted registries "
+                f"({', '.join(policy.trusted_registries)})"
+            )
+        )
+
+
+def _unchecked(message: str) -> diag.Diagnostic:
+    """The policy asked about signatures and they could not be checked: a loss of coverage."""
+    return diag.error("provenance-unchecked", "provenance", message, "signatures and attestations")
+
+
+def _build_attestations(
+    target: Target, result: ProvenanceResult
+) -> list[buildkit.BuildAttestation]:
+    """BuildKit's attestation manifests, or none with a warning when they cannot be read."""
+    try:
+        return build_attestations(target)
+    except HullcheckError as err:
+        result.diagnostics.append(
+            diag.warning("image-metadata", "provenance", f"BuildKit attestations: {err.message}")
+        )
+        return []
+
+
+def _check_signatures(
+    target: Target, policy: ProvenancePolicy, result: ProvenanceResult, summary: dict[str, Any]
+) -> tuple[bool, set[str]] | None:
+    """Verify signatures and attestations against the policy: whether the image is signed
+    and the kinds of attestation signed, or ``None`` when they could not be verified."""
+    try:
+        keys = _load_keys(policy)
+        checks, att_checks = _verify(target, keys, policy)
+    except HullcheckError as err:
+        result.diagnostics.append(
+            _unchecked(f"cannot verify the image's signatures: {err.message}")
+        )
+        return None
+    signed = any(c.ok for c in checks)
+    summary["signatures"] = [c.to_json() for c in checks]
+    summary["attestations"] = [c.to_json() for c in att_checks]
+    if policy.require_signature and not checks:
+        result.findings.append(
+            UNSIGNED.finding(f"{target.display} ({target.digest}) has no signature")
+        )
+    elif (policy.require_signature or policy.keys) and checks and not signed:
+        reasons = "; ".join(sorted({c.reason for c in checks}))
+        result.findings.append(
+            BAD_SIGNATURE.finding(
+                f"no signature of {target.digest} verifies with the policy's keys: {reasons}"
+            )
+        )
+    kinds = {intoto.KIND_OF.get(c.predicate_type or "", "other") for c in att_checks if c.ok}
+    return signed, kinds
+
+
+def _check_required_attestations(
+    target: Target,
+    policy: ProvenancePolicy,
+    attached: list[buildkit.BuildAttestation],
+    result: ProvenanceResult,
+    *,
+    signed: bool,
+    kinds_signed: set[str],
+) -> None:
+    """Each attestation kind the policy requires, signed (or attached to a signed index)."""
+    for kind in policy.require_attestations:
+        if kind in kinds_signed:
+            continue
+        built = [a for a in attached if a.kind == kind and a.subject_ok]
+        if built and signed:
+            continue  # the signed index covers BuildKit's attestation manifests
+        how = (
+            "BuildKit attached one but the index is not signed by a trusted key"
+            if built
+            else "no signed attestation of this kind"
+        )
+        result.findings.append(
+            MISSING_ATTESTATION.finding(
+                f"required {kind} attestation missing for {target.digest}: {how}",
+                {"attestation": kind},
+            )
+        )

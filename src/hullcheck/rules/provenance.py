@@ -150,6 +150,13 @@ _ENV_OFF = TLS_OFF_ENV
 
 
 def _insecure_command(cmd: Command) -> str | None:
+    """Why ``cmd`` turns off a TLS, signature or checksum check, or ``None``; the steps
+    run in this order, so a command that does several is named by the first."""
+    return _downloader_off(cmd) or _installer_off(cmd) or _source_off(cmd)
+
+
+def _downloader_off(cmd: Command) -> str | None:
+    """Downloaders and language package managers told to skip TLS checks."""
     name = cmd.basename
     args = cmd.args
     if name == "curl" and cmd.has_flag("-k", "--insecure"):
@@ -173,6 +180,13 @@ def _insecure_command(cmd: Command) -> str | None:
         joined = " ".join(args).lower()
         if "false" in joined or "=0" in joined:
             return "git http.sslVerify=false skips TLS certificate checks"
+    return None
+
+
+def _installer_off(cmd: Command) -> str | None:
+    """System package managers told to skip signatures, by flag, setting or variable."""
+    name = cmd.basename
+    args = cmd.args
     if name in ("apt-get", "apt", "aptitude") and (
         cmd.has_flag("--allow-unauthenticated", "--allow-insecure-repositories", "--force-yes")
         or any("AllowUnauthenticated" in a or "Verify-Peer=false" in a for a in args)
@@ -194,6 +208,13 @@ def _insecure_command(cmd: Command) -> str | None:
         test = _ENV_OFF.get(key.upper())
         if test is not None and test(_unquote(value)):
             return f"{key} set before the command turns off TLS or checksum verification"
+    return None
+
+
+def _source_off(cmd: Command) -> str | None:
+    """Unsigned packages and repositories declared without their checks."""
+    name = cmd.basename
+    args = cmd.args
     if name == "apk" and cmd.has_flag("--allow-untrusted"):
         return "apk --allow-untrusted installs unsigned packages"
     if name == "go" and cmd.has_flag("-insecure"):

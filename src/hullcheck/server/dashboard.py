@@ -89,18 +89,33 @@ def _chart(points: list[tuple[str, int]]) -> str:
 
 def router(ctx: Context) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
+    _session_routes(pages, ctx)
+    _overview_routes(pages, ctx)
+    _image_routes(pages, ctx)
+    return pages
 
-    def viewer(request: Request) -> Caller | None:
-        try:
-            return ctx.auth.require(request, "read", cookie=True)
-        except HTTPException:
-            return None
 
-    def render(name: str, who: Caller, **values: Any) -> HTMLResponse:
-        html = _TEMPLATES.get_template(name).render(
-            caller=who, csrf=csrf_token(ctx.secret, who), **values
-        )
-        return HTMLResponse(html, headers=_SECURITY_HEADERS)
+def _viewer(ctx: Context, request: Request) -> Caller | None:
+    """Who is looking (token cookie), or ``None``: the page sends them to the login form."""
+    try:
+        return ctx.auth.require(request, "read", cookie=True)
+    except HTTPException:
+        return None
+
+
+def _render(ctx: Context, name: str, who: Caller, **values: Any) -> HTMLResponse:
+    html = _TEMPLATES.get_template(name).render(
+        caller=who, csrf=csrf_token(ctx.secret, who), **values
+    )
+    return HTMLResponse(html, headers=_SECURITY_HEADERS)
+
+
+def _to_login() -> Response:
+    return RedirectResponse("/login", status_code=303)
+
+
+def _session_routes(pages: APIRouter, ctx: Context) -> None:
+    """Logging in with a token (kept in an HTTP-only cookie) and out."""
 
     @pages.get("/login")
     def login_form(error: str | None = None) -> HTMLResponse:
@@ -124,67 +139,80 @@ def router(ctx: Context) -> APIRouter:
 
     @pages.post("/logout")
     def logout(request: Request, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
-        who = viewer(request)
+        who = _viewer(ctx, request)
         if who is None:
-            return RedirectResponse("/login", status_code=303)
+            return _to_login()
         check_csrf(ctx.secret, who, csrf)
-        answer = RedirectResponse("/login", status_code=303)
+        answer = _to_login()
         answer.delete_cookie(COOKIE)
         return answer
 
+
+def _overview_routes(pages: APIRouter, ctx: Context) -> None:
+    """The list of images and the changes of the last hours."""
+
     @pages.get("/")
     def overview(request: Request, q: str = "", severity: str = "") -> Response:
-        who = viewer(request)
+        who = _viewer(ctx, request)
         if who is None:
-            return RedirectResponse("/login", status_code=303)
+            return _to_login()
         with ctx.sessions() as session:
             rows = _overview_rows(session, q, severity)
-        return render(
-            "overview.html", who, rows=rows, q=q, severity=severity, severities=store.SEVERITIES
+        return _render(
+            ctx,
+            "overview.html",
+            who,
+            rows=rows,
+            q=q,
+            severity=severity,
+            severities=store.SEVERITIES,
         )
-
-    @pages.get("/images/{image_id}")
-    def image_page(request: Request, image_id: int) -> Response:
-        who = viewer(request)
-        if who is None:
-            return RedirectResponse("/login", status_code=303)
-        with ctx.sessions() as session:
-            image = session.get(Image, image_id)
-            if image is None:
-                raise HTTPException(404, "no such image")
-            scans = store.image_scans(session, image_id)
-            done = [s for s in scans if s.status == "done"]
-            if not done:
-                raise HTTPException(404, "no finished scan of this image")
-            latest = done[0]
-            report = latest.report or {}
-            grouped, vulns = _group_findings(report)
-            target = obj(report.get("target"))
-            chart = _chart([(s.uid, sum((s.counts or {}).values())) for s in reversed(done)])
-            return render(
-                "image.html",
-                who,
-                image=image,
-                scan=latest,
-                scans=scans,
-                grouped=sorted(grouped.items()),
-                vulns=vulns,
-                target=target,
-                chart=chart,
-                **_summary(latest),
-            )
 
     @pages.get("/changes")
     def changes(request: Request, hours: int = 24) -> Response:
-        who = viewer(request)
+        who = _viewer(ctx, request)
         if who is None:
-            return RedirectResponse("/login", status_code=303)
+            return _to_login()
         since = store.now() - timedelta(hours=max(1, min(hours, 24 * 30)))
         with ctx.sessions() as session:
             entries = _changes_since(session, since)
-        return render("changes.html", who, entries=entries, hours=hours)
+        return _render(ctx, "changes.html", who, entries=entries, hours=hours)
 
-    return pages
+
+def _image_routes(pages: APIRouter, ctx: Context) -> None:
+    """One image: its latest finished scan, grouped findings and trend."""
+
+    @pages.get("/images/{image_id}")
+    def image_page(request: Request, image_id: int) -> Response:
+        who = _viewer(ctx, request)
+        if who is None:
+            return _to_login()
+        with ctx.sessions() as session:
+            return _render(ctx, "image.html", who, **_image_values(session, image_id))
+
+
+def _image_values(session: Session, image_id: int) -> dict[str, Any]:
+    """What the image page shows; 404 when the image or a finished scan of it is missing."""
+    image = session.get(Image, image_id)
+    if image is None:
+        raise HTTPException(404, "no such image")
+    scans = store.image_scans(session, image_id)
+    done = [s for s in scans if s.status == "done"]
+    if not done:
+        raise HTTPException(404, "no finished scan of this image")
+    latest = done[0]
+    report = latest.report or {}
+    grouped, vulns = _group_findings(report)
+    return {
+        "image": image,
+        "scan": latest,
+        "scans": scans,
+        "grouped": sorted(grouped.items()),
+        "vulns": vulns,
+        "target": obj(report.get("target")),
+        "chart": _chart([(s.uid, sum((s.counts or {}).values())) for s in reversed(done)]),
+        **_summary(latest),
+    }
 
 
 def _trend(before: int | None, now_total: int) -> str:

@@ -31,22 +31,10 @@ def vercmp(one: str, two: str) -> int:
             j += 1
         a = one[i] if i < n else ""
         b = two[j] if j < m else ""
-        if a == "~" or b == "~":
-            if a != "~":
-                return 1
-            if b != "~":
-                return -1
-            i, j = i + 1, j + 1
-            continue
-        if a == "^" or b == "^":
-            if not a:
-                return -1
-            if not b:
-                return 1
-            if a != "^":
-                return 1
-            if b != "^":
-                return -1
+        order = _marker_order(a, b)
+        if order is not None:
+            if order:
+                return order
             i, j = i + 1, j + 1
             continue
         if not (a and b):
@@ -60,16 +48,42 @@ def vercmp(one: str, two: str) -> int:
         seg1, seg2 = one[i:ei], two[j:ej]
         if not seg2:  # a numeric segment is newer than an alpha one
             return 1 if kind is _DIGITS else -1
-        if kind is _DIGITS:
-            seg1, seg2 = seg1.lstrip("0"), seg2.lstrip("0")
-            if len(seg1) != len(seg2):
-                return 1 if len(seg1) > len(seg2) else -1
-        if seg1 != seg2:
-            return 1 if seg1 > seg2 else -1
+        order = _segment_order(seg1, seg2, numeric=kind is _DIGITS)
+        if order:
+            return order
         i, j = ei, ej
     if i >= n and j >= m:
         return 0
     return -1 if i >= n else 1
+
+
+def _marker_order(a: str, b: str) -> int | None:
+    """Where either side stands on ``~`` (before anything, even the end) or ``^`` (after
+    the end, before anything else): their order, 0 when both hold the same marker (step
+    over it); ``None`` when neither does."""
+    if a == "~" or b == "~":
+        if a != "~":
+            return 1
+        return -1 if b != "~" else 0
+    if a == "^" or b == "^":
+        if not a:
+            return -1
+        if not b or a != "^":
+            return 1
+        return -1 if b != "^" else 0
+    return None
+
+
+def _segment_order(seg1: str, seg2: str, *, numeric: bool) -> int:
+    """Two segments of the same kind: numbers by value (leading zeros ignored), letters
+    by ASCII order."""
+    if numeric:
+        seg1, seg2 = seg1.lstrip("0"), seg2.lstrip("0")
+        if len(seg1) != len(seg2):
+            return 1 if len(seg1) > len(seg2) else -1
+    if seg1 != seg2:
+        return 1 if seg1 > seg2 else -1
+    return 0
 
 
 def split_evr(text: str) -> tuple[str, str, str | None]:
