@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from hullcheck import sbom
+from hullcheck.cli._remote import add_registry_arguments, registry_extra
 from hullcheck.cli.progress import progress_bar
 from hullcheck.cli.verdict import add_allow_incomplete, allowed_kinds, finish
 from hullcheck.diagnostics import accept
@@ -37,6 +38,7 @@ def register(subparsers: Any) -> None:
         "--format", "-f", choices=available_formats(SBOM), default="table", help="output format"
     )
     parser.add_argument("--output", "-o", help="write to this file instead of stdout")
+    add_registry_arguments(parser)
     add_allow_incomplete(parser)
     parser.set_defaults(func=run)
 
@@ -49,7 +51,11 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as err:
             raise InputError(str(err)) from None
     allowed = allowed_kinds(args.allow_incomplete)
-    options = SourceOptions(cache_dir=default_cache_dir(args.cache_dir))
+    options = SourceOptions(
+        cache_dir=default_cache_dir(args.cache_dir),
+        timeout=args.timeout,
+        extra=registry_extra(args),
+    )
     inventory = sbom.inventory_for(
         args.target,
         source=args.source,
