@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from hullcheck.errors import ImageError, InputError
-from hullcheck.sources.base import Manifest, Platform, SourceInfo
-from hullcheck.sources.image import Image, ImageConfig, Layer
+from hullcheck.sources.base import Manifest, SourceInfo
+from hullcheck.sources.image import Image, Layer, configless_image
 from hullcheck.sources.limits import Deadline, Limits
 from hullcheck.sources.tarstream import (
     BLOCKDEV,
@@ -281,17 +281,7 @@ class DirectorySource:
             media_type=MEDIA_TYPE,
             compressed_size=0,
         )
-        return Image(
-            reference=self._info.reference,
-            source_kind=KIND,
-            manifest_digest="",
-            manifest_media_type="",
-            config_digest="",
-            platform=Platform("linux", "unknown"),
-            config=ImageConfig(),
-            layers=(layer,),
-            has_config=False,
-        )
+        return configless_image(self._info.reference, KIND, layer)
 
     def entries(self, deadline: Deadline, report: Report) -> DirectoryStream:
         return DirectoryStream(

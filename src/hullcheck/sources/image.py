@@ -152,3 +152,19 @@ class Image:
     @property
     def created(self) -> str | None:
         return self.config.created
+
+
+def configless_image(reference: str, source_kind: str, layer: Layer) -> Image:
+    """An image of one layer and no config (a directory, a root filesystem tarball): no
+    manifest, no USER, Env or history to judge (``has_config`` false)."""
+    return Image(
+        reference=reference,
+        source_kind=source_kind,
+        manifest_digest="",
+        manifest_media_type="",
+        config_digest="",
+        platform=Platform("linux", "unknown"),
+        config=ImageConfig(),
+        layers=(layer,),
+        has_config=False,
+    )

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from hullcheck.errors import ImageError, InputError
-from hullcheck.sources.base import Manifest, Platform, SourceInfo
-from hullcheck.sources.image import Image, ImageConfig, Layer
+from hullcheck.sources.base import Manifest, SourceInfo
+from hullcheck.sources.image import Image, Layer, configless_image
 from hullcheck.sources.layerstream import GZIP_MAGIC, ZSTD_MAGIC
 from hullcheck.sources.limits import Deadline, Limits
 
@@ -55,17 +55,7 @@ class RootfsSource:
             media_type=_MEDIA_TYPES[self._compression],
             compressed_size=self._size,
         )
-        return Image(
-            reference=self._info.reference,
-            source_kind=KIND,
-            manifest_digest="",
-            manifest_media_type="",
-            config_digest="",
-            platform=Platform("linux", "unknown"),
-            config=ImageConfig(),
-            layers=(layer,),
-            has_config=False,
-        )
+        return configless_image(self._info.reference, KIND, layer)
 
     def root_manifest(self) -> Manifest:
         raise ImageError(f"{self.path} is a root filesystem tarball: it has no manifest")
