@@ -174,6 +174,22 @@ def push_images(work: Path, host: str, count: int) -> set[str]:
     return unique
 
 
+def describe_setup(
+    images: int, unique: set[str], sizes: dict[str, int], floor_s: float, floor_bytes: int
+) -> int:
+    """Print what the run is made of; the bytes the images reference, shared or not."""
+    print(
+        f"{images} images, {len(unique)} shared base layers "
+        f"({floor_bytes / 1e6:.0f} MB uncompressed), plus one small layer each"
+    )
+    print(f"decompression floor of the unique base layers: {floor_s:.2f} s")
+    return sum(
+        sizes[layer["digest"]]
+        for n in range(images)
+        for layer in manifest_of(BASES[n % len(BASES)])["layers"]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", type=int, default=50)
@@ -195,16 +211,7 @@ def main() -> None:
         unique = push_images(work, host, args.images)
         sizes: dict[str, int] = {}
         floor_s, floor_bytes = floor(unique, sizes)
-        referenced = sum(
-            sizes[layer["digest"]]
-            for n in range(args.images)
-            for layer in manifest_of(BASES[n % len(BASES)])["layers"]
-        )
-        print(
-            f"{args.images} images, {len(unique)} shared base layers "
-            f"({floor_bytes / 1e6:.0f} MB uncompressed), plus one small layer each"
-        )
-        print(f"decompression floor of the unique base layers: {floor_s:.2f} s")
+        referenced = describe_setup(args.images, unique, sizes, floor_s, floor_bytes)
         refs = work / "refs.txt"
         refs.write_text("".join(f"{host}/bench/app{n}:latest\n" for n in range(args.images)))
         db = ROOT / ".cache" / "bench-osv.sqlite3"
