@@ -801,6 +801,14 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         ("ntn_",),
     ),
     Rule(
+        "tailscale-key",
+        "Tailscale auth, API or OAuth client key",
+        "tailscale",
+        H,
+        _token(r"tskey-(?:auth|api|client|scim|webhook)-[A-Za-z0-9]{6,24}CNTRL-[A-Za-z0-9]{20,64}"),
+        ("tskey-",),
+    ),
+    Rule(
         "postman-api-key",
         "Postman API key",
         "postman",
