@@ -223,6 +223,14 @@ class Dockerfile:
     def final_stage(self) -> Stage | None:
         return self.stages[-1] if self.stages else None
 
+    def lineage(self, stage: Stage) -> list[Stage]:
+        """``stage``, then each stage it is built FROM in turn (what it inherits ENV,
+        USER and HEALTHCHECK from), ending at the one built on an image or scratch."""
+        chain = [stage]
+        while chain[-1].parent is not None and len(chain) <= len(self.stages):
+            chain.append(self.stages[chain[-1].parent])
+        return chain
+
     def stage_named(self, name: str) -> Stage | None:
         """A stage by ``AS`` name (case-insensitive) or by index (``--from=0``)."""
         low = name.lower()

@@ -147,17 +147,15 @@ def stray_variables(df: Dockerfile, ins: Instruction, word: str) -> list[str]:
     if not suspects:
         return []
     in_scope: set[str] = set()
-    stage: Stage | None = df.stages[ins.stage]
-    first = True
-    while stage is not None:
-        for other in stage.instructions:
-            if first and other.line >= ins.line:
-                break
-            # an ARG does not outlive its stage; ENV is inherited by stages built FROM it
-            if other.keyword == "ENV" or (first and other.keyword == "ARG"):
-                in_scope.update(_declared(other))
-        first = False
-        stage = df.stages[stage.parent] if stage.parent is not None else None
+    own, *parents = df.lineage(df.stages[ins.stage])
+    for other in own.instructions:
+        if other.line >= ins.line:
+            break
+        if other.keyword in ("ARG", "ENV"):
+            in_scope.update(_declared(other))
+    for parent in parents:  # an ARG does not outlive its stage; ENV is inherited through FROM
+        for other in parent.find("ENV"):
+            in_scope.update(_declared(other))
     script = ins.args
     assigned = {n for n in suspects if re.search(rf"(?:^|[\s;&|(]){n}=", script)}
     return sorted(suspects - in_scope - assigned)

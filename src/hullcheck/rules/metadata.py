@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hullcheck.dockerfile.model import Stage
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_line
 from hullcheck.rules.common import final_chain
@@ -40,11 +39,8 @@ def _check_healthcheck(ctx: RuleContext) -> Iterator[Hit]:
         return
     # the default target and the stages it is built FROM: a HEALTHCHECK in any other stage
     # (a test or build stage) is not in the image `docker build` produces
-    current: Stage | None = stage
-    while current is not None:
-        if any(True for _ in current.find("HEALTHCHECK")):
-            return
-        current = df.stages[current.parent] if current.parent is not None else None
+    if any(any(True for _ in st.find("HEALTHCHECK")) for st in df.lineage(stage)):
+        return
     yield at_line(stage.from_, "the final image has no HEALTHCHECK")
 
 

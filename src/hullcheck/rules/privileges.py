@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from hullcheck.dockerfile.model import Dockerfile, Instruction, Stage
+from hullcheck.dockerfile.model import Dockerfile, Instruction
 from hullcheck.dockerfile.shell import Command
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command, at_line
@@ -402,12 +402,7 @@ def _check_root(ctx: RuleContext) -> Iterator[Hit]:
     stage = ctx.final_stage
     if stage is None or stage.windows:
         return
-    # USER is inherited from a parent stage, so walk the chain of stages back
-    chain = []
-    current: Stage | None = stage
-    while current is not None:
-        chain.append(current)
-        current = ctx.dockerfile.stages[current.parent] if current.parent is not None else None
+    chain = ctx.dockerfile.lineage(stage)  # USER is inherited from a parent stage
     for st in chain:
         users = list(st.find("USER"))
         if users:
