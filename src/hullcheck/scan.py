@@ -173,7 +173,13 @@ def _walk(
         return _Counting(raw, progress)  # type: ignore[return-value]
 
     return Walker(
-        source, handle.image, subs, handle.options.limits, open_blob=open_blob, layer_cache=layers
+        source,
+        handle.image,
+        subs,
+        handle.options.limits,
+        open_blob=open_blob,
+        layer_cache=layers,
+        spool_dir=handle.options.spool_dir,
     ).run()
 
 

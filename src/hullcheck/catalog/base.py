@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol, overload
 
 from hullcheck.globs import compile_globs
 from hullcheck.model import FileRef, Package
+from hullcheck.sources.spool import SpooledFile
 
 MiB = 1024 * 1024
 
@@ -77,10 +79,23 @@ class CatalogContext:
     files: Mapping[str, bytes] = field(default_factory=dict)
 
 
+class ByteSource(Protocol):
+    """Content read by offset: ``bytes``, or a :class:`SpooledFile` too large to hold."""
+
+    def __len__(self) -> int: ...
+    @overload
+    def __getitem__(self, key: int, /) -> int: ...
+    @overload
+    def __getitem__(self, key: slice, /) -> bytes: ...
+    def find(self, needle: bytes, start: int = 0, /) -> int: ...
+
+
 ParseFn = Callable[[FileRef, bytes, CatalogContext], list[Package]]
+SpooledParseFn = Callable[[FileRef, SpooledFile, CatalogContext], list[Package]]
 PathPredicate = Callable[[str], bool]
 # (database content, context, which paths matter) -> {path: owning OS package name}
 OwnersFn = Callable[[bytes, CatalogContext, PathPredicate], dict[str, str]]
+SpooledOwnersFn = Callable[[SpooledFile, CatalogContext, PathPredicate], dict[str, str]]
 
 
 def _never(path: str) -> bool:
@@ -97,7 +112,9 @@ class Cataloger:
     larger than ``max_size`` are skipped.  ``deferred`` parses after the walk, with the
     distribution and ``context_wants`` files (each at most ``context_max_size``).
     ``owners`` (OS databases only) says which OS package installed each of the paths
-    asked about, from the package manager's own file lists.
+    asked about, from the package manager's own file lists.  ``parse_spooled`` and
+    ``owners_spooled`` read a file over ``Limits.spill_bytes`` from a spool, by offset,
+    without holding it (without them such a file is read into memory up to ``max_size``).
     """
 
     name: str
@@ -109,6 +126,8 @@ class Cataloger:
     context_wants: PathPredicate = _never
     context_max_size: int = 512 * 1024
     owners: OwnersFn | None = None
+    parse_spooled: SpooledParseFn | None = None
+    owners_spooled: SpooledOwnersFn | None = None
 
 
 def glob_predicate(*patterns: str) -> PathPredicate:
@@ -123,6 +142,7 @@ def glob_predicate(*patterns: str) -> PathPredicate:
 
 
 __all__ = [
+    "ByteSource",
     "CatalogContext",
     "Cataloger",
     "Distro",
@@ -130,5 +150,7 @@ __all__ = [
     "OwnersFn",
     "ParseFn",
     "PathPredicate",
+    "SpooledOwnersFn",
+    "SpooledParseFn",
     "glob_predicate",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import zlib
 
-from hullcheck.catalog.base import CatalogContext, Cataloger, MiB
+from hullcheck.catalog.base import ByteSource, CatalogContext, Cataloger, MiB
 from hullcheck.catalog.elf import ElfError, is_elf, parse_elf
 from hullcheck.catalog.entries import named_entries
 from hullcheck.catalog.purls import make_purl
@@ -25,11 +25,13 @@ def wants(path: str) -> bool:
     return False  # found by content in executables
 
 
-def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Package]:
+def parse(file: FileRef, content: ByteSource, context: CatalogContext) -> list[Package]:
     if not is_elf(content):
         return []
     try:
-        section = parse_elf(content).section(".dep-v0")
+        # zlib never shrinks input by less than ~0.1%: a bigger section inflates past the
+        # limit anyway, so its head is all that is ever needed
+        section = parse_elf(content).section(".dep-v0", MAX_JSON + MiB)
     except ElfError:
         return []
     if section is None:
@@ -57,4 +59,11 @@ def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Packag
     return out
 
 
-CATALOGER = Cataloger(name=NAME, wants=wants, parse=parse, max_size=256 * MiB, executables=True)
+CATALOGER = Cataloger(
+    name=NAME,
+    wants=wants,
+    parse=parse,
+    max_size=256 * MiB,
+    executables=True,
+    parse_spooled=parse,
+)

@@ -27,6 +27,7 @@ from hullcheck.diagnostics import Diagnostic
 from hullcheck.diagnostics import error as diag_error
 from hullcheck.errors import InputError
 from hullcheck.model import FileRef, Package
+from hullcheck.sources.spool import SpooledFile
 
 EXEC_BITS = stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
 
@@ -67,7 +68,33 @@ class _Entry:
 @dataclass(slots=True)
 class _Kept:
     ref: FileRef
-    content: bytes
+    content: bytes | SpooledFile
+
+
+def _parse(
+    cataloger: Cataloger, ref: FileRef, content: bytes | SpooledFile, context: CatalogContext
+) -> list[Package]:
+    """The cataloger's parse; a spooled file is read by offset where the cataloger can,
+    else into memory up to its ``max_size`` (as an unspooled file would have been)."""
+    if not isinstance(content, SpooledFile):
+        return cataloger.parse(ref, content, context)
+    if cataloger.parse_spooled is not None:
+        return cataloger.parse_spooled(ref, content, context)
+    return cataloger.parse(ref, content.pread(0, cataloger.max_size), context)
+
+
+def _owners(
+    cataloger: Cataloger,
+    content: bytes | SpooledFile,
+    context: CatalogContext,
+    interesting: Callable[[str], bool],
+) -> dict[str, str]:
+    if isinstance(content, SpooledFile):
+        if cataloger.owners_spooled is not None:
+            return cataloger.owners_spooled(content, context, interesting)
+        content = content.pread(0, cataloger.max_size)
+    assert cataloger.owners is not None
+    return cataloger.owners(content, context, interesting)
 
 
 class Collector:
@@ -112,8 +139,9 @@ class Collector:
             limits.append(self._context_limit)
         return max(limits, default=0)
 
-    def feed(self, ref: FileRef, content: bytes | None) -> None:
-        """A file as the layer ``ref.layer_index`` writes it (``None``: not readable/too big).
+    def feed(self, ref: FileRef, content: bytes | SpooledFile | None) -> None:
+        """A file as the layer ``ref.layer_index`` writes it (``None``: not readable/too big;
+        a :class:`SpooledFile`: too large to hold, read by offset).
 
         Whatever an earlier layer's file at this path produced is forgotten first.
         """
@@ -126,11 +154,12 @@ class Collector:
                     if cataloger.wants(path) and ref.size > cataloger.max_size:
                         self._too_large(cataloger, ref, ref.size)
             return
-        if osrelease.wants(path) and len(content) <= osrelease.MAX_SIZE:
-            self._context[path] = _Kept(ref, content)
-        for cataloger in self._catalogers:
-            if cataloger.context_wants(path) and len(content) <= cataloger.context_max_size:
+        if isinstance(content, bytes):  # context files are small: never spooled
+            if osrelease.wants(path) and len(content) <= osrelease.MAX_SIZE:
                 self._context[path] = _Kept(ref, content)
+            for cataloger in self._catalogers:
+                if cataloger.context_wants(path) and len(content) <= cataloger.context_max_size:
+                    self._context[path] = _Kept(ref, content)
         for cataloger in self._interested(ref):
             if len(content) > cataloger.max_size:
                 if cataloger.wants(path):  # a big binary is no news; a big database is
@@ -162,7 +191,11 @@ class Collector:
         """
         if survives is not None:
             self._retain(survives)
-        files = {path: kept.content for path, kept in self._context.items()}
+        files = {
+            path: kept.content
+            for path, kept in self._context.items()
+            if isinstance(kept.content, bytes)
+        }
         distro = osrelease.distro_from_files(files)
         context = CatalogContext(distro=distro, files=files)
         by_name = {c.name: c for c in self._catalogers}
@@ -205,7 +238,7 @@ class Collector:
                 if cataloger.owners is None:
                     continue
                 try:
-                    found = cataloger.owners(kept.content, context, wanted.__contains__)
+                    found = _owners(cataloger, kept.content, context, wanted.__contains__)
                 except Exception:  # noqa: S112 - a damaged database owns nothing; parse said so
                     continue
                 purls = {
@@ -243,7 +276,7 @@ class Collector:
             if cataloger is None or kept.ref.layer_index is None:
                 continue
             try:
-                held = cataloger.parse(kept.ref, kept.content, CatalogContext())
+                held = _parse(cataloger, kept.ref, kept.content, CatalogContext())
             except Exception:  # an unreadable old version simply attributes nothing
                 held = []
             keys = frozenset((p.name, p.version) for p in held)
@@ -296,10 +329,14 @@ class Collector:
         return [c for c in self._catalogers if c.wants(ref.path) or (c.executables and executable)]
 
     def _run(
-        self, cataloger: Cataloger, ref: FileRef, content: bytes, context: CatalogContext
+        self,
+        cataloger: Cataloger,
+        ref: FileRef,
+        content: bytes | SpooledFile,
+        context: CatalogContext,
     ) -> list[Package]:
         try:
-            found = cataloger.parse(ref, content, context)
+            found = _parse(cataloger, ref, content, context)
         except PartialRead as err:
             found = err.packages
             self._errors.setdefault(ref.path, []).append(

@@ -2,15 +2,22 @@
 
 Go's ``.go.buildinfo`` and cargo-auditable's ``.dep-v0`` live in ELF sections; a hostile
 file may lie about every offset, so each read is checked against the data's length.
+The data is any :class:`~hullcheck.catalog.base.ByteSource`: ``bytes``, or a program too
+large to hold, spooled (only the headers and the sections asked for are then read).
 """
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import Any
+
+from hullcheck.catalog.base import ByteSource
 
 ELF_MAGIC = b"\x7fELF"
 MAX_SECTIONS = 4096
+MAX_STRTAB = 1 << 20
+"""Bytes of the section-name table read (real ones are a few hundred bytes)."""
 
 
 class ElfError(ValueError):
@@ -35,7 +42,7 @@ class Segment:
 
 @dataclass(frozen=True, slots=True)
 class Elf:
-    data: bytes
+    data: ByteSource
     is64: bool
     little: bool
     sections: tuple[Section, ...]
@@ -49,12 +56,14 @@ class Elf:
     def ptr_size(self) -> int:
         return 8 if self.is64 else 4
 
-    def section(self, name: str) -> bytes | None:
+    def section(self, name: str, limit: int | None = None) -> bytes | None:
+        """The section's bytes (at most ``limit``: its head), None if absent or empty."""
         for sec in self.sections:
             if sec.name == name:
                 if sec.type == 8:  # SHT_NOBITS: no bytes in the file
                     return None
-                return _slice(self.data, sec.offset, sec.size)
+                size = sec.size if limit is None else min(sec.size, limit)
+                return _slice(self.data, sec.offset, size)
         return None
 
     def read(self, addr: int, size: int) -> bytes:
@@ -68,17 +77,21 @@ class Elf:
         raise ElfError(f"address {addr:#x} is not mapped")
 
 
-def is_elf(data: bytes) -> bool:
+def is_elf(data: ByteSource) -> bool:
     return data[:4] == ELF_MAGIC
 
 
-def _slice(data: bytes, offset: int, size: int) -> bytes:
+def _slice(data: ByteSource, offset: int, size: int) -> bytes:
     if offset < 0 or size < 0 or offset + size > len(data):
         raise ElfError("offset out of range")
     return data[offset : offset + size]
 
 
-def parse_elf(data: bytes) -> Elf:
+def _unpack(fmt: str, data: ByteSource, offset: int) -> tuple[Any, ...]:
+    return struct.unpack(fmt, _slice(data, offset, struct.calcsize(fmt)))
+
+
+def parse_elf(data: ByteSource) -> Elf:
     if not is_elf(data) or len(data) < 52:
         raise ElfError("not an ELF file")
     ei_class, ei_data = data[4], data[5]
@@ -88,11 +101,11 @@ def parse_elf(data: bytes) -> Elf:
     if is64:
         if len(data) < 64:
             raise ElfError("truncated ELF header")
-        phoff, shoff = struct.unpack_from(e + "QQ", data, 0x20)
-        phentsize, phnum, shentsize, shnum, shstrndx = struct.unpack_from(e + "HHHHH", data, 0x36)
+        phoff, shoff = _unpack(e + "QQ", data, 0x20)
+        phentsize, phnum, shentsize, shnum, shstrndx = _unpack(e + "HHHHH", data, 0x36)
     else:
-        phoff, shoff = struct.unpack_from(e + "II", data, 0x1C)
-        phentsize, phnum, shentsize, shnum, shstrndx = struct.unpack_from(e + "HHHHH", data, 0x2A)
+        phoff, shoff = _unpack(e + "II", data, 0x1C)
+        phentsize, phnum, shentsize, shnum, shstrndx = _unpack(e + "HHHHH", data, 0x2A)
     segments: list[Segment] = []
     if phoff and phentsize >= (56 if is64 else 32):
         for i in range(min(phnum, MAX_SECTIONS)):
@@ -100,11 +113,9 @@ def parse_elf(data: bytes) -> Elf:
             if off + phentsize > len(data):
                 break
             if is64:
-                p_type, _, p_offset, p_vaddr, _, p_filesz = struct.unpack_from(
-                    e + "IIQQQQ", data, off
-                )
+                p_type, _, p_offset, p_vaddr, _, p_filesz = _unpack(e + "IIQQQQ", data, off)
             else:
-                p_type, p_offset, p_vaddr, _, p_filesz = struct.unpack_from(e + "IIIII", data, off)
+                p_type, p_offset, p_vaddr, _, p_filesz = _unpack(e + "IIIII", data, off)
             if p_type == 1:  # PT_LOAD
                 segments.append(Segment(p_vaddr, p_offset, p_filesz))
     raw: list[tuple[int, int, int, int, int]] = []
@@ -114,15 +125,15 @@ def parse_elf(data: bytes) -> Elf:
             if off + shentsize > len(data):
                 break
             if is64:
-                name, typ, _, addr, offset, size = struct.unpack_from(e + "IIQQQQ", data, off)
+                name, typ, _, addr, offset, size = _unpack(e + "IIQQQQ", data, off)
             else:
-                name, typ, _, addr, offset, size = struct.unpack_from(e + "IIIIII", data, off)
+                name, typ, _, addr, offset, size = _unpack(e + "IIIIII", data, off)
             raw.append((name, typ, addr, offset, size))
     sections: list[Section] = []
     if raw and shstrndx < len(raw):
         _, _, _, str_off, str_size = raw[shstrndx]
         try:
-            strtab = _slice(data, str_off, str_size)
+            strtab = _slice(data, str_off, min(str_size, MAX_STRTAB))
         except ElfError:
             strtab = b""
         for name_off, typ, addr, offset, size in raw:

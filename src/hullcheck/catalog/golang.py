@@ -14,7 +14,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from hullcheck.catalog.base import CatalogContext, Cataloger, MiB
+from hullcheck.catalog.base import ByteSource, CatalogContext, Cataloger, MiB
 from hullcheck.catalog.elf import Elf, ElfError, is_elf, parse_elf
 from hullcheck.catalog.purls import make_purl
 from hullcheck.model import FileRef, Package
@@ -22,6 +22,8 @@ from hullcheck.model import FileRef, Package
 NAME = "golang"
 MAGIC = b"\xff Go buildinf:"
 _MAX_STRING = 4 * MiB
+_MAX_BLOB = 32 + 2 * (_MAX_STRING + 10)
+"""The header and two inline strings with their varint lengths: all a blob can need."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +78,9 @@ def _pointer_string(elf: Elf, addr: int) -> str:
     return elf.read(data_addr, length).decode("utf-8", "replace") if length else ""
 
 
-def _find_blob(data: bytes, elf: Elf | None) -> bytes | None:
+def _find_blob(data: ByteSource, elf: Elf | None) -> bytes | None:
     if elf is not None:
-        section = elf.section(".go.buildinfo")
+        section = elf.section(".go.buildinfo", _MAX_BLOB)
         if section is not None and section.startswith(MAGIC):
             return section
         if elf.sections:
@@ -86,12 +88,12 @@ def _find_blob(data: bytes, elf: Elf | None) -> bytes | None:
     pos = data.find(MAGIC)
     while pos >= 0:
         if pos % 16 == 0:
-            return data[pos : pos + 64 * 1024 * 1024]
+            return data[pos : pos + _MAX_BLOB]
         pos = data.find(MAGIC, pos + 1)
     return None
 
 
-def read_build_info(data: bytes) -> BuildInfo | None:
+def read_build_info(data: ByteSource) -> BuildInfo | None:
     """The build information of a Go binary, ``None`` if it has none."""
     elf: Elf | None = None
     if is_elf(data):
@@ -175,7 +177,7 @@ def _golang_purl(path: str, version: str) -> str:
     return make_purl("golang", name, version, namespace or None)
 
 
-def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Package]:
+def parse(file: FileRef, content: ByteSource, context: CatalogContext) -> list[Package]:
     info = read_build_info(content)
     if info is None:
         return []
@@ -215,4 +217,11 @@ def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Packag
     return out
 
 
-CATALOGER = Cataloger(name=NAME, wants=wants, parse=parse, max_size=256 * MiB, executables=True)
+CATALOGER = Cataloger(
+    name=NAME,
+    wants=wants,
+    parse=parse,
+    max_size=256 * MiB,
+    executables=True,
+    parse_spooled=parse,
+)

@@ -15,10 +15,12 @@ import io
 import re
 import zipfile
 from dataclasses import replace
+from typing import BinaryIO
 
 from hullcheck.catalog.base import CatalogContext, Cataloger, MiB, glob_predicate
 from hullcheck.catalog.purls import make_purl
 from hullcheck.model import FileRef, Package
+from hullcheck.sources.spool import SpooledFile
 
 NAME = "java"
 ARCHIVE_SUFFIXES = (".jar", ".war", ".ear", ".hpi", ".jpi")
@@ -85,9 +87,9 @@ def _package(
     )
 
 
-def _scan(data: bytes, location: str, depth: int, budget: _Budget) -> list[Package]:
+def _scan(data: bytes | BinaryIO, location: str, depth: int, budget: _Budget) -> list[Package]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
     except (zipfile.BadZipFile, OSError):
         return []
     out: list[Package] = []
@@ -149,4 +151,13 @@ def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Packag
     return [replace(p, files=(file.path,)) for p in _scan(content, file.path, 0, _Budget())]
 
 
-CATALOGER = Cataloger(name=NAME, wants=wants, parse=parse, max_size=256 * MiB)
+def parse_spooled(file: FileRef, content: SpooledFile, context: CatalogContext) -> list[Package]:
+    """A jar too large to hold: ``zipfile`` reads its central directory and members by offset."""
+    with content.open() as handle:
+        found = _scan(handle, file.path, 0, _Budget())
+    return [replace(p, files=(file.path,)) for p in found]
+
+
+CATALOGER = Cataloger(
+    name=NAME, wants=wants, parse=parse, max_size=256 * MiB, parse_spooled=parse_spooled
+)

@@ -22,6 +22,7 @@ from hullcheck.catalog.collector import EXEC_BITS, CatalogResult, Collector
 from hullcheck.catalog.registry import CATALOGERS
 from hullcheck.model import FileRef, JSONValue
 from hullcheck.sources.layercache import CacheHooks
+from hullcheck.sources.spool import SpooledFile
 from hullcheck.sources.walker import Subscription, WalkResult
 
 _NOT_PROGRAMS = (
@@ -73,6 +74,7 @@ class CatalogSubscriber:
                 on_file=self._on_file,
                 predicate=self.collector.wants_path,
                 max_size=self._path_limit,
+                on_spill=self._on_spill,
                 cache=CacheHooks(key=self._key),
             )
         ]
@@ -86,6 +88,7 @@ class CatalogSubscriber:
                     predicate=self._binary_candidate,
                     accept=is_executable_file,
                     max_size=self._exec_limit,
+                    on_spill=self._on_spill,
                     cache=CacheHooks(
                         key=self._key,
                         fact=self._binary_fact,
@@ -120,6 +123,9 @@ class CatalogSubscriber:
             self.collector.feed(ref, None)  # not a regular file, or larger than asked for
             return
         self.collector.feed(ref, data)
+
+    def _on_spill(self, ref: FileRef, spool: SpooledFile) -> None:
+        self.collector.feed(ref, spool)  # a deferred database keeps the spool to the end
 
     def finish(self, walk: WalkResult) -> CatalogResult:
         """Packages of the final filesystem, as the walker's merged view shows it."""

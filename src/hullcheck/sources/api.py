@@ -42,6 +42,7 @@ class ImageHandle:
             subscriptions,
             self.options.limits,
             open_blob=opener.open if opener else None,
+            spool_dir=self.options.spool_dir,
         ).run()
 
     def close(self) -> None:

@@ -40,6 +40,10 @@ class Limits:
     """Content of one file an analyser asked for, gathered before that file's own
     inflation ratio is checked against ``max_ratio``: a zero-filled "executable" inside
     an otherwise ordinary layer is a bomb the layer-wide ratio never sees."""
+    spill_bytes: int = 32 * MiB
+    """Content of one wanted file above which it is written to an unnamed temporary file
+    as it streams (:mod:`hullcheck.sources.spool`) for the analysers that read files by
+    offset (programs, jars, rpm databases), instead of being held in memory."""
     max_entries: int = 1_000_000
     """Distinct paths kept in the merged view (beyond: view truncated, reported).  A path
     costs ~0.26-0.37 KB of RSS (bench/read_layers.py --paths), so ~0.35 GB at most."""

@@ -56,6 +56,11 @@ class SourceOptions:
     timeout: float | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def spool_dir(self) -> Path | None:
+        """Where the walker spills files too large to hold (inside the cache)."""
+        return self.cache_dir / "spool" if self.cache_dir is not None else None
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedReference:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import BinaryIO
 
 from hullcheck.errors import HullcheckError, ImageError
@@ -41,6 +42,7 @@ from hullcheck.sources.layercache import (
 from hullcheck.sources.layerfs import LayerFS, LayerStats, type_bits
 from hullcheck.sources.layerstream import Inflation, InflationError, LayerReader
 from hullcheck.sources.limits import Deadline, Limits, MiB, ReadTimeout
+from hullcheck.sources.spool import SpooledFile
 from hullcheck.sources.tarstream import (
     BLOCKDEV,
     CHARDEV,
@@ -55,6 +57,7 @@ from hullcheck.sources.tarstream import (
 )
 
 OnFile = Callable[[FileRef, bytes | None], None]
+OnSpill = Callable[[FileRef, SpooledFile], None]
 """Called with the entry and its content (``None`` for non-regular entries or when
 ``max_size`` is 0; shorter than ``ref.size`` when the file is larger than ``max_size``)."""
 
@@ -75,6 +78,11 @@ class Subscription:
     ``char``, ``block``, ``fifo``.  ``accept(ref)``, when given, then sees the entry's
     header (mode, size, owner; no content) and may still turn it down, before any content
     is read: e.g. "executables only", so large data files are skipped, not buffered.
+
+    ``on_spill``, when given, is called instead of ``on_file`` for a file over
+    ``Limits.spill_bytes`` (and within ``max_size``): the content is then written to a
+    :class:`~hullcheck.sources.spool.SpooledFile` as it streams, never held in memory.
+    The spool stays readable as long as the subscriber keeps it.
     """
 
     name: str
@@ -87,6 +95,7 @@ class Subscription:
     all_entries: bool = False
     max_size: int = 1 * MiB
     accept: Callable[[FileRef], bool] | None = None
+    on_spill: OnSpill | None = None
     cache: CacheHooks | None = None
     """How the subscription takes part in the per-layer cache (``layercache``); a
     subscription with a ``predicate`` or ``accept`` and no hooks turns the cache off."""
@@ -223,8 +232,12 @@ class Walker:
         open_blob: Callable[[Layer], BinaryIO] | None = None,
         *,
         layer_cache: LayerCache | None = None,
+        spool_dir: Path | None = None,
     ) -> None:
         self.source = source
+        self._spool_dir = spool_dir
+        """Where files over ``Limits.spill_bytes`` are spilled (None: the system's
+        temporary folder); see :mod:`hullcheck.sources.spool`."""
         self.image = image
         self.limits = limits or Limits()
         self._subs = [_Compiled(s, i) for i, s in enumerate(subscriptions)]
@@ -658,6 +671,16 @@ class Walker:
         if not wanted:
             return  # the content is skipped by the tar stream, never buffered
         data: bytes | None = None
+        if (
+            kind == REGULAR
+            and entry.size > self.limits.spill_bytes
+            and isinstance(tar, TarStream)
+            and any(s.sub.on_spill is not None for s in wanted)
+        ):
+            if rec is not None:
+                self._rec = None  # too much content to record: this layer is not cached
+            self._deliver_spilled(tar, ref, wanted, index)
+            return
         if kind == REGULAR:
             limit = max(s.sub.max_size for s in wanted)
             if limit > 0:
@@ -678,6 +701,66 @@ class Walker:
                 self._analyser_failed(s, ref.path, err.message, index)
             except Exception as err:  # an analyser bug must not stop the pass
                 self._analyser_failed(s, ref.path, f"{type(err).__name__}: {err}", index)
+
+    def _deliver_spilled(
+        self, tar: TarStream, ref: FileRef, wanted: list[_Compiled], index: int
+    ) -> None:
+        """Offer a file over ``spill_bytes`` from a spool: subscriptions that read spools
+        get it whole (or ``None`` past their ``max_size``), the others the prefix they ask."""
+        limit = max(s.sub.max_size for s in wanted)
+        spool = self._spill(tar, ref.size, limit, index, ref.path)
+        if spool is None:
+            return
+        try:
+            for s in wanted:
+                on_spill = s.sub.on_spill
+                try:
+                    if on_spill is None:
+                        max_size = s.sub.max_size
+                        s.sub.on_file(ref, spool.pread(0, max_size) if max_size > 0 else None)
+                    elif ref.size > s.sub.max_size or len(spool) < ref.size:
+                        s.sub.on_file(ref, None)  # larger than it asked for
+                    else:
+                        on_spill(ref, spool)
+                except HullcheckError as err:
+                    self._analyser_failed(s, ref.path, err.message, index)
+                except Exception as err:  # an analyser bug must not stop the pass
+                    self._analyser_failed(s, ref.path, f"{type(err).__name__}: {err}", index)
+        finally:
+            del spool  # subscribers that keep the spool hold their own reference
+
+    def _spill(
+        self, tar: TarStream, size: int, limit: int, index: int, path: str
+    ) -> SpooledFile | None:
+        """The file's content, up to ``limit``, written to a spool as it streams; None
+        (reported) when it is a bomb inside the layer or cannot be written."""
+        want = min(size, limit)
+        guard, tripped = self._file_guard(size, limit)
+        try:
+            spool = SpooledFile.create(self._spool_dir)
+        except OSError as err:
+            self._error(f"layer {index}: {path}: cannot spill its {size} bytes: {err}", index, path)
+            return None
+        try:
+            while len(spool) < want:
+                part = tar.read_part(min(4 * MiB, want - len(spool)))
+                if not part:
+                    break
+                spool.write(part)
+                if guard is not None and not guard(len(spool)):
+                    break
+        except OSError as err:
+            spool.close()
+            self._error(f"layer {index}: {path}: cannot spill its {size} bytes: {err}", index, path)
+            return None
+        except BaseException:
+            spool.close()
+            raise
+        if tripped:
+            spool.close()
+            self._bomb(tripped[0], len(spool), size, index, path)
+            return None
+        return spool.seal()
 
     def _apply_whiteout(self, dir_path: str, base: str, index: int) -> None:
         if base == OPAQUE:
@@ -723,17 +806,30 @@ class Walker:
         inside the layer (its own inflation ratio over ``max_ratio`` once past
         ``file_ratio_grace``): it is then reported as not examined, and never buffered
         past the grace."""
+        if not isinstance(tar, TarStream):
+            return tar.read_content(limit)
+        guard, tripped = self._file_guard(size, limit)
+        data = tar.read_content(limit, guard)
+        if not tripped:
+            return data
+        self._bomb(tripped[0], len(data), size, index, path)
+        return None
+
+    def _file_guard(
+        self, size: int, limit: int
+    ) -> tuple[Callable[[int], bool] | None, list[tuple[int, int]]]:
+        """A check of one file's own inflation ratio as its content is gathered (None when
+        the layer is not compressed or the file is within the grace), and where it trips."""
         reader = self._reader
         lim = self.limits
+        tripped: list[tuple[int, int]] = []
         if (
             reader is None
             or reader.compression == "none"
             or min(size, limit) <= lim.file_ratio_grace
-            or not isinstance(tar, TarStream)
         ):
-            return tar.read_content(limit)
+            return None, tripped
         out0, in0 = reader.out_count, reader.consumed()
-        tripped: list[tuple[int, int]] = []
 
         def guard(gathered: int) -> bool:
             if gathered <= lim.file_ratio_grace:
@@ -744,18 +840,18 @@ class Walker:
                 return False
             return True
 
-        data = tar.read_content(limit, guard)
-        if not tripped:
-            return data
-        used, grown = tripped[0]
+        return guard, tripped
+
+    def _bomb(self, tripped: tuple[int, int], got: int, size: int, index: int, path: str) -> None:
+        used, grown = tripped
+        lim = self.limits
         self._error(
             f"layer {index}: {path}: a compression bomb inside the layer: {used} compressed "
             f"bytes inflated to {grown} (ratio over {lim.max_ratio}); the file was read no "
-            f"further ({len(data)} of {size} bytes) and not examined",
+            f"further ({got} of {size} bytes) and not examined",
             index,
             path,
         )
-        return None
 
     def _check_hardlink(self, path: str, target: str, index: int) -> None:
         """A hard link must name a file that exists when it is unpacked (an earlier entry
