@@ -64,6 +64,12 @@ def register(subparsers: Any) -> None:
         help="read every layer of every image (default: a layer shared by several images is "
         "read once; docs/fleet.md)",
     )
+    scan.add_argument(
+        "--layer-cache",
+        metavar="URL",
+        help="layer records shared by the workers: redis://host:port/db[?ttl=SECONDS] "
+        "(every worker needs HULLCHECK_LAYER_CACHE_KEY) or a directory; docs/fleet.md",
+    )
     scan.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     scan.set_defaults(func=run_scan)
     worker = actions.add_parser("worker", help="run fleet tasks from a Celery broker")
@@ -109,7 +115,7 @@ def run_scan(args: argparse.Namespace) -> int:
         data_dir=data_dir,
         vulnerability_db=args.db or data_dir / "cache" / "osv.sqlite3",
         insecure_registries=tuple(args.insecure_registry),
-        scan_args=("--no-layer-cache",) if args.no_layer_cache else (),
+        scan_args=_scan_args(args),
     )
     settings = job_settings(job)
     references = _targets(args)
@@ -164,3 +170,10 @@ def run_worker(args: argparse.Namespace) -> int:
         raise InputError(CELERY_HINT) from None
     serve(args.broker, args.concurrency, args.visibility_timeout, args.name)
     return 0
+
+
+def _scan_args(args: argparse.Namespace) -> tuple[str, ...]:
+    """The layer cache options every worker's scan gets."""
+    if args.no_layer_cache:
+        return ("--no-layer-cache",)
+    return ("--layer-cache", args.layer_cache) if args.layer_cache else ()
