@@ -12,6 +12,7 @@ from hullcheck.errors import InputError
 from hullcheck.isolated import ScanJob
 from hullcheck.policy.gate import parse_fail_on
 from hullcheck.sources.cache import default_cache_dir
+from hullcheck.sources.layerstore_redis import KEY_ENV as LAYER_KEY_ENV
 from hullcheck.sources.registry.options import RegistryOptions
 
 CELERY_HINT = "--broker and fleet worker need the fleet extra: pip install 'hullcheck[fleet]'"
@@ -77,6 +78,10 @@ def register(subparsers: Any) -> None:
     worker.add_argument("--concurrency", "-c", type=int, default=os.cpu_count() or 2)
     worker.add_argument("--visibility-timeout", type=int, default=600, metavar="SECONDS")
     worker.add_argument("--name", help="worker node name (default: celery@HOST)")
+    worker.add_argument(
+        "--data-dir",
+        help="this worker's work files and local cache (default: the submitter's --data-dir)",
+    )
     worker.set_defaults(func=run_worker)
 
 
@@ -168,7 +173,8 @@ def run_worker(args: argparse.Namespace) -> int:
         from hullcheck.fleet.celery_app import run_worker as serve  # noqa: PLC0415
     except ImportError:
         raise InputError(CELERY_HINT) from None
-    serve(args.broker, args.concurrency, args.visibility_timeout, args.name)
+    data_dir = str(Path(args.data_dir).resolve()) if args.data_dir else None
+    serve(args.broker, args.concurrency, args.visibility_timeout, args.name, data_dir)
     return 0
 
 
@@ -176,4 +182,7 @@ def _scan_args(args: argparse.Namespace) -> tuple[str, ...]:
     """The layer cache options every worker's scan gets."""
     if args.no_layer_cache:
         return ("--no-layer-cache",)
+    if str(args.layer_cache or "").startswith("redis") and not os.environ.get(LAYER_KEY_ENV):
+        # checked here too, so a missing key is one error, not every task failing
+        raise InputError(f"a redis layer cache needs {LAYER_KEY_ENV} (the records' HMAC key)")
     return ("--layer-cache", args.layer_cache) if args.layer_cache else ()
