@@ -7,7 +7,9 @@ syft, side by side in one run; with the decompression floor of the unique layer 
 Runs: the local pool without the layer cache (every image read whole), with the layer
 cache cold (an empty cache directory: each shared base layer is read once, by the first
 image that holds it) and warm (the same directory again: no blob is read), then 1 and 2
-Celery workers, each on a cold cache, then syft one image at a time.  ``--json`` writes
+Celery workers, each on a cold cache, then 2 workers as on 2 machines (each its own data
+directory and local cache): with local layer caches only, and sharing layer records through
+a Redis layer store (``--layer-cache redis://``), then syft one image at a time.  ``--json`` writes
 the figures (per-image and per-byte costs for ``bench/fleet_projection.py``).
 
 Needs the test images (HULLCHECK_TEST_IMAGES), ../shared/tools/start-registry.sh, skopeo,
@@ -190,10 +192,62 @@ def describe_setup(
     )
 
 
+def start_workers(broker: str, tag: str, count: int, *extra: str) -> list[subprocess.Popen[bytes]]:
+    workers = []
+    for i in range(count):
+        cmd = [sys.executable, "-m", "hullcheck", "fleet", "worker", "--broker", broker, "-c", "1"]
+        workers.append(
+            subprocess.Popen(
+                [*cmd, "--name", f"{tag}{i}", *[a.replace("{i}", str(i)) for a in extra]],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
+    time.sleep(5)
+    return workers
+
+
+def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    for w in workers:
+        os.killpg(w.pid, signal.SIGTERM)
+        w.wait(30)
+
+
+def two_machines(
+    fleet_cmd: list[str],
+    work: Path,
+    rport: int,
+    *,
+    results: dict[str, float],
+    cached: dict[str, int],
+    procs: list[subprocess.Popen[bytes]],
+) -> None:
+    """2 workers each with its own data directory (its own local cache, as on two
+    machines): first with only their local layer caches, then sharing records in Redis."""
+    broker = f"redis://127.0.0.1:{rport}/0"
+    key = {"HULLCHECK_LAYER_CACHE_KEY": "bench-" + os.urandom(8).hex()}
+    os.environ.update(key)  # the workers inherit it, as an operator would set it on each
+    for store, extra in (
+        ("local caches only", ()),
+        ("Redis layer store", ("--layer-cache", f"redis://127.0.0.1:{rport}/1")),
+    ):
+        tag = "s" if extra else "l"
+        workers = start_workers(broker, tag, 2, "--data-dir", str(work / f"m{tag}{{i}}"))
+        procs.extend(workers)
+        name = f"celery, 2 machines, {store}, cold"
+        out = work / f"machines-{tag}.jsonl"
+        cmd = [*fleet_cmd, "--broker", broker, "-o", str(out), *extra]
+        results[name] = timed([*cmd, "--data-dir", str(work / f"d-m{tag}")])
+        cached[name] = cached_layers(out)
+        stop_workers(workers)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", type=int, default=50)
     parser.add_argument("--skip-syft", action="store_true")
+    parser.add_argument("--skip-machines", action="store_true", help="no 2-machine runs")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hullcheck-fleet-bench-"))
@@ -238,29 +292,8 @@ def main() -> None:
         time.sleep(0.5)
         broker = f"redis://127.0.0.1:{rport}/0"
         for count in (1, 2):
-            workers = [
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "hullcheck",
-                        "fleet",
-                        "worker",
-                        "--broker",
-                        broker,
-                        "-c",
-                        "1",
-                        "--name",
-                        f"b{count}{i}",
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-                for i in range(count)
-            ]
+            workers = start_workers(broker, f"b{count}", count)
             procs.extend(workers)
-            time.sleep(5)
             runs = ("cold", "warm") if count == 1 else ("cold",)
             for state in runs:  # warm: the same data directory, so the same layer cache
                 name = f"celery, {count} worker(s), layer cache {state}"
@@ -278,9 +311,9 @@ def main() -> None:
                     ]
                 )
                 cached[name] = cached_layers(out)
-            for w in workers:
-                os.killpg(w.pid, signal.SIGTERM)
-                w.wait(30)
+            stop_workers(workers)
+        if not args.skip_machines:
+            two_machines([*hc, *common], work, rport, results=results, cached=cached, procs=procs)
         if not args.skip_syft and Path(SYFT).exists():
             start = time.monotonic()
             for n in range(args.images):

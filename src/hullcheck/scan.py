@@ -41,7 +41,7 @@ from hullcheck.sources.api import ImageHandle, open_image
 from hullcheck.sources.base import Platform
 from hullcheck.sources.cache import BlobCache, CachingOpener
 from hullcheck.sources.image import Image, Layer
-from hullcheck.sources.layercache import LayerCache
+from hullcheck.sources.layercache import open_layer_cache
 from hullcheck.sources.open import SourceOptions
 from hullcheck.sources.walker import Subscription, Walker, WalkResult
 from hullcheck.trace import annotate, merge_lint, trace_image
@@ -75,6 +75,9 @@ class ScanRequest:
     """The ``.hullcheck.yaml`` to lint the Dockerfile with (None: lint's defaults)."""
     layer_cache: bool = True
     """Reuse (and keep) per-layer results in the cache directory (``sources.layercache``)."""
+    layer_cache_url: str | None = None
+    """Where layer records live: a directory or a shared store (``redis://``); None:
+    ``<cache>/layers``."""
 
 
 class _Counting:
@@ -152,6 +155,7 @@ def _walk(
     subs: Sequence[Subscription],
     progress: Progress | None,
     layer_cache: bool = True,
+    layer_cache_url: str | None = None,
 ) -> WalkResult:
     """``handle.walk`` with the registry blob cache and the layer cache, reporting
     progress per layer."""
@@ -160,8 +164,8 @@ def _walk(
     if handle.options.cache_dir is not None and source.info.kind == "registry":
         opener = CachingOpener(source, BlobCache(handle.options.cache_dir))
     layers = None
-    if layer_cache and handle.options.cache_dir is not None:
-        layers = LayerCache(handle.options.cache_dir)
+    if layer_cache:
+        layers = open_layer_cache(layer_cache_url, handle.options.cache_dir)
 
     def open_blob(layer: Layer) -> BinaryIO:
         raw = (
@@ -252,7 +256,9 @@ def scan_image(request: ScanRequest, analysers: Sequence[Analyser] | None = None
     ) as handle:
         image = handle.image
         running, subs = _subscribe(analysers, image, report)
-        walk = walk_image(handle, subs, request.progress, request.layer_cache)
+        walk = walk_image(
+            handle, subs, request.progress, request.layer_cache, request.layer_cache_url
+        )
         _describe_target(image, walk, request, report)
         summary: dict[str, JSONValue] = {"layers": len(image.layers), "complete": walk.complete}
         findings = _finish(running, image, walk, report, summary)
@@ -318,6 +324,7 @@ def walk_image(
     subs: Sequence[Subscription],
     progress: Progress | None = None,
     layer_cache: bool = True,
+    layer_cache_url: str | None = None,
 ) -> WalkResult:
     """One pass over the image's layers for ``subs``: through the registry blob cache and
     (``layer_cache``) the layer cache, telling ``progress`` what it reads."""
@@ -326,7 +333,7 @@ def walk_image(
             len(handle.image.layers), sum(lay.compressed_size for lay in handle.image.layers)
         )
     try:
-        return _walk(handle, subs, progress, layer_cache)
+        return _walk(handle, subs, progress, layer_cache, layer_cache_url)
     finally:
         if progress is not None:
             progress.stop()

@@ -132,7 +132,7 @@ class Worker:
                 self.kill()
 
 
-def start_worker(broker: str, log: Path, name: str, visibility: int = 5) -> Worker:
+def start_worker(broker: str, log: Path, name: str, visibility: int = 5, *extra: str) -> Worker:
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -149,6 +149,7 @@ def start_worker(broker: str, log: Path, name: str, visibility: int = 5) -> Work
                 str(visibility),
                 "--name",
                 name,
+                *extra,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -140,6 +140,49 @@ def test_celery_workers_with_one_killed_mid_task(
     assert all(r["status"] == "done" for r in got)
 
 
+def test_workers_on_two_machines_share_layer_records_through_redis(
+    fleet_registry: Registry, redis: Redis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker with its own local cache (as on its own machine), records in Redis:
+    the images share base layers, so some are replayed from the other worker's records."""
+    monkeypatch.setenv("HULLCHECK_LAYER_CACHE_KEY", "fleet-test-key")
+    machines = [tmp_path / f"machine{n}" for n in (1, 2)]
+    workers = [
+        start_worker(redis.url, tmp_path / f"w{n}.log", f"w{n}@test", 5, "--data-dir", str(d))
+        for n, d in zip((1, 2), machines, strict=True)
+    ]
+    out = tmp_path / "results.jsonl"
+    layers = f"redis://127.0.0.1:{redis.port}/1"
+    try:
+        run = fleet(
+            *("--registry", fleet_registry.host, "--broker", redis.url, "-o", str(out)),
+            *("--layer-cache", layers, "--data-dir", str(tmp_path / "data"), "--fail-on", "none"),
+        )
+        assert run.returncode == 0, run.stderr
+    finally:
+        for worker in workers:
+            worker.stop()
+    got = records(out)
+    assert sorted(r["reference"] for r in got) == expected_references(fleet_registry)
+    assert all(r["status"] == "done" for r in got)
+    assert sum(r["cached_layers"] for r in got) > 0
+    for machine in machines:  # nothing recorded locally: the records are in Redis
+        assert not (machine / "cache" / "layers").exists()
+
+
+def test_fleet_scan_with_a_redis_layer_cache_needs_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HULLCHECK_LAYER_CACHE_KEY", raising=False)
+    run = fleet(
+        *("--layer-cache", "redis://127.0.0.1:1/1", "--data-dir", str(tmp_path)),
+        *("--list", "/dev/null"),
+    )
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "HULLCHECK_LAYER_CACHE_KEY" in lines[0], run.stderr
+
+
 def test_redis_restarted_mid_run(fleet_registry: Registry, tmp_path: Path) -> None:
     redis = start_redis(tmp_path / "redis")
     workers: list[Worker] = []

@@ -12,6 +12,7 @@ from hullcheck.errors import InputError
 from hullcheck.isolated import ScanJob
 from hullcheck.policy.gate import parse_fail_on
 from hullcheck.sources.cache import default_cache_dir
+from hullcheck.sources.layerstore_redis import KEY_ENV as LAYER_KEY_ENV
 from hullcheck.sources.registry.options import RegistryOptions
 
 CELERY_HINT = "--broker and fleet worker need the fleet extra: pip install 'hullcheck[fleet]'"
@@ -64,6 +65,12 @@ def register(subparsers: Any) -> None:
         help="read every layer of every image (default: a layer shared by several images is "
         "read once; docs/fleet.md)",
     )
+    scan.add_argument(
+        "--layer-cache",
+        metavar="URL",
+        help="layer records shared by the workers: redis://host:port/db[?ttl=SECONDS] "
+        "(every worker needs HULLCHECK_LAYER_CACHE_KEY) or a directory; docs/fleet.md",
+    )
     scan.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     scan.set_defaults(func=run_scan)
     worker = actions.add_parser("worker", help="run fleet tasks from a Celery broker")
@@ -71,6 +78,10 @@ def register(subparsers: Any) -> None:
     worker.add_argument("--concurrency", "-c", type=int, default=os.cpu_count() or 2)
     worker.add_argument("--visibility-timeout", type=int, default=600, metavar="SECONDS")
     worker.add_argument("--name", help="worker node name (default: celery@HOST)")
+    worker.add_argument(
+        "--data-dir",
+        help="this worker's work files and local cache (default: the submitter's --data-dir)",
+    )
     worker.set_defaults(func=run_worker)
 
 
@@ -109,7 +120,7 @@ def run_scan(args: argparse.Namespace) -> int:
         data_dir=data_dir,
         vulnerability_db=args.db or data_dir / "cache" / "osv.sqlite3",
         insecure_registries=tuple(args.insecure_registry),
-        scan_args=("--no-layer-cache",) if args.no_layer_cache else (),
+        scan_args=_scan_args(args),
     )
     settings = job_settings(job)
     references = _targets(args)
@@ -162,5 +173,16 @@ def run_worker(args: argparse.Namespace) -> int:
         from hullcheck.fleet.celery_app import run_worker as serve  # noqa: PLC0415
     except ImportError:
         raise InputError(CELERY_HINT) from None
-    serve(args.broker, args.concurrency, args.visibility_timeout, args.name)
+    data_dir = str(Path(args.data_dir).resolve()) if args.data_dir else None
+    serve(args.broker, args.concurrency, args.visibility_timeout, args.name, data_dir)
     return 0
+
+
+def _scan_args(args: argparse.Namespace) -> tuple[str, ...]:
+    """The layer cache options every worker's scan gets."""
+    if args.no_layer_cache:
+        return ("--no-layer-cache",)
+    if str(args.layer_cache or "").startswith("redis") and not os.environ.get(LAYER_KEY_ENV):
+        # checked here too, so a missing key is one error, not every task failing
+        raise InputError(f"a redis layer cache needs {LAYER_KEY_ENV} (the records' HMAC key)")
+    return ("--layer-cache", args.layer_cache) if args.layer_cache else ()

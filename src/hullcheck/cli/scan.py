@@ -125,6 +125,12 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read every layer even when the cache holds its results (docs/fleet.md)",
     )
+    p.add_argument(
+        "--layer-cache",
+        metavar="URL",
+        help="layer records in this directory or shared redis://host:port/db[?ttl=SECONDS] "
+        "(needs HULLCHECK_LAYER_CACHE_KEY; default: <cache>/layers; docs/fleet.md)",
+    )
     p.add_argument("--timeout", type=float, help="give up reading after this many seconds")
     p.add_argument(
         "--fail-on",
@@ -410,6 +416,7 @@ def run(args: argparse.Namespace) -> int:
         progress=progress_bar(args.quiet),
         lint_config=policy.config,
         layer_cache=not args.no_layer_cache,
+        layer_cache_url=args.layer_cache,
     )
     if args.attested_sbom_key and settings.packages:
         report = _scan_with_attested_sbom(request, args.attested_sbom_key)

@@ -30,7 +30,11 @@ BROKER_DOWN: tuple[type[BaseException], ...] = (
 )
 
 
-def make_app(broker: str, visibility_timeout: int = DEFAULT_VISIBILITY) -> Celery:
+def make_app(
+    broker: str, visibility_timeout: int = DEFAULT_VISIBILITY, data_dir: str | None = None
+) -> Celery:
+    """The Celery app; ``data_dir`` (a worker's own) replaces the submitter's for work files
+    and the local cache, as on a machine of its own."""
     app = Celery("hullcheck", broker=broker, backend=broker)
     app.conf.update(
         task_serializer="json",
@@ -59,14 +63,22 @@ def make_app(broker: str, visibility_timeout: int = DEFAULT_VISIBILITY) -> Celer
         max_retries=8,
     )
     def scan(self: Any, reference: str, settings: dict[str, Any]) -> dict[str, Any]:
+        if data_dir is not None:
+            settings = {**settings, "data_dir": data_dir}
         return scan_reference(reference, settings)
 
     return app
 
 
-def run_worker(broker: str, concurrency: int, visibility_timeout: int, name: str | None) -> None:
+def run_worker(
+    broker: str,
+    concurrency: int,
+    visibility_timeout: int,
+    name: str | None,
+    data_dir: str | None = None,
+) -> None:
     """Serve fleet tasks until stopped (``hullcheck fleet worker``)."""
-    app = make_app(broker, visibility_timeout)
+    app = make_app(broker, visibility_timeout, data_dir)
     argv = [
         "worker",
         "--loglevel=INFO",

@@ -40,6 +40,7 @@ import base64
 import contextlib
 import functools
 import hashlib
+import importlib
 import json
 import os
 import stat
@@ -51,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 import zstandard
 
+from hullcheck.errors import InputError
 from hullcheck.model import FileRef, JSONValue
 from hullcheck.sources.cache import evict_lru, lru_entry
 from hullcheck.sources.limits import GiB, MiB
@@ -477,3 +479,33 @@ class LayerCache:
         """Remove least recently used records until at most ``max_bytes`` remain."""
         cap = self.max_bytes if max_bytes is None else max_bytes
         return evict_lru(self._records(), cap)
+
+
+LAYER_STORES: dict[str, str] = {
+    "redis": "hullcheck.sources.layerstore_redis:RedisLayerCache",
+}
+"""URL scheme -> ``module:class`` of a shared record store (one line per backend)."""
+
+
+def open_layer_cache(url: str | None, cache_dir: Path | None) -> LayerCache | None:
+    """The layer cache ``--layer-cache URL`` names: a directory (default
+    ``<cache>/layers``) or a shared store such as ``redis://host:port/db``."""
+    if url is None:
+        return None if cache_dir is None else LayerCache(cache_dir)
+    scheme, sep, _ = url.partition("://")
+    if not sep:
+        return DirLayerCache(Path(url))
+    target = LAYER_STORES.get(scheme.lower())
+    if target is None:
+        raise InputError(f"--layer-cache: unknown store {scheme!r} (a directory or redis://)")
+    module, _, cls = target.partition(":")
+    store: LayerCache = getattr(importlib.import_module(module), cls)(url, cache_dir or Path("."))
+    return store
+
+
+class DirLayerCache(LayerCache):
+    """Records directly in a directory the operator named (``--layer-cache DIR``)."""
+
+    def __init__(self, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        super().__init__(root, max_bytes)
+        self.root = root
