@@ -112,14 +112,8 @@ class SpooledFile:
         return -1
 
     def open(self) -> BinaryIO:
-        """A new handle on the content, positioned at its start (for ``zipfile``)."""
-        return os.fdopen(os.dup(self._fd), "rb")
-
-    @property
-    def proc_path(self) -> str:
-        """A path naming the content while the spool is open (``/proc/self/fd/N``), for
-        libraries that only open paths (SQLite)."""
-        return f"/proc/self/fd/{self._fd}"
+        """A new handle on the content with its own offset, at the start (for ``zipfile``)."""
+        return open(f"/proc/self/fd/{self._fd}", "rb")
 
 
 __all__ = ["SpooledFile"]
