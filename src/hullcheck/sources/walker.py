@@ -809,6 +809,8 @@ class Walker:
         if not isinstance(tar, TarStream):
             return tar.read_content(limit)
         guard, tripped = self._file_guard(size, limit)
+        if guard is None:
+            return tar.read_content(limit)
         data = tar.read_content(limit, guard)
         if not tripped:
             return data
