@@ -57,9 +57,10 @@ from hullcheck.sources.tarstream import (
 )
 
 OnFile = Callable[[FileRef, bytes | None], None]
-OnSpill = Callable[[FileRef, SpooledFile], None]
 """Called with the entry and its content (``None`` for non-regular entries or when
 ``max_size`` is 0; shorter than ``ref.size`` when the file is larger than ``max_size``)."""
+OnSpill = Callable[[FileRef, SpooledFile], None]
+"""Called with an entry over ``Limits.spill_bytes`` and its whole content, spooled."""
 
 WHITEOUT_PREFIX = ".wh."
 _SPECIAL_KINDS = frozenset({CHARDEV, BLOCKDEV, FIFO})
@@ -711,23 +712,22 @@ class Walker:
         spool = self._spill(tar, ref.size, limit, index, ref.path)
         if spool is None:
             return
-        try:
-            for s in wanted:
-                on_spill = s.sub.on_spill
-                try:
-                    if on_spill is None:
-                        max_size = s.sub.max_size
-                        s.sub.on_file(ref, spool.pread(0, max_size) if max_size > 0 else None)
-                    elif ref.size > s.sub.max_size or len(spool) < ref.size:
-                        s.sub.on_file(ref, None)  # larger than it asked for
-                    else:
-                        on_spill(ref, spool)
-                except HullcheckError as err:
-                    self._analyser_failed(s, ref.path, err.message, index)
-                except Exception as err:  # an analyser bug must not stop the pass
-                    self._analyser_failed(s, ref.path, f"{type(err).__name__}: {err}", index)
-        finally:
-            del spool  # subscribers that keep the spool hold their own reference
+        # no close here: a subscriber may keep the spool (a deferred database); the file
+        # goes when the last reference does
+        for s in wanted:
+            on_spill = s.sub.on_spill
+            try:
+                if on_spill is None:
+                    max_size = s.sub.max_size
+                    s.sub.on_file(ref, spool.pread(0, max_size) if max_size > 0 else None)
+                elif ref.size > s.sub.max_size or len(spool) < ref.size:
+                    s.sub.on_file(ref, None)  # larger than it asked for
+                else:
+                    on_spill(ref, spool)
+            except HullcheckError as err:
+                self._analyser_failed(s, ref.path, err.message, index)
+            except Exception as err:  # an analyser bug must not stop the pass
+                self._analyser_failed(s, ref.path, f"{type(err).__name__}: {err}", index)
 
     def _spill(
         self, tar: TarStream, size: int, limit: int, index: int, path: str
