@@ -9,6 +9,7 @@ stored; the ndb ``Packages.db`` is assembled here following rpm's
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import struct
@@ -20,6 +21,7 @@ import pytest
 from hullcheck.catalog import rpm, rpmdb
 from hullcheck.catalog.base import CatalogContext, Distro
 from hullcheck.catalog.rpmheader import parse_header
+from hullcheck.sources.spool import SpooledFile
 
 from .helpers import ref
 
@@ -169,3 +171,29 @@ def test_gpg_pubkey_entries_skipped() -> None:
     data = _ndb([tiny_header("gpg-pubkey", "fd431d51", "4ae0493b"), tiny_header("a", "1", "2")])
     pkgs = rpm.parse(ref("/var/lib/rpm/Packages.db"), data, CatalogContext())
     assert [(p.name, p.version, p.purl) for p in pkgs] == [("a", "1-2", "pkg:rpm/redhat/a@1-2")]
+
+
+def _spooled(tmp_path: Path, data: bytes) -> SpooledFile:
+    spool = SpooledFile.create(tmp_path / "spool")
+    spool.write(data)
+    return spool.seal()
+
+
+def test_spooled_databases_read_as_in_memory(sqlite_db: Path, tmp_path: Path) -> None:
+    """A database over Limits.spill_bytes comes spooled: every format gives the packages
+    and owners it gives from bytes, and the named copy SQLite needs is gone afterwards."""
+    blobs = _blobs(sqlite_db)
+    forms = {
+        "/var/lib/rpm/rpmdb.sqlite": sqlite_db.read_bytes(),
+        "/var/lib/rpm/Packages": _db_load(tmp_path, blobs, page_size=512),
+        "/usr/lib/sysimage/rpm/Packages.db": _ndb([blob for _, blob in blobs]),
+    }
+    context = CatalogContext(distro=RHEL)
+    for path, data in forms.items():
+        spool = _spooled(tmp_path, data)
+        from_bytes = rpm.parse(ref(path, data), data, context)
+        assert from_bytes
+        assert rpm.parse(ref(path, data), spool, context) == from_bytes, path
+        wanted = rpm.owners(data, context, lambda _: True)
+        assert rpm.owners(spool, context, lambda _: True) == wanted, path
+        assert os.listdir(tmp_path / "spool") == []

@@ -95,6 +95,7 @@ SpooledParseFn = Callable[[FileRef, SpooledFile, CatalogContext], list[Package]]
 PathPredicate = Callable[[str], bool]
 # (database content, context, which paths matter) -> {path: owning OS package name}
 OwnersFn = Callable[[bytes, CatalogContext, PathPredicate], dict[str, str]]
+SpooledOwnersFn = Callable[[SpooledFile, CatalogContext, PathPredicate], dict[str, str]]
 
 
 def _never(path: str) -> bool:
@@ -111,9 +112,9 @@ class Cataloger:
     larger than ``max_size`` are skipped.  ``deferred`` parses after the walk, with the
     distribution and ``context_wants`` files (each at most ``context_max_size``).
     ``owners`` (OS databases only) says which OS package installed each of the paths
-    asked about, from the package manager's own file lists.  ``parse_spooled`` reads a
-    file over ``Limits.spill_bytes`` from a spool, by offset, without holding it (without
-    it such a file is read into memory up to ``max_size``, as are ``owners``' inputs).
+    asked about, from the package manager's own file lists.  ``parse_spooled`` and
+    ``owners_spooled`` read a file over ``Limits.spill_bytes`` from a spool, by offset,
+    without holding it (without them such a file is read into memory up to ``max_size``).
     """
 
     name: str
@@ -126,6 +127,7 @@ class Cataloger:
     context_max_size: int = 512 * 1024
     owners: OwnersFn | None = None
     parse_spooled: SpooledParseFn | None = None
+    owners_spooled: SpooledOwnersFn | None = None
 
 
 def glob_predicate(*patterns: str) -> PathPredicate:
@@ -148,6 +150,7 @@ __all__ = [
     "OwnersFn",
     "ParseFn",
     "PathPredicate",
+    "SpooledOwnersFn",
     "SpooledParseFn",
     "glob_predicate",
 ]

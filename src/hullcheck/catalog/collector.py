@@ -90,6 +90,8 @@ def _owners(
     interesting: Callable[[str], bool],
 ) -> dict[str, str]:
     if isinstance(content, SpooledFile):
+        if cataloger.owners_spooled is not None:
+            return cataloger.owners_spooled(content, context, interesting)
         content = content.pread(0, cataloger.max_size)
     assert cataloger.owners is not None
     return cataloger.owners(content, context, interesting)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from hullcheck.catalog import rpmheader as h
 from hullcheck.catalog.base import (
+    ByteSource,
     CatalogContext,
     Cataloger,
     Distro,
@@ -50,7 +51,7 @@ def split_source_rpm(source_rpm: str) -> tuple[str, str] | None:
     return None
 
 
-def parse(file: FileRef, content: bytes, context: CatalogContext) -> list[Package]:
+def parse(file: FileRef, content: ByteSource, context: CatalogContext) -> list[Package]:
     distro = context.distro
     namespace = distro.id if distro else "redhat"
     out: list[Package] = []
@@ -111,7 +112,9 @@ def _package(file: FileRef, blob: bytes, distro: Distro | None, namespace: str) 
     )
 
 
-def owners(content: bytes, context: CatalogContext, interesting: PathPredicate) -> dict[str, str]:
+def owners(
+    content: ByteSource, context: CatalogContext, interesting: PathPredicate
+) -> dict[str, str]:
     """Files by owning package: ``DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]`` of each header."""
     out: dict[str, str] = {}
     for blob in header_blobs(content):
@@ -137,5 +140,12 @@ def owners(content: bytes, context: CatalogContext, interesting: PathPredicate) 
 
 
 CATALOGER = Cataloger(
-    name=NAME, wants=wants, parse=parse, max_size=512 * MiB, deferred=True, owners=owners
+    name=NAME,
+    wants=wants,
+    parse=parse,
+    max_size=512 * MiB,
+    deferred=True,
+    owners=owners,
+    parse_spooled=parse,
+    owners_spooled=owners,
 )

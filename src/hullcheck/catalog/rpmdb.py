@@ -1,20 +1,28 @@
 """The three rpmdb backends, each reduced to "give me every header blob": pure Python.
 
 * ``rpmdb.sqlite`` (RHEL 9, Fedora 33+): table ``Packages(hnum, blob)``, opened from
-  bytes with ``sqlite3.deserialize`` (never written to disk).
+  bytes with ``sqlite3.deserialize``; one too large to hold (spooled by the walker) is
+  opened read-only from a private named copy in the cache, removed after reading.
 * ``Packages`` (Berkeley DB hash, RHEL <= 8, CentOS, Amazon Linux 2): the values are
   header blobs kept on overflow-page chains referenced from hash pages.
 * ``Packages.db`` (ndb, SUSE): a slot table pointing at ``BlbS`` blobs in 16-byte blocks.
 
-Layouts follow libdb's ``db_page.h`` and rpm's ``lib/backend/ndb/rpmpkg.c``; every
-offset, page number and length is checked, and page chains are bounded.
+The other two are read by offset from any ``ByteSource`` (bytes, or a spooled file: only
+the pages and blobs read are then in memory).  Layouts follow libdb's ``db_page.h`` and
+rpm's ``lib/backend/ndb/rpmpkg.c``; every offset, page number and length is checked, and
+page chains are bounded.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import struct
+import urllib.parse
 from collections.abc import Callable, Iterator
+
+from hullcheck.catalog.base import ByteSource
+from hullcheck.sources.spool import SpooledFile
 
 MAX_BLOB = 64 * 1024 * 1024
 
@@ -41,6 +49,32 @@ def sqlite_blobs(data: bytes) -> Iterator[bytes]:
         con.close()
 
 
+def spooled_sqlite_blobs(spool: SpooledFile) -> Iterator[bytes]:
+    """As :func:`sqlite_blobs`, for a database too large to hold: SQLite reads its pages
+    from a private copy (immutable, read-only: no journal, no lock, no WAL file)."""
+    with spool.named_copy() as path:
+        if len(spool) >= 20:
+            fd = os.open(path, os.O_WRONLY)
+            try:
+                os.pwrite(fd, b"\x01\x01", 18)  # WAL -> rollback journal, as for the copy in memory
+            finally:
+                os.close(fd)
+        uri = f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
+        try:
+            con = sqlite3.connect(uri, uri=True)
+        except sqlite3.DatabaseError as err:
+            raise ValueError(f"unreadable rpmdb.sqlite: {err}") from None
+        try:
+            con.execute("PRAGMA query_only = 1")
+            for (blob,) in con.execute("SELECT blob FROM Packages ORDER BY hnum"):
+                if isinstance(blob, bytes) and len(blob) <= MAX_BLOB:
+                    yield blob
+        except sqlite3.DatabaseError as err:
+            raise ValueError(f"unreadable rpmdb.sqlite: {err}") from None
+        finally:
+            con.close()
+
+
 # -- Berkeley DB hash ---------------------------------------------------------------------
 BDB_HASH_MAGIC = 0x061561
 _PAGE_HEADER = 26
@@ -49,21 +83,23 @@ _H_KEYDATA, _H_OFFPAGE = 1, 3
 _VALID_PAGE_SIZES = {512 << i for i in range(8)}
 
 
-def is_bdb_hash(data: bytes) -> bool:
+def is_bdb_hash(data: ByteSource) -> bool:
     if len(data) < 512:
         return False
+    head = data[:16]
     return BDB_HASH_MAGIC in (
-        struct.unpack_from("<I", data, 12)[0],
-        struct.unpack_from(">I", data, 12)[0],
+        struct.unpack_from("<I", head, 12)[0],
+        struct.unpack_from(">I", head, 12)[0],
     )
 
 
-def bdb_blobs(data: bytes) -> Iterator[bytes]:
+def bdb_blobs(data: ByteSource) -> Iterator[bytes]:
     if not is_bdb_hash(data):
         raise ValueError("not a Berkeley DB hash database")
-    e = "<" if struct.unpack_from("<I", data, 12)[0] == BDB_HASH_MAGIC else ">"
-    page_size = struct.unpack_from(e + "I", data, 20)[0]
-    last_page = struct.unpack_from(e + "I", data, 32)[0]
+    meta = data[:64]
+    e = "<" if struct.unpack_from("<I", meta, 12)[0] == BDB_HASH_MAGIC else ">"
+    page_size = struct.unpack_from(e + "I", meta, 20)[0]
+    last_page = struct.unpack_from(e + "I", meta, 32)[0]
     if page_size not in _VALID_PAGE_SIZES:
         raise ValueError(f"unexpected Berkeley DB page size {page_size}")
     pages = len(data) // page_size
@@ -124,19 +160,20 @@ _BLOB_MAGIC = b"BlbS"
 _MAX_SLOT_PAGES = 2048
 
 
-def is_ndb(data: bytes) -> bool:
+def is_ndb(data: ByteSource) -> bool:
     return data[:4] == NDB_MAGIC
 
 
-def ndb_blobs(data: bytes) -> Iterator[bytes]:
+def ndb_blobs(data: ByteSource) -> Iterator[bytes]:
     if not is_ndb(data) or len(data) < 32:
         raise ValueError("not an rpm ndb Packages.db")
-    version, _generation, slot_pages = struct.unpack_from("<III", data, 4)
+    version, _generation, slot_pages = struct.unpack_from("<III", data[:16], 4)
     if version != 0 or not 0 < slot_pages <= _MAX_SLOT_PAGES:
         raise ValueError("unsupported ndb header")
     slots_end = min(slot_pages * 4096, len(data))
+    slots = data[:slots_end]  # at most 8 MiB
     for off in range(32, slots_end - 15, 16):  # the header occupies the first two slots
-        magic, pkg_index, blk_offset, _blk_count = struct.unpack_from("<4sIII", data, off)
+        magic, pkg_index, blk_offset, _blk_count = struct.unpack_from("<4sIII", slots, off)
         if magic != _SLOT_MAGIC:
             raise ValueError("bad ndb slot")
         if pkg_index == 0:
@@ -144,7 +181,7 @@ def ndb_blobs(data: bytes) -> Iterator[bytes]:
         start = blk_offset * 16
         if start + 16 > len(data):
             raise ValueError("ndb slot points past the end of the file")
-        bmagic, bindex, _cksum, length = struct.unpack_from("<4sIII", data, start)
+        bmagic, bindex, _cksum, length = struct.unpack("<4sIII", data[start : start + 16])
         if bmagic != _BLOB_MAGIC or bindex != pkg_index:
             raise ValueError(f"ndb blob for package {pkg_index} is missing")
         if length > MAX_BLOB or start + 16 + length > len(data):
@@ -152,10 +189,12 @@ def ndb_blobs(data: bytes) -> Iterator[bytes]:
         yield data[start + 16 : start + 16 + length]
 
 
-def header_blobs(data: bytes) -> Iterator[bytes]:
+def header_blobs(data: ByteSource) -> Iterator[bytes]:
     """Every header blob of an rpmdb in any of the three formats (sniffed by magic)."""
-    if data.startswith(SQLITE_MAGIC):
-        return sqlite_blobs(data)
+    if data[: len(SQLITE_MAGIC)] == SQLITE_MAGIC:
+        if isinstance(data, SpooledFile):
+            return spooled_sqlite_blobs(data)
+        return sqlite_blobs(data[: len(data)])  # bytes: the whole slice is the object itself
     if is_ndb(data):
         return ndb_blobs(data)
     if is_bdb_hash(data):

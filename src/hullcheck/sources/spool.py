@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, overload
 
@@ -25,8 +26,9 @@ CHUNK = 1 << 20
 class SpooledFile:
     """Read-only, random-access view of spilled content (``len``, slices, ``find``)."""
 
-    def __init__(self, handle: BinaryIO) -> None:
+    def __init__(self, handle: BinaryIO, directory: Path | None = None) -> None:
         self._handle = handle
+        self._directory = directory
         self._fd = handle.fileno()
         self._size = 0
         self._sealed = False
@@ -39,7 +41,7 @@ class SpooledFile:
                 directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not directory.is_dir():
                 directory = None
-        return cls(tempfile.TemporaryFile(dir=directory))
+        return cls(tempfile.TemporaryFile(dir=directory), directory)
 
     def write(self, data: bytes) -> None:
         if self._sealed:
@@ -110,6 +112,23 @@ class SpooledFile:
                 break
             pos += len(window) - overlap
         return -1
+
+    @contextlib.contextmanager
+    def named_copy(self) -> Iterator[Path]:
+        """A private, named copy of the content beside the spool, removed on exit, for
+        libraries that only open files by name (SQLite resolves ``/proc/self/fd`` links
+        to the unnamed file's dead name)."""
+        fd, name = tempfile.mkstemp(dir=self._directory, prefix="spool-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                offset = 0
+                while chunk := self.pread(offset, 16 * CHUNK):
+                    out.write(chunk)
+                    offset += len(chunk)
+            yield Path(name)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
 
     def open(self) -> BinaryIO:
         """A new handle on the content with its own offset, at the start (for ``zipfile``)."""
