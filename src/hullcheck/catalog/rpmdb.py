@@ -30,15 +30,9 @@ MAX_BLOB = 64 * 1024 * 1024
 SQLITE_MAGIC = b"SQLite format 3\0"
 
 
-def sqlite_blobs(data: bytes) -> Iterator[bytes]:
-    if not data.startswith(SQLITE_MAGIC):
-        raise ValueError("not an SQLite database")
-    image = bytearray(data)
-    if len(image) >= 20:
-        image[18] = image[19] = 1  # WAL -> rollback journal: an in-memory copy cannot use WAL
-    con = sqlite3.connect(":memory:")
+def _packages_table(con: sqlite3.Connection) -> Iterator[bytes]:
+    """Every header blob of an opened rpmdb.sqlite; closes the connection."""
     try:
-        con.deserialize(bytes(image))
         con.execute("PRAGMA query_only = 1")
         for (blob,) in con.execute("SELECT blob FROM Packages ORDER BY hnum"):
             if isinstance(blob, bytes) and len(blob) <= MAX_BLOB:
@@ -49,6 +43,21 @@ def sqlite_blobs(data: bytes) -> Iterator[bytes]:
         con.close()
 
 
+def sqlite_blobs(data: bytes) -> Iterator[bytes]:
+    if not data.startswith(SQLITE_MAGIC):
+        raise ValueError("not an SQLite database")
+    image = bytearray(data)
+    if len(image) >= 20:
+        image[18] = image[19] = 1  # WAL -> rollback journal: an in-memory copy cannot use WAL
+    con = sqlite3.connect(":memory:")
+    try:
+        con.deserialize(bytes(image))
+    except sqlite3.DatabaseError as err:
+        con.close()
+        raise ValueError(f"unreadable rpmdb.sqlite: {err}") from None
+    yield from _packages_table(con)
+
+
 def spooled_sqlite_blobs(spool: SpooledFile) -> Iterator[bytes]:
     """As :func:`sqlite_blobs`, for a database too large to hold: SQLite reads its pages
     from a private copy (immutable, read-only: no journal, no lock, no WAL file)."""
@@ -56,7 +65,7 @@ def spooled_sqlite_blobs(spool: SpooledFile) -> Iterator[bytes]:
         if len(spool) >= 20:
             fd = os.open(path, os.O_WRONLY)
             try:
-                os.pwrite(fd, b"\x01\x01", 18)  # WAL -> rollback journal, as for the copy in memory
+                os.pwrite(fd, b"\x01\x01", 18)  # WAL -> rollback journal, as in memory
             finally:
                 os.close(fd)
         uri = f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
@@ -64,15 +73,7 @@ def spooled_sqlite_blobs(spool: SpooledFile) -> Iterator[bytes]:
             con = sqlite3.connect(uri, uri=True)
         except sqlite3.DatabaseError as err:
             raise ValueError(f"unreadable rpmdb.sqlite: {err}") from None
-        try:
-            con.execute("PRAGMA query_only = 1")
-            for (blob,) in con.execute("SELECT blob FROM Packages ORDER BY hnum"):
-                if isinstance(blob, bytes) and len(blob) <= MAX_BLOB:
-                    yield blob
-        except sqlite3.DatabaseError as err:
-            raise ValueError(f"unreadable rpmdb.sqlite: {err}") from None
-        finally:
-            con.close()
+        yield from _packages_table(con)
 
 
 # -- Berkeley DB hash ---------------------------------------------------------------------
