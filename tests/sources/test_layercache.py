@@ -265,3 +265,16 @@ def test_layers_with_too_many_entries_are_not_recorded(
     _scan(ref, cache)
     assert LayerCache(cache).usage()[0] == 1  # the base has more than 3 entries
     assert _cached(_scan(ref, cache)) == [1]
+
+
+def test_a_rewritten_record_keeps_the_blobs_it_listed(tmp_path: Path) -> None:
+    """The same layer stored gzip-compressed by one image and zstd by another: the record
+    lists both stored forms, so either replays it without being read again."""
+    from hullcheck.sources.layercache import LayerRecord
+
+    cache = LayerCache(tmp_path)
+    diff_id, fingerprint = "sha256:" + "1" * 64, "f" * 64
+    for blob in ("sha256:" + "a" * 64, "sha256:" + "b" * 64):
+        cache.store(LayerRecord(diff_id, fingerprint, blobs=[blob], uncompressed_size=10))
+    assert cache.peek_blobs(diff_id, fingerprint) == ["sha256:" + "a" * 64, "sha256:" + "b" * 64]
+    assert cache.peek_blobs(diff_id, "0" * 64) == []

@@ -324,6 +324,18 @@ def decode(raw: bytes, subs: Sequence[Subscription]) -> LayerRecord:
     return record
 
 
+def listed_blobs(payload: bytes) -> list[str]:
+    """The blob digests a compressed record body lists ([] if it does not decode), so a
+    rewrite keeps them; for every record store."""
+    try:
+        raw = zstandard.ZstdDecompressor().decompress(payload, max_output_size=MAX_RECORD_BYTES)
+        body = json.loads(raw)
+    except (ValueError, zstandard.ZstdError):
+        return []
+    blobs = body.get("blobs", []) if isinstance(body, dict) else []
+    return [b for b in blobs if isinstance(b, str)][:64]
+
+
 class LayerCache:
     """Layer records under ``<cache>/layers`` (see the module docstring)."""
 
@@ -414,12 +426,9 @@ class LayerCache:
                 blob = f.read(MAX_RECORD_BYTES + 1)
             rest = blob[len(MAGIC) :] if blob.startswith(MAGIC) else b""
             _, _, payload = rest.partition(b"\n")
-            raw = zstandard.ZstdDecompressor().decompress(payload, max_output_size=MAX_RECORD_BYTES)
-            body = json.loads(raw)
-            blobs = body.get("blobs", []) if isinstance(body, dict) else []
-            return [b for b in blobs if isinstance(b, str)][:64]
-        except (OSError, ValueError, zstandard.ZstdError):
+        except OSError:
             return []
+        return listed_blobs(payload)
 
     def store(self, record: LayerRecord) -> None:
         """Write ``record`` atomically; a cache that cannot be written is only a warning."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +32,7 @@ from hullcheck.sources.layercache import (
     LayerRecord,
     decode,
     encode,
+    listed_blobs,
 )
 
 if TYPE_CHECKING:
@@ -153,12 +153,9 @@ class RedisLayerCache(LayerCache):
             return []
         try:
             payload = self._payload(name, value)
-            raw = zstandard.ZstdDecompressor().decompress(payload, max_output_size=MAX_RECORD_BYTES)
-            body = json.loads(raw)
-        except (ValueError, zstandard.ZstdError):
+        except ValueError:
             return []
-        blobs = body.get("blobs", []) if isinstance(body, dict) else []
-        return [b for b in blobs if isinstance(b, str)][:64]
+        return listed_blobs(payload)
 
     def store(self, record: LayerRecord) -> None:
         name = self._name(record.diff_id, record.fingerprint)
