@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from hullcheck.sources import layerfs
 from tests.fixtures.imagebuilder import (
     Dir,
     File,
@@ -148,3 +151,43 @@ def test_walk_is_kept_once_built_and_dropped_by_any_change() -> None:
     assert [p.path for p in view.walk()] == ["/etc", "/etc/b"]
     view.opaque("etc", 3)
     assert [p.path for p in view.walk()] == ["/etc"]
+
+
+def test_waste_is_named_by_path_for_every_way_a_version_is_hidden(tmp_path: Path) -> None:
+    img = make_image(
+        tmp_path / "i",
+        [
+            Layer(
+                [
+                    Dir("etc"),
+                    File("etc/a", b"A" * 10),
+                    Dir("opt/deep/er"),
+                    File("opt/deep/er/x", b"X" * 7),
+                    File("opt/empty", b""),
+                    File("srv/dup", b"D" * 3),
+                    File("srv/dup", b"D" * 4),
+                ]
+            ),
+            Layer([File("etc/a", b"A" * 5)]),
+            Layer([Whiteout("etc/a"), Opaque("opt")]),
+        ],
+    )
+    result, _ = read_all(img.reference)
+    waste = result.view.waste
+    # overwritten then deleted; a whole subtree hidden by an opaque directory; a duplicate
+    # entry of one layer; an empty file wastes nothing and is not kept
+    assert waste == {"/etc/a": [15, 2], "/opt/deep/er/x": [7, 1], "/srv/dup": [3, 1]}
+    assert sum(s.bytes_wasted for s in result.view.stats) == 25
+
+
+def test_waste_by_path_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    view = layerfs.LayerFS()
+    view.stats = [layerfs.LayerStats(0, "sha256:a"), layerfs.LayerStats(1, "sha256:b")]
+    monkeypatch.setattr(layerfs, "MAX_WASTE_PATHS", 10)
+    for i in range(40):
+        view.add(f"f{i}", "file", 0, i + 1, 0o644, 0, 0, None)
+    view.opaque("", 1)
+    assert len(view.waste) <= 10
+    # the largest are the ones kept, and every byte is still counted per layer
+    assert "/f39" in view.waste and "/f0" not in view.waste
+    assert view.stats[0].bytes_wasted == sum(range(1, 41))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from hullcheck.analysis import AnalyserOutput
 from hullcheck.imagerules.base import ImageRule, ScanSettings, human_bytes
-from hullcheck.model import FileRef, Finding, JSONValue, Practice, Severity
+from hullcheck.model import Finding, JSONValue, Practice, Severity
 from hullcheck.sources.image import Image
 from hullcheck.sources.walker import Subscription, WalkResult
 
@@ -161,22 +161,10 @@ class _Tally:
 class Hygiene:
     def __init__(self, settings: ScanSettings) -> None:
         self.settings = settings
-        self._versions: dict[str, list[tuple[int, int]]] = {}
 
     def subscriptions(self, image: Image) -> Sequence[Subscription]:
-        return (
-            Subscription(
-                "hygiene-versions",
-                self._on_file,
-                all_entries=True,
-                kinds=frozenset({"file"}),
-                max_size=0,
-            ),
-        )
-
-    def _on_file(self, ref: FileRef, data: bytes | None) -> None:
-        if ref.layer_index is not None:
-            self._versions.setdefault(ref.path, []).append((ref.layer_index, ref.size))
+        # everything it needs is in the merged view, which also keeps the wasted bytes
+        return ()
 
     def finish(self, image: Image, walk: WalkResult) -> AnalyserOutput:
         out = AnalyserOutput()
@@ -301,14 +289,10 @@ class Hygiene:
                 }
             )
         top: list[tuple[int, str, int]] = []
-        for path, versions in self._versions.items():
+        for path, (hidden_bytes, hidden_versions) in walk.view.waste.items():
             info = walk.view.get(path)
-            if len(versions) < 2 and (info is None or not info.hidden):
-                continue
-            total = sum(size for _, size in versions)
-            alive = info.size if info is not None and not info.hidden else 0
-            if total - alive > 0:
-                top.append((total - alive, path, len(versions)))
+            alive = info is not None and not info.hidden
+            top.append((hidden_bytes, path, hidden_versions + alive))
         top.sort(reverse=True)
         summary: dict[str, JSONValue] = {
             "efficiency": round(efficiency, 4),

@@ -8,7 +8,8 @@ added it, the layers that changed it and the layer that hid it, so analysers can
 each layer added and how much of it later layers overwrote or deleted feed the
 layer-efficiency score.
 
-Memory is one small node per distinct path (~230 bytes traced, 0.26-0.37 KB of RSS);
+Memory is one small node per distinct path (~230 bytes traced, 0.26-0.37 KB of RSS),
+plus, for at most ``MAX_WASTE_PATHS`` paths, the bytes their hidden versions held;
 ``Limits.max_entries`` (default 1,000,000) caps the number of paths, past which the view
 stops growing and says so (``truncated``); entries still stream to analysers.
 """
@@ -32,6 +33,9 @@ from hullcheck.sources.tarstream import (
 
 MAX_SYMLINK_HOPS = 40  # as Linux's path resolution
 MEMO_PATHS = 200_000
+MAX_WASTE_PATHS = 50_000
+"""Paths whose overwritten or deleted bytes are kept by name (for ``top_wasted``); past it
+the smaller half is dropped, so a hostile image of many wasted paths stays bounded."""
 
 _TYPE_BITS = {
     REGULAR: stat.S_IFREG,
@@ -128,6 +132,9 @@ class LayerFS:
     truncated: bool = False
     _root: _Node = field(default_factory=lambda: _Node(DIRECTORY, -1))
     _dirs: dict[str, _Node] = field(default_factory=dict)
+    waste: dict[str, list[int]] = field(default_factory=dict)
+    """Absolute path -> [bytes of its overwritten or deleted versions, how many]; only
+    non-empty versions, and only the largest ``MAX_WASTE_PATHS`` paths."""
     _count: int = 0
     _visible: tuple[PathInfo, ...] | None = None
     """``walk()`` of the visible paths, kept once built (several rule families walk the
@@ -153,7 +160,7 @@ class LayerFS:
             self._count += 1
         elif node.kind != DIRECTORY:
             # A file (or a hidden one) used as a directory by a later entry: it becomes one.
-            self._hide_version(node, layer)
+            self._hide_version(node, layer, path)
             node.kind = DIRECTORY
             if node.children is None:
                 node.children = {}
@@ -172,10 +179,26 @@ class LayerFS:
             node.changed = (*node.changed, layer)
         node.layer = layer
 
-    def _hide_version(self, node: _Node, by: int) -> None:
-        """The current version of ``node`` stops being visible (overwritten or deleted)."""
+    def _hide_version(self, node: _Node, by: int, path: str) -> None:
+        """The current version of ``node`` (at ``path``, no leading slash) stops being
+        visible (overwritten or deleted)."""
         if node.deleted_by is None and node.kind == REGULAR and 0 <= node.layer < len(self.stats):
-            self.stats[node.layer].bytes_wasted += node.size
+            self._waste(path, node.layer, node.size)
+
+    def _waste(self, path: str, layer: int, size: int) -> None:
+        self.stats[layer].bytes_wasted += size
+        if size <= 0:
+            return
+        key = "/" + path
+        kept = self.waste.get(key)
+        if kept is not None:
+            kept[0] += size
+            kept[1] += 1
+            return
+        if len(self.waste) >= MAX_WASTE_PATHS:
+            ranked = sorted(self.waste.items(), key=lambda item: item[1][0], reverse=True)
+            self.waste = dict(ranked[: MAX_WASTE_PATHS // 2])
+        self.waste[key] = [size, 1]
 
     def add(  # noqa: PLR0917 - the hot path of the walk: positional on purpose
         self,
@@ -219,12 +242,12 @@ class LayerFS:
                 and (kind != DIRECTORY or node.kind != DIRECTORY)
             )
             if node.layer != layer:
-                self._hide_version(node, layer)
+                self._hide_version(node, layer, path)
                 if node.children and kind != DIRECTORY:
-                    self._hide_children(node, layer)
+                    self._hide_children(node, layer, path)
             elif node.kind == REGULAR and node.deleted_by is None:
                 # a duplicate entry in the same layer replaces the earlier one
-                self.stats[layer].bytes_wasted += node.size
+                self._waste(path, layer, node.size)
             self._touch(node, layer)
             if kind == DIRECTORY:
                 if node.children is None:
@@ -251,7 +274,7 @@ class LayerFS:
         node = parent.children.get(name)
         if node is None or node.layer >= layer:
             return
-        self._hide(node, layer)
+        self._hide(node, layer, f"{dir_path}/{name}" if dir_path else name)
 
     def opaque(self, dir_path: str, layer: int) -> None:
         """``.wh..wh..opq`` in ``dir_path``: hide everything lower layers put in it."""
@@ -259,25 +282,28 @@ class LayerFS:
         parent = self._dirs.get(dir_path)
         if parent is None:
             parent = self._dir(dir_path, layer)
-        self._hide_children(parent, layer)
+        self._hide_children(parent, layer, dir_path)
 
-    def _hide(self, node: _Node, layer: int) -> None:
+    def _hide(self, node: _Node, layer: int, path: str) -> None:
         if node.deleted_by is None and node.layer < layer:
-            self._hide_version(node, layer)
+            self._hide_version(node, layer, path)
             node.deleted_by = layer
-        self._hide_children(node, layer)
+        self._hide_children(node, layer, path)
 
-    def _hide_children(self, node: _Node, layer: int) -> None:
-        stack = [node]
+    def _hide_children(self, node: _Node, layer: int, path: str) -> None:
+        stack = [(path, node)]
         while stack:
-            current = stack.pop()
+            base, current = stack.pop()
             if not current.children:
                 continue
-            for child in current.children.values():
+            for name, child in current.children.items():
+                # the child's path is built only where it is needed (waste, or descending)
                 if child.deleted_by is None and child.layer < layer:
-                    self._hide_version(child, layer)
+                    if child.kind == REGULAR and child.size:  # else it wastes nothing
+                        self._hide_version(child, layer, f"{base}/{name}" if base else name)
                     child.deleted_by = layer
-                stack.append(child)
+                if child.children:
+                    stack.append((f"{base}/{name}" if base else name, child))
 
     # ----------------------------------------------------------------- reading
     def _info(self, path: str, node: _Node) -> PathInfo:
