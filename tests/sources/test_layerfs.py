@@ -191,3 +191,38 @@ def test_waste_by_path_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     # the largest are the ones kept, and every byte is still counted per layer
     assert "/f39" in view.waste and "/f0" not in view.waste
     assert view.stats[0].bytes_wasted == sum(range(1, 41))
+
+
+def test_numbers_too_wide_for_a_column_are_kept_as_they_are() -> None:
+    # a PAX header can give any uid; the view must neither crash nor change it
+    view = layerfs.LayerFS()
+    view.stats = [layerfs.LayerStats(0, "sha256:a")]
+    view.add("etc", "dir", 0, 0, 0o755, 0, 0, None)
+    view.add("etc/odd", "file", 0, 5, 0o4755, 2**70, -(2**65), None)
+    view.add("etc/plain", "file", 0, 7, 0o644, 1000, 1000, None)
+    odd = view.get("/etc/odd")
+    assert odd is not None and (odd.size, odd.uid, odd.gid) == (5, 2**70, -(2**65))
+    assert odd.mode == 0o104755
+    plain = view.get("/etc/plain")
+    assert plain is not None and (plain.size, plain.uid, plain.gid) == (7, 1000, 1000)
+    # a later version with ordinary numbers replaces the wide ones
+    view.stats.append(layerfs.LayerStats(1, "sha256:b"))
+    view.add("etc/odd", "file", 1, 3, 0o755, 0, 0, None)
+    again = view.get("/etc/odd")
+    assert again is not None and (again.size, again.uid, again.gid, again.changed_by) == (
+        3,
+        0,
+        0,
+        (1,),
+    )
+    assert view.waste == {"/etc/odd": [5, 1]}
+
+
+def test_every_kind_and_link_reads_back() -> None:
+    view = layerfs.LayerFS()
+    view.stats = [layerfs.LayerStats(0, "sha256:a")]
+    kinds = ["file", "dir", "symlink", "hardlink", "char", "block", "fifo"]
+    for kind in kinds:
+        view.add(f"k-{kind}", kind, 0, 0, 0o600, 0, 0, "/target" if "link" in kind else None)
+    got = {p.path: (p.kind, p.link_target) for p in view.walk()}
+    assert got == {f"/k-{kind}": (kind, "/target" if "link" in kind else None) for kind in kinds}

@@ -46,7 +46,8 @@ class Limits:
     offset (programs, jars, rpm databases), instead of being held in memory."""
     max_entries: int = 1_000_000
     """Distinct paths kept in the merged view (beyond: view truncated, reported).  A path
-    costs ~0.26-0.37 KB of RSS (bench/read_layers.py --paths), so ~0.35 GB at most."""
+    costs ~0.21 KB of RSS in the walk (bench/read_layers.py --paths); a whole scan of an
+    image of 1,000,000 empty files peaks at 230 MiB (docs/security-model.md)."""
     max_header_bytes: int = 1 * MiB
     """Size of one PAX or GNU long-name header."""
     max_path_bytes: int = 64 * KiB
