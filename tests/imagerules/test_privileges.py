@@ -129,6 +129,18 @@ def test_capabilities_removed_by_a_later_version_are_not_reported(tmp_path: Path
     assert "HC8005" not in rule_ids(scan(tmp_path, layers))
 
 
+def test_capabilities_given_back_by_a_third_layer_are_reported_from_it(tmp_path: Path) -> None:
+    cap = {"SCHILY.xattr.security.capability": CAP_NET_RAW}
+    layers = [
+        base_layer(File("usr/bin/ping", b"\x7fELF", pax=cap)),  # type: ignore[arg-type]
+        Layer([Dir("usr"), Dir("usr/bin"), File("usr/bin/ping", b"\x7fELF2")]),
+        Layer([Dir("usr"), Dir("usr/bin"), File("usr/bin/ping", b"\x7fELF3", pax=cap)]),  # type: ignore[arg-type]
+    ]
+    (found,) = by_rule(scan(tmp_path, layers), "HC8005")
+    assert found.location.file == "/usr/bin/ping"
+    assert found.location.layer_index == 2
+
+
 def test_decode_capabilities_rejects_garbage() -> None:
     assert decode_capabilities(b"\x00" * 4) is None
     assert decode_capabilities(struct.pack("<III", 0x07000000, 1, 0)) is None

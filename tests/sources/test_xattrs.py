@@ -55,3 +55,28 @@ def test_walker_hands_xattrs_to_subscribers(tmp_path: Path) -> None:
     with open_image(img.reference) as handle:
         handle.walk([Subscription("x", lambda ref, _: seen.append(ref), all_entries=True)])
     assert seen[0].xattrs == (("security.capability", CAP),)
+
+
+def test_a_with_xattrs_subscription_sees_only_entries_that_carry_some(tmp_path: Path) -> None:
+    pax = {"SCHILY.xattr.security.capability": CAP}
+    layers = [
+        Layer([File("usr/bin/ping", b"x", pax=pax), File("usr/bin/ls", b"y")]),  # type: ignore[arg-type]
+        Layer([File("usr/bin/ls", b"z", pax={"SCHILY.xattr.user.a": "1"})]),
+    ]
+    img = make_image(tmp_path / "i", layers)
+    seen: list[tuple[str, int | None]] = []
+    every: list[str] = []
+    with open_image(img.reference) as handle:
+        handle.walk(
+            [
+                Subscription(
+                    "x",
+                    lambda ref, _: seen.append((ref.path, ref.layer_index)),
+                    all_entries=True,
+                    with_xattrs=True,
+                ),
+                Subscription("all", lambda ref, _: every.append(ref.path), all_entries=True),
+            ]
+        )
+    assert seen == [("/usr/bin/ping", 0), ("/usr/bin/ls", 1)]
+    assert every == ["/usr/bin/ping", "/usr/bin/ls", "/usr/bin/ls"]

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hullcheck.catalog import osrelease
-from hullcheck.catalog.base import CatalogContext, Cataloger, Distro, PartialRead
+from hullcheck.catalog.base import CatalogContext, Cataloger, Distro, GlobPredicate, PartialRead
 from hullcheck.diagnostics import Diagnostic
 from hullcheck.diagnostics import error as diag_error
 from hullcheck.errors import InputError
+from hullcheck.globs import compile_globs
 from hullcheck.model import FileRef, Package
 from hullcheck.sources.spool import SpooledFile
 
@@ -110,13 +111,20 @@ class Collector:
         # earlier versions of each OS database: which packages each layer's version held
         self._history: dict[str, list[tuple[FileRef, frozenset[tuple[str, str]]]]] = {}
         self._context_limit = max((c.context_max_size for c in catalogers), default=0)
+        predicates = [p for c in catalogers for p in (c.wants, c.context_wants)]
+        self._any_glob = compile_globs(
+            pattern for p in predicates if isinstance(p, GlobPredicate) for pattern in p.patterns
+        )
+        self._other_wants = tuple(p for p in predicates if not isinstance(p, GlobPredicate))
 
     # -- the subscription the walker needs -------------------------------------------
     def wants_path(self, path: str) -> bool:
         """Whether any cataloger asks for this path by name (regardless of file type)."""
         if osrelease.wants(path):
             return True
-        return any(c.wants(path) or c.context_wants(path) for c in self._catalogers)
+        if self._any_glob is not None and self._any_glob.match(path):
+            return True
+        return any(wants(path) for wants in self._other_wants)
 
     def wants(self, ref: FileRef) -> bool:
         """Whether the walker should read this regular file and call :meth:`feed`.

@@ -224,6 +224,7 @@ class Privileges:
                 "privileges-xattrs",
                 self._on_entry,
                 all_entries=True,
+                with_xattrs=True,
                 kinds=frozenset({"file", "hardlink"}),
                 max_size=0,
             ),
@@ -236,7 +237,9 @@ class Privileges:
             if name == "security.capability":
                 self._caps[ref.path] = (ref.layer_index, value)
                 return
-        if ref.path in self._caps:  # a later version without capabilities
+        # a later version with other attributes only; one with none is not offered
+        # (``with_xattrs``): the final version's layer is checked in _capabilities
+        if ref.path in self._caps:
             del self._caps[ref.path]
 
     def finish(self, image: Image, walk: WalkResult) -> AnalyserOutput:

@@ -126,6 +126,7 @@ def pass_fingerprint(subs: Sequence[Subscription]) -> str | None:
                     s.name,
                     sorted(s.kinds),
                     s.all_entries,
+                    s.with_xattrs,
                     s.max_size,
                     sorted(s.paths),
                     sorted(s.basenames),

@@ -42,6 +42,7 @@ from hullcheck.sources.layercache import (
 from hullcheck.sources.layerfs import LayerFS, LayerStats, type_bits
 from hullcheck.sources.layerstream import Inflation, InflationError, LayerReader
 from hullcheck.sources.limits import Deadline, Limits, MiB, ReadTimeout
+from hullcheck.sources.prefetch import PrefetchingReader
 from hullcheck.sources.spool import SpooledFile
 from hullcheck.sources.tarstream import (
     BLOCKDEV,
@@ -94,6 +95,9 @@ class Subscription:
     predicate: Callable[[str], bool] | None = None
     kinds: frozenset[str] = frozenset({REGULAR})
     all_entries: bool = False
+    with_xattrs: bool = False
+    """Only entries that carry extended attributes (PAX ``SCHILY.xattr.*``), matched
+    before any other test: most layers have none, so most entries cost nothing."""
     max_size: int = 1 * MiB
     accept: Callable[[FileRef], bool] | None = None
     on_spill: OnSpill | None = None
@@ -115,6 +119,7 @@ class _Compiled:
         "predicate",
         "reduce",
         "sub",
+        "xattrs",
     )
 
     def __init__(self, sub: Subscription, index: int = 0) -> None:
@@ -128,10 +133,11 @@ class _Compiled:
         self.glob = compile_globs(sub.globs)
         self.predicate = sub.predicate
         self.accept = sub.accept
+        self.xattrs = sub.with_xattrs
         self.failed = False
 
-    def matches(self, path: str, base: str, kind: str) -> bool:
-        if kind not in self.kinds or self.failed:
+    def matches(self, path: str, base: str, kind: str, has_xattrs: bool = True) -> bool:
+        if kind not in self.kinds or self.failed or (self.xattrs and not has_xattrs):
             return False
         if self.all or path in self.paths or base in self.basenames:
             return True
@@ -247,7 +253,7 @@ class Walker:
         self._fingerprint: str | None = None
         self._rec: LayerRecord | None = None
         self.result = WalkResult(view=LayerFS(max_entries=self.limits.max_entries))
-        self._reader: LayerReader | None = None
+        self._reader: PrefetchingReader | None = None
         """The layer being read (None for a directory), for per-file inflation checks."""
         self._odd: dict[tuple[int, str, str], tuple[int, str]] = {}
         """(layer, oddity, detail) -> (count, first path)"""
@@ -481,14 +487,15 @@ class Walker:
             self._walk_directory(self.source, layer, deadline, stats)
             return
         raw = self._open(layer)
-        reader: LayerReader | None = None
+        inflating: LayerReader | None = None
+        reader: PrefetchingReader | None = None
         errors_before = len(self.result.errors) + self.result.suppressed_errors
         noted_before = self._noted
         recording = self._start_record(layer)
         verified = False
         try:
             content_digest = layer.digest == layer.diff_id
-            reader = LayerReader(
+            inflating = LayerReader(
                 raw,
                 layer.digest,
                 layer.compressed_size,
@@ -497,25 +504,15 @@ class Walker:
                 inflation=inflation,
                 content_digest=content_digest,
             )
-            read = reader.read
             hasher = None
             if recording and not content_digest:
                 # the diff_id is only the config's word: hash what comes out, so a record
                 # is never filed under a diff_id the layer does not have
                 hasher = hashlib.sha256()
-                inner, update = reader.read, hasher.update
-
-                def read(n: int = -1) -> bytes:
-                    data = inner(n)
-                    update(data)
-                    return data
-
-            tar = TarStream(read, self.limits)
+            reader = PrefetchingReader(inflating, hasher.update if hasher is not None else None)
+            tar = TarStream(reader.read, self.limits)
             self._reader = reader
             self._entries(tar, layer, stats)
-            if hasher is not None:
-                while read(4 << 20):  # the tar's trailing blocks count towards the diff_id
-                    pass
             reader.finish()
             stats.uncompressed_size = reader.out_count
             stats.compressed_size = reader.compressed_count
@@ -531,6 +528,8 @@ class Walker:
                 self._finish_record(verified and stats.complete and clean, errors_before)
             if reader is not None:
                 reader.close()
+            elif inflating is not None:
+                inflating.close()
             raw.close()
 
     def _walk_directory(
@@ -653,7 +652,8 @@ class Walker:
         """Offer the entry (and its content, read once up to the largest limit asked) to
         the subscriptions that want it; recorded instead while a recording is kept."""
         kind = entry.kind
-        wanted = [s for s in self._subs if s.matches(abs_path, base, kind)]
+        has_xattrs = bool(entry.xattrs)
+        wanted = [s for s in self._subs if s.matches(abs_path, base, kind, has_xattrs)]
         if not wanted:
             return
         index = layer.index
