@@ -1,21 +1,22 @@
-"""Run one scan as a ``hullcheck scan`` subprocess and bring back its JSON report.
+"""Run one scan as a ``hullcheck scan`` process of its own and bring back its JSON report.
 
 A separate process per scan keeps a long-lived caller (the service, a fleet worker)
 alive whatever a hostile image does (memory, time, a bug): the worst case is one failed
-scan with the tool's own error line.
+scan with the tool's own error line.  The process is forked from a server that has
+already imported hullcheck (:mod:`hullcheck.prestart`), so it starts in milliseconds.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from hullcheck.prestart import launch
 from hullcheck.sources.netpolicy import PUBLIC_ONLY_ENV
 
 MAX_REPORT_BYTES = 256 * 1024 * 1024
@@ -49,7 +50,8 @@ class Outcome:
 
 
 def scan_command(settings: ScanJob, target: str, output: Path) -> list[str]:
-    cmd = [sys.executable, "-m", "hullcheck", "scan", target, "-f", "json", "-o", str(output)]
+    """The arguments of ``hullcheck`` (the program name left out) for one scan."""
+    cmd = ["scan", target, "-f", "json", "-o", str(output)]
     cmd += ["--fail-on", "none", "--quiet", "--cache-dir", str(settings.data_dir / "cache")]
     cmd += ["--db", str(settings.vulnerability_db)]
     for registry in settings.insecure_registries:
@@ -70,7 +72,7 @@ def run_scan(
     reference: str,
     input_text: str | None,
     *,
-    started: list[subprocess.Popen[str]] | None = None,
+    started: list[BaseProcess] | None = None,
     credentials: tuple[str, str] | None = None,
     policy_files: list[Path] | None = None,
 ) -> Outcome:
@@ -95,28 +97,36 @@ def run_scan(
         cmd += ["--config", str(policy_files[0])]
         if len(policy_files) > 1:
             cmd += ["--ignore-file", str(policy_files[1])]
+    errors = work / f"{attempt}.stderr"
     try:
-        proc = subprocess.Popen(
+        proc = launch(
             cmd,
-            stdin=subprocess.PIPE if credentials is not None else subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
             env=env,
+            stderr_path=errors,
+            stdin_text=f"{credentials[1]}\n" if credentials is not None else None,
         )
         if started is not None:
             started.append(proc)
-        try:
-            secret = f"{credentials[1]}\n" if credentials is not None else None
-            _, stderr = proc.communicate(secret, timeout=settings.scan_timeout)
-        except subprocess.TimeoutExpired:
+        proc.join(settings.scan_timeout)
+        if proc.exitcode is None:
             proc.kill()
-            proc.communicate()
+            proc.join()
             return Outcome(None, None, f"the scan took longer than {settings.scan_timeout:g} s")
-        return _collect(output, proc.returncode, stderr)
+        return _collect(output, proc.exitcode, _tail(errors))
     finally:
         output.unlink(missing_ok=True)
         sbom_file.unlink(missing_ok=True)
+        errors.unlink(missing_ok=True)
+
+
+def _tail(path: Path, limit: int = 64 * 1024) -> str:
+    """The end of a scan's standard error (a hostile image cannot make us read more)."""
+    try:
+        with path.open("rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - limit))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def _collect(output: Path, code: int, stderr: str) -> Outcome:

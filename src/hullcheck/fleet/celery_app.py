@@ -2,8 +2,11 @@
 worker dies, retries with backoff, one task at a time per worker process.
 
 A worker acknowledges a task only when it finished, so a worker killed mid-scan leaves
-its task in the broker, which hands it to another worker after the visibility timeout
-(and at once when only a pool child died).  Results travel back through the same Redis.
+its task in the broker, which hands it to another worker after the visibility timeout.
+Results travel back through the same Redis.  The worker's pool is threads: each task
+only waits on its scan, which already runs in a process of its own, forked from a
+server that imported hullcheck once (:mod:`hullcheck.prestart`; a prefork pool's
+daemonic children may not start processes).
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ def run_worker(
         "worker",
         "--loglevel=INFO",
         f"--concurrency={concurrency}",
-        "--pool=prefork",
+        "--pool=threads",
         "--without-gossip",
         "--without-mingle",
     ]

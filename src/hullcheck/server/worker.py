@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import subprocess
 import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ class Workers:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._running: dict[str, list[subprocess.Popen[str]]] = {}
+        self._running: dict[str, list[BaseProcess]] = {}
         self._lock = threading.Lock()
         self.owner_prefix = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -117,7 +117,7 @@ class Workers:
             reference, input_text = scan.reference, scan.input_text
         log.info("scan %s started: %s %s", uid, kind, reference)
         started = time.monotonic()
-        procs: list[subprocess.Popen[str]] = []
+        procs: list[BaseProcess] = []
         with self._lock:
             self._running[uid] = procs
         renewing = threading.Event()
