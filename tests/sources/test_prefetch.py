@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,41 @@ def _tar(img: BuiltImage, index: int) -> bytes:
     if stored[:2] == b"\x1f\x8b":
         return gzip.decompress(stored)
     return zstandard.ZstdDecompressor().stream_reader(io.BytesIO(stored)).read()
+
+
+class _Stalled(io.RawIOBase):
+    """A registry stream that gives its first bytes, then stops answering."""
+
+    def __init__(self, head: bytes) -> None:
+        self.head = head
+        self.release = threading.Event()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        if self.head:
+            data, self.head = self.head[:n], self.head[n:]
+            return data
+        self.release.wait(30)
+        return b""
+
+
+def test_close_does_not_wait_for_a_read_stuck_in_a_slow_registry() -> None:
+    stored = _stored("gzip")
+    raw = _Stalled(stored[: 2 * MiB])
+    inner = LayerReader(
+        raw,  # type: ignore[arg-type]
+        "sha256:" + hashlib.sha256(stored).hexdigest(),
+        len(stored),
+        limits=Limits(),
+        deadline=Deadline(None),
+    )
+    reader = PrefetchingReader(inner)
+    assert reader.read(1000)  # the walk has begun; the thread is now stuck reading
+    started = time.monotonic()
+    reader.close()  # as after an error found in the tar
+    assert time.monotonic() - started < 3
+    raw.release.set()  # the socket answers at last: the thread sees the stop and ends
+    reader._thread.join(5)
+    assert not reader._thread.is_alive()

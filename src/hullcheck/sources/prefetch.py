@@ -18,12 +18,14 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 from hullcheck.sources.layerstream import OUT_SIZE, LayerReader
 
 DEPTH = 4
 _POLL = 0.05  # seconds between looks at the stop flag while the queue is full
+CLOSE_WAIT = 1.0
 
 
 class _End:
@@ -107,12 +109,15 @@ class PrefetchingReader:
     def stored_digest(self) -> str:
         return self._reader.stored_digest()
 
-    def _halt(self) -> None:
+    def _halt(self, wait: float | None = None) -> None:
+        """Stop the thread; give up waiting after ``wait`` seconds (None: until it ends)."""
         self._stop.set()
+        give_up = None if wait is None else time.monotonic() + wait
         while self._thread.is_alive():
+            if give_up is not None and time.monotonic() > give_up:
+                return
             with contextlib.suppress(queue.Empty):
                 self._queue.get(timeout=_POLL)
-        self._thread.join()
 
     def finish(self) -> None:
         """Read the layer to its end (the tar's trailing blocks count towards a diff_id and
@@ -123,6 +128,11 @@ class PrefetchingReader:
         self._reader.finish()
 
     def close(self) -> None:
-        """Stop the thread (also after an error) and close the reader."""
-        self._halt()
+        """Stop the thread (also after an error) and close the reader.
+
+        A thread blocked in a read from a slow registry is not waited for beyond
+        ``CLOSE_WAIT``: an error is reported now, not when the socket times out.  The
+        thread ends by itself when its read returns (it sees the stop flag; a daemon
+        thread, holding one chunk at most)."""
+        self._halt(CLOSE_WAIT)
         self._reader.close()
