@@ -16,7 +16,7 @@ import zstandard
 from hullcheck.errors import ImageError
 from hullcheck.sources.layerstream import InflationError, LayerReader
 from hullcheck.sources.limits import Deadline, Limits
-from hullcheck.sources.prefetch import DEPTH, PrefetchingReader
+from hullcheck.sources.prefetch import CHUNK, DEPTH, PrefetchingReader
 from hullcheck.sources.walker import Subscription
 from tests.fixtures.imagebuilder import BuiltImage, File, Layer, make_image
 from tests.sources.helpers import Collector, read
@@ -98,7 +98,7 @@ def test_an_error_met_ahead_is_raised_where_the_walk_reaches_it() -> None:
     plain = _reader(broken)
     expected = bytearray()
     with pytest.raises(ImageError, match="corrupt gzip layer data") as direct:
-        while chunk := plain.read(4 * MiB):
+        while chunk := plain.read(CHUNK):  # the thread's read size
             expected += chunk
     reader = PrefetchingReader(_reader(broken))
     got = bytearray()
