@@ -23,7 +23,8 @@ from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-PRELOAD = ["hullcheck.cli.main"]
+PRELOAD = ["hullcheck.cli.main", "hullcheck.cli.scan"]
+"""The entry point and the command the service and fleet workers run."""
 _context: ForkServerContext | None = None
 
 

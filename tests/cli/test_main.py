@@ -1,0 +1,66 @@
+"""``hullcheck.cli.main``: a command imports its own module only, and every command is
+reachable that way."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hullcheck.cli.main import NEEDS_ALL, _command_module, build_parser, main
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def _commands(parser: object) -> set[str]:
+    action = parser._subparsers._group_actions[0]  # type: ignore[attr-defined]
+    return set(action.choices)
+
+
+def test_every_command_is_found_by_its_own_module() -> None:
+    everything = _commands(build_parser())
+    assert {"lint", "scan", "token", "verify-attestation"} <= everything
+    for word in everything:
+        module = _command_module([word, "--help"])
+        if module is None:
+            assert word in NEEDS_ALL
+            continue
+        assert word in _commands(build_parser(module)), word
+
+
+def test_a_command_imports_no_other_command_module(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nUSER 1000\n")
+    code = (
+        "import json, sys\n"
+        "from hullcheck.cli.main import main\n"
+        f"rc = main(['lint', {str(tmp_path / 'Dockerfile')!r}, '-q'])\n"
+        "print(json.dumps([rc, sorted(m for m in sys.modules if m.startswith('hullcheck.cli.'))]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    )
+    rc, loaded = json.loads(out.stdout.splitlines()[-1])
+    assert rc == 0
+    assert "hullcheck.cli.lint" in loaded
+    assert not {"hullcheck.cli.scan", "hullcheck.cli.serve", "hullcheck.cli.fleet"} & set(loaded)
+
+
+def test_words_that_are_not_commands_get_the_whole_list(capsys: object) -> None:
+    for argv in (["verify_attestation"], ["nonsense"]):
+        try:
+            main(argv)
+        except SystemExit as exc:
+            assert exc.code == 2
+        err = capsys.readouterr().err  # type: ignore[attr-defined]
+        assert "invalid choice" in err and "'verify-attestation'" in err and "'lint'" in err
+
+
+def test_version_without_importing_commands(capsys: object) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("hullcheck ")  # type: ignore[attr-defined]
