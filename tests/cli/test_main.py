@@ -36,7 +36,8 @@ def test_a_command_imports_no_other_command_module(tmp_path: Path) -> None:
         "import json, sys\n"
         "from hullcheck.cli.main import main\n"
         f"rc = main(['lint', {str(tmp_path / 'Dockerfile')!r}, '-q'])\n"
-        "print(json.dumps([rc, sorted(m for m in sys.modules if m.startswith('hullcheck.cli.'))]))\n"
+        "cli = [m for m in sys.modules if m.startswith('hullcheck.cli.')]\n"
+        "print(json.dumps([rc, sorted(cli)]))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
