@@ -113,6 +113,11 @@ def _kind_code(kind: str) -> int:
     return code
 
 
+def _join(base: str, name: str) -> str:
+    """``name`` under ``base`` (paths without a leading slash; "" is the root)."""
+    return f"{base}/{name}" if base else name
+
+
 @dataclass
 class LayerFS:
     """The merged view.  Paths are absolute (``/etc/passwd``); the root is ``/``.
@@ -211,7 +216,7 @@ class LayerFS:
             self._count += 1
         elif self._kind[node] != _DIR:
             # A file (or a hidden one) used as a directory by a later entry: it becomes one.
-            self._hide_version(node, layer, path)
+            self._hide_version(node, path)
             self._kind[node] = _DIR
             self._children.setdefault(node, {})
             self._touch(node, layer)
@@ -232,7 +237,7 @@ class LayerFS:
                 self._changed[node] = (*changed, layer)
         self._layer[node] = layer
 
-    def _hide_version(self, node: int, by: int, path: str) -> None:
+    def _hide_version(self, node: int, path: str) -> None:
         """The current version of ``node`` (at ``path``, no leading slash) stops being
         visible (overwritten or deleted)."""
         layer = self._layer[node]
@@ -295,7 +300,7 @@ class LayerFS:
             visible = self._deleted[node] < 0
             duplicate = node_layer == layer and visible and (code != _DIR or node_kind != _DIR)
             if node_layer != layer:
-                self._hide_version(node, layer, path)
+                self._hide_version(node, path)
                 if self._children.get(node) and code != _DIR:
                     self._hide_children(node, layer, path)
             elif node_kind == _REG and visible:
@@ -335,7 +340,7 @@ class LayerFS:
 
     def _hide(self, node: int, layer: int, path: str) -> None:
         if self._deleted[node] < 0 and self._layer[node] < layer:
-            self._hide_version(node, layer, path)
+            self._hide_version(node, path)
             self._deleted[node] = layer
         self._hide_children(node, layer, path)
 
@@ -350,10 +355,10 @@ class LayerFS:
                 # the child's path is built only where it is needed (waste, or descending)
                 if self._deleted[child] < 0 and self._layer[child] < layer:
                     if self._kind[child] == _REG and self._numbers(child)[0]:
-                        self._hide_version(child, layer, f"{base}/{name}" if base else name)
+                        self._hide_version(child, _join(base, name))
                     self._deleted[child] = layer
                 if self._children.get(child):
-                    stack.append((f"{base}/{name}" if base else name, child))
+                    stack.append((_join(base, name), child))
 
     # ----------------------------------------------------------------- reading
     def _info(self, path: str, node: int) -> PathInfo:
