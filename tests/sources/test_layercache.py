@@ -278,3 +278,28 @@ def test_a_rewritten_record_keeps_the_blobs_it_listed(tmp_path: Path) -> None:
         cache.store(LayerRecord(diff_id, fingerprint, blobs=[blob], uncompressed_size=10))
     assert cache.peek_blobs(diff_id, fingerprint) == ["sha256:" + "a" * 64, "sha256:" + "b" * 64]
     assert cache.peek_blobs(diff_id, "0" * 64) == []
+
+
+def test_a_named_directory_holds_the_records_and_serves_another_cache_dir(
+    tmp_path: Path, images: dict[str, BuiltImage]
+) -> None:
+    """``--layer-cache DIR``: records in DIR itself, shared by scans whose own caches differ."""
+    shared = tmp_path / "shared-layers"
+
+    def scan(ref: str, cache: str) -> Any:
+        request = ScanRequest(
+            ref,
+            options=SourceOptions(cache_dir=tmp_path / cache),
+            settings=ScanSettings(now=NOW),
+            layer_cache_url=str(shared),
+        )
+        return scan_image(request)
+
+    cleaner, plain = images["cleaner"].reference, images["plain"].reference
+    first = scan(cleaner, "one")
+    assert _cached(first) == []
+    assert len([p for p in shared.rglob("*") if p.is_file()]) == 2  # both layers, in DIR
+    assert not (tmp_path / "one" / "layers").exists()  # not in the scan's own cache
+    second = scan(plain, "two")
+    assert _cached(second) == [0]  # the base, recorded by the other scan
+    assert _doc(second) == _doc(_scan(plain, tmp_path / "fresh", use=False))
