@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from redis import Redis as RedisClient
 
 from hullcheck.cli.main import main
 from hullcheck.imagerules.base import ScanSettings
@@ -174,3 +175,38 @@ def test_a_redis_layer_cache_needs_the_key(
     assert main([*argv, images["plain"].reference]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "error:" in err[0] and KEY_ENV in err[0]
+
+
+def test_cache_info_and_clean_reach_the_redis_records_and_only_them(
+    tmp_path: Path,
+    redis: Redis,
+    images: dict[str, BuiltImage],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    client = RedisClient.from_url(redis.url)
+    client.set("celery-task-meta-1", b"a Celery result sharing the database")
+    _scan(images["cleaner"].reference, tmp_path / "a", redis.url)
+    records = len(list(client.scan_iter(match=PREFIX + "*")))
+    assert records == 2
+    cache = ["--cache-dir", str(tmp_path / "a"), "--layer-cache", redis.url]
+    capsys.readouterr()
+    assert main(["cache", "info", *cache]) == 0
+    out = capsys.readouterr().out
+    assert f"redis://127.0.0.1:{redis.port}/0: 2 layer records" in out
+    assert main(["cache", "clean", *cache]) == 0
+    assert "removed 2 layer records" in capsys.readouterr().out
+    assert list(client.scan_iter(match=PREFIX + "*")) == []
+    assert client.get("celery-task-meta-1") is not None  # not hullcheck's: kept
+    assert main(["cache", "info", *cache]) == 0
+    assert ": 0 layer records" in capsys.readouterr().out
+
+
+def test_cache_info_on_an_unreachable_redis_is_one_error_without_the_password(
+    tmp_path: Path, redis: Redis, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "redis://:hunter2-secret@127.0.0.1:1/0"
+    assert main(["cache", "info", "--cache-dir", str(tmp_path), "--layer-cache", url]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and "unreachable" in err[0], err
+    assert "hunter2" not in captured.out + captured.err

@@ -481,6 +481,10 @@ class LayerCache:
                 out.append(entry)
         return out
 
+    def where(self) -> str:
+        """Where the records are, fit to print (no credentials)."""
+        return str(self.root)
+
     def usage(self) -> tuple[int, int]:
         records = self._records()
         return len(records), sum(r[1] for r in records)

@@ -187,6 +187,22 @@ class RedisLayerCache(LayerCache):
             self._failed(err)
         return count, size
 
+    def where(self) -> str:
+        return "redis://" + self.url.split("@")[-1].split("://")[-1]
+
     def evict(self, max_bytes: int | None = None) -> tuple[int, int]:
-        """Nothing: keys expire after the TTL and the server's maxmemory bounds the rest."""
-        return 0, 0
+        """``evict(0)`` (``hullcheck cache clean``) removes every record, and only records
+        (the database may be shared with a Celery broker); otherwise nothing: keys expire
+        after the TTL and the server's maxmemory bounds the rest."""
+        if max_bytes != 0:
+            return 0, 0
+        count = size = 0
+        try:
+            for name in self._client.scan_iter(match=PREFIX + "*", count=500):
+                length = int(self._client.strlen(name))
+                if self._client.delete(name):
+                    count += 1
+                    size += length
+        except self._redis_error as err:
+            self._failed(err)
+        return count, size
