@@ -199,12 +199,13 @@ def test_unicode_line_separators_do_not_forge_table_rows() -> None:
 def test_cli_error_lines_are_one_visible_line(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from hullcheck.cli import cache as cache_cli
     from hullcheck.cli import main as cli_main
 
     def boom(args: object) -> int:
         raise ValueError("first line\nsecond \x1b[2J line")
 
-    monkeypatch.setattr(cli_main.cache, "run", boom)
+    monkeypatch.setattr(cache_cli, "run", boom)
     assert cli_main.main(["cache", "info"]) == 2
     err = capsys.readouterr().err
     assert err == "hullcheck: internal error: ValueError: first line second \\x1b[2J line\n"
@@ -212,7 +213,7 @@ def test_cli_error_lines_are_one_visible_line(
     def hostile(args: object) -> int:
         raise ImageError("bad name \x1b]0;pwned\x07 in layer")
 
-    monkeypatch.setattr(cli_main.cache, "run", hostile)
+    monkeypatch.setattr(cache_cli, "run", hostile)
     assert cli_main.main(["cache", "info"]) == 2
     err = capsys.readouterr().err
     assert err == "hullcheck: error: bad name \\x1b]0;pwned\\x07 in layer\n"
