@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from hullcheck.cli.main import NEEDS_ALL, _command_module, build_parser, main
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -30,12 +32,12 @@ def test_every_command_is_found_by_its_own_module() -> None:
         assert word in _commands(build_parser(module)), word
 
 
-def test_a_command_imports_no_other_command_module(tmp_path: Path) -> None:
-    (tmp_path / "Dockerfile").write_text("FROM scratch\nUSER 1000\n")
+def _cli_modules_after(call: str) -> tuple[object, list[str]]:
+    """What ``call`` (Python, using ``main``) returned, and the command modules it loaded."""
     code = (
         "import json, sys\n"
         "from hullcheck.cli.main import main\n"
-        f"rc = main(['lint', {str(tmp_path / 'Dockerfile')!r}, '-q'])\n"
+        f"rc = {call}\n"
         "cli = [m for m in sys.modules if m.startswith('hullcheck.cli.')]\n"
         "print(json.dumps([rc, sorted(cli)]))\n"
     )
@@ -47,21 +49,34 @@ def test_a_command_imports_no_other_command_module(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(SRC)},
     )
     rc, loaded = json.loads(out.stdout.splitlines()[-1])
+    return rc, loaded
+
+
+def test_a_command_imports_no_other_command_module(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nUSER 1000\n")
+    rc, loaded = _cli_modules_after(f"main(['lint', {str(tmp_path / 'Dockerfile')!r}, '-q'])")
     assert rc == 0
     assert "hullcheck.cli.lint" in loaded
     assert not {"hullcheck.cli.scan", "hullcheck.cli.serve", "hullcheck.cli.fleet"} & set(loaded)
 
 
-def test_words_that_are_not_commands_get_the_whole_list(capsys: object) -> None:
+def test_words_that_are_not_commands_get_the_whole_list(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     for argv in (["verify_attestation"], ["nonsense"]):
-        try:
+        with pytest.raises(SystemExit) as exited:
             main(argv)
-        except SystemExit as exc:
-            assert exc.code == 2
-        err = capsys.readouterr().err  # type: ignore[attr-defined]
+        assert exited.value.code == 2
+        err = capsys.readouterr().err
         assert "invalid choice" in err and "'verify-attestation'" in err and "'lint'" in err
 
 
-def test_version_without_importing_commands(capsys: object) -> None:
+def test_version_without_importing_commands() -> None:
+    rc, loaded = _cli_modules_after("main(['--version'])")
+    assert rc == 0
+    assert loaded == ["hullcheck.cli.main"]
+
+
+def test_version_prints_the_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
-    assert capsys.readouterr().out.startswith("hullcheck ")  # type: ignore[attr-defined]
+    assert capsys.readouterr().out.startswith("hullcheck ")

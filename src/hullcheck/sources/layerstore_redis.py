@@ -96,7 +96,7 @@ class RedisLayerCache(LayerCache):
     def _failed(self, err: Exception) -> None:
         if not self.down:
             self.warnings.append(
-                f"layer cache {self.url.split('@')[-1]} unreachable ({type(err).__name__}); "
+                f"layer cache {self.where()} unreachable ({type(err).__name__}); "
                 "layers read from their blobs"
             )
         self.down = True
@@ -188,7 +188,7 @@ class RedisLayerCache(LayerCache):
         return count, size
 
     def where(self) -> str:
-        return "redis://" + self.url.split("@")[-1].split("://")[-1]
+        return "redis://" + self.url.split("://")[-1].split("@")[-1]
 
     def evict(self, max_bytes: int | None = None) -> tuple[int, int]:
         """``evict(0)`` (``hullcheck cache clean``) removes every record, and only records
