@@ -184,6 +184,7 @@ def _walk(
         open_blob=open_blob,
         layer_cache=layers,
         spool_dir=handle.options.spool_dir,
+        parallel=handle.options.parallel,
     ).run()
 
 

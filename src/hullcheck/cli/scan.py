@@ -126,6 +126,12 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
         help="read every layer even when the cache holds its results (docs/fleet.md)",
     )
     p.add_argument(
+        "--no-parallel",
+        action="store_true",
+        help="read every layer in this process (by default, with a second core, a forked "
+        "helper reads a local image's later layers while this one reads the first)",
+    )
+    p.add_argument(
         "--layer-cache",
         metavar="URL",
         help="layer records in this directory or shared redis://host:port/db[?ttl=SECONDS] "
@@ -491,6 +497,7 @@ def _source_options(args: argparse.Namespace) -> SourceOptions:
         cache_dir=default_cache_dir(args.cache_dir),
         timeout=args.timeout,
         extra=_remote_options(args),
+        parallel=False if args.no_parallel else None,
     )
 
 

@@ -43,6 +43,7 @@ class ImageHandle:
             self.options.limits,
             open_blob=opener.open if opener else None,
             spool_dir=self.options.spool_dir,
+            parallel=self.options.parallel,
         ).run()
 
     def close(self) -> None:

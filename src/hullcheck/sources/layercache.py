@@ -244,8 +244,11 @@ def _opt_str(value: object) -> str | None:
 KINDS = frozenset({"file", "dir", "symlink", "hardlink", "char", "block", "fifo"})
 
 
-def decode(raw: bytes, subs: Sequence[Subscription]) -> LayerRecord:
-    """A record from its JSON body, every field checked; raises on anything unexpected."""
+def decode(raw: bytes, subs: Sequence[Subscription], *, load_facts: bool = True) -> LayerRecord:
+    """A record from its JSON body, every field checked; raises on anything unexpected.
+
+    The facts are loaded (``CacheHooks.load``) for a replay; with ``load_facts=False``
+    they stay JSON, as recorded, for a record to store."""
     body = json.loads(raw)
     if not isinstance(body, dict) or body.get("v") != RECORD_VERSION:
         raise ValueError("not a layer record of this version")
@@ -270,7 +273,7 @@ def decode(raw: bytes, subs: Sequence[Subscription]) -> LayerRecord:
     if not isinstance(events, list) or len(events) > MAX_RECORD_EVENTS:
         raise TypeError("events")
     nsubs = len(subs)
-    loaders = [s.cache.load if s.cache is not None and s.cache.reduces else None for s in subs]
+    loaders = _loaders(subs, load_facts)
     append = record.events.append
     for ev in events:
         if type(ev) is not list:
@@ -323,6 +326,20 @@ def decode(raw: bytes, subs: Sequence[Subscription]) -> LayerRecord:
             raise ValueError("fact for a subscription not offered the entry")
         append(entry)
     return record
+
+
+def _loaders(
+    subs: Sequence[Subscription], load_facts: bool
+) -> list[Callable[[JSONValue], object] | None]:
+    """Per subscription, what turns its recorded facts into what ``apply`` takes."""
+    loaders = [s.cache.load if s.cache is not None and s.cache.reduces else None for s in subs]
+    if load_facts:
+        return loaders
+    return [None if load is None else _as_recorded for load in loaders]
+
+
+def _as_recorded(fact: JSONValue) -> JSONValue:
+    return fact
 
 
 def listed_blobs(payload: bytes) -> list[str]:

@@ -55,6 +55,9 @@ class SourceOptions:
     cache_dir: Path | None = None
     timeout: float | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    parallel: bool | None = None
+    """Whether a forked helper may read later layers of a local image while the walk
+    reads the first (``sources.layerhelper``); None: when a second core is there."""
 
     @property
     def spool_dir(self) -> Path | None:

@@ -16,8 +16,10 @@ unsubscribed; it never stops the others.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -37,9 +39,12 @@ from hullcheck.sources.layercache import (
     LayerCache,
     LayerRecord,
     Whiteout,
+    decode,
+    encode,
     pass_fingerprint,
 )
 from hullcheck.sources.layerfs import LayerFS, LayerStats, type_bits
+from hullcheck.sources.layerhelper import LayerHelper, Send
 from hullcheck.sources.layerstream import Inflation, InflationError, LayerReader
 from hullcheck.sources.limits import Deadline, Limits, MiB, ReadTimeout
 from hullcheck.sources.prefetch import PrefetchingReader
@@ -176,6 +181,8 @@ class WalkResult:
     """Layer cache records found damaged or untrusted (ignored; the layer was read)."""
     cached_layers: list[int] = field(default_factory=list)
     """Indices of the layers replayed from the layer cache instead of read."""
+    helped_layers: list[int] = field(default_factory=list)
+    """Indices of the layers read by the forked helper and replayed from its records."""
 
     @property
     def complete(self) -> bool:
@@ -240,8 +247,17 @@ class Walker:
         *,
         layer_cache: LayerCache | None = None,
         spool_dir: Path | None = None,
+        parallel: bool | None = None,
     ) -> None:
         self.source = source
+        self._parallel = _spare_core() if parallel is None else parallel
+        """Whether later layers may be recorded by a forked helper while this process
+        reads the first (:mod:`hullcheck.sources.layerhelper`); by default when a second
+        core is there."""
+        self._helping = False
+        """True in the helper: records layers only (no analyser state to keep)."""
+        self._store: Callable[[LayerRecord], None] | None = None
+        """Where a finished layer's record goes (the layer cache, or the helper's pipe)."""
         self._spool_dir = spool_dir
         """Where files over ``Limits.spill_bytes`` are spilled (None: the system's
         temporary folder); see :mod:`hullcheck.sources.spool`."""
@@ -253,6 +269,8 @@ class Walker:
         self._fingerprint: str | None = None
         self._rec: LayerRecord | None = None
         self.result = WalkResult(view=LayerFS(max_entries=self.limits.max_entries))
+        self._help_layers: frozenset[int] = frozenset()
+        """Layers the helper reads (it sends one answer for each, in order)."""
         self._reader: PrefetchingReader | None = None
         """The layer being read (None for a directory), for per-file inflation checks."""
         self._odd: dict[tuple[int, str, str], tuple[int, str]] = {}
@@ -301,13 +319,45 @@ class Walker:
         ]
         cache = self._cache
         self.result.from_directory = isinstance(self.source, DirectorySource)
-        if cache is not None and not isinstance(self.source, DirectorySource):
+        self._store = cache.store if cache is not None else None
+        if (cache is not None or self._parallel) and not isinstance(self.source, DirectorySource):
             self._fingerprint = pass_fingerprint([s.sub for s in self._subs])
+        ready = self._ready_records(deadline)
+        helper = self._start_helper(ready, deadline, inflation)
+        try:
+            self._layers(ready, helper, deadline, inflation)
+        finally:
+            if helper is not None:
+                helper.close()
+        self._flush_oddities()
+        if view.truncated:
+            self._error(
+                f"image has more than {self.limits.max_entries} paths; the merged view "
+                "lists the first ones only (raise --max-entries)"
+            )
+        if cache is not None:
+            self.result.cache_warnings.extend(cache.warnings)
+            cache.warnings.clear()
+        return self.result
+
+    def _layers(
+        self,
+        ready: dict[int, LayerRecord],
+        helper: LayerHelper | None,
+        deadline: Deadline,
+        inflation: Inflation,
+    ) -> None:
         for layer in self.image.layers:
             try:
-                record = self._cached(layer, deadline)
+                if layer.index == 0 or helper is None:
+                    record = self._cached(layer, deadline)
+                    cached = True
+                else:
+                    record, cached = self._helped(layer, ready, helper, deadline)
                 if record is not None:
                     self._replay(layer, record, deadline, inflation)
+                    done = self.result.cached_layers if cached else self.result.helped_layers
+                    done.append(layer.index)
                 else:
                     self._walk_layer(layer, deadline, inflation)
             except InflationError as err:
@@ -319,16 +369,90 @@ class Walker:
                 break
             except ImageError as err:
                 self._error(f"layer {layer.index} ({layer.digest}): {err.message}", layer.index)
-        self._flush_oddities()
-        if view.truncated:
-            self._error(
-                f"image has more than {self.limits.max_entries} paths; the merged view "
-                "lists the first ones only (raise --max-entries)"
-            )
-        if cache is not None:
-            self.result.cache_warnings.extend(cache.warnings)
-            cache.warnings.clear()
-        return self.result
+
+    # ------------------------------------------------------------ the helper
+    def _ready_records(self, deadline: Deadline) -> dict[int, LayerRecord]:
+        """The layer cache's records of layers 1..n-1, looked up before a helper is
+        forked (so it reads only the others); empty when no helper will run."""
+        if not self._helper_wanted():
+            return {}
+        ready: dict[int, LayerRecord] = {}
+        for layer in self.image.layers[1:]:
+            with _suppress_image_errors():
+                record = self._cached(layer, deadline)
+                if record is not None:
+                    ready[layer.index] = record
+        return ready
+
+    def _helper_wanted(self) -> bool:
+        return (
+            self._parallel
+            and len(self.image.layers) > 1
+            and self._fingerprint is not None
+            and self.source.info.kind in _FORKABLE_SOURCES
+        )
+
+    def _start_helper(
+        self, ready: dict[int, LayerRecord], deadline: Deadline, inflation: Inflation
+    ) -> LayerHelper | None:
+        """Fork the helper for the layers after the first that no record covers."""
+        if not self._helper_wanted():
+            return None
+        layers = [
+            layer
+            for layer in self.image.layers[1:]
+            if layer.index not in ready and (layer.diff_id or "").startswith("sha256:")
+        ]
+        if not layers:
+            return None
+        self._help_layers = frozenset(layer.index for layer in layers)
+        try:
+            return LayerHelper(lambda send: self._help(layers, deadline, inflation, send))
+        except OSError:
+            return None  # no process to spare (EAGAIN, ENOMEM): slower, not wrong
+
+    def _help(
+        self, layers: list[Layer], deadline: Deadline, inflation: Inflation, send: Send
+    ) -> None:
+        """In the helper: each layer's record, or None when it cannot be recorded."""
+        self._helping = True
+        self._open_blob = None  # the walk's own opener may report progress; not from here
+        for layer in layers:
+            kept: list[LayerRecord] = []
+            self._store = kept.append
+            try:
+                self._walk_layer(layer, deadline, inflation)
+            except (HullcheckError, _Unrecordable):
+                kept.clear()
+            send(encode(kept[0]) if kept else None)
+
+    def _helped(
+        self,
+        layer: Layer,
+        ready: dict[int, LayerRecord],
+        helper: LayerHelper,
+        deadline: Deadline,
+    ) -> tuple[LayerRecord | None, bool]:
+        """The record of a later layer (cached, or sent by the helper) and whether it
+        came from the cache; None when this process must read the layer itself."""
+        record = ready.pop(layer.index, None)
+        if record is not None:
+            return (None if any(s.failed for s in self._subs) else record), True
+        if layer.index not in self._help_layers:
+            return None, False
+        raw = helper.receive(deadline)  # one per helped layer, in order: always taken
+        if raw is None or any(s.failed for s in self._subs):
+            return None, False
+        try:
+            record = decode(raw, [s.sub for s in self._subs])
+        except (ValueError, KeyError, TypeError, IndexError):
+            return None, False  # read it here, where any problem is reported
+        if record.diff_id != layer.diff_id or record.fingerprint != self._fingerprint:
+            return None, False
+        if self._cache is not None:
+            # the loaded facts are objects of the analysers: store the record as sent
+            self._cache.store(decode(raw, [s.sub for s in self._subs], load_facts=False))
+        return record, False
 
     # ------------------------------------------------------------ the layer cache
     def _cached(self, layer: Layer, deadline: Deadline) -> LayerRecord | None:
@@ -367,7 +491,7 @@ class Walker:
         self._rec = None
         fp = self._fingerprint
         diff_id = layer.diff_id
-        if self._cache is None or fp is None or not diff_id or not diff_id.startswith("sha256:"):
+        if self._store is None or fp is None or not diff_id or not diff_id.startswith("sha256:"):
             return False
         if any(s.failed for s in self._subs):
             return False
@@ -380,7 +504,7 @@ class Walker:
 
     def _finish_record(self, verified: bool, errors_before: int) -> None:
         rec, self._rec = self._rec, None
-        if rec is None or self._cache is None or not verified:
+        if rec is None or self._store is None or not verified:
             return
         if len(self.result.errors) + self.result.suppressed_errors != errors_before:
             return  # something in this layer could not be read: never cache a partial pass
@@ -391,7 +515,7 @@ class Walker:
                 after = hooks.counters()
                 delta = {k: v - before.get(k, 0) for k, v in after.items()}
                 rec.counters[s.index] = {k: v for k, v in delta.items() if v}
-        self._cache.store(rec)
+        self._store(rec)
 
     def _replay(
         self, layer: Layer, record: LayerRecord, deadline: Deadline, inflation: Inflation
@@ -474,7 +598,6 @@ class Walker:
         stats.uncompressed_size = record.uncompressed_size
         stats.compressed_size = layer.compressed_size
         stats.complete = True
-        self.result.cached_layers.append(index)
 
     def _open(self, layer: Layer) -> BinaryIO:
         if self._open_blob is not None:
@@ -590,6 +713,8 @@ class Walker:
                     self._rec = rec = events = None  # too many entries to keep
                 else:
                     rec.events.append(_entry(path, entry, link))
+            if rec is None and self._helping:
+                raise _Unrecordable  # the walk reads this layer itself
             if subs:
                 self._deliver(tar, entry, "/" + path, base, link=link, layer=layer, rec=rec)
 
@@ -629,7 +754,8 @@ class Walker:
             return None
         target = clean_path(entry.linkname)
         if target is not None:
-            self._check_hardlink(path, target, index)
+            if not self._helping:  # the helper lacks the lower layers: the replay checks
+                self._check_hardlink(path, target, index)
             return "/" + target
         self._error(
             f"layer {index}: hard link /{path} points outside the root ({entry.linkname[:200]!r})",
@@ -787,13 +913,15 @@ class Walker:
             try:
                 hooks = s.reduce
                 if hooks is None:
-                    s.sub.on_file(ref, offered)
+                    if not self._helping:  # the helper's analysers are thrown away
+                        s.sub.on_file(ref, offered)
                     continue
                 assert hooks.fact is not None and hooks.load is not None
                 assert hooks.apply is not None
                 fact = hooks.fact(ref, offered)
                 last.facts[s.index] = fact
-                hooks.apply(ref, hooks.load(fact))
+                if not self._helping:
+                    hooks.apply(ref, hooks.load(fact))
             except HullcheckError as err:
                 self._analyser_failed(s, ref.path, err.message, index)
             except Exception as err:  # an analyser bug must not stop the pass
@@ -906,6 +1034,29 @@ class Walker:
         self._error(
             f"analyser {s.sub.name} failed on {path} and was stopped: {message}", index, path
         )
+
+
+_FORKABLE_SOURCES = frozenset({"oci", "oci-archive", "docker-archive"})
+"""Sources whose every blob read opens its own file, so a fork may read beside us
+(a registry's connection pool, an engine's socket may not be shared)."""
+
+
+class _Unrecordable(Exception):
+    """In the helper: this layer cannot be recorded; the walk will read it itself."""
+
+
+@contextlib.contextmanager
+def _suppress_image_errors() -> Iterator[None]:
+    with contextlib.suppress(ImageError):
+        yield
+
+
+def _spare_core() -> bool:
+    """Whether this process may run on more than one core."""
+    try:
+        return len(os.sched_getaffinity(0)) > 1
+    except (AttributeError, OSError):  # not Linux
+        return (os.cpu_count() or 1) > 1
 
 
 def _clipped(data: bytes | None, max_size: int) -> bytes | None:

@@ -1,0 +1,170 @@
+"""Later layers recorded by a forked helper while the walk reads the first one.
+
+A layer's record (:mod:`hullcheck.sources.layercache`) holds every call a pass over it
+makes, and replaying it costs a small part of reading it.  On a machine with a second
+core, a walk over several layers of a local image forks a helper before it opens the
+first: the helper reads layers 1..n-1 in order and sends each one's record; the walk
+reads layer 0 itself (most often the largest, the base), then replays the helper's
+records in order.  An image then costs about its largest layer instead of the sum.
+
+What is found does not change: a record is what the layer cache stores, and a replay is
+what a warm cache does; both are tested to give the same report as a live pass.  A layer
+the helper cannot record (a read error, an oddity, more content than a record keeps) is
+sent as "none" and read by the walk itself, which reports what went wrong as usual; a
+helper that dies costs time, never a finding.
+
+Only local sources are forked (an OCI layout or an archive: each blob read opens its own
+file); a registry's connection pool cannot be shared by two processes.  Records wait in
+the helper (at most ``MAX_WAITING``) until the walk takes them, so memory stays bounded
+by a few records, not the image.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import queue
+import select
+import signal
+import struct
+import threading
+import time
+from collections.abc import Callable
+
+from hullcheck.sources.limits import Deadline
+
+MAX_WAITING = 2
+"""Records the helper keeps ready before it waits for the walk to take one."""
+PIPE_BYTES = 1 << 20
+MAX_FRAME = 1 << 30
+_LENGTH = struct.Struct("<Q")
+_NONE = (1 << 64) - 1
+"""The length that says "no record for this layer"."""
+_WAIT = 0.5  # seconds between looks at the deadline while waiting for the helper
+_STOP_WAIT = 1.0
+
+Send = Callable[[bytes | None], None]
+
+
+class LayerHelper:
+    """A forked process running ``work(send)``; the walk takes what it sent, in order."""
+
+    def __init__(self, work: Callable[[Send], None]) -> None:
+        """Fork now, before the walk starts threads of its own (the inflater)."""
+        rfd, wfd = os.pipe()
+        with contextlib.suppress(OSError):  # an older kernel: the default size works
+            fcntl.fcntl(wfd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        pid = os.fork()
+        if pid == 0:  # the helper
+            status = 1
+            try:
+                os.close(rfd)
+                _serve(wfd, work)
+                status = 0
+            finally:
+                os._exit(status)  # never the parent's exit handlers or buffered output
+        os.close(wfd)
+        os.set_blocking(rfd, False)
+        self.pid = pid
+        self._in = rfd
+        self._gone = False
+        self._closed = False
+
+    def receive(self, deadline: Deadline) -> bytes | None:
+        """The next thing sent: a record's bytes, or None (none for this layer, or the
+        helper is gone: the walk then reads the layer itself)."""
+        if self._gone:
+            return None
+        try:
+            head = self._read_exact(_LENGTH.size, deadline)
+            (length,) = _LENGTH.unpack(head)
+            if length == _NONE:
+                return None
+            if length > MAX_FRAME:
+                raise EOFError
+            return self._read_exact(length, deadline)
+        except (EOFError, OSError):
+            self._gone = True
+            return None
+
+    def close(self) -> None:
+        """End the helper (a little grace, then SIGKILL) and reap it."""
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(OSError):
+            os.close(self._in)  # the helper's next write fails and it exits
+        end = time.monotonic() + _STOP_WAIT
+        while True:
+            try:
+                pid, _ = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid:
+                return
+            if time.monotonic() > end:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(self.pid, 0)
+                return
+            time.sleep(0.005)
+
+    def _read_exact(self, n: int, deadline: Deadline) -> bytes:
+        parts: list[bytes] = []
+        while n:
+            try:
+                part = os.read(self._in, min(n, PIPE_BYTES))
+            except BlockingIOError:
+                deadline.check()
+                select.select([self._in], [], [], _WAIT)
+                continue
+            if not part:
+                raise EOFError
+            parts.append(part)
+            n -= len(part)
+        return b"".join(parts)
+
+
+def _serve(wfd: int, work: Callable[[Send], None]) -> None:
+    """The helper: ``work`` runs here; a thread writes what it sends, so the work goes
+    on while the walk is busy with its own layer."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the walk's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    frames: queue.Queue[bytes | None] = queue.Queue(MAX_WAITING)
+    broken = threading.Event()
+
+    def write() -> None:
+        with os.fdopen(wfd, "wb") as out:
+            while (frame := frames.get()) is not None:
+                try:
+                    out.write(frame)
+                    out.flush()
+                except OSError:  # the walk is gone: drop the rest, so no put() waits
+                    broken.set()
+                    while frames.get() is not None:
+                        pass
+                    return
+
+    writer = threading.Thread(target=write, name="hullcheck-helper-send", daemon=True)
+    writer.start()
+
+    def send(record: bytes | None) -> None:
+        if broken.is_set():
+            raise BrokenPipeError
+        if record is None:
+            frames.put(_LENGTH.pack(_NONE))
+        else:
+            frames.put(_LENGTH.pack(len(record)) + record)
+
+    try:
+        work(send)
+    except BrokenPipeError:
+        return
+    finally:
+        frames.put(None)
+        writer.join()
+
+
+__all__ = ["LayerHelper"]
