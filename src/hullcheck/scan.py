@@ -176,6 +176,11 @@ def _walk(
         progress.layer(layer.index)
         return _Counting(raw, progress)  # type: ignore[return-value]
 
+    def helped(layer: Layer) -> None:
+        if progress is not None:
+            progress.layer(layer.index)
+            progress.advance(layer.compressed_size)
+
     return Walker(
         source,
         handle.image,
@@ -185,6 +190,7 @@ def _walk(
         layer_cache=layers,
         spool_dir=handle.options.spool_dir,
         parallel=handle.options.parallel,
+        on_helped=helped,
     ).run()
 
 

@@ -23,7 +23,7 @@ import pytest
 from hullcheck.imagerules.base import ScanSettings
 from hullcheck.report.json_format import render
 from hullcheck.scan import ScanRequest, scan_image
-from hullcheck.sources import layerhelper
+from hullcheck.sources import layerhelper, walker
 from hullcheck.sources.layercache import LayerCache
 from hullcheck.sources.layerhelper import LayerHelper
 from hullcheck.sources.limits import Deadline, ReadTimeout
@@ -292,3 +292,14 @@ def test_ctrl_c_is_left_to_the_walk() -> None:
         assert helper.receive(Deadline(10)) == b"still here"
     finally:
         helper.close()
+
+
+def test_a_layer_with_more_content_than_a_helper_record_keeps_is_read_by_the_walk(
+    tmp_path: Path, helpers_started: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # records wait in memory on both sides: past the bound, the walk reads the layer itself
+    monkeypatch.setattr(walker, "HELPER_CONTENT_BYTES", len(STATUS) // 2)
+    built = make_image(tmp_path / "img", _layers(), config={"User": "app"})
+    helped = _scan(built.reference, tmp_path / "c1", parallel=True)
+    assert HELPED == [[1]]  # layer 2 rewrites the dpkg database: too much to keep
+    assert _doc(helped) == _doc(_scan(built.reference, tmp_path / "c2", parallel=False))

@@ -210,3 +210,26 @@ def test_cache_info_on_an_unreachable_redis_is_one_error_without_the_password(
     err = captured.err.strip().splitlines()
     assert len(err) == 1 and "unreachable" in err[0], err
     assert "hunter2" not in captured.out + captured.err
+
+
+def test_layers_the_store_holds_are_replayed_not_handed_to_the_helper(
+    tmp_path: Path, redis: Redis, images: dict[str, BuiltImage]
+) -> None:
+    cleaner = images["cleaner"].reference
+
+    def scan(cache: Path) -> Any:
+        options = SourceOptions(cache_dir=cache, parallel=True)
+        request = ScanRequest(
+            cleaner,
+            options=options,
+            settings=ScanSettings(now=NOW),
+            layer_cache_url=redis.url,
+        )
+        return scan_image(request)
+
+    first = scan(tmp_path / "machine-a")  # layer 1 read by the helper, stored from here
+    assert _cached(first) == []
+    assert len(list(_client(redis).scan_iter(match=PREFIX + "*"))) == 2
+    again = scan(tmp_path / "machine-b")
+    assert _cached(again) == [0, 1]
+    assert _doc(again) == _doc(first)

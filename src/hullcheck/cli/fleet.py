@@ -179,10 +179,11 @@ def run_worker(args: argparse.Namespace) -> int:
 
 
 def _scan_args(args: argparse.Namespace) -> tuple[str, ...]:
-    """The layer cache options every worker's scan gets."""
+    """The options every worker's scan gets: the layer cache's, and no layer helper (the
+    fleet's jobs already keep every core busy with other images)."""
     if args.no_layer_cache:
-        return ("--no-layer-cache",)
+        return ("--no-parallel", "--no-layer-cache")
     if str(args.layer_cache or "").startswith("redis") and not os.environ.get(LAYER_KEY_ENV):
         # checked here too, so a missing key is one error, not every task failing
         raise InputError(f"a redis layer cache needs {LAYER_KEY_ENV} (the records' HMAC key)")
-    return ("--layer-cache", args.layer_cache) if args.layer_cache else ()
+    return ("--no-parallel", *(("--layer-cache", args.layer_cache) if args.layer_cache else ()))

@@ -383,6 +383,12 @@ class LayerCache:
             return "others may write to it"
         return None
 
+    def has(self, diff_id: str, fingerprint: str) -> bool:
+        """Whether a record for this layer and pass seems to be there (nothing read or
+        checked: :meth:`load` may still find it damaged)."""
+        path = self._path(diff_id, fingerprint)
+        return path is not None and path.is_file()
+
     def load(
         self, diff_id: str, fingerprint: str, subs: Sequence[Subscription]
     ) -> LayerRecord | None:

@@ -34,10 +34,13 @@ from collections.abc import Callable
 
 from hullcheck.sources.limits import Deadline
 
-MAX_WAITING = 2
-"""Records the helper keeps ready before it waits for the walk to take one."""
+MAX_WAITING = 1
+"""Records the helper keeps ready (besides the one being written) before it waits for
+the walk to take one."""
 PIPE_BYTES = 1 << 20
-MAX_FRAME = 1 << 30
+MAX_FRAME = 128 << 20
+"""A record's encoded size is bounded (``layercache.MAX_RECORD_BYTES``): more is a
+broken helper, read as gone."""
 _LENGTH = struct.Struct("<Q")
 _NONE = (1 << 64) - 1
 """The length that says "no record for this layer"."""

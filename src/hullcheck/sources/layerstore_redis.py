@@ -101,6 +101,16 @@ class RedisLayerCache(LayerCache):
             )
         self.down = True
 
+    def has(self, diff_id: str, fingerprint: str) -> bool:
+        name = self._name(diff_id, fingerprint)
+        if name is None or self.down:
+            return False
+        try:
+            return bool(self._client.exists(name))
+        except self._redis_error as err:
+            self._failed(err)
+            return False
+
     def _get(self, name: str) -> bytes | None:
         if self.down:
             return None

@@ -16,10 +16,9 @@ unsubscribed; it never stops the others.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -248,13 +247,19 @@ class Walker:
         layer_cache: LayerCache | None = None,
         spool_dir: Path | None = None,
         parallel: bool | None = None,
+        on_helped: Callable[[Layer], None] | None = None,
     ) -> None:
         self.source = source
+        self._on_helped = on_helped
+        """Told of each layer replayed from the helper's records (this process read none
+        of its bytes): progress counts it."""
         self._parallel = _spare_core() if parallel is None else parallel
         """Whether later layers may be recorded by a forked helper while this process
         reads the first (:mod:`hullcheck.sources.layerhelper`); by default when a second
         core is there."""
         self._helping = False
+        self._max_content = MAX_CONTENT_BYTES
+        """Content a record may keep (less in the helper, where records wait in memory)."""
         """True in the helper: records layers only (no analyser state to keep)."""
         self._store: Callable[[LayerRecord], None] | None = None
         """Where a finished layer's record goes (the layer cache, or the helper's pipe)."""
@@ -322,7 +327,7 @@ class Walker:
         self._store = cache.store if cache is not None else None
         if (cache is not None or self._parallel) and not isinstance(self.source, DirectorySource):
             self._fingerprint = pass_fingerprint([s.sub for s in self._subs])
-        ready = self._ready_records(deadline)
+        ready = self._recorded_layers()
         helper = self._start_helper(ready, deadline, inflation)
         try:
             self._layers(ready, helper, deadline, inflation)
@@ -342,18 +347,18 @@ class Walker:
 
     def _layers(
         self,
-        ready: dict[int, LayerRecord],
+        ready: frozenset[int],
         helper: LayerHelper | None,
         deadline: Deadline,
         inflation: Inflation,
     ) -> None:
         for layer in self.image.layers:
             try:
-                if layer.index == 0 or helper is None:
+                if helper is None or layer.index not in self._help_layers:
                     record = self._cached(layer, deadline)
                     cached = True
                 else:
-                    record, cached = self._helped(layer, ready, helper, deadline)
+                    record, cached = self._helped(layer, helper, deadline), False
                 if record is not None:
                     self._replay(layer, record, deadline, inflation)
                     done = self.result.cached_layers if cached else self.result.helped_layers
@@ -371,18 +376,18 @@ class Walker:
                 self._error(f"layer {layer.index} ({layer.digest}): {err.message}", layer.index)
 
     # ------------------------------------------------------------ the helper
-    def _ready_records(self, deadline: Deadline) -> dict[int, LayerRecord]:
-        """The layer cache's records of layers 1..n-1, looked up before a helper is
-        forked (so it reads only the others); empty when no helper will run."""
-        if not self._helper_wanted():
-            return {}
-        ready: dict[int, LayerRecord] = {}
-        for layer in self.image.layers[1:]:
-            with _suppress_image_errors():
-                record = self._cached(layer, deadline)
-                if record is not None:
-                    ready[layer.index] = record
-        return ready
+    def _recorded_layers(self) -> frozenset[int]:
+        """Layers after the first whose record the layer cache seems to hold: the helper
+        leaves them to the walk, which checks and replays them in turn (or reads one
+        found wanting itself)."""
+        fp = self._fingerprint
+        if self._cache is None or fp is None or not self._helper_wanted():
+            return frozenset()
+        return frozenset(
+            layer.index
+            for layer in self.image.layers[1:]
+            if layer.diff_id and self._cache.has(layer.diff_id, fp)
+        )
 
     def _helper_wanted(self) -> bool:
         return (
@@ -393,7 +398,7 @@ class Walker:
         )
 
     def _start_helper(
-        self, ready: dict[int, LayerRecord], deadline: Deadline, inflation: Inflation
+        self, ready: frozenset[int], deadline: Deadline, inflation: Inflation
     ) -> LayerHelper | None:
         """Fork the helper for the layers after the first that no record covers."""
         if not self._helper_wanted():
@@ -416,6 +421,7 @@ class Walker:
     ) -> None:
         """In the helper: each layer's record, or None when it cannot be recorded."""
         self._helping = True
+        self._max_content = HELPER_CONTENT_BYTES
         self._open_blob = None  # the walk's own opener may report progress; not from here
         for layer in layers:
             kept: list[LayerRecord] = []
@@ -426,33 +432,23 @@ class Walker:
                 kept.clear()
             send(encode(kept[0]) if kept else None)
 
-    def _helped(
-        self,
-        layer: Layer,
-        ready: dict[int, LayerRecord],
-        helper: LayerHelper,
-        deadline: Deadline,
-    ) -> tuple[LayerRecord | None, bool]:
-        """The record of a later layer (cached, or sent by the helper) and whether it
-        came from the cache; None when this process must read the layer itself."""
-        record = ready.pop(layer.index, None)
-        if record is not None:
-            return (None if any(s.failed for s in self._subs) else record), True
-        if layer.index not in self._help_layers:
-            return None, False
+    def _helped(self, layer: Layer, helper: LayerHelper, deadline: Deadline) -> LayerRecord | None:
+        """The helper's record of this layer; None when this process must read it."""
         raw = helper.receive(deadline)  # one per helped layer, in order: always taken
         if raw is None or any(s.failed for s in self._subs):
-            return None, False
+            return None
         try:
             record = decode(raw, [s.sub for s in self._subs])
         except (ValueError, KeyError, TypeError, IndexError):
-            return None, False  # read it here, where any problem is reported
+            return None  # read it here, where any problem is reported
         if record.diff_id != layer.diff_id or record.fingerprint != self._fingerprint:
-            return None, False
+            return None
         if self._cache is not None:
             # the loaded facts are objects of the analysers: store the record as sent
             self._cache.store(decode(raw, [s.sub for s in self._subs], load_facts=False))
-        return record, False
+        if self._on_helped is not None:
+            self._on_helped(layer)
+        return record
 
     # ------------------------------------------------------------ the layer cache
     def _cached(self, layer: Layer, deadline: Deadline) -> LayerRecord | None:
@@ -905,7 +901,7 @@ class Walker:
         if data is not None and raw_limit > 0:
             last.data = data[:raw_limit]
             rec.content_bytes += len(last.data)
-            if rec.content_bytes > MAX_CONTENT_BYTES:
+            if rec.content_bytes > self._max_content:
                 self._rec = None  # too much to keep: this layer is simply not cached
         index = ref.layer_index if ref.layer_index is not None else -1
         for s in wanted:
@@ -1036,6 +1032,10 @@ class Walker:
         )
 
 
+HELPER_CONTENT_BYTES = 16 * MiB
+"""Content a helper's record may keep: records wait in memory on both sides, so a
+hostile layer of much content is read by the walk itself (a real layer's record holds
+a few MiB: python-npm's npm layer, 1.8 MiB)."""
 _FORKABLE_SOURCES = frozenset({"oci", "oci-archive", "docker-archive"})
 """Sources whose every blob read opens its own file, so a fork may read beside us
 (a registry's connection pool, an engine's socket may not be shared)."""
@@ -1043,12 +1043,6 @@ _FORKABLE_SOURCES = frozenset({"oci", "oci-archive", "docker-archive"})
 
 class _Unrecordable(Exception):
     """In the helper: this layer cannot be recorded; the walk will read it itself."""
-
-
-@contextlib.contextmanager
-def _suppress_image_errors() -> Iterator[None]:
-    with contextlib.suppress(ImageError):
-        yield
 
 
 def _spare_core() -> bool:
