@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import os
 import queue
 import select
@@ -58,6 +59,7 @@ class LayerHelper:
         rfd, wfd = os.pipe()
         with contextlib.suppress(OSError):  # an older kernel: the default size works
             fcntl.fcntl(wfd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        gc.freeze()
         pid = os.fork()
         if pid == 0:  # the helper
             status = 1
@@ -96,6 +98,7 @@ class LayerHelper:
         if self._closed:
             return
         self._closed = True
+        gc.unfreeze()
         with contextlib.suppress(OSError):
             os.close(self._in)  # the helper's next write fails and it exits
         end = time.monotonic() + _STOP_WAIT
