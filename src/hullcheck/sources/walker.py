@@ -258,9 +258,9 @@ class Walker:
         reads the first (:mod:`hullcheck.sources.layerhelper`); by default when a second
         core is there."""
         self._helping = False
+        """True in the helper: records layers only (no analyser state to keep)."""
         self._max_content = MAX_CONTENT_BYTES
         """Content a record may keep (less in the helper, where records wait in memory)."""
-        """True in the helper: records layers only (no analyser state to keep)."""
         self._store: Callable[[LayerRecord], None] | None = None
         """Where a finished layer's record goes (the layer cache, or the helper's pipe)."""
         self._spool_dir = spool_dir
