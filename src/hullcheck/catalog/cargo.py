@@ -26,8 +26,8 @@ def wants(path: str) -> bool:
 
 
 def parse(file: FileRef, content: ByteSource, context: CatalogContext) -> list[Package]:
-    if not is_elf(content):
-        return []
+    if not is_elf(content) or content.find(b".dep-v0") < 0:
+        return []  # no section of that name can exist without its name in the file
     try:
         # zlib never shrinks input by less than ~0.1%: a bigger section inflates past the
         # limit anyway, so its head is all that is ever needed

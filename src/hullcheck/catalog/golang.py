@@ -95,6 +95,10 @@ def _find_blob(data: ByteSource, elf: Elf | None) -> bytes | None:
 
 def read_build_info(data: ByteSource) -> BuildInfo | None:
     """The build information of a Go binary, ``None`` if it has none."""
+    if data.find(MAGIC) < 0:
+        # both places the blob may be (the section, or a search) start with the magic:
+        # one scan in C spares most programs the parsing of their ELF headers
+        return None
     elf: Elf | None = None
     if is_elf(data):
         try:

@@ -49,6 +49,9 @@ class SecretsSubscriber:
         self._matches: list[tuple[FileRef, SecretMatch]] = []
         self._named: list[FileRef] = []
         self._rules: dict[str, Rule] | None = None
+        self._last: tuple[str, bool, str | None] = ("", False, None)
+        """The predicate's verdict on the last path it saw (path, named, skip reason),
+        which the walk offers next: not worked out twice."""
 
     def subscriptions(self) -> list[Subscription]:
         return [
@@ -76,17 +79,32 @@ class SecretsSubscriber:
         return not self.scanner.allowlist.path_allowed(path)
 
     def _wants_path(self, path: str) -> bool:
-        if self._name_is_finding(path):
+        named = self._name_is_finding(path)
+        reason = self.scanner.skip_reason(path, 0)
+        self._last = (path, named, reason)
+        if named:
             return True  # read it even if a skip rule matches: the name alone is a finding
-        return self.scanner.wants(path, 0)
+        if reason is not None:
+            self.scanner.stats.skip(reason, 0)
+            return False
+        return True
+
+    def _verdict(self, path: str, size: int) -> tuple[bool, str | None]:
+        """Whether the name alone is a finding, and why the content is not scanned."""
+        seen, named, reason = self._last
+        if seen != path:
+            named, reason = self._name_is_finding(path), self.scanner.skip_reason(path, 0)
+        if size > self.scanner.max_bytes:
+            reason = "too-large"  # skip_reason's first test, the only one on the size
+        return named, reason
 
     def _examine(self, ref: FileRef, data: bytes | None) -> tuple[list[SecretMatch], bool]:
         """The file's matches, and whether its name alone is to be reported."""
-        named = self._name_is_finding(ref.path)
+        named, reason = self._verdict(ref.path, ref.size)
         if data is None or len(data) < ref.size:
             self.scanner.stats.skip("too-large", ref.size)
             matches: list[SecretMatch] = []
-        elif self.scanner.skip_reason(ref.path, ref.size) is not None:
+        elif reason is not None:
             matches = []  # a named file in a skipped place: only the name is reported
         else:
             matches = self.scanner.scan(data, path=ref.path)
