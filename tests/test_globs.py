@@ -81,3 +81,44 @@ def test_every_place_speaks_the_same_dialect(pattern: str, path: str, expected: 
     assert _walker_matches(pattern, path) is expected, "walker subscriptions"
     assert _ignore_matches(pattern, path) is expected, "ignore rules' path"
     assert (compile_pattern(pattern).match(path) is not None) is expected, ".dockerignore"
+
+
+PATTERNS = [
+    "/var/lib/rpm/Packages",
+    "**/*.dist-info/METADATA",
+    "**/package.json",
+    "**/specifications/**/*.gemspec",
+    "**.jar",
+    "usr/**",
+    "**",
+    "a/**/b",
+    "**/x?[0-9]",
+]
+PATHS = [
+    "/var/lib/rpm/Packages",
+    "/usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA",
+    "six-1.16.0.dist-info/METADATA",
+    "/app/node_modules/a/package.json",
+    "package.json",
+    "/app/package.json.bak",
+    "/g/specifications/x/y/z.gemspec",
+    "/lib/app.jar",
+    "app.jar",
+    "usr/bin/env",
+    "a/b",
+    "a/q/r/b",
+    "/deep/x17",
+    "",
+    "/",
+]
+
+
+@pytest.mark.parametrize("count", range(1, len(PATTERNS) + 1))
+def test_one_regex_of_many_globs_matches_as_any_of_them(count: int) -> None:
+    # the "**/" patterns share one leading "(.*/)?": the same answers, one scan of the path
+    chosen = PATTERNS[-count:]
+    rx = compile_globs(chosen)
+    assert rx is not None
+    for path in PATHS:
+        expected = any(compile_glob(p).match(path) for p in chosen)
+        assert bool(rx.match(path)) == expected, (chosen, path)

@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterable
 
 _REGEX_SPECIAL = frozenset(".+()|{}$^")
+_ANY_DIRS = "(.*/)?"
+"""What ``translate`` writes for a leading ``**/``."""
 
 
 def translate(pattern: str) -> str:
@@ -37,7 +39,7 @@ def translate(pattern: str) -> str:
                 if i < n and pattern[i] == "/":  # "**/" is "**"
                     i += 1
                 # "**" at the end takes everything below; elsewhere whole directories
-                out.append(".*" if i >= n else "(.*/)?")
+                out.append(".*" if i >= n else _ANY_DIRS)
             else:
                 out.append("[^/]*")
         elif ch == "?":
@@ -73,7 +75,16 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
 
 def compile_globs(patterns: Iterable[str]) -> re.Pattern[str] | None:
     """Any of ``patterns``, as one regular expression (None when there are none)."""
-    parts = [f"(?:{translate(p)})" for p in patterns]
+    parts: list[str] = []
+    below: list[str] = []  # the "**/..." ones: their common "(.*/)?" tried once, not by each
+    for pattern in patterns:
+        regex = translate(pattern)
+        if regex.startswith(_ANY_DIRS):
+            below.append(f"(?:{regex[len(_ANY_DIRS) :]})")
+        else:
+            parts.append(f"(?:{regex})")
+    if below:
+        parts.append(f"(?:.*/)?(?:{'|'.join(below)})")
     if not parts:
         return None
     try:
