@@ -11,6 +11,7 @@ be recorded (an oddity), one that does not match its digest, and a helper that d
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import os
 import time
@@ -303,3 +304,19 @@ def test_a_layer_with_more_content_than_a_helper_record_keeps_is_read_by_the_wal
     helped = _scan(built.reference, tmp_path / "c1", parallel=True)
     assert HELPED == [[1]]  # layer 2 rewrites the dpkg database: too much to keep
     assert _doc(helped) == _doc(_scan(built.reference, tmp_path / "c2", parallel=False))
+
+
+def test_no_process_to_spare_means_a_slower_scan_not_a_failed_one(
+    tmp_path: Path, helpers_started: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # EAGAIN
+
+    built = make_image(tmp_path / "img", _layers(), config={"User": "app"})
+    alone = _scan(built.reference, tmp_path / "c2", parallel=False)
+    monkeypatch.setattr(layerhelper.os, "fork", no_fork)
+    frozen = gc.get_freeze_count()
+    helped = _scan(built.reference, tmp_path / "c1", parallel=True)
+    assert HELPED == [[], []] and helpers_started == []  # alone, then helped with no fork
+    assert gc.get_freeze_count() == frozen  # the collector is not left frozen
+    assert _doc(helped) == _doc(alone)

@@ -59,8 +59,14 @@ class LayerHelper:
         rfd, wfd = os.pipe()
         with contextlib.suppress(OSError):  # an older kernel: the default size works
             fcntl.fcntl(wfd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-        gc.freeze()
-        pid = os.fork()
+        gc.freeze()  # the collector of either process then copies no page it only reads
+        try:
+            pid = os.fork()
+        except OSError:
+            gc.unfreeze()
+            for fd in (rfd, wfd):
+                os.close(fd)
+            raise
         if pid == 0:  # the helper
             status = 1
             try:
