@@ -277,7 +277,7 @@ def test_a_stuck_helper_is_waited_for_until_the_deadline_then_killed() -> None:
     finally:
         started = time.monotonic()
         helper.close()
-        assert time.monotonic() - started < layerhelper._STOP_WAIT + 1
+        assert time.monotonic() - started < 1  # killed, not waited for
     assert _reaped([helper.pid])
 
 

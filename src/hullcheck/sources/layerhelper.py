@@ -30,7 +30,6 @@ import select
 import signal
 import struct
 import threading
-import time
 from collections.abc import Callable
 
 from hullcheck.sources.limits import Deadline
@@ -46,7 +45,6 @@ _LENGTH = struct.Struct("<Q")
 _NONE = (1 << 64) - 1
 """The length that says "no record for this layer"."""
 _WAIT = 0.5  # seconds between looks at the deadline while waiting for the helper
-_STOP_WAIT = 1.0
 
 Send = Callable[[bytes | None], None]
 
@@ -100,28 +98,18 @@ class LayerHelper:
             return None
 
     def close(self) -> None:
-        """End the helper (a little grace, then SIGKILL) and reap it."""
+        """End the helper now and reap it: it keeps nothing worth a graceful exit, and a
+        walk that stops early (an error, the deadline) must not wait for its layer."""
         if self._closed:
             return
         self._closed = True
         gc.unfreeze()
         with contextlib.suppress(OSError):
-            os.close(self._in)  # the helper's next write fails and it exits
-        end = time.monotonic() + _STOP_WAIT
-        while True:
-            try:
-                pid, _ = os.waitpid(self.pid, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid:
-                return
-            if time.monotonic() > end:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(self.pid, signal.SIGKILL)
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(self.pid, 0)
-                return
-            time.sleep(0.005)
+            os.close(self._in)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
 
     def _read_exact(self, n: int, deadline: Deadline) -> bytes:
         parts: list[bytes] = []
