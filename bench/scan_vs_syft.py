@@ -97,16 +97,21 @@ def main(argv: list[str]) -> int:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "SYFT_CHECK_FOR_APP_UPDATE": "false"}
     with tempfile.TemporaryDirectory(prefix="hullcheck-bench-") as tmp:
         db = Path(tmp) / "db.sqlite3"
+        # every run reads every layer: the layer cache would replay them from the second on
+        cold = ("--no-layer-cache", "--cache-dir", str(Path(tmp) / "cache"))
         runs = {
             "decompress (floor)": [PY, "-c", DECOMPRESS, str(layout)],
             "walk only": [PY, "-c", WALK, f"oci:{layout}"],
             "hullcheck scan --no-vulns": [
                 *(PY, "-m", "hullcheck", "scan", f"oci:{layout}", "-q", "-f", "json"),
-                "--no-vulns",
+                *("--no-vulns", *cold),
             ],
             "hullcheck scan (full)": [
-                *(PY, "-m", "hullcheck", "scan", f"oci:{layout}", "-q", "-f", "json"),
+                *(PY, "-m", "hullcheck", "scan", f"oci:{layout}", "-q", "-f", "json", *cold),
                 *("--db", str(db)),
+                # the embedded snapshot holds no Debian advisories: without this the scan
+                # rightly exits 2 (packages it could not check); the matching is the same
+                *("--allow-incomplete", "vulnerability-coverage"),
             ],
             "syft": [SYFT, "scan", f"oci-dir:{layout}", "-q", "-o", "json"],
         }
