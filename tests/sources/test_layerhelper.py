@@ -320,3 +320,44 @@ def test_no_process_to_spare_means_a_slower_scan_not_a_failed_one(
     assert HELPED == [[], []] and helpers_started == []  # alone, then helped with no fork
     assert gc.get_freeze_count() == frozen  # the collector is not left frozen
     assert _doc(helped) == _doc(alone)
+
+
+def test_a_record_the_helper_sends_that_does_not_decode_is_read_here(
+    tmp_path: Path, helpers_started: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the helper reads hostile bytes: what it sends goes through the cache's checked decoder
+    def garbage(self: Walker, layers: Any, deadline: Any, inflation: Any, send: Any) -> None:
+        for n, _ in enumerate(layers):
+            send(b'{"v": 1, "diff_id": 7}' if n else b"not json")
+
+    monkeypatch.setattr(Walker, "_help", garbage)
+    built = make_image(tmp_path / "img", _layers(), config={"User": "app"})
+    helped = _scan(built.reference, tmp_path / "c1", parallel=True)
+    assert len(helpers_started) == 1
+    assert HELPED == [[]]  # both records refused, both layers read here
+    assert _doc(helped) == _doc(_scan(built.reference, tmp_path / "c2", parallel=False))
+
+
+def test_no_parallel_on_the_command_line_forks_no_helper(
+    tmp_path: Path, helpers_started: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hullcheck.cli.main import main
+
+    built = make_image(tmp_path / "img", _layers(), config={"User": "app"})
+    args = ["scan", built.reference, "--no-vulns", "-q", "-f", "json"]
+    args += ["--cache-dir", str(tmp_path / "c"), "--no-layer-cache", "--fail-on", "none"]
+    assert main([*args, "--no-parallel"]) == 0
+    assert helpers_started == []
+    assert main(args) == 0  # by default: a helper when this machine has a second core
+    assert len(helpers_started) == (1 if walker._spare_core() else 0)
+    capsys.readouterr()
+
+
+def test_fleet_scans_fork_no_helper() -> None:
+    import argparse
+
+    from hullcheck.cli.fleet import _scan_args
+
+    for extra in ({"no_layer_cache": True}, {"no_layer_cache": False, "layer_cache": None}):
+        args = argparse.Namespace(**{"layer_cache": None, **extra})
+        assert "--no-parallel" in _scan_args(args)

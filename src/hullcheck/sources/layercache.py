@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import importlib
@@ -247,7 +248,7 @@ KINDS = frozenset({"file", "dir", "symlink", "hardlink", "char", "block", "fifo"
 def decode(raw: bytes, subs: Sequence[Subscription], *, load_facts: bool = True) -> LayerRecord:
     """A record from its JSON body, every field checked; raises on anything unexpected.
 
-    The facts are loaded (``CacheHooks.load``) for a replay; with ``load_facts=False``
+    The facts are loaded (:func:`load_facts`) for a replay; with ``load_facts=False``
     they stay JSON, as recorded, for a record to store."""
     body = json.loads(raw)
     if not isinstance(body, dict) or body.get("v") != RECORD_VERSION:
@@ -273,7 +274,7 @@ def decode(raw: bytes, subs: Sequence[Subscription], *, load_facts: bool = True)
     if not isinstance(events, list) or len(events) > MAX_RECORD_EVENTS:
         raise TypeError("events")
     nsubs = len(subs)
-    loaders = _loaders(subs, load_facts)
+    reducing = [s.cache is not None and s.cache.reduces for s in subs]
     append = record.events.append
     for ev in events:
         if type(ev) is not list:
@@ -319,27 +320,31 @@ def decode(raw: bytes, subs: Sequence[Subscription], *, load_facts: bool = True)
             None if data is None else _unb64(data),
         )
         for i in offers:
-            load = loaders[i]
-            if load is not None:
-                entry.facts[i] = load(facts[str(i)])
+            if reducing[i]:
+                entry.facts[i] = facts[str(i)]
         if len(entry.facts) != len(facts):
             raise ValueError("fact for a subscription not offered the entry")
         append(entry)
-    return record
+    return load_facts_of(record, subs) if load_facts else record
 
 
-def _loaders(
-    subs: Sequence[Subscription], load_facts: bool
-) -> list[Callable[[JSONValue], object] | None]:
-    """Per subscription, what turns its recorded facts into what ``apply`` takes."""
+def load_facts_of(record: LayerRecord, subs: Sequence[Subscription]) -> LayerRecord:
+    """``record`` with its JSON facts loaded (``CacheHooks.load``) for a replay, raising on
+    any it refuses; ``record`` itself is left as recorded (it may still be stored)."""
     loaders = [s.cache.load if s.cache is not None and s.cache.reduces else None for s in subs]
-    if load_facts:
-        return loaders
-    return [None if load is None else _as_recorded for load in loaders]
-
-
-def _as_recorded(fact: JSONValue) -> JSONValue:
-    return fact
+    events: list[Event] = []
+    for ev in record.events:
+        if not isinstance(ev, Entry) or not ev.facts:
+            events.append(ev)
+            continue
+        loaded: dict[int, Any] = {}
+        for i, fact in ev.facts.items():
+            load = loaders[i]
+            if load is None:
+                raise ValueError("fact for a subscription that keeps none")
+            loaded[i] = load(fact)
+        events.append(dataclasses.replace(ev, facts=loaded))
+    return dataclasses.replace(record, events=events)
 
 
 def listed_blobs(payload: bytes) -> list[str]:

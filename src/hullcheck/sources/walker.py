@@ -40,6 +40,7 @@ from hullcheck.sources.layercache import (
     Whiteout,
     decode,
     encode,
+    load_facts_of,
     pass_fingerprint,
 )
 from hullcheck.sources.layerfs import LayerFS, LayerStats, type_bits
@@ -437,15 +438,16 @@ class Walker:
         raw = helper.receive(deadline)  # one per helped layer, in order: always taken
         if raw is None or any(s.failed for s in self._subs):
             return None
+        subs = [s.sub for s in self._subs]
         try:
-            record = decode(raw, [s.sub for s in self._subs])
+            recorded = decode(raw, subs, load_facts=False)
+            record = load_facts_of(recorded, subs)
         except (ValueError, KeyError, TypeError, IndexError):
             return None  # read it here, where any problem is reported
         if record.diff_id != layer.diff_id or record.fingerprint != self._fingerprint:
             return None
         if self._cache is not None:
-            # the loaded facts are objects of the analysers: store the record as sent
-            self._cache.store(decode(raw, [s.sub for s in self._subs], load_facts=False))
+            self._cache.store(recorded)  # as sent: the loaded facts are analysers' objects
         if self._on_helped is not None:
             self._on_helped(layer)
         return record
