@@ -3,7 +3,7 @@
 Reads every regular file of every layer of the image from the OCI layout (in memory),
 then times, in the same run, on the same files:
 
-* hullcheck with the Aho-Corasick keyword prefilter (the default);
+* hullcheck with the keyword prefilter (Hyperscan; the default);
 * hullcheck without it (a substring test per keyword, each woken regex on the whole file);
 * hullcheck with no keyword gate at all (every regex on every file; the raw regex cost);
 * detect-secrets (default plugins and filters, in process, one file at a time), on the
@@ -116,7 +116,7 @@ def main() -> int:
 
     pre_s, pre_n, pre = best(SecretScanner)
     print(f"(hullcheck: best of {args.repeat}, every-regex once; {len(BUILTIN_RULES)} rules)")
-    line("hullcheck, Aho-Corasick prefilter", pre_s, nbytes, len(files), pre_n)
+    line("hullcheck, keyword prefilter", pre_s, nbytes, len(files), pre_n)
     if not args.no_gate:
         nopre_s, nopre_n, _ = best(lambda: SecretScanner(prefilter=False))
         line("hullcheck, substring keyword gate", nopre_s, nbytes, len(files), nopre_n)

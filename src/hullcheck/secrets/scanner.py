@@ -1,7 +1,7 @@
 """The secrets scanner: one pass of a keyword prefilter, then only the rules it woke up.
 
-``SecretScanner.scan(data, path=...)`` examines one file's bytes.  An Aho-Corasick
-automaton over every rule's keywords (lower-cased) runs once over the content; a rule
+``SecretScanner.scan(data, path=...)`` examines one file's bytes.  A case-insensitive
+multi-literal search for every rule's keywords (``prefilter``) runs once over it; a rule
 whose keywords never occur is never tried, and a rule that is tried only runs its regex
 on windows around the keyword hits.  Binary files, files over the size limit and
 package-owned documentation are skipped, and every skip is counted in ``stats`` so a
