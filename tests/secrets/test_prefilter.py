@@ -99,7 +99,7 @@ def test_threads_scan_at_once_each_with_its_own_scratch() -> None:
         try:
             for _ in range(5):
                 results.append(prefilter.rule_hits(data, 10_000))
-        except BaseException as err:  # noqa: BLE001 (reported by the assertion below)
+        except BaseException as err:  # reported by the assertion below
             errors.append(err)
 
     threads = [threading.Thread(target=scan) for _ in range(4)]
