@@ -181,6 +181,11 @@ def _walk(
             progress.layer(layer.index)
             progress.advance(layer.compressed_size)
 
+    def inflated(layer: Layer, nbytes: int) -> None:
+        if progress is not None:
+            progress.layer(layer.index)
+            progress.advance(nbytes)
+
     return Walker(
         source,
         handle.image,
@@ -191,6 +196,7 @@ def _walk(
         spool_dir=handle.options.spool_dir,
         parallel=handle.options.parallel,
         on_helped=helped,
+        on_inflated=inflated,
     ).run()
 
 

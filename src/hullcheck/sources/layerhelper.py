@@ -49,11 +49,12 @@ _WAIT = 0.5  # seconds between looks at the deadline while waiting for the helpe
 Send = Callable[[bytes | None], None]
 
 
-class LayerHelper:
+class ForkedWorker:
     """A forked process running ``work(send)``; the walk takes what it sent, in order."""
 
-    def __init__(self, work: Callable[[Send], None]) -> None:
-        """Fork now, before the walk starts threads of its own (the inflater)."""
+    def __init__(self, work: Callable[[Send], None], waiting: int) -> None:
+        """Fork now.  At most ``waiting`` frames wait in the fork besides the one being
+        written; then ``send`` waits for the walk to take one."""
         rfd, wfd = os.pipe()
         with contextlib.suppress(OSError):  # an older kernel: the default size works
             fcntl.fcntl(wfd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
@@ -69,7 +70,7 @@ class LayerHelper:
             status = 1
             try:
                 os.close(rfd)
-                _serve(wfd, work)
+                _serve(wfd, work, waiting)
                 status = 0
             finally:
                 os._exit(status)  # never the parent's exit handlers or buffered output
@@ -127,12 +128,20 @@ class LayerHelper:
         return b"".join(parts)
 
 
-def _serve(wfd: int, work: Callable[[Send], None]) -> None:
+class LayerHelper(ForkedWorker):
+    """The helper that records later layers (see the module docstring)."""
+
+    def __init__(self, work: Callable[[Send], None]) -> None:
+        """Fork now, before the walk starts reading the first layer."""
+        super().__init__(work, MAX_WAITING)
+
+
+def _serve(wfd: int, work: Callable[[Send], None], waiting: int) -> None:
     """The helper: ``work`` runs here; a thread writes what it sends, so the work goes
     on while the walk is busy with its own layer."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the walk's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    frames: queue.Queue[bytes | None] = queue.Queue(MAX_WAITING)
+    frames: queue.Queue[bytes | None] = queue.Queue(waiting)
     broken = threading.Event()
 
     def write() -> None:
@@ -167,4 +176,4 @@ def _serve(wfd: int, work: Callable[[Send], None]) -> None:
         writer.join()
 
 
-__all__ = ["LayerHelper"]
+__all__ = ["ForkedWorker", "LayerHelper"]

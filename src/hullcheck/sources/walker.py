@@ -30,6 +30,7 @@ from hullcheck.sources.base import ImageSource
 from hullcheck.sources.digest import new_hasher
 from hullcheck.sources.directory import DirectorySource, DirectoryStream
 from hullcheck.sources.image import Image, Layer
+from hullcheck.sources.inflater import ForkedInflater
 from hullcheck.sources.layercache import (
     MAX_CONTENT_BYTES,
     MAX_RECORD_EVENTS,
@@ -249,16 +250,22 @@ class Walker:
         spool_dir: Path | None = None,
         parallel: bool | None = None,
         on_helped: Callable[[Layer], None] | None = None,
+        on_inflated: Callable[[Layer, int], None] | None = None,
     ) -> None:
         self.source = source
         self._on_helped = on_helped
         """Told of each layer replayed from the helper's records (this process read none
         of its bytes): progress counts it."""
+        self._on_inflated = on_inflated
+        """Told of the stored bytes a forked inflater used, as its frames arrive (the
+        fork reads the blob itself, not through ``open_blob``): progress counts them."""
         self._parallel = _spare_core() if parallel is None else parallel
         """Whether later layers may be recorded by a forked helper while this process
         reads the first (:mod:`hullcheck.sources.layerhelper`); by default when a second
         core is there."""
         self._helping = False
+        self._helped_walk = False
+        """True while a helper records later layers (no layer is then inflated in a fork)."""
         """True in the helper: records layers only (no analyser state to keep)."""
         self._max_content = MAX_CONTENT_BYTES
         """Content a record may keep (less in the helper, where records wait in memory)."""
@@ -277,7 +284,7 @@ class Walker:
         self.result = WalkResult(view=LayerFS(max_entries=self.limits.max_entries))
         self._help_layers: frozenset[int] = frozenset()
         """Layers the helper reads (it sends one answer for each, in order)."""
-        self._reader: PrefetchingReader | None = None
+        self._reader: PrefetchingReader | ForkedInflater | None = None
         """The layer being read (None for a directory), for per-file inflation checks."""
         self._odd: dict[tuple[int, str, str], tuple[int, str]] = {}
         """(layer, oddity, detail) -> (count, first path)"""
@@ -330,6 +337,7 @@ class Walker:
             self._fingerprint = pass_fingerprint([s.sub for s in self._subs])
         ready = self._recorded_layers()
         helper = self._start_helper(ready, deadline, inflation)
+        self._helped_walk = helper is not None
         try:
             self._layers(ready, helper, deadline, inflation)
         finally:
@@ -389,6 +397,25 @@ class Walker:
             for layer in self.image.layers[1:]
             if layer.diff_id and self._cache.has(layer.diff_id, fp)
         )
+
+    def _fork_inflation(self, layer: Layer) -> bool:
+        """Whether to inflate this layer in a forked process (:mod:`.inflater`) rather
+        than a thread: a local blob large enough to repay the fork, when a second core
+        is there, and no helper runs: beside a helper (which inflates in a thread) it
+        would be a third busy process on two cores, measured slower."""
+        return (
+            bool(self._parallel)
+            and not self._helping
+            and not self._helped_walk
+            and self.source.info.kind in _FORKABLE_SOURCES
+            and layer.compressed_size >= FORK_INFLATION_BYTES
+        )
+
+    def _inflated(self, layer: Layer) -> Callable[[int], None] | None:
+        told = self._on_inflated
+        if told is None:
+            return None
+        return lambda nbytes: told(layer, nbytes)
 
     def _helper_wanted(self) -> bool:
         return (
@@ -607,9 +634,16 @@ class Walker:
         if isinstance(self.source, DirectorySource):
             self._walk_directory(self.source, layer, deadline, stats)
             return
-        raw = self._open(layer)
+        forked = self._fork_inflation(layer)
+        # a fork must not report progress itself (a lock of the bar's thread may be held
+        # at the fork): it reads the bare blob, and its frames say how much it read
+        raw = (
+            self.source.open_blob(layer.digest, layer.compressed_size)
+            if forked
+            else self._open(layer)
+        )
         inflating: LayerReader | None = None
-        reader: PrefetchingReader | None = None
+        reader: PrefetchingReader | ForkedInflater | None = None
         errors_before = len(self.result.errors) + self.result.suppressed_errors
         noted_before = self._noted
         recording = self._start_record(layer)
@@ -630,7 +664,15 @@ class Walker:
                 # the diff_id is only the config's word: hash what comes out, so a record
                 # is never filed under a diff_id the layer does not have
                 hasher = hashlib.sha256()
-            reader = PrefetchingReader(inflating, hasher.update if hasher is not None else None)
+            tap = hasher.update if hasher is not None else None
+            reader = None
+            if forked:
+                try:
+                    reader = ForkedInflater(inflating, deadline, tap, self._inflated(layer))
+                except OSError:
+                    reader = None  # no process to spare: the thread does it
+            if reader is None:
+                reader = PrefetchingReader(inflating, tap)
             tar = TarStream(reader.read, self.limits)
             self._reader = reader
             self._entries(tar, layer, stats)
@@ -1038,6 +1080,8 @@ HELPER_CONTENT_BYTES = 16 * MiB
 """Content a helper's record may keep: records wait in memory on both sides, so a
 hostile layer of much content is read by the walk itself (a real layer's record holds
 a few MiB: python-npm's npm layer, 1.8 MiB)."""
+FORK_INFLATION_BYTES = 1 << 20
+"""Stored bytes from which a layer is inflated in a fork: a fork costs a few ms."""
 _FORKABLE_SOURCES = frozenset({"oci", "oci-archive", "docker-archive"})
 """Sources whose every blob read opens its own file, so a fork may read beside us
 (a registry's connection pool, an engine's socket may not be shared)."""
