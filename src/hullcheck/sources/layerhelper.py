@@ -78,6 +78,7 @@ class ForkedWorker:
         os.set_blocking(rfd, False)
         self.pid = pid
         self._in = rfd
+        self._buffer = memoryview(bytearray(PIPE_BYTES))
         self._gone = False
         self._closed = False
 
@@ -113,19 +114,34 @@ class ForkedWorker:
             os.waitpid(self.pid, 0)
 
     def _read_exact(self, n: int, deadline: Deadline) -> bytes:
+        if n <= PIPE_BYTES:
+            # into one reused buffer, then copied out once: a fresh buffer per read costs
+            # its page faults (measured: half the walk's time spent receiving a layer)
+            view = self._buffer[:n]
+            got = 0
+            while got < n:
+                got += self._read_some(view[got:], deadline)
+            return bytes(view)
         parts: list[bytes] = []
         while n:
+            part = bytearray(min(n, PIPE_BYTES))
+            got = self._read_some(memoryview(part), deadline)
+            parts.append(bytes(part[:got]))
+            n -= got
+        return b"".join(parts)
+
+    def _read_some(self, into: memoryview, deadline: Deadline) -> int:
+        """Bytes read into ``into`` (at least one), waiting no later than ``deadline``."""
+        while True:
             try:
-                part = os.read(self._in, min(n, PIPE_BYTES))
+                got = os.readv(self._in, [into])
             except BlockingIOError:
                 deadline.check()
                 select.select([self._in], [], [], _WAIT)
                 continue
-            if not part:
+            if not got:
                 raise EOFError
-            parts.append(part)
-            n -= len(part)
-        return b"".join(parts)
+            return got
 
 
 class LayerHelper(ForkedWorker):
