@@ -11,10 +11,12 @@ from the call to the report (interpreter start and imports excluded; shown apart
 layer's results in the layer cache.  Each run is a fresh child process, best of
 ``--repeat``; peak RSS is the child's own.  Prints both times, the ratio and peak memory
 per image; asserts nothing.  Goal (issue 18): scan <= 1.3 x floor.  *cpu*: the scan's
-processor time, all threads (inflation runs in a second one) and the forked helper that
-reads later layers (``sources.layerhelper``): on N cores no schedule brings the scan below
-cpu / N seconds.  *alone*: the scan with no helper (``--no-parallel``), in one process.
-*helper MB*: the helper's own peak (a fork: most of its pages are shared with the scan's).
+processor time, all threads and forks (the helper that reads later layers,
+``sources.layerhelper``, or the fork that inflates a layer): on N cores no schedule
+brings the scan below cpu / N seconds.  *alone*: the scan with no fork
+(``--no-parallel``), in one process.
+*fork MB*: the peak of the scan's forks (the helper, or the fork inflating a single layer:
+``sources.inflater``; most of their pages are shared with the scan's).
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ def _scan(reference: str, cache: str, use_cache: bool, parallel: bool = True) ->
         "findings": len(report.findings),
         "packages": len(report.packages or []),
         "cached": sum(1 for layer in report.target.get("layers", []) if layer.get("cached")),  # type: ignore[union-attr]
-        "helper_mb": after[1].ru_maxrss / 1024,
+        "fork_mb": after[1].ru_maxrss / 1024,
     }
 
 
@@ -168,7 +170,7 @@ def main() -> None:
         _child("scan", refs[0], cache)  # builds the advisory database once, untimed
         print(
             f"{'image':44} {'floor s':>8} {'scan s':>8} {'ratio':>6} {'cpu s':>6} {'alone s':>8} "
-            f"{'cli s':>7} {'warm s':>7} {'floor MB':>9} {'scan MB':>8} {'helper MB':>10}"
+            f"{'cli s':>7} {'warm s':>7} {'floor MB':>9} {'scan MB':>8} {'fork MB':>10}"
         )
         for ref in refs:
             floors = [_child("floor", ref, cache) for _ in range(args.repeat)]
@@ -186,7 +188,7 @@ def main() -> None:
                 f"{min(clis):7.2f} {w:7.2f} "
                 f"{max(r['max_rss_mb'] for r in floors):9.1f} "
                 f"{max(r['max_rss_mb'] for r in scans):8.1f} "
-                f"{max(r['helper_mb'] for r in scans):10.1f}"
+                f"{max(r['fork_mb'] for r in scans):10.1f}"
                 f"   ({int(floors[0]['bytes']) >> 20} MiB inflated, "
                 f"{int(scans[0]['findings'])} findings, {int(scans[0]['packages'])} packages)"
             )
