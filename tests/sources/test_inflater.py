@@ -156,6 +156,26 @@ def test_a_fork_that_dies_is_an_error_of_this_layer_not_a_hang(
     assert _reaped(reader._helper.pid)
 
 
+@pytest.mark.parametrize("end", [b"not json", b'{"kind": "ImageError"}', b"[]", b'{"count": 1}'])
+def test_a_garbled_end_from_the_fork_is_an_error_not_a_crash(
+    end: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def garbled(reader: LayerReader, send: Any) -> None:
+        for kind in (inflater._ERROR, inflater._END):
+            send(inflater._HEAD.pack(kind, 0, 0))
+            send(end)
+            if kind == inflater._ERROR and end == b'{"count": 1}':
+                break
+
+    monkeypatch.setattr(inflater, "_inflate", garbled)
+    reader = ForkedInflater(_reader(_stored("gzip")), Deadline(30))
+    try:
+        with pytest.raises(ImageError, match="garbled end"):
+            reader.finish()
+    finally:
+        reader.close()
+
+
 def test_a_stalled_fork_is_waited_for_until_the_deadline_then_killed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -28,6 +28,7 @@ from hullcheck.errors import HullcheckError, ImageError
 from hullcheck.sources.layerhelper import ForkedWorker, Send
 from hullcheck.sources.layerstream import OUT_SIZE, InflationError, LayerReader
 from hullcheck.sources.limits import Deadline, ReadTimeout
+from hullcheck.sources.prefetch import ChunkReader
 
 CHUNK = 512 << 10
 """Bytes per frame: one fits the pipe (1 MiB), so the walk mostly reads it whole."""
@@ -47,7 +48,7 @@ _ERRORS: dict[str, type[HullcheckError]] = {
 """The errors a read may raise, by name; anything else comes back as an ImageError."""
 
 
-class ForkedInflater:
+class ForkedInflater(ChunkReader):
     """``LayerReader.read`` run ahead in a forked process (see the module docstring).
 
     ``reader`` is built, not yet read, in this process; the fork reads it from then on,
@@ -62,34 +63,17 @@ class ForkedInflater:
         tap: Callable[[bytes], object] | None = None,
         on_read: Callable[[int], None] | None = None,
     ) -> None:
+        super().__init__()
         self.compression = reader.compression
         self.out_count = 0
         self._consumed = 0
         self._deadline = deadline
         self._tap = tap
         self._on_read = on_read
-        self._pending = memoryview(b"")
-        self._ended = False
         self._stored: tuple[str, int] | None = None
         self._helper = ForkedWorker(lambda send: _inflate(reader, send), WAITING)
 
-    def read(self, n: int = OUT_SIZE) -> bytes:
-        """Up to ``n`` uncompressed bytes; ``b""`` at the end of the layer."""
-        n = n if n > 0 else OUT_SIZE
-        if not self._pending:
-            if self._ended:
-                return b""
-            data = self._next()
-            if not data:
-                return b""
-            if len(data) <= n:
-                return data
-            self._pending = memoryview(data)
-        out = self._pending[:n].tobytes()
-        self._pending = self._pending[n:]
-        return out
-
-    def _next(self) -> bytes:
+    def _next_chunk(self) -> bytes:
         """The next frame's bytes (b"" at the end); an error frame is raised."""
         head = self._helper.receive(self._deadline)
         body = self._helper.receive(self._deadline) if head is not None else None
@@ -106,13 +90,17 @@ class ForkedInflater:
                 self._tap(body)
             return body
         self._ended = True
-        if kind == _END:
-            end = json.loads(body)
-            self._stored = (str(end["digest"]), int(end["count"]))
-            self._consumed = consumed
-            return b""
-        error = json.loads(body)
-        raise _ERRORS.get(str(error.get("kind")), ImageError)(str(error.get("message")))
+        try:
+            said = json.loads(body)
+            if kind == _END:
+                self._stored = (str(said["digest"]), int(said["count"]))
+                self._consumed = consumed
+                return b""
+            error = _ERRORS.get(str(said["kind"]), ImageError)(str(said["message"]))
+        except (ValueError, KeyError, TypeError) as err:
+            # only a broken fork says this: what it read is not vouched for
+            raise ImageError("the process inflating this layer sent a garbled end") from err
+        raise error
 
     def consumed(self) -> int:
         """Stored bytes the decompressor had used when it produced the frames handed out."""

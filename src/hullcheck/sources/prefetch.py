@@ -38,7 +38,36 @@ class _End:
 _Item = tuple[bytes, int, int] | BaseException | _End
 
 
-class PrefetchingReader:
+class ChunkReader:
+    """Hands out the chunks ``_next_chunk`` produces (b"" at the end) in reads of at
+    most the size asked, as ``LayerReader.read`` does."""
+
+    def __init__(self) -> None:
+        self._pending = memoryview(b"")
+        self._ended = False
+
+    def read(self, n: int = OUT_SIZE) -> bytes:
+        """Up to ``n`` uncompressed bytes; ``b""`` at the end of the layer."""
+        n = n if n > 0 else OUT_SIZE
+        if not self._pending:
+            if self._ended:
+                return b""
+            data = self._next_chunk()
+            if not data:
+                self._ended = True
+                return b""
+            if len(data) <= n:
+                return data
+            self._pending = memoryview(data)
+        out = self._pending[:n].tobytes()
+        self._pending = self._pending[n:]
+        return out
+
+    def _next_chunk(self) -> bytes:
+        raise NotImplementedError
+
+
+class PrefetchingReader(ChunkReader):
     """``LayerReader.read`` run ahead in a daemon thread (see the module docstring).
 
     ``tap``, when given, sees every chunk in the thread, in order (the walk hashes the
@@ -46,13 +75,12 @@ class PrefetchingReader:
     """
 
     def __init__(self, reader: LayerReader, tap: Callable[[bytes], object] | None = None) -> None:
+        super().__init__()
         self._reader = reader
         self._tap = tap
         self.compression = reader.compression
         self.out_count = 0
         self._consumed = 0
-        self._pending = memoryview(b"")
-        self._ended = False
         self._queue: queue.Queue[_Item] = queue.Queue(maxsize=DEPTH)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="hullcheck-inflate", daemon=True)
@@ -80,26 +108,15 @@ class PrefetchingReader:
             except queue.Full:
                 continue
 
-    def read(self, n: int = OUT_SIZE) -> bytes:
-        """Up to ``n`` uncompressed bytes; ``b""`` at the end of the layer."""
-        n = n if n > 0 else OUT_SIZE
-        if not self._pending:
-            if self._ended:
-                return b""
-            item = self._queue.get()
-            if isinstance(item, _End):
-                self._ended = True
-                return b""
-            if isinstance(item, BaseException):
-                self._ended = True
-                raise item
-            data, self.out_count, self._consumed = item
-            if len(data) <= n:
-                return data
-            self._pending = memoryview(data)
-        out = self._pending[:n].tobytes()
-        self._pending = self._pending[n:]
-        return out
+    def _next_chunk(self) -> bytes:
+        item = self._queue.get()
+        if isinstance(item, _End):
+            return b""
+        if isinstance(item, BaseException):
+            self._ended = True
+            raise item
+        data, self.out_count, self._consumed = item
+        return data
 
     def consumed(self) -> int:
         """Stored bytes the decompressor had used when it produced the chunks handed out."""
