@@ -250,14 +250,55 @@ def test_a_scan_reports_the_same_with_the_fork(tmp_path: Path, forks: list[int])
 def test_no_process_to_spare_means_the_thread_inflates(
     tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def no_fork() -> int:
-        raise BlockingIOError(11, "Resource temporarily unavailable")  # EAGAIN
-
     ref = _image(tmp_path)
     alone = _doc(ref, tmp_path / "c1", parallel=False)
-    monkeypatch.setattr(layerhelper.os, "fork", no_fork)
+    monkeypatch.setattr(layerhelper.os, "fork", _no_fork)
     assert _doc(ref, tmp_path / "c2", parallel=True) == alone
     assert forks == []
+
+
+class _Progress:
+    def __init__(self) -> None:
+        self.total = 0
+        self.read = 0
+        self.layers: list[int] = []
+
+    def start(self, layers: int, total_bytes: int) -> None:
+        self.total = total_bytes
+
+    def layer(self, index: int) -> None:
+        self.layers.append(index)
+
+    def advance(self, nbytes: int) -> None:
+        self.read += nbytes
+
+    def stop(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("can_fork", [True, False])
+def test_progress_counts_every_stored_byte_once(
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch, can_fork: bool
+) -> None:
+    if not can_fork:
+        monkeypatch.setattr(layerhelper.os, "fork", _no_fork)
+    progress = _Progress()
+    request = ScanRequest(
+        _image(tmp_path),
+        options=SourceOptions(cache_dir=tmp_path / "c", parallel=True),
+        settings=ScanSettings(now=NOW),
+        layer_cache=False,
+        progress=progress,
+    )
+    scan_image(request)
+    assert len(forks) == (1 if can_fork else 0)
+    assert progress.total > MiB
+    assert progress.read == progress.total
+    assert set(progress.layers) == {0}
+
+
+def _no_fork() -> int:
+    raise BlockingIOError(11, "Resource temporarily unavailable")  # EAGAIN
 
 
 def test_a_real_single_layer_image_reports_the_same(

@@ -264,9 +264,9 @@ class Walker:
         reads the first (:mod:`hullcheck.sources.layerhelper`); by default when a second
         core is there."""
         self._helping = False
+        """True in the helper: records layers only (no analyser state to keep)."""
         self._helped_walk = False
         """True while a helper records later layers (no layer is then inflated in a fork)."""
-        """True in the helper: records layers only (no analyser state to keep)."""
         self._max_content = MAX_CONTENT_BYTES
         """Content a record may keep (less in the helper, where records wait in memory)."""
         self._store: Callable[[LayerRecord], None] | None = None
@@ -677,6 +677,10 @@ class Walker:
             self._reader = reader
             self._entries(tar, layer, stats)
             reader.finish()
+            if forked and not isinstance(reader, ForkedInflater):
+                told = self._inflated(layer)  # no fork after all: progress from here
+                if told is not None:
+                    told(reader.compressed_count)
             stats.uncompressed_size = reader.out_count
             stats.compressed_size = reader.compressed_count
             stats.complete = True
