@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hullcheck.errors import InputError
-from hullcheck.policy.config import Config
-from hullcheck.provenance.basecheck import Trust
-from hullcheck.provenance.keyless import (
-    RequiredIdentity,
-    TrustRoots,
-    add_ca_file,
-    load_trusted_root,
-)
-from hullcheck.provenance.keys import NamedPublicKey, load_public_keys
-from hullcheck.provenance.policy import parse_policy
+
+if TYPE_CHECKING:
+    from hullcheck.policy.config import Config
+    from hullcheck.provenance.basecheck import Trust
+    from hullcheck.provenance.keyless import RequiredIdentity, TrustRoots
+    from hullcheck.provenance.keys import NamedPublicKey
+
+# the provenance modules (cryptography, 60 ms to import) load when trust is read, not
+# when a command that merely offers these options (lint) declares them
 
 
 def add_trust_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +37,14 @@ def add_trust_arguments(parser: argparse.ArgumentParser) -> None:
 def trust_from(
     args: argparse.Namespace,
 ) -> tuple[list[NamedPublicKey], TrustRoots | None, RequiredIdentity]:
+    from hullcheck.provenance.keyless import (  # noqa: PLC0415
+        RequiredIdentity,
+        TrustRoots,
+        add_ca_file,
+        load_trusted_root,
+    )
+    from hullcheck.provenance.keys import load_public_keys  # noqa: PLC0415
+
     keys: list[NamedPublicKey] = []
     for path in args.key:
         keys.extend(load_public_keys(Path(path)))
@@ -81,6 +89,10 @@ def add_verify_base_arguments(parser: argparse.ArgumentParser) -> None:
 
 def base_trust(args: argparse.Namespace, config: Config) -> Trust:
     """Keys for ``--verify-base``: ``--base-key`` plus the config's ``provenance.keys``."""
+    from hullcheck.provenance.basecheck import Trust  # noqa: PLC0415
+    from hullcheck.provenance.keys import load_public_keys  # noqa: PLC0415
+    from hullcheck.provenance.policy import parse_policy  # noqa: PLC0415
+
     policy = parse_policy(config.sections.get("provenance"), config.path)
     keys: list[NamedPublicKey] = []
     for path in [*(Path(p) for p in args.base_key), *policy.keys]:
