@@ -281,6 +281,11 @@ class SecretScanner:
         self.stats.bytes_scanned += len(data)
         return self._scan(data, path)
 
+    def _may_run_unwoken(self, index: int, path: str, binary: bool) -> bool:
+        """Whether a rule without keywords would run on this file (the loop below skips
+        it otherwise)."""
+        return (not binary or self.rules[index].rule.binary) and self._applicable(index, path)
+
     def _applicable(self, index: int, path: str) -> bool:
         paths = self.rules[index].paths
         return paths is None or bool(paths.search(path))
@@ -292,6 +297,8 @@ class SecretScanner:
             hits = prefilter.rule_hits(data, MAX_HITS)
             if not hits:
                 self.stats.files_without_keywords += 1
+                if not any(self._may_run_unwoken(i, path, binary) for i in self._always):
+                    return []  # most files: no keyword, and no keyword-less rule for them
         else:
             # the baseline the prefilter is measured against: one substring search per
             # keyword, then each woken rule's regex over the whole file
