@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from hullcheck.cli.main import NEEDS_ALL, _command_module, build_parser, main
+from tests.fixtures.imagebuilder import File, Layer, make_image
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -60,11 +61,8 @@ def test_a_command_imports_no_other_command_module(tmp_path: Path) -> None:
     assert not {"hullcheck.cli.scan", "hullcheck.cli.serve", "hullcheck.cli.fleet"} & set(loaded)
 
 
-def test_lint_loads_no_http_client_and_no_cryptography(tmp_path: Path) -> None:
-    # a pre-commit hook lints one Dockerfile per run: httpx and the provenance modules
-    # (cryptography) were 0.15 s of its 0.35 s; they load only for --verify-base
-    (tmp_path / "Dockerfile").write_text("FROM scratch\nUSER 1000\n")
-    call = f"main(['lint', {str(tmp_path / 'Dockerfile')!r}, '-q'])"
+def _heavy_modules_after(call: str) -> tuple[object, list[str]]:
+    """What ``call`` returned, and which of httpx and cryptography it loaded."""
     code = (
         "import json, sys\n"
         "from hullcheck.cli.main import main\n"
@@ -78,7 +76,26 @@ def test_lint_loads_no_http_client_and_no_cryptography(tmp_path: Path) -> None:
         check=True,
         env={**os.environ, "PYTHONPATH": str(SRC)},
     )
-    assert json.loads(out.stdout.splitlines()[-1]) == [0, []]
+    rc, loaded = json.loads(out.stdout.splitlines()[-1])
+    return rc, loaded
+
+
+def test_lint_loads_no_http_client_and_no_cryptography(tmp_path: Path) -> None:
+    # a pre-commit hook lints one Dockerfile per run: httpx and the provenance modules
+    # (cryptography) were 0.15 s of its 0.35 s; they load only for --verify-base
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nUSER 1000\n")
+    assert _heavy_modules_after(f"main(['lint', {str(tmp_path / 'Dockerfile')!r}, '-q'])") == (
+        0,
+        [],
+    )
+
+
+def test_a_scan_of_a_layout_with_no_signature_policy_loads_neither(tmp_path: Path) -> None:
+    # its build attestations are read, its signatures are not checked: 0.2 s of imports saved
+    built = make_image(tmp_path / "img", [Layer([File("etc/os-release", b"ID=debian\n")])])
+    args = [built.reference, "--no-vulns", "-q", "-f", "json", "-o", os.devnull]
+    args += ["--cache-dir", str(tmp_path / "c"), "--fail-on", "none"]
+    assert _heavy_modules_after(f"main(['scan', *{args!r}])") == (0, [])
 
 
 def test_words_that_are_not_commands_get_the_whole_list(

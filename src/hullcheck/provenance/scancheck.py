@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hullcheck import diagnostics as diag
 from hullcheck.diagnostics import Diagnostic
@@ -26,15 +26,6 @@ from hullcheck.imagerules.signatures import (
 )
 from hullcheck.model import Finding
 from hullcheck.provenance import buildkit, intoto
-from hullcheck.provenance.attest import AttestationCheck
-from hullcheck.provenance.imagesig import SignatureCheck
-from hullcheck.provenance.keyless import (
-    RequiredIdentity,
-    load_trusted_root,
-    verify_attestations,
-    verify_image_signatures,
-)
-from hullcheck.provenance.keys import NamedPublicKey, load_public_keys
 from hullcheck.provenance.policy import ProvenancePolicy
 from hullcheck.provenance.target import Target, open_target
 from hullcheck.rules.base_images import trusted
@@ -42,6 +33,14 @@ from hullcheck.sources.layoutwriter import LayoutStore
 from hullcheck.sources.mediatypes import INDEXES
 from hullcheck.sources.reference import parse_reference
 from hullcheck.sources.registry.options import RegistryOptions
+
+if TYPE_CHECKING:
+    from hullcheck.provenance.attest import AttestationCheck
+    from hullcheck.provenance.imagesig import SignatureCheck
+    from hullcheck.provenance.keys import NamedPublicKey
+
+# every scan of a registry image or an OCI layout reads its build attestations here; the
+# signature modules (cryptography, 0.2 s to import) load only when a policy asks for them
 
 
 @dataclass
@@ -85,6 +84,8 @@ def _registry_of(reference: str) -> str | None:
 
 
 def _load_keys(policy: ProvenancePolicy) -> list[NamedPublicKey]:
+    from hullcheck.provenance.keys import load_public_keys  # noqa: PLC0415
+
     keys: list[NamedPublicKey] = []
     for path in policy.keys:
         keys.extend(load_public_keys(path))
@@ -95,6 +96,13 @@ def _verify(
     target: Target, keys: list[NamedPublicKey], policy: ProvenancePolicy
 ) -> tuple[list[SignatureCheck], list[AttestationCheck]]:
     """Signatures and attestations judged by the policy's keys, then by each identity."""
+    from hullcheck.provenance.keyless import (  # noqa: PLC0415
+        RequiredIdentity,
+        load_trusted_root,
+        verify_attestations,
+        verify_image_signatures,
+    )
+
     roots = load_trusted_root(policy.trusted_root) if policy.trusted_root else None
     wanted = [RequiredIdentity(i.subject, i.issuer) for i in policy.identities] or [
         RequiredIdentity()

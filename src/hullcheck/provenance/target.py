@@ -17,7 +17,6 @@ from hullcheck.sources.base import Manifest
 from hullcheck.sources.layoutwriter import LayoutStore
 from hullcheck.sources.reference import parse_reference
 from hullcheck.sources.registry.options import RegistryOptions
-from hullcheck.sources.registry.writer import RegistryWriter
 
 
 @dataclass
@@ -96,6 +95,9 @@ def open_target(text: str, options: RegistryOptions) -> Target:
     if not raw or raw.startswith(("/", ".")):
         raise InputError(f"{text!r} is neither an OCI layout directory nor an image reference")
     ref = parse_reference(raw)
+    # the HTTP client loads for a registry only: a layout's scan does not import it
+    from hullcheck.sources.registry.writer import RegistryWriter  # noqa: PLC0415
+
     writer = RegistryWriter(ref, options)
     try:
         got = writer.manifest(ref.selector)
