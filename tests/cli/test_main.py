@@ -33,14 +33,14 @@ def test_every_command_is_found_by_its_own_module() -> None:
         assert word in _commands(build_parser(module)), word
 
 
-def _cli_modules_after(call: str) -> tuple[object, list[str]]:
-    """What ``call`` (Python, using ``main``) returned, and the command modules it loaded."""
+def _modules_after(call: str, picked: str) -> tuple[object, list[str]]:
+    """What ``call`` (Python, using ``main``) returned, and the loaded modules that the
+    expression ``picked`` (over ``sys.modules``) lists, in a fresh interpreter."""
     code = (
         "import json, sys\n"
         "from hullcheck.cli.main import main\n"
         f"rc = {call}\n"
-        "cli = [m for m in sys.modules if m.startswith('hullcheck.cli.')]\n"
-        "print(json.dumps([rc, sorted(cli)]))\n"
+        f"print(json.dumps([rc, {picked}]))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -51,6 +51,16 @@ def _cli_modules_after(call: str) -> tuple[object, list[str]]:
     )
     rc, loaded = json.loads(out.stdout.splitlines()[-1])
     return rc, loaded
+
+
+def _cli_modules_after(call: str) -> tuple[object, list[str]]:
+    """The command modules ``call`` loaded."""
+    return _modules_after(call, "sorted(m for m in sys.modules if m.startswith('hullcheck.cli.'))")
+
+
+def _heavy_modules_after(call: str) -> tuple[object, list[str]]:
+    """Which of httpx and cryptography ``call`` loaded."""
+    return _modules_after(call, "[m for m in ('httpx', 'cryptography') if m in sys.modules]")
 
 
 def test_a_command_imports_no_other_command_module(tmp_path: Path) -> None:
@@ -59,25 +69,6 @@ def test_a_command_imports_no_other_command_module(tmp_path: Path) -> None:
     assert rc == 0
     assert "hullcheck.cli.lint" in loaded
     assert not {"hullcheck.cli.scan", "hullcheck.cli.serve", "hullcheck.cli.fleet"} & set(loaded)
-
-
-def _heavy_modules_after(call: str) -> tuple[object, list[str]]:
-    """What ``call`` returned, and which of httpx and cryptography it loaded."""
-    code = (
-        "import json, sys\n"
-        "from hullcheck.cli.main import main\n"
-        f"rc = {call}\n"
-        "print(json.dumps([rc, [m for m in ('httpx', 'cryptography') if m in sys.modules]]))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(SRC)},
-    )
-    rc, loaded = json.loads(out.stdout.splitlines()[-1])
-    return rc, loaded
 
 
 def test_lint_loads_no_http_client_and_no_cryptography(tmp_path: Path) -> None:
