@@ -97,6 +97,13 @@ ODD: dict[str, tuple[list[Any], str, str | None]] = {
         "stored earlier in the same layer",
         "/app/settings.py",
     ),
+    "file-before-its-own-whiteout": (
+        # the image spec keeps it; overlay unpackers refuse the layer, copying ones delete
+        # the file: the view keeps it (the secret is in the blob either way) and warns
+        [Dir("app"), File("app/settings.py", SECRET), Whiteout("app/settings.py")],
+        "later in the same layer",
+        "/app/settings.py",
+    ),
     "gnu-longname": (
         [File(f"{LONG_DIR}/settings.py", SECRET, gnu_long=True)],
         "longer than Linux allows",
@@ -155,8 +162,13 @@ def test_duplicate_entries_last_one_wins_in_the_view(tmp_path: Path) -> None:
     info = result.view.get("/a")
     assert info is not None and info.size == 3 and not info.hidden
     assert result.view.get("/d").mode & 0o777 == 0o700  # type: ignore[union-attr]
-    # a directory listed twice is no oddity; the duplicate file in layer 0 is one
-    assert [w.message.split(":")[0] for w in result.warnings] == ["layer 0"]
+    # a directory listed twice is no oddity; the duplicate file in layer 0 is one, and so
+    # is layer 1's /a before its own whiteout (kept, as the image spec says)
+    assert [(w.message.split(":")[0], w.path) for w in result.warnings] == [
+        ("layer 0", "/a"),
+        ("layer 1", "/a"),
+    ]
+    assert "later in the same layer" in result.warnings[1].message
     assert result.view.stats[0].bytes_wasted == 1 + 2  # both versions of /a in layer 0
 
 

@@ -1,8 +1,12 @@
 """Whiteouts and opaque markers in hostile orders: the merged view follows the OCI spec.
 
 The spec: a whiteout only hides what *lower* layers put there, whatever its position in
-its own layer.  (moby's own unpacker deletes a same-layer file that precedes a plain
-``.wh.NAME``; the view keeps it visible, so a scanner over-reports rather than misses.)
+its own layer.  The runtimes agree with it except for one order, an entry written before
+its own plain ``.wh.NAME`` in the same layer: moby's and containerd's overlay unpackers
+(the default ones) refuse that layer (``mknod`` over the existing path), their copying
+unpackers delete the entry.  The view keeps it, as the spec says, and the walk warns
+(``layer-entry``).  Opaque markers in any order: all of them agree, no warning.
+(docs/security-model.md, *Whiteout order*.)
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from hullcheck.sources.walker import WalkResult
 from tests.fixtures.imagebuilder import Dir, File, Layer, Member, Opaque, Whiteout, make_image
 from tests.sources.helpers import read_all
 
@@ -20,18 +25,60 @@ LOWER = Layer(
 )
 
 
-def _view(tmp: Path, *upper: list[Member]) -> tuple[list[str], list[str]]:
+def _walk(tmp: Path, *upper: list[Member]) -> WalkResult:
     img = make_image(tmp / "img", [LOWER, *(Layer(m) for m in upper)])
     result, _ = read_all(img.reference)
     assert result.complete and not result.errors and not result.invalid
+    return result
+
+
+def _view(tmp: Path, *upper: list[Member]) -> tuple[list[str], list[str]]:
+    result = _walk(tmp, *upper)
     hidden = sorted(p.path for p in result.view.hidden())
     return result.view.paths(), hidden
+
+
+def _order_warnings(result: WalkResult) -> list[str]:
+    return [w.message for w in result.warnings if "later in the same layer" in w.message]
 
 
 def test_whiteout_before_and_after_a_recreated_file(tmp_path: Path) -> None:
     before, _ = _view(tmp_path / "a", [Whiteout("top"), File("top", b"new")])
     after, _ = _view(tmp_path / "b", [File("top", b"new"), Whiteout("top")])
     assert "/top" in before and "/top" in after  # the same layer's file is never hidden
+
+
+def test_only_an_entry_before_its_own_marker_is_warned_about(tmp_path: Path) -> None:
+    # marker first: every runtime agrees (the file replaces the whiteout), no warning
+    assert _order_warnings(_walk(tmp_path / "a", [Whiteout("top"), File("top", b"n")])) == []
+    # a lower layer's file whited out: the ordinary case, no warning
+    assert _order_warnings(_walk(tmp_path / "b", [Whiteout("top")])) == []
+    # the layer's own file, then its marker: runtimes disagree with the spec, one warning
+    after = _walk(tmp_path / "c", [File("top", b"n"), File("x", b"1"), Whiteout("top")])
+    assert _order_warnings(after) == [
+        "layer 1: 1 entry whited out by a .wh. marker later in the same layer: kept, as the "
+        "OCI image spec says (Docker's and containerd's overlay unpackers refuse this layer, "
+        "their copying unpackers delete the path) (first: /top)"
+    ]
+    assert after.view.exists("/top") and after.view.get("/top").layer_index == 1  # type: ignore[union-attr]
+
+
+def test_a_marker_over_a_directory_the_layer_wrote_into_is_warned_about(tmp_path: Path) -> None:
+    # d comes from the lower layer; this layer writes d/new, then whites d out: overlay
+    # unpackers find d in the layer's own folder (mknod fails), copying ones delete d/new
+    result = _walk(tmp_path, [File("d/new", b"n"), Whiteout("d")])
+    assert [w.path for w in result.warnings] == ["/d"]
+    assert not result.view.exists("/d/old")  # the lower layer's content is still hidden
+    info = result.view.get("/d/new")
+    assert info is not None and info.layer_index == 1 and not info.hidden
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(["opq", "new", "dir"])), ids="-".join)
+def test_opaque_markers_in_any_order_give_no_warning(
+    tmp_path: Path, order: tuple[str, ...]
+) -> None:
+    members = {"opq": Opaque("d"), "new": File("d/new", b"n"), "dir": Dir("d")}
+    assert _walk(tmp_path, [members[k] for k in order]).warnings == []
 
 
 @pytest.mark.parametrize("order", list(itertools.permutations(["opq", "new", "dir"])), ids="-".join)

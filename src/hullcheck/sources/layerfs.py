@@ -318,17 +318,35 @@ class LayerFS:
             self._dirs[path] = node
         return duplicate
 
-    def whiteout(self, dir_path: str, name: str, layer: int) -> None:
-        """``.wh.NAME`` in ``dir_path``: hide NAME as lower layers left it."""
+    def whiteout(self, dir_path: str, name: str, layer: int) -> bool:
+        """``.wh.NAME`` in ``dir_path``: hide NAME as lower layers left it.
+
+        Returns True when ``layer`` itself had already written NAME or something below it
+        (an entry before its own marker).  The image spec keeps that entry, and so does
+        the view; the runtimes disagree with it and with each other (see
+        docs/security-model.md, *Whiteout order*), so the walker warns."""
         self._visible = None
         parent = self._dirs.get(dir_path)
         children = None if parent is None else self._children.get(parent)
         if children is None:
-            return
+            return False
         node = children.get(name)
-        if node is None or self._layer[node] >= layer:
-            return
-        self._hide(node, layer, f"{dir_path}/{name}" if dir_path else name)
+        if node is None:
+            return False
+        earlier = self._written_by(node, layer)
+        if self._layer[node] < layer:
+            self._hide(node, layer, f"{dir_path}/{name}" if dir_path else name)
+        return earlier
+
+    def _written_by(self, node: int, layer: int) -> bool:
+        """True if ``layer`` wrote ``node`` or anything below it (still visible)."""
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if self._layer[current] == layer and self._deleted[current] < 0:
+                return True
+            stack.extend(self._children.get(current, {}).values())
+        return False
 
     def opaque(self, dir_path: str, layer: int) -> None:
         """``.wh..wh..opq`` in ``dir_path``: hide everything lower layers put in it."""

@@ -219,6 +219,12 @@ def _oddity_text(what: str, n: int, detail: str) -> str:
             f"{entries} for a path stored earlier in the same layer; the last one wins, as "
             "when Docker unpacks it"
         )
+    if what == "wh-order":
+        return (
+            f"{entries} whited out by a .wh. marker later in the same layer: kept, as the "
+            "OCI image spec says (Docker's and containerd's overlay unpackers refuse this "
+            "layer, their copying unpackers delete the path)"
+        )
     if what == "long":
         return (
             f"{entries} with a name longer than Linux allows (a component over {NAME_MAX} "
@@ -936,7 +942,10 @@ class Walker:
         if base == OPAQUE:
             self.result.view.opaque(dir_path, index)
         elif not base.startswith(".wh..wh."):
-            self.result.view.whiteout(dir_path, base[len(WHITEOUT_PREFIX) :], index)
+            name = base[len(WHITEOUT_PREFIX) :]
+            if self.result.view.whiteout(dir_path, name, index):
+                path = f"/{dir_path}/{name}" if dir_path else f"/{name}"
+                self._oddity(index, "wh-order", path)
 
     def _record_offers(
         self, rec: LayerRecord, wanted: list[_Compiled], ref: FileRef, data: bytes | None
