@@ -111,3 +111,18 @@ def test_a_whiteout_in_a_later_layer_hides_the_recreated_file(tmp_path: Path) ->
 def test_opaque_then_whiteout_of_the_same_layers_file_in_the_next(tmp_path: Path) -> None:
     paths, _ = _view(tmp_path, [Opaque("d"), File("d/new", b"n")], [Whiteout("d/new")])
     assert not [p for p in paths if p.startswith("/d/")]
+
+
+def test_repeated_markers_cost_one_walk_and_still_warn(tmp_path: Path) -> None:
+    # a layer of many copies of one marker over a large lower folder: each copy used to
+    # walk the whole hidden tree again (4,000 copies over 20,000 files took 5 s)
+    lower = Layer([Dir("big"), *(File(f"big/f{i}", b"x") for i in range(3000))])
+    upper = Layer([Whiteout("big") for _ in range(3000)])
+    img = make_image(tmp_path / "img", [lower, upper])
+    result, _ = read_all(img.reference)
+    assert not result.view.exists("/big/f0") and not result.view.exists("/big")
+    assert _order_warnings(result) == []
+    # the layer writes below the folder between two copies: the second copy warns
+    again = _walk(tmp_path / "b", [Whiteout("d"), File("d/new", b"n"), Whiteout("d")])
+    assert [w.path for w in again.warnings] == ["/d"]
+    assert again.view.get("/d/new") is not None and not again.view.exists("/d/old")

@@ -151,6 +151,12 @@ class LayerFS:
     """Names below each path that is or was a directory (hidden ones included)."""
     _dirs: dict[str, int] = field(default_factory=dict)
     _count: int = 0
+    _marked: set[tuple[int, int, bool]] = field(default_factory=set)
+    """(path, layer, opaque) of the markers seen in the layer being read: the same marker
+    again in that layer hides nothing more (no lower entry can appear meanwhile), and
+    walking the hidden tree again for each copy would make a layer of repeated markers
+    cost their number times the tree's size."""
+    _marked_layer: int = -1
     _visible: tuple[PathInfo, ...] | None = None
     """``walk()`` of the visible paths, kept once built (several rule families walk the
     final view); dropped by any change, and never kept past ``MEMO_PATHS`` paths."""
@@ -333,6 +339,10 @@ class LayerFS:
         node = children.get(name)
         if node is None:
             return False
+        if self._seen_marker(node, layer, opaque=False):
+            # lower entries are hidden already; anything this layer wrote below since
+            # revived the node as its own (an entry the first marker saw was warned of)
+            return self._layer[node] == layer and self._deleted[node] < 0
         earlier = self._written_by(node, layer)
         if self._layer[node] < layer:
             self._hide(node, layer, f"{dir_path}/{name}" if dir_path else name)
@@ -354,7 +364,19 @@ class LayerFS:
         parent = self._dirs.get(dir_path)
         if parent is None:
             parent = self._dir(dir_path, layer)
-        self._hide_children(parent, layer, dir_path)
+        if not self._seen_marker(parent, layer, opaque=True):
+            self._hide_children(parent, layer, dir_path)
+
+    def _seen_marker(self, node: int, layer: int, *, opaque: bool) -> bool:
+        """Whether this marker was already applied in ``layer`` (and remember it)."""
+        if layer != self._marked_layer:
+            self._marked.clear()
+            self._marked_layer = layer
+        key = (node, layer, opaque)
+        if key in self._marked:
+            return True
+        self._marked.add(key)
+        return False
 
     def _hide(self, node: int, layer: int, path: str) -> None:
         if self._deleted[node] < 0 and self._layer[node] < layer:
