@@ -1,12 +1,14 @@
 """Hostile registry answers, through the CLI's exit contract.
 
-A small image is served by a scripted HTTP registry on 127.0.0.1 that answers wrongly in
-one way per case: documents that are not JSON, nested without end, flipped, truncated or
-of the wrong type; headers that lie (Content-Type, Content-Length, Docker-Content-Digest)
-or are huge; blobs cut short, padded, flipped or redirected in a loop; an index that names
-itself; and seeded byte mutations of the manifest served as if they were the real one.
-(The real registry, Debian's docker-registry, cannot be made to answer like this; its
-well-behaved answers are tested in tests/sources/test_registry_integration.py.)
+A small image is pushed to the real registry (Debian's docker-registry, started on
+127.0.0.1) and read through a fault proxy in front of it that answers wrongly in one way
+per case, from the real registry's own answers: documents that are not JSON, nested
+without end, flipped, truncated or of the wrong type; headers that lie (Content-Type,
+Content-Length, Docker-Content-Digest) or are huge; blobs cut short, padded, flipped or
+redirected in a loop; an index that names itself; and seeded byte mutations of the
+manifest served as if they were the real one.  Everything a case does not change is the
+real registry's answer, relayed (the registry cannot be made to answer wrongly itself);
+the baseline case changes nothing.
 
 ``scan`` and ``sbom`` each run as a user runs them (a subprocess in a sealed world): the
 exit code is 0, 1 or 2, exit 2 ends with exactly one ``hullcheck: error:`` line, there is
@@ -18,17 +20,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.client
 import http.server
 import json
 import random
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from tests.fixtures.imagebuilder import BuiltImage, File, Layer, make_image
+from tests.sources.test_registry_integration import start_registry
 
 from .cli_harness import World
 
@@ -60,28 +64,91 @@ def _send(
     h.wfile.write(body)
 
 
+REPO = "fuzz/app"
+RELAYED = ("Content-Type", "Docker-Content-Digest", "Location", "Docker-Distribution-Api-Version")
+
+
+def _upstream(
+    host: str, method: str, path: str, body: bytes = b"", **headers: str
+) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection(host, timeout=30)
+    try:
+        conn.request(method, path, body=body or None, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    finally:
+        conn.close()
+
+
+def push(host: str, image: BuiltImage) -> None:
+    """Push the image's blobs and manifest through the registry API, byte for byte."""
+    for digest in [image.config_digest, *image.layer_digests]:
+        status, headers, _ = _upstream(host, "POST", f"/v2/{REPO}/blobs/uploads/")
+        assert status == 202, status
+        location = headers["Location"].split(host, 1)[-1]
+        sep = "&" if "?" in location else "?"
+        data = image.blobs[digest]
+        status, _, _ = _upstream(host, "PUT", f"{location}{sep}digest={digest}", data,
+                                 **{"Content-Type": "application/octet-stream"})  # fmt: skip
+        assert status == 201, status
+    body = image.blobs[image.manifest_digest]
+    status, headers, _ = _upstream(host, "PUT", f"/v2/{REPO}/manifests/1", body,
+                                   **{"Content-Type": OCI_MANIFEST})  # fmt: skip
+    assert status == 201 and headers.get("Docker-Content-Digest") == image.manifest_digest
+
+
 @dataclass
 class Registry:
-    """The image's documents and blobs, and one way of answering wrongly."""
+    """The real registry holding the image, and one way of answering wrongly."""
 
     image: BuiltImage
+    upstream: str
     manifest: Answer | None = None
     blob: Callable[[Handler, Registry, str], None] | None = None
+    extra: dict[str, bytes] = field(default_factory=dict)
+    """Blobs a case serves that the real registry does not hold (a rewritten config)."""
 
     @property
     def manifest_body(self) -> bytes:
-        return self.image.blobs[self.image.manifest_digest]
+        status, _, body = _upstream(
+            self.upstream, "GET", f"/v2/{REPO}/manifests/1", Accept=OCI_MANIFEST
+        )
+        assert status == 200 and _digest(body) == self.image.manifest_digest
+        return body
+
+    def blob_bytes(self, digest: str) -> bytes:
+        if digest in self.extra:
+            return self.extra[digest]
+        status, _, body = _upstream(self.upstream, "GET", f"/v2/{REPO}/blobs/{digest}")
+        return body if status == 200 else b""
+
+    def relay(self, h: Handler) -> None:
+        """The real registry's own answer to this request, passed on unchanged."""
+        accept = h.headers.get("Accept", "")
+        status, headers, body = _upstream(self.upstream, h.command, h.path, Accept=accept)
+        kept = {k: v for k, v in headers.items() if k in RELAYED}
+        if h.command == "HEAD":
+            h.send_response(status)
+            for key, value in {
+                "Content-Length": headers.get("Content-Length", "0"),
+                **kept,
+            }.items():
+                h.send_header(key, value)
+            h.end_headers()
+            return
+        _send(h, status, body, kept)
 
     def good_manifest(self, h: Handler, body: bytes | None = None) -> None:
-        body = self.manifest_body if body is None else body
+        if body is None:
+            self.relay(h)
+            return
         _send(h, 200, body, {"Content-Type": OCI_MANIFEST, "Docker-Content-Digest": _digest(body)})
 
     def good_blob(self, h: Handler, digest: str) -> None:
-        data = self.image.blobs.get(digest)
-        if data is None:
-            _send(h, 404, b'{"errors":[{"code":"BLOB_UNKNOWN"}]}')
+        if digest in self.extra:
+            _send(h, 200, self.extra[digest], {"Content-Type": "application/octet-stream"})
         else:
-            _send(h, 200, data, {"Content-Type": "application/octet-stream"})
+            self.relay(h)
 
 
 @contextlib.contextmanager
@@ -95,7 +162,7 @@ def serve(registry: Registry) -> Iterator[int]:
         def do_GET(self) -> None:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 if self.path == "/v2/":
-                    _send(self, 200, b"{}")
+                    registry.relay(self)
                 elif "/manifests/" in self.path:
                     (registry.manifest or (lambda h, r: r.good_manifest(h)))(self, registry)
                 elif "/blobs/" in self.path:
@@ -105,7 +172,7 @@ def serve(registry: Registry) -> Iterator[int]:
                     else:
                         registry.good_blob(self, digest)
                 else:
-                    _send(self, 404)
+                    registry.relay(self)
 
         do_HEAD = do_GET
 
@@ -179,22 +246,21 @@ def _self_index(h: Handler, r: Registry) -> None:
     _send(h, 200, body, {"Content-Type": OCI_INDEX, "Docker-Content-Digest": _digest(body)})
 
 
-def _wrong_typed_config(image: BuiltImage) -> Answer:
+def _wrong_typed_config(h: Handler, r: Registry) -> None:
     """A consistent image (digests recomputed) whose config fields have wrong JSON types."""
-    config = json.loads(image.blobs[image.config_digest])
+    config = json.loads(r.blob_bytes(r.image.config_digest))
     config["config"] = {"Env": "PATH=/bin", "User": 5, "Cmd": {"a": 1}}
     config_bytes = json.dumps(config).encode()
-    manifest = json.loads(image.blobs[image.manifest_digest])
+    manifest = json.loads(r.manifest_body)
     manifest["config"]["digest"] = _digest(config_bytes)
     manifest["config"]["size"] = len(config_bytes)
-    body = json.dumps(manifest).encode()
-    image.blobs[_digest(config_bytes)] = config_bytes
-    return lambda h, r: r.good_manifest(h, body)
+    r.extra[_digest(config_bytes)] = config_bytes
+    r.good_manifest(h, json.dumps(manifest).encode())
 
 
 def _blob_for_layer(change: Callable[[bytes], bytes]) -> Callable[[Handler, Registry, str], None]:
     def answer(h: Handler, r: Registry, digest: str) -> None:
-        data = r.image.blobs.get(digest, b"")
+        data = r.blob_bytes(digest)
         if digest in r.image.layer_digests:
             data = change(data)
         _send(h, 200, data, {"Content-Type": "application/octet-stream"})
@@ -203,7 +269,7 @@ def _blob_for_layer(change: Callable[[bytes], bytes]) -> Callable[[Handler, Regi
 
 
 def _config_bitflip(h: Handler, r: Registry, digest: str) -> None:
-    data = r.image.blobs.get(digest, b"")
+    data = r.blob_bytes(digest)
     if digest == r.image.config_digest:
         data = _flip(data, 10)
     _send(h, 200, data)
@@ -236,8 +302,9 @@ def _seeded_mutations(image: BuiltImage, count: int) -> dict[str, Answer]:
     return out
 
 
-def _cases(image: BuiltImage) -> dict[str, Registry]:
+def _cases(image: BuiltImage, upstream: str) -> dict[str, Registry]:
     manifests: dict[str, Answer] = {
+        "baseline": lambda h, r: r.good_manifest(h),
         "manifest-bitflip": _manifest_bitflip,
         "manifest-not-json": _manifest_text(b"<html>hello</html>"),
         "manifest-deep-json": _manifest_text(b"[" * 200_000),
@@ -249,7 +316,7 @@ def _cases(image: BuiltImage) -> dict[str, Registry]:
         "huge-header": _huge_header,
         "server-error": _always_500,
         "index-names-itself": _self_index,
-        "config-wrong-types": _wrong_typed_config(image),
+        "config-wrong-types": _wrong_typed_config,
         **_seeded_mutations(image, 8),
     }
     blobs: dict[str, Callable[[Handler, Registry, str], None]] = {
@@ -259,8 +326,8 @@ def _cases(image: BuiltImage) -> dict[str, Registry]:
         "layer-bitflip": _blob_for_layer(lambda b: _flip(b, len(b) // 2)),
         "blob-redirect-loop": _redirect_loop,
     }
-    cases = {name: Registry(image, manifest=answer) for name, answer in manifests.items()}
-    cases.update({name: Registry(image, blob=answer) for name, answer in blobs.items()})
+    cases = {name: Registry(image, upstream, manifest=answer) for name, answer in manifests.items()}
+    cases.update({name: Registry(image, upstream, blob=answer) for name, answer in blobs.items()})
     return cases
 
 
@@ -269,9 +336,23 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> BuiltImage:
     return make_image(tmp_path_factory.mktemp("fuzz-registry") / "img", [Layer(MEMBERS)])
 
 
+@pytest.fixture(scope="module")
+def upstream(
+    request: pytest.FixtureRequest,
+    shared_dir: Path,
+    image: BuiltImage,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> str:
+    """The real registry, holding the image byte for byte."""
+    reg = start_registry(request, shared_dir, tmp_path_factory.mktemp("fuzz-reg"))
+    push(reg.host, image)
+    return reg.host
+
+
 NAMES = [
-    "manifest-bitflip", "manifest-not-json", "manifest-deep-json", "manifest-wrong-type",
-    "manifest-length-lie", "digest-header-lie", "huge-header", "server-error",
+    "baseline", "manifest-bitflip", "manifest-not-json", "manifest-deep-json",
+    "manifest-wrong-type", "manifest-length-lie", "digest-header-lie", "huge-header",
+    "server-error",
     "index-names-itself", "config-wrong-types", "config-bitflip", "layer-truncated",
     "layer-padded", "layer-bitflip", "blob-redirect-loop", *(f"mutation-{n}" for n in range(8)),
 ]  # fmt: skip
@@ -279,9 +360,9 @@ NAMES = [
 
 @pytest.mark.parametrize("name", NAMES)
 def test_hostile_registry_answers_keep_the_exit_contract(
-    name: str, image: BuiltImage, tmp_path: Path
+    name: str, image: BuiltImage, upstream: str, tmp_path: Path
 ) -> None:
-    registry = _cases(image)[name]
+    registry = _cases(image, upstream)[name]
     with serve(registry) as port:
         host = f"127.0.0.1:{port}"
         for command in ("scan", "sbom"):
@@ -312,3 +393,10 @@ def test_hostile_registry_answers_keep_the_exit_contract(
                 assert run.code == 2, (name, command, run.stdout[-500:])
                 found = json.loads(run.stdout).get("findings", []) if run.stdout else []
                 assert not [f for f in found if "aws" in f["rule"]], name  # nothing from bad bytes
+            if name == "baseline":  # the real registry's answers, relayed: a full report
+                doc = json.loads(run.stdout)
+                if command == "scan":
+                    assert run.code == 1, run.stderr
+                    assert [f for f in doc["findings"] if "aws" in f["rule"]], doc["findings"]
+                else:
+                    assert run.code == 0, run.stderr
