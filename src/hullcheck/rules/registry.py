@@ -25,6 +25,7 @@ MODULES: tuple[ModuleType, ...] = sibling_modules(
         "apk",
         "rpm",
         "langpkgs",
+        "lockfiles",
         "shell_usage",
         "provenance",
         "hygiene",
