@@ -123,3 +123,21 @@ def test_no_keyword_means_no_hit_and_an_empty_file_is_fine() -> None:
 def test_a_keyword_the_engine_cannot_take_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="keywords cannot be compiled"):
         KeywordPrefilter([("k" * 200_000, 0)])
+
+
+def test_one_keyword_set_is_compiled_once_and_each_prefilter_keeps_its_own_rules() -> None:
+    first = KeywordPrefilter([("password", 0), ("token", 1)])
+    second = KeywordPrefilter([("PASSWORD", 5), ("token", 7), ("token", 8)])
+    other = KeywordPrefilter([("password", 0)])
+    assert first._database is second._database  # the same keywords: not compiled again
+    assert other._database is not first._database
+    data = b"a password and a Token"
+    assert first.rule_hits(data, 10) == {0: [(2, 10)], 1: [(17, 22)]}
+    assert second.rule_hits(data, 10) == {5: [(2, 10)], 7: [(17, 22)], 8: [(17, 22)]}
+    assert other.rule_hits(data, 10) == {0: [(2, 10)]}
+
+
+def test_a_keyword_set_that_failed_fails_again() -> None:
+    for _ in range(2):  # the failure is not kept as if it were a database
+        with pytest.raises(ConfigError, match="keywords cannot be compiled"):
+            KeywordPrefilter([("q" * 200_000, 0)])

@@ -16,6 +16,7 @@ most ``limit`` of them, so a file full of keywords costs time, never memory.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable
 
@@ -46,16 +47,10 @@ class KeywordPrefilter:
         # a scratch space serves one scan at a time: one per thread that scans
         self._scratch = threading.local()
         if owners:
-            database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
             try:
-                database.compile(
-                    expressions=[_escaped(pattern) for pattern in owners],
-                    ids=list(range(len(owners))),
-                    flags=hyperscan.HS_FLAG_CASELESS,
-                )
+                self._database = _compiled(tuple(owners))
             except hyperscan.error as err:
                 raise ConfigError(f"secret rule keywords cannot be compiled: {err}") from None
-            self._database = database
 
     def rule_hits(self, data: bytes, limit: int) -> dict[int, list[tuple[int, int]]]:
         """Rule index -> its keyword hits (start, end), at most ``limit`` kept per rule.
@@ -82,6 +77,23 @@ class KeywordPrefilter:
             scratch = self._scratch.space = hyperscan.Scratch(database)
         database.scan(data, match_event_handler=on_hit, scratch=scratch)
         return out
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(patterns: tuple[bytes, ...]) -> hyperscan.Database:
+    """The database matching ``patterns`` (pattern ``i`` reports id ``i``).
+
+    Compiled once per process for each keyword set: every scan builds its scanners anew
+    (two databases each), and a fleet worker or the server scans image after image; a
+    database is read-only, so scans in several threads share it, each with its own
+    scratch space."""
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(
+        expressions=[_escaped(pattern) for pattern in patterns],
+        ids=list(range(len(patterns))),
+        flags=hyperscan.HS_FLAG_CASELESS,
+    )
+    return database
 
 
 def _escaped(pattern: bytes) -> bytes:
