@@ -4,10 +4,12 @@ speaks it: catalogers, walker subscriptions, ignore rules' ``path:``, ``.dockeri
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hullcheck.catalog.base import glob_predicate
 from hullcheck.dockerfile.dockerignore import compile_pattern
-from hullcheck.globs import compile_glob, compile_globs, matches
+from hullcheck.globs import compile_glob, compile_globs, literal_tail, matches
 from hullcheck.model import Finding, Location, Practice, Severity
 from hullcheck.policy.ignores import IgnoreRule
 from hullcheck.sources.walker import Subscription, _Compiled
@@ -122,3 +124,38 @@ def test_one_regex_of_many_globs_matches_as_any_of_them(count: int) -> None:
     for path in PATHS:
         expected = any(compile_glob(p).match(path) for p in chosen)
         assert bool(rx.match(path)) == expected, (chosen, path)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "tail"),
+    [
+        ("**/package.json", "package.json"),
+        ("**/*.jar", ".jar"),
+        ("/var/lib/rpm/Packages", "/var/lib/rpm/Packages"),
+        ("usr/**", ""),
+        ("**/x?[0-9]", ""),
+        ("a\\*b", "b"),
+        ("trailing\\", ""),
+    ],
+)
+def test_literal_tail_is_what_every_match_ends_with(pattern: str, tail: str) -> None:
+    assert literal_tail(pattern) == tail
+
+
+_GLOB_CHARS = st.sampled_from(["*", "**/", "?", "[a-c]", "[^b]", "\\", "/", "a", "b", ".", "["])
+_PATH_CHARS = st.sampled_from(["/", "a", "b", "c", ".", "*", "\\", "["])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    patterns=st.lists(st.lists(_GLOB_CHARS, max_size=6).map("".join), min_size=1, max_size=4),
+    paths=st.lists(st.lists(_PATH_CHARS, max_size=8).map("".join), max_size=8),
+)
+def test_the_set_with_its_tail_test_answers_as_its_globs_one_by_one(
+    patterns: list[str], paths: list[str]
+) -> None:
+    globs = compile_globs(patterns)
+    assert globs is not None
+    for path in paths:
+        expected = any(compile_glob(p).match(path) for p in patterns)
+        assert bool(globs.match(path)) == expected, (patterns, path)

@@ -73,8 +73,46 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
         return re.compile(r"(?!)")
 
 
-def compile_globs(patterns: Iterable[str]) -> re.Pattern[str] | None:
+class GlobSet:
+    """Several globs as one regular expression, behind a test of how paths end.
+
+    Most globs end in literal characters (``**/package.json``, ``**/*.jar``): a path that
+    ends with none of those cannot match, and ``str.endswith`` says so in a fraction of
+    the time the regex takes (its leading ``(.*/)?`` retries the alternatives at every
+    ``/``).  The walker asks this of every entry of every layer.  A glob that ends in a
+    wildcard or a class turns the test off.
+    """
+
+    __slots__ = ("_regex", "_tails")
+
+    def __init__(self, regex: re.Pattern[str], tails: tuple[str, ...] | None) -> None:
+        self._regex = regex
+        self._tails = tails
+
+    @property
+    def pattern(self) -> str:
+        return self._regex.pattern
+
+    def match(self, path: str) -> re.Match[str] | None:
+        """The match of the whole ``path`` against any of the globs, or None."""
+        if self._tails is not None and not path.endswith(self._tails):
+            return None
+        return self._regex.match(path)
+
+
+def literal_tail(pattern: str) -> str:
+    """The literal characters every path matching ``pattern`` ends with ("" if unsure)."""
+    start = len(pattern)
+    while start > 0 and pattern[start - 1] not in "*?[]\\":
+        if pattern[start - 1] == "/" and pattern[start - 3 : start - 1] == "**":
+            break  # the "/" of "**/" is part of "zero or more directories"
+        start -= 1
+    return pattern[start:]
+
+
+def compile_globs(patterns: Iterable[str]) -> GlobSet | None:
     """Any of ``patterns``, as one regular expression (None when there are none)."""
+    patterns = list(patterns)
     parts: list[str] = []
     below: list[str] = []  # the "**/..." ones: their common "(.*/)?" tried once, not by each
     for pattern in patterns:
@@ -87,10 +125,13 @@ def compile_globs(patterns: Iterable[str]) -> re.Pattern[str] | None:
         parts.append(f"(?:.*/)?(?:{'|'.join(below)})")
     if not parts:
         return None
+    tails = tuple(literal_tail(p) for p in patterns)
+    kept = None if "" in tails else tuple(sorted(set(tails)))
     try:
-        return re.compile(f"^(?:{'|'.join(parts)})\\Z", re.DOTALL)
+        return GlobSet(re.compile(f"^(?:{'|'.join(parts)})\\Z", re.DOTALL), kept)
     except re.error:  # one broken class: the others still match
-        return re.compile("|".join(f"(?:{compile_glob(p).pattern})" for p in patterns), re.DOTALL)
+        alternatives = "|".join(f"(?:{compile_glob(p).pattern})" for p in patterns)
+        return GlobSet(re.compile(alternatives, re.DOTALL), kept)
 
 
 @functools.lru_cache(maxsize=1024)
