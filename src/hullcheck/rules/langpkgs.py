@@ -361,6 +361,15 @@ def _yarn(cmd: Command, words: Sequence[str]) -> bool:
     ] == tuple(words)
 
 
+def _bare_yarn_install(cmd: Command) -> bool:
+    """``yarn`` alone installs; ``yarn --version`` or ``yarn --help`` only prints."""
+    return (
+        cmd.basename == "yarn"
+        and not cmd.positional(("--cwd", "--modules-folder"))
+        and not cmd.has_flag("--version", "-v", "--help", "-h")
+    )
+
+
 def _check_yarn_cache(ctx: RuleContext) -> Iterator[Hit]:
     df = ctx.dockerfile
     chain = final_chain(df)
@@ -368,11 +377,7 @@ def _check_yarn_cache(ctx: RuleContext) -> Iterator[Hit]:
         if not ships(ins, chain):
             continue
         cmds = ins.commands()
-        installs = [
-            c
-            for c in cmds
-            if _yarn(c, ("install",)) or (c.basename == "yarn" and not c.positional())
-        ]
+        installs = [c for c in cmds if _yarn(c, ("install",)) or _bare_yarn_install(c)]
         if not installs:
             continue
         if any(_yarn(c, ("cache", "clean")) for c in cmds):

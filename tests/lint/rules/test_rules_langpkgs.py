@@ -104,6 +104,9 @@ CASES = (
     Case("HC4017", N + "RUN yarn install --frozen-lockfile\n", (2,)),
     Case("HC4017", N + "RUN yarn install --frozen-lockfile && yarn cache clean\n", (), "cleaned"),
     Case("HC4017", N + "RUN yarn build\n", (), "not an install"),
+    Case("HC4017", N + "RUN yarn\n", (2,), "bare yarn installs"),
+    Case("HC4017", N + "RUN yarn --cwd app\n", (2,), "bare yarn in a folder installs"),
+    Case("HC4017", N + "RUN yarn --version && yarn -h\n", (), "only prints"),
 )
 
 
