@@ -89,10 +89,6 @@ class GlobSet:
         self._regex = regex
         self._tails = tails
 
-    @property
-    def pattern(self) -> str:
-        return self._regex.pattern
-
     def match(self, path: str) -> re.Match[str] | None:
         """The match of the whole ``path`` against any of the globs, or None."""
         if self._tails is not None and not path.endswith(self._tails):

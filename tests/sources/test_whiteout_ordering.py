@@ -126,3 +126,14 @@ def test_repeated_markers_cost_one_walk_and_still_warn(tmp_path: Path) -> None:
     again = _walk(tmp_path / "b", [Whiteout("d"), File("d/new", b"n"), Whiteout("d")])
     assert [w.path for w in again.warnings] == ["/d"]
     assert again.view.get("/d/new") is not None and not again.view.exists("/d/old")
+
+
+def test_repeated_opaque_markers_hide_the_lower_folder_once_and_keep_the_layer_s_own(
+    tmp_path: Path,
+) -> None:
+    result = _walk(
+        tmp_path, [Opaque("d"), File("d/new", b"n"), Opaque("d"), Opaque("d"), File("d/x", b"x")]
+    )
+    assert not result.view.exists("/d/old") and not result.view.exists("/d/sub/deep")
+    assert result.view.exists("/d/new") and result.view.exists("/d/x")
+    assert _order_warnings(result) == []

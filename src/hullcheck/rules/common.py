@@ -31,6 +31,12 @@ def add_sources(ins: Instruction) -> list[str]:
     return [a for a in args[:-1] if not a.startswith("<<")]
 
 
+def prints_only(cmd: Command) -> bool:
+    """``--version`` or ``--help`` (``-v``, ``-h``): the tool prints and installs nothing
+    (``yarn --version`` in the official node images is a smoke test, not an install)."""
+    return cmd.has_flag("--version", "-v", "--help", "-h")
+
+
 APT_VALUE_OPTIONS = (
     "-o",
     "-c",

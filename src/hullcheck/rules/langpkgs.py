@@ -14,7 +14,14 @@ from hullcheck.dockerfile.model import Dockerfile, Instruction
 from hullcheck.dockerfile.shell import Command
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command
-from hullcheck.rules.common import final_chain, has_cache_mount, removes, ships, stray_variables
+from hullcheck.rules.common import (
+    final_chain,
+    has_cache_mount,
+    prints_only,
+    removes,
+    ships,
+    stray_variables,
+)
 
 _PIP_NAME = re.compile(r"^pip(\d+(\.\d+)?)?$")
 _PYTHON_NAME = re.compile(r"^python(\d+(\.\d+)?)?$")
@@ -366,7 +373,7 @@ def _bare_yarn_install(cmd: Command) -> bool:
     return (
         cmd.basename == "yarn"
         and not cmd.positional(("--cwd", "--modules-folder"))
-        and not cmd.has_flag("--version", "-v", "--help", "-h")
+        and not prints_only(cmd)
     )
 
 

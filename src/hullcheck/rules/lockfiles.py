@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from hullcheck.dockerfile.shell import Command
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command
+from hullcheck.rules.common import prints_only
 
 _NODE_VALUE_OPTIONS = (
     "--prefix", "-C", "--dir", "-w", "--workspace", "--filter", "--cwd", "--registry",
@@ -32,7 +33,7 @@ def _loose_node_install(cmd: Command) -> str | None:
         if pos in (("install",), ("i",)):
             return "npm ci"
     elif cmd.basename in ("yarn", "pnpm") and pos in ((), ("install",), ("i",)):
-        if not pos and (cmd.basename == "pnpm" or cmd.has_flag("--version", "-v", "--help", "-h")):
+        if not pos and (cmd.basename == "pnpm" or prints_only(cmd)):
             return None  # bare `pnpm` prints its help; `yarn --version` installs nothing
         if not cmd.has_flag(*_FROZEN):
             return f"{cmd.basename} install --frozen-lockfile"

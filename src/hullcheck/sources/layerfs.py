@@ -151,8 +151,8 @@ class LayerFS:
     """Names below each path that is or was a directory (hidden ones included)."""
     _dirs: dict[str, int] = field(default_factory=dict)
     _count: int = 0
-    _marked: set[tuple[int, int, bool]] = field(default_factory=set)
-    """(path, layer, opaque) of the markers seen in the layer being read: the same marker
+    _marked: set[tuple[int, bool]] = field(default_factory=set)
+    """(path, opaque) of the markers seen in layer ``_marked_layer``: the same marker
     again in that layer hides nothing more (no lower entry can appear meanwhile), and
     walking the hidden tree again for each copy would make a layer of repeated markers
     cost their number times the tree's size."""
@@ -372,7 +372,7 @@ class LayerFS:
         if layer != self._marked_layer:
             self._marked.clear()
             self._marked_layer = layer
-        key = (node, layer, opaque)
+        key = (node, opaque)
         if key in self._marked:
             return True
         self._marked.add(key)
