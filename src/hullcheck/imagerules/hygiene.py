@@ -114,6 +114,12 @@ CACHE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("go build cache", re.compile(rf"^{_HOME}/\.cache/go-build/.+")),
     ("gem cache", re.compile(r"^/usr/(?:local/)?lib/ruby/gems/[^/]+/cache/.+\.gem$")),
 )
+CACHE_KIND = re.compile(
+    "|".join(f"(?P<k{i}>{rx.pattern})" for i, (_, rx) in enumerate(CACHE_KINDS))
+)
+"""All of ``CACHE_KINDS`` in one search (each file of the image is tried): the first
+alternative that matches is the first kind that does, as every one is anchored at the
+start."""
 PYCACHE = re.compile(r"/__pycache__/[^/]+\.pyc$")
 PYCACHE_LARGE = 50 * 1000 * 1000
 """Compiled Python is normal; only call it a leftover past this size."""
@@ -202,24 +208,23 @@ class Hygiene:
                 continue
             if info.kind != "file":
                 continue
-            for name, rx in CACHE_KINDS:
-                if rx.search(path):
-                    caches[name][info.layer_index].add(info.size, path)
-                    break
-            else:
-                if TEMP.search(path):
-                    temp[info.layer_index].add(info.size, path)
-                elif PYCACHE.search(path):
-                    pycache[info.layer_index].add(info.size, path)
-                elif path.endswith(".o") and ARTEFACTS.search(path):
-                    findings.append(
-                        BUILD_ARTEFACTS.finding(
-                            image,
-                            f"Object file {path} ({human_bytes(info.size)}) is in the image.",
-                            layer_index=info.layer_index,
-                            file=path,
-                        )
+            cache = CACHE_KIND.match(path)
+            if cache is not None:
+                name = CACHE_KINDS[int(str(cache.lastgroup)[1:])][0]
+                caches[name][info.layer_index].add(info.size, path)
+            elif TEMP.search(path):
+                temp[info.layer_index].add(info.size, path)
+            elif PYCACHE.search(path):
+                pycache[info.layer_index].add(info.size, path)
+            elif path.endswith(".o") and ARTEFACTS.search(path):
+                findings.append(
+                    BUILD_ARTEFACTS.finding(
+                        image,
+                        f"Object file {path} ({human_bytes(info.size)}) is in the image.",
+                        layer_index=info.layer_index,
+                        file=path,
                     )
+                )
         for name, by_layer in sorted(caches.items()):
             findings.append(self._grouped(image, CACHES, name, by_layer))
         if temp:
