@@ -7,6 +7,7 @@ upper layers included, and the ``cached`` marks must say which layers were repla
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -21,8 +22,15 @@ from hullcheck.report.json_format import render
 from hullcheck.scan import ScanRequest, scan_image
 from hullcheck.secrets.allowlist import Allowlist
 from hullcheck.secrets.scanner import SecretScanner
-from hullcheck.sources.layercache import LayerCache
+from hullcheck.sources.layercache import (
+    CacheHooks,
+    Entry,
+    LayerCache,
+    LayerRecord,
+    load_facts_of,
+)
 from hullcheck.sources.open import SourceOptions
+from hullcheck.sources.walker import Subscription
 from tests.fixtures.imagebuilder import BuiltImage, Dir, File, Layer, Whiteout, make_image
 from tests.imagerules.helpers import NOW, base_layer
 from tests.imagerules.test_secrets import GH_TOKEN, KEY
@@ -303,3 +311,23 @@ def test_a_named_directory_holds_the_records_and_serves_another_cache_dir(
     second = scan(plain, "two")
     assert _cached(second) == [0]  # the base, recorded by the other scan
     assert _doc(second) == _doc(_scan(plain, tmp_path / "fresh", use=False))
+
+
+def test_loading_facts_keeps_every_other_field_of_an_entry() -> None:
+    """``load_facts_of`` copies entries field by field (for speed): a field added to
+    ``Entry`` and forgotten there would be lost on every replay."""
+    hooks = CacheHooks(key="k", fact=lambda ref, data: 1, load=lambda v: ("loaded", v), apply=print)
+    sub = Subscription("s", on_file=print, cache=hooks)
+    values: dict[str, Any] = {
+        f.name: f"v-{f.name}" for f in dataclasses.fields(Entry) if f.name != "facts"
+    }
+    entry = Entry(**values, facts={0: 7})
+    plain = Entry(**{**values, "path": "other"})
+    record = LayerRecord("sha256:" + "0" * 64, "fp", [], 0, events=[entry, plain])
+    loaded = load_facts_of(record, [sub])
+    first, second = loaded.events
+    assert isinstance(first, Entry)
+    assert {n: getattr(first, n) for n in values} == values
+    assert first.facts == {0: ("loaded", 7)}
+    assert second is plain
+    assert record.events[0] is entry and entry.facts == {0: 7}
