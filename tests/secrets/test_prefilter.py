@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hullcheck.errors import ConfigError
+from hullcheck.secrets import BUILTIN_RULES
 from hullcheck.secrets.prefilter import KeywordPrefilter
 
 # letters of both cases, separators, NUL, and latin-1 letters whose case bytes.lower()
@@ -141,3 +142,23 @@ def test_a_keyword_set_that_failed_fails_again() -> None:
     for _ in range(2):  # the failure is not kept as if it were a database
         with pytest.raises(ConfigError, match="keywords cannot be compiled"):
             KeywordPrefilter([("q" * 200_000, 0)])
+
+
+def test_every_builtin_keyword_is_found_at_every_offset_in_every_case() -> None:
+    """The engine's accelerators skip ahead over long buffers, and Vectorscan 5.4.12 (the
+    wheel's) has missed matches there: ``(?i)(?:github|gh)\\w{0,15}pat=`` finds nothing in
+    29 bytes of ``a`` then ``ghpat=`` (docs/secrets.md).  The prefilter is pure literals;
+    this holds it to finding each built-in keyword after 0 to 99 bytes and after 4 KiB,
+    upper, lower and mixed case, in one database as the scanner builds it."""
+    keywords = sorted({kw for rule in BUILTIN_RULES for kw in rule.keywords})
+    prefilter = KeywordPrefilter((kw, i) for i, kw in enumerate(keywords))
+    missed = []
+    for index, keyword in enumerate(keywords):
+        raw = keyword.encode("latin-1")
+        for spelled in (raw.lower(), raw.upper(), raw.swapcase()):
+            for before in [*range(100), 4095, 4096]:
+                filler = (b"a", b" 0", b"\x00")[before % 3]
+                data = (filler * before)[:before] + spelled + filler
+                if index not in prefilter.rule_hits(data, 1):
+                    missed.append((keyword, spelled, filler, before))
+    assert missed == []
