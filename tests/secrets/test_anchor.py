@@ -12,8 +12,10 @@ from hullcheck.secrets.builtin import (
     ASSIGNMENT_HEAD,
     ASSIGNMENT_REACH,
     ASSIGNMENT_TAIL,
+    ASSIGNMENT_VALUE,
 )
-from hullcheck.secrets.rules import Rule
+from hullcheck.secrets.rules import Rule, compile_rule
+from hullcheck.secrets.scanner import _anchor_windows
 
 
 def test_assignment_reach_is_the_longest_possible() -> None:
@@ -30,6 +32,25 @@ def test_builtin_anchors_are_the_assignment_one() -> None:
     assert anchored[0].anchor == ASSIGNMENT_ANCHOR
     assert anchored[0].reach == ASSIGNMENT_REACH
     assert anchored[0].regex == "(?i)" + ASSIGNMENT_HEAD + ASSIGNMENT_TAIL
+    assert anchored[0].anchor_next == ASSIGNMENT_VALUE
+    assert ASSIGNMENT_TAIL.endswith(ASSIGNMENT_VALUE)  # the match goes on as the check says
+
+
+def test_anchor_hits_whose_value_cannot_be_a_secret_read_nothing() -> None:
+    rule = next(r for r in BUILTIN_RULES if r.id == "generic-secret-assignment")
+    compiled = compile_rule(rule)
+    assert compiled.anchor is not None and compiled.anchor_next is not None
+    code = b'const token = ""; opts.password = "x"; a = {secret: \'\'}; t = "has space"\n'
+    whole = [(0, len(code))]
+    assert _anchor_windows(code, whole, compiled.anchor, rule.reach) != []
+    assert _anchor_windows(code, whole, compiled.anchor, rule.reach, compiled.anchor_next) == []
+    real = code + b'password = "Zq8#kLm2Pw"\n'
+    kept = _anchor_windows(
+        real, [(0, len(real))], compiled.anchor, rule.reach, compiled.anchor_next
+    )
+    [(start, end)] = kept  # the last line's hit only, with its reach
+    assert start == real.rindex(b'= "Zq8') - ASSIGNMENT_REACH[0]
+    assert end == len(real)
 
 
 def _loose(anchor: bool) -> SecretScanner:

@@ -34,7 +34,9 @@ class Rule:
     ``reach[1]`` bytes before it ends; the slow ``regex`` then runs only around anchor
     hits.  Results are unchanged only if ``regex`` has no end anchor or negative
     lookahead (cutting the text short can only make it fail) and the reach is exact:
-    ``tests/secrets/test_anchor.py`` checks both.
+    ``tests/secrets/test_anchor.py`` checks both.  ``anchor_next``, when given, is how
+    every match goes on from the last byte of its anchor hit: a hit where it does not
+    match is dropped before any range is read.
     """
 
     id: str
@@ -56,6 +58,7 @@ class Rule:
     binary: bool = False
     anchor: str | None = None
     reach: tuple[int, int] = (0, 0)
+    anchor_next: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ class CompiledRule:
     validator: Validator | None
     group: str | int
     anchor: re.Pattern[bytes] | None = None
+    anchor_next: re.Pattern[bytes] | None = None
 
 
 def compile_rule(rule: Rule) -> CompiledRule:
@@ -78,6 +82,7 @@ def compile_rule(rule: Rule) -> CompiledRule:
         allow = tuple(re.compile(a.encode("utf-8")) for a in rule.allow)
         paths = re.compile(rule.paths) if rule.paths else None
         anchor = re.compile(rule.anchor.encode("utf-8")) if rule.anchor else None
+        after = re.compile(rule.anchor_next.encode("utf-8")) if rule.anchor_next else None
     except re.error as err:
         raise ConfigError(f"secret rule {rule.id}: bad regular expression: {err}") from None
     validator = None
@@ -90,7 +95,7 @@ def compile_rule(rule: Rule) -> CompiledRule:
             )
     group: str | int = rule.secret_group
     if rule.finder is not None:
-        return CompiledRule(rule, pattern, allow, paths, validator, group, anchor)
+        return CompiledRule(rule, pattern, allow, paths, validator, group, anchor, after)
     if rule.secret_group.isdigit():
         group = int(rule.secret_group)
         if group > pattern.groups:
@@ -100,4 +105,4 @@ def compile_rule(rule: Rule) -> CompiledRule:
     elif rule.secret_group not in pattern.groupindex:
         # gitleaks' convention: with exactly one capture group, that group is the secret
         group = 1 if pattern.groups == 1 else 0
-    return CompiledRule(rule, pattern, allow, paths, validator, group, anchor)
+    return CompiledRule(rule, pattern, allow, paths, validator, group, anchor, after)

@@ -352,7 +352,9 @@ class SecretScanner:
                     yield match
             return
         if compiled.anchor is not None:
-            windows = _anchor_windows(data, windows, compiled.anchor, rule.reach)
+            windows = _anchor_windows(
+                data, windows, compiled.anchor, rule.reach, compiled.anchor_next
+            )
         seen: set[tuple[int, int]] = set()
         for lo, hi in windows:
             for m in compiled.pattern.finditer(data, lo, hi):
@@ -495,6 +497,7 @@ def _anchor_windows(
     windows: Iterable[tuple[int, int]],
     anchor: re.Pattern[bytes],
     reach: tuple[int, int],
+    anchor_next: re.Pattern[bytes] | None = None,
 ) -> list[tuple[int, int]]:
     """The parts of ``windows`` within ``reach`` of an anchor hit, merged.
 
@@ -508,6 +511,9 @@ def _anchor_windows(
     for lo, hi in windows:
         first = len(out)
         for hit in anchor.finditer(data, lo, hi):
+            # unbounded by the window: cutting the text short only takes matches away
+            if anchor_next is not None and anchor_next.match(data, hit.end() - 1) is None:
+                continue
             start = max(lo, hit.start() - before)
             end = min(hi, hit.start() + after)
             if len(out) > first and start <= out[-1][1]:
