@@ -37,6 +37,33 @@ def prints_only(cmd: Command) -> bool:
     return cmd.has_flag("--version", "-v", "--help", "-h")
 
 
+NODE_VALUE_OPTIONS = (
+    "--prefix",
+    "--registry",
+    "--cache",
+    "--userconfig",
+    "-C",
+    "-w",
+    "--workspace",
+    "--loglevel",
+    "--omit",
+    "--include",
+    "--install-strategy",
+    "--before",
+    "--tag",
+    "--dir",
+    "--filter",
+    "--cwd",
+    "--modules-folder",
+    "--network-timeout",
+    "--mutex",
+    "--cache-folder",
+    "--global-folder",
+)
+"""Options of npm, yarn and pnpm that take a value (the next word is not a subcommand or a
+package)."""
+
+
 APT_VALUE_OPTIONS = (
     "-o",
     "-c",

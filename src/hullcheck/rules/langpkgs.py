@@ -15,6 +15,7 @@ from hullcheck.dockerfile.shell import Command
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command
 from hullcheck.rules.common import (
+    NODE_VALUE_OPTIONS,
     final_chain,
     has_cache_mount,
     prints_only,
@@ -189,29 +190,6 @@ PIP_CACHE = Rule(
 
 # -- npm ---------------------------------------------------------------------------------
 
-_NPM_VALUE_OPTIONS = (
-    "--prefix",
-    "--registry",
-    "--cache",
-    "--userconfig",
-    "-C",
-    "-w",
-    "--workspace",
-    "--loglevel",
-    "--omit",
-    "--include",
-    "--install-strategy",
-    "--before",
-    "--tag",
-    "--dir",
-    "--filter",
-    "--cwd",
-    "--modules-folder",
-    "--network-timeout",
-    "--mutex",
-    "--cache-folder",
-    "--global-folder",
-)
 _MOVING_TAGS = frozenset({"latest", "next", "canary", "beta", "alpha", "rc", "nightly", "*"})
 
 
@@ -231,7 +209,7 @@ def _npm_pinned(pkg: str) -> bool:
 def _node_packages(cmd: Command) -> tuple[str, ...] | None:
     """Package words of ``npm install/i/add``, ``pnpm add/install``, ``yarn add`` and
     ``yarn global add`` (``yarn install`` and ``pnpm install`` alone read the lockfile)."""
-    pos = cmd.positional(_NPM_VALUE_OPTIONS)
+    pos = cmd.positional(NODE_VALUE_OPTIONS)
     if cmd.basename == "npm":
         if pos and pos[0] in ("install", "i", "add", "isntall", "in"):
             return pos[1:]
@@ -363,17 +341,15 @@ GO_PIN = Rule(
 
 
 def _yarn(cmd: Command, words: Sequence[str]) -> bool:
-    return cmd.basename == "yarn" and cmd.positional(("--cwd", "--modules-folder"))[
-        : len(words)
-    ] == tuple(words)
+    return cmd.basename == "yarn" and cmd.positional(NODE_VALUE_OPTIONS)[: len(words)] == tuple(
+        words
+    )
 
 
 def _bare_yarn_install(cmd: Command) -> bool:
     """``yarn`` alone installs; ``yarn --version`` or ``yarn --help`` only prints."""
     return (
-        cmd.basename == "yarn"
-        and not cmd.positional(("--cwd", "--modules-folder"))
-        and not prints_only(cmd)
+        cmd.basename == "yarn" and not cmd.positional(NODE_VALUE_OPTIONS) and not prints_only(cmd)
     )
 
 

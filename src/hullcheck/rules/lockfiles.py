@@ -15,20 +15,15 @@ from collections.abc import Iterator
 from hullcheck.dockerfile.shell import Command
 from hullcheck.model import Practice, Severity
 from hullcheck.rules.base import Hit, Rule, RuleContext, at_command
-from hullcheck.rules.common import prints_only
+from hullcheck.rules.common import NODE_VALUE_OPTIONS, prints_only
 
-_NODE_VALUE_OPTIONS = (
-    "--prefix", "-C", "--dir", "-w", "--workspace", "--filter", "--cwd", "--registry",
-    "--cache", "--cache-folder", "--modules-folder", "--network-timeout", "--mutex",
-    "--loglevel", "--omit", "--include", "--install-strategy", "--userconfig",
-)  # fmt: skip
 # yarn 1 spells it --frozen-lockfile, yarn 2+ --immutable; pnpm --frozen-lockfile
 _FROZEN = ("--frozen-lockfile", "--immutable", "--pure-lockfile")
 
 
 def _loose_node_install(cmd: Command) -> str | None:
     """What to run instead, when ``cmd`` installs a project's dependencies loosely."""
-    pos = cmd.positional(_NODE_VALUE_OPTIONS)
+    pos = cmd.positional(NODE_VALUE_OPTIONS)
     if cmd.basename == "npm":
         if pos in (("install",), ("i",)):
             return "npm ci"

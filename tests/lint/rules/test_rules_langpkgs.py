@@ -107,6 +107,9 @@ CASES = (
     Case("HC4017", N + "RUN yarn\n", (2,), "bare yarn installs"),
     Case("HC4017", N + "RUN yarn --cwd app\n", (2,), "bare yarn in a folder installs"),
     Case("HC4017", N + "RUN yarn --version && yarn -h\n", (), "only prints"),
+    # the option lists of npm, yarn and pnpm are one (rules/common), shared with HC3027
+    Case("HC4017", N + "RUN yarn --registry https://r.example\n", (2,), "option value"),
+    Case("HC4017", N + "RUN yarn --network-timeout 600000 install\n", (2,), "value, install"),
 )
 
 

@@ -23,6 +23,7 @@ CASES = (
     Case("HC3027", N + "RUN npm install -g pnpm@9.12.1\n", (), "named package is HC3023's"),
     Case("HC3027", N + "RUN yarn build\n", (), "not an install"),
     Case("HC3027", N + "RUN yarn --version\n", (), "yarn --version installs nothing"),
+    Case("HC3027", N + "RUN yarn --registry https://r.example\n", (4,), "option value"),
     Case("HC3027", "FROM composer:2.8\nRUN composer install --no-dev\n", (), "composer install"),
     Case("HC3027", "FROM composer:2.8\nRUN composer update acme/x\n", (), "one named package"),
     Case("HC3028", R + "RUN cargo install ripgrep\n", (2,)),
