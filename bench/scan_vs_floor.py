@@ -15,6 +15,12 @@ processor time, all threads and forks (the helper that reads later layers,
 ``sources.layerhelper``, or the fork that inflates a layer): on N cores no schedule
 brings the scan below cpu / N seconds.  *alone*: the scan with no fork
 (``--no-parallel``), in one process.
+*bare*: the same pass with no analyser at all (reading, hashing, inflating, tar headers,
+the merged view; no rule, no secrets, no catalogers), parallel as the scan is: what the
+walk costs before any analysis, and so the least a scan can take in this design.
+*bound*: the least processor time of the scan (with its forks, or alone), over the number
+of cores, over the floor: the ratio no schedule on this machine can beat, however well
+the work were spread.
 *fork MB*: the peak of the scan's forks (the helper, or the fork inflating a single layer:
 ``sources.inflater``; most of their pages are shared with the scan's).
 """
@@ -33,6 +39,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CORES = len(os.sched_getaffinity(0))
 DEFAULT_IMAGES = Path(os.environ.get("HULLCHECK_TEST_IMAGES", ROOT / ".cache" / "test-images"))
 
 
@@ -86,7 +93,9 @@ def _floor(reference: str) -> dict[str, float]:
         return {"seconds": time.perf_counter() - t0, "bytes": total}
 
 
-def _scan(reference: str, cache: str, use_cache: bool, parallel: bool = True) -> dict[str, float]:
+def _scan(
+    reference: str, cache: str, use_cache: bool, parallel: bool = True, bare: bool = False
+) -> dict[str, float]:
     from hullcheck.imagerules.base import ScanSettings  # noqa: PLC0415
     from hullcheck.scan import ScanRequest, scan_image  # noqa: PLC0415
     from hullcheck.sources.open import SourceOptions  # noqa: PLC0415
@@ -101,7 +110,7 @@ def _scan(reference: str, cache: str, use_cache: bool, parallel: bool = True) ->
     who = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
     before = [resource.getrusage(w) for w in who]
     t0 = time.perf_counter()
-    report = scan_image(request)
+    report = scan_image(request, [] if bare else None)
     elapsed = time.perf_counter() - t0
     after = [resource.getrusage(w) for w in who]
     cpu = sum(
@@ -154,7 +163,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         mode, ref, cache = args.child
-        res = _floor(ref) if mode == "floor" else _scan(ref, cache, mode == "warm", mode != "alone")
+        res = (
+            _floor(ref)
+            if mode == "floor"
+            else _scan(ref, cache, mode == "warm", mode != "alone", mode == "bare")
+        )
         res["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(res))
         return
@@ -169,7 +182,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="hullcheck-floor-") as cache:
         _child("scan", refs[0], cache)  # builds the advisory database once, untimed
         print(
-            f"{'image':44} {'floor s':>8} {'scan s':>8} {'ratio':>6} {'cpu s':>6} {'alone s':>8} "
+            f"{'image':44} {'floor s':>8} {'scan s':>8} {'ratio':>6} {'cpu s':>6} {'bound':>6} "
+            f"{'bare s':>7} {'bare/fl':>7} {'alone s':>8} "
             f"{'cli s':>7} {'warm s':>7} {'floor MB':>9} {'scan MB':>8} {'fork MB':>10}"
         )
         for ref in refs:
@@ -177,14 +191,17 @@ def main() -> None:
             scans = [_child("scan", ref, cache) for _ in range(args.repeat)]
             warms = [_child("warm", ref, cache) for _ in range(args.repeat)]
             alones = [_child("alone", ref, cache) for _ in range(args.repeat)]
+            bare = min(_child("bare", ref, cache)["seconds"] for _ in range(args.repeat))
             clis = [_cli(ref, cache) for _ in range(args.repeat)]
             f = min(r["seconds"] for r in floors)
             best = min(scans, key=lambda r: r["seconds"])
             s = best["seconds"]
             w = min(r["seconds"] for r in warms)
+            least_cpu = min(r["cpu"] for r in (*scans, *alones))
             print(
                 f"{ref.replace(str(images), '…'):44} {f:8.2f} {s:8.2f} {s / f:6.2f} "
-                f"{best['cpu']:6.2f} {min(r['seconds'] for r in alones):8.2f} "
+                f"{best['cpu']:6.2f} {least_cpu / CORES / f:6.2f} {bare:7.2f} {bare / f:7.2f} "
+                f"{min(r['seconds'] for r in alones):8.2f} "
                 f"{min(clis):7.2f} {w:7.2f} "
                 f"{max(r['max_rss_mb'] for r in floors):9.1f} "
                 f"{max(r['max_rss_mb'] for r in scans):8.1f} "
