@@ -61,6 +61,12 @@ class Allowlist:
         """This allow-list and ``others``, each keeping its own rule restriction."""
         return Allowlist(children=(self, *self.children, *others))
 
+    @property
+    def allows_paths(self) -> bool:
+        """Whether ``path_allowed`` can be true for any path: an entry of paths for every
+        rule, here or in a child.  Most scans have none, and skip the call per file."""
+        return bool(self.paths and not self.rules) or any(c.allows_paths for c in self.children)
+
     def path_allowed(self, path: str) -> bool:
         """True when the whole file is allow-listed for every rule."""
         if not self.rules and any(p.search(path) for p in self.paths):

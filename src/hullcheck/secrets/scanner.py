@@ -66,6 +66,13 @@ DEFAULT_SKIP_PATHS: tuple[tuple[str, str], ...] = (
 )
 """Paths never read: (reason, regex).  Reasons are reported with their counts."""
 
+_SKIP_NEEDLES: dict[tuple[str, str], tuple[str, ...]] = {
+    DEFAULT_SKIP_PATHS[1]: ("test", "fixture", "dummyserver", "example", "sample", "spec"),
+}
+"""A path the built-in regex matches holds one of these strings (each alternative of its
+test-ish part spells one), so a path holding none is not searched: the regex is tried at
+every position of every file's path, and most paths hold none of them."""
+
 CONTEXT_RULE = Rule(
     "secret-in-variable",
     "Secret value in a variable whose name says it holds one",
@@ -226,7 +233,11 @@ class SecretScanner:
         self.prefilter = prefilter
         self.scan_binaries = scan_binaries and any(c.rule.binary for c in self.rules)
         self.stats = ScanStats()
-        self._skips = tuple((reason, re.compile(rx)) for reason, rx in skip_paths)
+        self._skips = tuple(
+            (reason, re.compile(rx), _SKIP_NEEDLES.get((reason, rx), ()))
+            for reason, rx in skip_paths
+        )
+        self._allows_paths = self.allowlist.allows_paths
         self._always = tuple(i for i, c in enumerate(self.rules) if not c.rule.keywords)
         self._prefilter = KeywordPrefilter(
             (kw, index) for index, c in enumerate(self.rules) for kw in c.rule.keywords
@@ -248,10 +259,12 @@ class SecretScanner:
         """Why a file would not be scanned (``None``: scan it).  Does not count."""
         if size > self.max_bytes:
             return "too-large"
-        for reason, rx in self._skips:
+        for reason, rx, needles in self._skips:
+            if needles and not any(n in path for n in needles):
+                continue
             if rx.search(path):
                 return reason
-        if self.allowlist.path_allowed(path):
+        if self._allows_paths and self.allowlist.path_allowed(path):
             return "allowlisted-path"
         return None
 

@@ -283,6 +283,6 @@ def scanner_key(scanner: SecretScanner) -> str:
         scanner.max_bytes,
         scanner.prefilter,
         scanner.scan_binaries,
-        tuple((reason, rx.pattern) for reason, rx in scanner._skips),
+        tuple((reason, rx.pattern) for reason, rx, _ in scanner._skips),
     )
     return "secrets " + hashlib.sha256(repr(parts).encode()).hexdigest()
