@@ -1,218 +1,73 @@
-"""Layer records in Redis, shared by every fleet worker that points at the same server.
+"""Layer records in Redis, shared by every fleet worker that points at the same server
+(``--layer-cache redis://host:port/db[?ttl=SECONDS]``).
 
-A record replaces reading a layer, so whoever can write to the shared Redis could
-otherwise make every worker see a layer that is not there.  Each value is therefore
-``MAGIC + hex(HMAC-SHA256(key, redis-key + payload)) + "\\n" + payload`` where payload is
-the zstd-compressed record body and the HMAC key is the operator's
-(``HULLCHECK_LAYER_CACHE_KEY``).  The HMAC is checked before anything is inflated; a value
-that fails it is ignored with a warning and the layer is read from its blob.  Keys expire
-after a TTL; total size is bounded by the server's ``maxmemory`` (docs/fleet.md).
-
-A Redis that is down or answers errors never fails a scan: the first failure turns the
-store off for the rest of the scan with one warning, and every layer is read.
+The framing, the HMAC and the failure rules are ``layerstore_shared``'s.  Each record is
+one key under ``hullcheck:layer:`` set with an expiry; total size is bounded by the
+server's ``maxmemory`` (docs/fleet.md).  The database may be a Celery broker's too:
+listing and cleaning touch only the prefix.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
-from collections.abc import Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-import zstandard
 
 from hullcheck.errors import InputError
-from hullcheck.sources.layercache import (
-    MAGIC,
-    MAX_RECORD_BYTES,
-    LayerCache,
-    LayerRecord,
-    decode,
-    encode,
-    listed_blobs,
+from hullcheck.sources.layerstore_shared import (
+    DEFAULT_TTL,
+    KEY_ENV,
+    PREFIX,
+    SharedLayerCache,
 )
 
 if TYPE_CHECKING:
     import redis
 
-    from hullcheck.sources.walker import Subscription
+__all__ = ["KEY_ENV", "PREFIX", "TIMEOUT", "RedisLayerCache"]
 
-KEY_ENV = "HULLCHECK_LAYER_CACHE_KEY"
-DEFAULT_TTL = 30 * 24 * 3600
 TIMEOUT = 3.0
 """Seconds to connect and per command: a stuck server costs a scan at most this once."""
-PREFIX = "hullcheck:layer:"
 
 
-class RedisLayerCache(LayerCache):
-    """LayerCache's API over a Redis server (see the module docstring)."""
+class RedisLayerCache(SharedLayerCache):
+    """Layer records as Redis keys."""
+
+    scheme = "redis"
 
     def __init__(self, url: str, cache_dir: Path, ttl: int = DEFAULT_TTL) -> None:
-        super().__init__(cache_dir)
-        key = os.environ.get(KEY_ENV, "")
-        if not key:
-            raise InputError(f"a redis layer cache needs {KEY_ENV} (the records' HMAC key)")
+        super().__init__(url, cache_dir, ttl)
         try:
             import redis as redis_mod  # noqa: PLC0415  # the fleet extra
         except ImportError as err:
             raise InputError("a redis layer cache needs hullcheck[fleet] installed") from err
-        self._redis_error: type[Exception] = redis_mod.RedisError
-        parts = urlsplit(url)
-        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "ttl"]
-        ttls = [v for k, v in parse_qsl(parts.query) if k == "ttl"]
-        if ttls:
-            if not ttls[-1].isdigit() or int(ttls[-1]) < 1:
-                raise InputError("--layer-cache: ttl must be a positive number of seconds")
-            ttl = int(ttls[-1])
-        url = urlunsplit(parts._replace(query=urlencode(query)))
+        self.errors = (redis_mod.RedisError,)
         try:
             self._client: redis.Redis = redis_mod.Redis.from_url(
-                url, socket_connect_timeout=TIMEOUT, socket_timeout=TIMEOUT
+                self.url, socket_connect_timeout=TIMEOUT, socket_timeout=TIMEOUT
             )
         except ValueError as err:
             raise InputError(f"--layer-cache: not a redis URL: {err}") from err
-        self._key = key.encode()
-        self.ttl = ttl
-        self.down = False
-        self.url = url
 
-    def _name(self, diff_id: str, fingerprint: str) -> str | None:
-        return (
-            None
-            if self._path(diff_id, fingerprint) is None
-            else (f"{PREFIX}{diff_id}:{fingerprint}")
-        )
-
-    def _mac(self, name: str, payload: bytes) -> bytes:
-        return (
-            hmac.new(self._key, name.encode() + b"\0" + payload, hashlib.sha256)
-            .hexdigest()
-            .encode()
-        )
-
-    def _failed(self, err: Exception) -> None:
-        if not self.down:
-            self.warnings.append(
-                f"layer cache {self.where()} unreachable ({type(err).__name__}); "
-                "layers read from their blobs"
-            )
-        self.down = True
-
-    def has(self, diff_id: str, fingerprint: str) -> bool:
-        name = self._name(diff_id, fingerprint)
-        if name is None or self.down:
-            return False
-        try:
-            return bool(self._client.exists(name))
-        except self._redis_error as err:
-            self._failed(err)
-            return False
-
-    def _get(self, name: str) -> bytes | None:
-        if self.down:
-            return None
-        try:
-            value = self._client.get(name)
-        except self._redis_error as err:
-            self._failed(err)
-            return None
+    def _fetch(self, name: str) -> bytes | None:
+        value = self._client.get(name)
         return value if isinstance(value, bytes) else None
 
-    def _payload(self, name: str, value: bytes) -> bytes:
-        """The compressed body of a value whose HMAC verifies; raises ValueError if not."""
-        if len(value) > MAX_RECORD_BYTES or not value.startswith(MAGIC):
-            raise ValueError("bad header")
-        mac, sep, payload = value[len(MAGIC) :].partition(b"\n")
-        if not sep or not hmac.compare_digest(mac, self._mac(name, payload)):
-            raise ValueError("HMAC does not verify")
-        return payload
+    def _put(self, name: str, value: bytes) -> None:
+        self._client.set(name, value, ex=self.ttl)
 
-    def load(
-        self, diff_id: str, fingerprint: str, subs: Sequence[Subscription]
-    ) -> LayerRecord | None:
-        name = self._name(diff_id, fingerprint)
-        if name is None:
-            return None
-        value = self._get(name)
-        if value is None:
-            return None
-        where = f"layer cache record {fingerprint[:12]} ({diff_id[:19]}) in redis"
-        try:
-            payload = self._payload(name, value)
-        except ValueError as err:
-            self.warnings.append(f"{where} ignored: {err}; layer read again")
-            return None
-        try:
-            raw = zstandard.ZstdDecompressor().decompress(payload, max_output_size=MAX_RECORD_BYTES)
-            record = decode(raw, subs)
-        except (ValueError, KeyError, TypeError, IndexError, zstandard.ZstdError) as err:
-            self.warnings.append(f"{where} is damaged and was ignored ({err}); layer read again")
-            return None
-        if record.diff_id != diff_id or record.fingerprint != fingerprint:
-            self.warnings.append(f"{where} ignored: it describes another layer or pass")
-            return None
-        return record
+    def _exists(self, name: str) -> bool:
+        return bool(self._client.exists(name))
 
-    def peek_blobs(self, diff_id: str, fingerprint: str) -> list[str]:
-        name = self._name(diff_id, fingerprint)
-        value = None if name is None else self._get(name)
-        if name is None or value is None:
-            return []
-        try:
-            payload = self._payload(name, value)
-        except ValueError:
-            return []
-        return listed_blobs(payload)
+    def _sizes(self) -> Iterator[int]:
+        for name in self._client.scan_iter(match=PREFIX + "*", count=500):
+            yield int(self._client.strlen(name))
 
-    def store(self, record: LayerRecord) -> None:
-        name = self._name(record.diff_id, record.fingerprint)
-        if name is None or self.down:
-            return
-        record.blobs = sorted(
-            set(record.blobs) | set(self.peek_blobs(record.diff_id, record.fingerprint))
-        )
-        raw = encode(record)
-        if len(raw) > MAX_RECORD_BYTES:
-            return
-        payload = zstandard.ZstdCompressor(level=3).compress(raw)
-        value = MAGIC + self._mac(name, payload) + b"\n" + payload
-        try:
-            self._client.set(name, value, ex=self.ttl)
-        except self._redis_error as err:
-            self._failed(err)
-            return
-        self.stored += 1
-
-    def usage(self) -> tuple[int, int]:
-        """Records and bytes this store holds (0, 0 when the server is unreachable)."""
+    def _remove_all(self) -> tuple[int, int]:
         count = size = 0
-        try:
-            for name in self._client.scan_iter(match=PREFIX + "*", count=500):
+        for name in self._client.scan_iter(match=PREFIX + "*", count=500):
+            length = int(self._client.strlen(name))
+            if self._client.delete(name):
                 count += 1
-                size += int(self._client.strlen(name))
-        except self._redis_error as err:
-            self._failed(err)
-        return count, size
-
-    def where(self) -> str:
-        return "redis://" + self.url.split("://")[-1].split("@")[-1]
-
-    def evict(self, max_bytes: int | None = None) -> tuple[int, int]:
-        """``evict(0)`` (``hullcheck cache clean``) removes every record, and only records
-        (the database may be shared with a Celery broker); otherwise nothing: keys expire
-        after the TTL and the server's maxmemory bounds the rest."""
-        if max_bytes != 0:
-            return 0, 0
-        count = size = 0
-        try:
-            for name in self._client.scan_iter(match=PREFIX + "*", count=500):
-                length = int(self._client.strlen(name))
-                if self._client.delete(name):
-                    count += 1
-                    size += length
-        except self._redis_error as err:
-            self._failed(err)
+                size += length
         return count, size
