@@ -24,7 +24,10 @@ from tests.fleet.conftest import (
     start_redis,
     start_worker,
 )
+from tests.server.conftest import new_postgres_database, postgres_server
 from tests.sources.test_registry_integration import Registry
+
+__all__ = ["postgres_server"]  # the fixture, shared with the service's tests
 
 pytestmark = [pytest.mark.registry, pytest.mark.images]
 
@@ -140,19 +143,30 @@ def test_celery_workers_with_one_killed_mid_task(
     assert all(r["status"] == "done" for r in got)
 
 
-def test_workers_on_two_machines_share_layer_records_through_redis(
-    fleet_registry: Registry, redis: Redis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("store", ["redis", "postgresql"])
+def test_workers_on_two_machines_share_layer_records(
+    fleet_registry: Registry,
+    redis: Redis,
+    tmp_path: Path,
+    *,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    store: str,
 ) -> None:
-    """Each worker with its own local cache (as on its own machine), records in Redis:
-    the images share base layers, so some are replayed from the other worker's records."""
+    """Each worker with its own local cache (as on its own machine), records in a shared
+    store (Redis, or PostgreSQL such as the server's database): the images share base
+    layers, so some are replayed from the other worker's records."""
     monkeypatch.setenv("HULLCHECK_LAYER_CACHE_KEY", "fleet-test-key")
     machines = [tmp_path / f"machine{n}" for n in (1, 2)]
+    if store == "redis":
+        layers = f"redis://127.0.0.1:{redis.port}/1"
+    else:
+        layers = new_postgres_database(request.getfixturevalue("postgres_server"))
     workers = [
         start_worker(redis.url, tmp_path / f"w{n}.log", f"w{n}@test", 5, "--data-dir", str(d))
         for n, d in zip((1, 2), machines, strict=True)
     ]
     out = tmp_path / "results.jsonl"
-    layers = f"redis://127.0.0.1:{redis.port}/1"
     try:
         run = fleet(
             *("--registry", fleet_registry.host, "--broker", redis.url, "-o", str(out)),
@@ -166,16 +180,17 @@ def test_workers_on_two_machines_share_layer_records_through_redis(
     assert sorted(r["reference"] for r in got) == expected_references(fleet_registry)
     assert all(r["status"] == "done" for r in got)
     assert sum(r["cached_layers"] for r in got) > 0
-    for machine in machines:  # nothing recorded locally: the records are in Redis
+    for machine in machines:  # nothing recorded locally: the records are in the store
         assert not (machine / "cache" / "layers").exists()
 
 
-def test_fleet_scan_with_a_redis_layer_cache_needs_the_key(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("store", ["redis://127.0.0.1:1/1", "postgresql://u@127.0.0.1:1/db"])
+def test_fleet_scan_with_a_shared_layer_cache_needs_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: str
 ) -> None:
     monkeypatch.delenv("HULLCHECK_LAYER_CACHE_KEY", raising=False)
     run = fleet(
-        *("--layer-cache", "redis://127.0.0.1:1/1", "--data-dir", str(tmp_path)),
+        *("--layer-cache", store, "--data-dir", str(tmp_path)),
         *("--list", "/dev/null"),
     )
     assert run.returncode == 2

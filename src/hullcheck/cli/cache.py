@@ -21,7 +21,8 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--layer-cache",
         metavar="URL",
-        help="the layer records of this directory or redis://host:port/db instead of "
+        help="the layer records of this directory, redis://host:port/db or "
+        "postgresql://user@host/db instead of "
         "<cache>/layers (clean removes only hullcheck's records, e.g. after rotating "
         "HULLCHECK_LAYER_CACHE_KEY)",
     )

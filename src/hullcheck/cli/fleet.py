@@ -12,7 +12,8 @@ from hullcheck.errors import InputError
 from hullcheck.isolated import ScanJob
 from hullcheck.policy.gate import parse_fail_on
 from hullcheck.sources.cache import default_cache_dir
-from hullcheck.sources.layerstore_redis import KEY_ENV as LAYER_KEY_ENV
+from hullcheck.sources.layercache import LAYER_STORES
+from hullcheck.sources.layerstore_shared import KEY_ENV as LAYER_KEY_ENV
 from hullcheck.sources.registry.options import RegistryOptions
 
 CELERY_HINT = "--broker and fleet worker need the fleet extra: pip install 'hullcheck[fleet]'"
@@ -68,7 +69,8 @@ def register(subparsers: Any) -> None:
     scan.add_argument(
         "--layer-cache",
         metavar="URL",
-        help="layer records shared by the workers: redis://host:port/db[?ttl=SECONDS] "
+        help="layer records shared by the workers: redis://host:port/db[?ttl=SECONDS], "
+        "postgresql://user@host/db[?ttl=SECONDS] "
         "(every worker needs HULLCHECK_LAYER_CACHE_KEY) or a directory; docs/fleet.md",
     )
     scan.add_argument("--quiet", "-q", action="store_true", help="no progress line")
@@ -183,7 +185,8 @@ def _scan_args(args: argparse.Namespace) -> tuple[str, ...]:
     fleet's jobs already keep every core busy with other images)."""
     if args.no_layer_cache:
         return ("--no-parallel", "--no-layer-cache")
-    if str(args.layer_cache or "").startswith("redis") and not os.environ.get(LAYER_KEY_ENV):
+    scheme, shared, _ = str(args.layer_cache or "").partition("://")
+    if shared and scheme.lower() in LAYER_STORES and not os.environ.get(LAYER_KEY_ENV):
         # checked here too, so a missing key is one error, not every task failing
-        raise InputError(f"a redis layer cache needs {LAYER_KEY_ENV} (the records' HMAC key)")
+        raise InputError(f"a {scheme} layer cache needs {LAYER_KEY_ENV} (the records' HMAC key)")
     return ("--no-parallel", *(("--layer-cache", args.layer_cache) if args.layer_cache else ()))

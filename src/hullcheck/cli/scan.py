@@ -134,7 +134,8 @@ def _add_input_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--layer-cache",
         metavar="URL",
-        help="layer records in this directory or shared redis://host:port/db[?ttl=SECONDS] "
+        help="layer records in this directory or a shared store: redis://host:port/db, "
+        "postgresql://user@host/db (either with ?ttl=SECONDS) "
         "(needs HULLCHECK_LAYER_CACHE_KEY; default: <cache>/layers; docs/fleet.md)",
     )
     p.add_argument("--timeout", type=float, help="give up reading after this many seconds")

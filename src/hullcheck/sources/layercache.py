@@ -548,13 +548,15 @@ class LayerCache:
 
 LAYER_STORES: dict[str, str] = {
     "redis": "hullcheck.sources.layerstore_redis:RedisLayerCache",
+    "postgresql": "hullcheck.sources.layerstore_postgres:PostgresLayerCache",
 }
 """URL scheme -> ``module:class`` of a shared record store (one line per backend)."""
 
 
 def open_layer_cache(url: str | None, cache_dir: Path | None) -> LayerCache | None:
     """The layer cache ``--layer-cache URL`` names: a directory (default
-    ``<cache>/layers``) or a shared store such as ``redis://host:port/db``."""
+    ``<cache>/layers``) or a shared store: ``redis://host:port/db``,
+    ``postgresql://user@host/db``."""
     if url is None:
         return None if cache_dir is None else LayerCache(cache_dir)
     scheme, sep, _ = url.partition("://")
@@ -562,7 +564,9 @@ def open_layer_cache(url: str | None, cache_dir: Path | None) -> LayerCache | No
         return DirLayerCache(Path(url))
     target = LAYER_STORES.get(scheme.lower())
     if target is None:
-        raise InputError(f"--layer-cache: unknown store {scheme!r} (a directory or redis://)")
+        raise InputError(
+            f"--layer-cache: unknown store {scheme!r} (a directory, redis:// or postgresql://)"
+        )
     module, _, cls = target.partition(":")
     store: LayerCache = getattr(importlib.import_module(module), cls)(url, cache_dir or Path("."))
     return store
