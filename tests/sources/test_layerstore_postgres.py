@@ -255,3 +255,19 @@ def test_cache_info_on_a_bad_store_is_one_line_without_the_password(
     err = captured.err.strip().splitlines()
     assert len(err) == 1 and says in err[0], err
     assert "hunter2" not in captured.out + captured.err
+
+
+def test_an_oversized_value_is_refused_after_one_byte_too_many(
+    tmp_path: Path, database: str, images: dict[str, BuiltImage]
+) -> None:
+    _scan(images["cleaner"].reference, tmp_path / "a", database)
+    (name, value, _), *_ = _rows(database)
+    store = PostgresLayerCache(database, tmp_path)
+    assert store._fetch(name) == value
+    store.max_value = len(value) - 1  # as if the row had grown past the limit
+    assert store._fetch(name) == value  # read up to one byte past the limit, no more
+    store.max_value = 100
+    assert store._fetch(name) == value[:101]
+    diff_id, fingerprint = name.removeprefix("hullcheck:layer:").rsplit(":", 1)
+    assert store.load(diff_id, fingerprint, []) is None
+    assert store.warnings and "over 100 bytes" in store.warnings[-1]

@@ -233,3 +233,19 @@ def test_layers_the_store_holds_are_replayed_not_handed_to_the_helper(
     again = scan(tmp_path / "machine-b")
     assert _cached(again) == [0, 1]
     assert _doc(again) == _doc(first)
+
+
+def test_an_oversized_value_is_refused_after_one_byte_too_many(
+    tmp_path: Path, redis: Redis, images: dict[str, BuiltImage]
+) -> None:
+    _scan(images["cleaner"].reference, tmp_path / "a", redis.url)
+    name = next(iter(_client(redis).scan_iter(match=PREFIX + "*"))).decode()
+    value = _client(redis).get(name)
+    store = RedisLayerCache(redis.url, tmp_path)
+    assert store._fetch(name) == value
+    store.max_value = 100
+    assert store._fetch(name) == value[:101]  # read up to one byte past the limit, no more
+    assert store._fetch(PREFIX + "absent") is None
+    diff_id, fingerprint = name.removeprefix(PREFIX).rsplit(":", 1)
+    assert store.load(diff_id, fingerprint, []) is None
+    assert store.warnings and "over 100 bytes" in store.warnings[-1]

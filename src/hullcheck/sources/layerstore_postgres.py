@@ -97,7 +97,9 @@ class PostgresLayerCache(SharedLayerCache):
 
     def _fetch(self, name: str) -> bytes | None:
         rows = self._run(
-            "SELECT value FROM hullcheck_layer_records WHERE name = %s AND expires > now()", (name,)
+            "SELECT substring(value FROM 1 FOR %s) FROM hullcheck_layer_records "
+            "WHERE name = %s AND expires > now()",
+            (self.max_value + 1, name),
         )
         return bytes(rows[0][0]) if rows else None
 

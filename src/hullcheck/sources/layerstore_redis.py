@@ -50,8 +50,8 @@ class RedisLayerCache(SharedLayerCache):
             raise InputError(f"--layer-cache: not a redis URL: {err}") from err
 
     def _fetch(self, name: str) -> bytes | None:
-        value = self._client.get(name)
-        return value if isinstance(value, bytes) else None
+        value = self._client.getrange(name, 0, self.max_value)  # no key: b""
+        return value if isinstance(value, bytes) and value else None
 
     def _put(self, name: str, value: bytes) -> None:
         self._client.set(name, value, ex=self.ttl)

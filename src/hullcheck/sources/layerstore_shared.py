@@ -66,11 +66,15 @@ class SharedLayerCache(LayerCache):
             ttl = int(ttls[-1])
         self._key = key.encode()
         self.ttl = ttl
+        self.max_value = MAX_RECORD_BYTES
+        """A larger value is refused unread: backends fetch at most one byte more."""
         self.down = False
         self.url = urlunsplit(parts._replace(query=urlencode(query)))
 
     # -- what a backend provides (each may raise one of ``errors``) ---------------------
     def _fetch(self, name: str) -> bytes | None:
+        """The value under ``name``, cut after ``max_value + 1`` bytes (whoever can write
+        to the store must not make a worker take in a gigabyte before refusing it)."""
         raise NotImplementedError
 
     def _put(self, name: str, value: bytes) -> None:
@@ -127,7 +131,9 @@ class SharedLayerCache(LayerCache):
 
     def _payload(self, name: str, value: bytes) -> bytes:
         """The compressed body of a value whose HMAC verifies; raises ValueError if not."""
-        if len(value) > MAX_RECORD_BYTES or not value.startswith(MAGIC):
+        if len(value) > self.max_value:
+            raise ValueError(f"over {self.max_value} bytes")
+        if not value.startswith(MAGIC):
             raise ValueError("bad header")
         mac, sep, payload = value[len(MAGIC) :].partition(b"\n")
         if not sep or not hmac.compare_digest(mac, self._mac(name, payload)):
@@ -183,6 +189,8 @@ class SharedLayerCache(LayerCache):
             return
         payload = zstandard.ZstdCompressor(level=3).compress(raw)
         value = MAGIC + self._mac(name, payload) + b"\n" + payload
+        if len(value) > self.max_value:
+            return
         if self.down:  # the look for earlier blobs found the store gone
             return
         try:
