@@ -17,15 +17,12 @@ import psycopg
 import pytest
 
 from hullcheck.cli.main import main
-from hullcheck.imagerules.base import ScanSettings
-from hullcheck.scan import ScanRequest, scan_image
 from hullcheck.sources import layerstore_postgres
 from hullcheck.sources.layerstore_postgres import PostgresLayerCache
 from hullcheck.sources.layerstore_shared import KEY_ENV
-from hullcheck.sources.open import SourceOptions
 from tests.fixtures.imagebuilder import BuiltImage
-from tests.imagerules.helpers import NOW
 from tests.server.conftest import new_postgres_database, postgres_server
+from tests.sources.shared_store import cache_warnings, scan_through, without_cache_warnings
 from tests.sources.test_layercache import _cached, _doc, _packages, _secret_files, images
 
 __all__ = ["images", "postgres_server"]  # fixtures shared with other tests
@@ -35,28 +32,6 @@ __all__ = ["images", "postgres_server"]  # fixtures shared with other tests
 def database(postgres_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv(KEY_ENV, "operator-key")
     return new_postgres_database(postgres_server)
-
-
-def _scan(ref: str, cache: Path, url: str | None) -> Any:
-    return scan_image(
-        ScanRequest(
-            ref,
-            options=SourceOptions(cache_dir=cache),
-            settings=ScanSettings(now=NOW),
-            layer_cache=url is not None,
-            layer_cache_url=url,
-        )
-    )
-
-
-def _warnings(report: Any) -> list[str]:
-    return [d.message for d in report.diagnostics if d.kind == "layer-cache"]
-
-
-def _without_cache_warnings(report: Any) -> dict[str, Any]:
-    doc = _doc(report)
-    doc["diagnostics"] = [d for d in doc["diagnostics"] if d["kind"] != "layer-cache"]
-    return doc
 
 
 def _rows(database: str) -> list[tuple[str, bytes, float]]:
@@ -73,17 +48,17 @@ def test_two_machines_share_the_base_layer(
     tmp_path: Path, database: str, images: dict[str, BuiltImage]
 ) -> None:
     cleaner, plain = images["cleaner"].reference, images["plain"].reference
-    first = _scan(cleaner, tmp_path / "machine-a", database)
+    first = scan_through(cleaner, tmp_path / "machine-a", database)
     assert _cached(first) == []
-    assert _warnings(first) == []
+    assert cache_warnings(first) == []
     rows = _rows(database)
     assert len(rows) == 2
     assert all(29 * 86400 < left <= 30 * 86400 for _, _, left in rows)
-    second = _scan(plain, tmp_path / "machine-b", database)
+    second = scan_through(plain, tmp_path / "machine-b", database)
     assert _cached(second) == [0]  # the base, recorded by the other machine
     assert not (tmp_path / "machine-b" / "layers").exists()
-    assert _warnings(second) == []
-    assert _doc(second) == _doc(_scan(plain, tmp_path / "none", None))
+    assert cache_warnings(second) == []
+    assert _doc(second) == _doc(scan_through(plain, tmp_path / "none", None))
     assert _packages(second) == {f"p{i}" for i in range(30)}
     assert _secret_files(second) == {
         ("/root/.ssh/id_ed25519", 0): None,
@@ -95,11 +70,11 @@ def test_expired_records_are_neither_used_nor_kept(
     tmp_path: Path, database: str, images: dict[str, BuiltImage]
 ) -> None:
     plain = images["plain"].reference
-    _scan(images["cleaner"].reference, tmp_path / "a", f"{database}?ttl=1")
+    scan_through(images["cleaner"].reference, tmp_path / "a", f"{database}?ttl=1")
     before = {name for name, _, _ in _rows(database)}
     assert len(before) == 2
     time.sleep(1.5)
-    report = _scan(plain, tmp_path / "b", database)
+    report = scan_through(plain, tmp_path / "b", database)
     assert _cached(report) == []  # the base expired: read again, and stored anew
     after = {name: left for name, _, left in _rows(database)}
     assert len(after) == 2 and all(round(left / 86400) == 30 for left in after.values())
@@ -115,13 +90,13 @@ def test_a_record_without_the_operators_hmac_is_ignored(
     how: str,
 ) -> None:
     plain = images["plain"].reference
-    clean = _doc(_scan(plain, tmp_path / "none", None))
-    _scan(images["cleaner"].reference, tmp_path / "a", database)
+    clean = _doc(scan_through(plain, tmp_path / "none", None))
+    scan_through(images["cleaner"].reference, tmp_path / "a", database)
     if how == "other-key":  # rewritten by someone with another key: well formed, wrong HMAC
         monkeypatch.setenv(KEY_ENV, "attacker-key")
         with psycopg.connect(database, autocommit=True) as conn:
             conn.execute("DELETE FROM hullcheck_layer_records")
-        _scan(images["cleaner"].reference, tmp_path / "attacker", database)
+        scan_through(images["cleaner"].reference, tmp_path / "attacker", database)
         monkeypatch.setenv(KEY_ENV, "operator-key")
     else:
         with psycopg.connect(database, autocommit=True) as conn:
@@ -132,11 +107,11 @@ def test_a_record_without_the_operators_hmac_is_ignored(
                     "UPDATE hullcheck_layer_records SET value = %s WHERE name = %s",
                     (bytes(flipped), name),
                 )
-    report = _scan(plain, tmp_path / "b", database)
+    report = scan_through(plain, tmp_path / "b", database)
     assert _cached(report) == []
-    warnings = _warnings(report)
+    warnings = cache_warnings(report)
     assert warnings and all("HMAC does not verify" in w for w in warnings), warnings
-    assert _without_cache_warnings(report) == clean
+    assert without_cache_warnings(report) == clean
 
 
 def test_a_database_that_refuses_costs_one_warning(
@@ -144,12 +119,12 @@ def test_a_database_that_refuses_costs_one_warning(
 ) -> None:
     monkeypatch.setenv(KEY_ENV, "operator-key")
     ref = images["plain"].reference
-    clean = _doc(_scan(ref, tmp_path / "none", None))
-    report = _scan(ref, tmp_path / "a", "postgresql://nobody:hunter2@127.0.0.1:1/db")
-    warnings = _warnings(report)
+    clean = _doc(scan_through(ref, tmp_path / "none", None))
+    report = scan_through(ref, tmp_path / "a", "postgresql://nobody:hunter2@127.0.0.1:1/db")
+    warnings = cache_warnings(report)
     assert len(warnings) == 1 and "unreachable" in warnings[0], warnings
     assert "hunter2" not in warnings[0]
-    assert _without_cache_warnings(report) == clean
+    assert without_cache_warnings(report) == clean
 
 
 @pytest.mark.timeout(90)  # without the deadline the scan waits for ever
@@ -161,7 +136,7 @@ def test_a_database_that_stops_answering_mid_scan_costs_one_timeout(
 ) -> None:
     monkeypatch.setattr(layerstore_postgres, "TIMEOUT", 0.5)
     ref = images["cleaner"].reference
-    clean = _doc(_scan(ref, tmp_path / "none", None))
+    clean = _doc(scan_through(ref, tmp_path / "none", None))
     frozen: list[int] = []
     real_load = PostgresLayerCache.load
 
@@ -176,15 +151,15 @@ def test_a_database_that_stops_answering_mid_scan_costs_one_timeout(
     monkeypatch.setattr(PostgresLayerCache, "load", load_then_freeze)
     try:
         started = time.monotonic()
-        report = _scan(ref, tmp_path / "a", database)
+        report = scan_through(ref, tmp_path / "a", database)
         elapsed = time.monotonic() - started
     finally:
         for pid in frozen:
             os.kill(pid, signal.SIGCONT)
     assert frozen
-    warnings = _warnings(report)
+    warnings = cache_warnings(report)
     assert len(warnings) == 1 and "unreachable" in warnings[0], warnings
-    assert _without_cache_warnings(report) == clean
+    assert without_cache_warnings(report) == clean
     assert elapsed < 30  # bounded by the deadline, not by the frozen server
 
 
@@ -220,7 +195,7 @@ def test_cache_info_and_clean_reach_the_records_and_only_them(
     with psycopg.connect(database, autocommit=True) as conn:
         conn.execute("CREATE TABLE scans (id int)")  # the server's, say
         conn.execute("INSERT INTO scans VALUES (1)")
-    _scan(images["cleaner"].reference, tmp_path / "a", database)
+    scan_through(images["cleaner"].reference, tmp_path / "a", database)
     size = sum(len(value) for _, value, _ in _rows(database))
     cache = ["--cache-dir", str(tmp_path / "a"), "--layer-cache", database]
     capsys.readouterr()
@@ -260,7 +235,7 @@ def test_cache_info_on_a_bad_store_is_one_line_without_the_password(
 def test_an_oversized_value_is_refused_after_one_byte_too_many(
     tmp_path: Path, database: str, images: dict[str, BuiltImage]
 ) -> None:
-    _scan(images["cleaner"].reference, tmp_path / "a", database)
+    scan_through(images["cleaner"].reference, tmp_path / "a", database)
     (name, value, _), *_ = _rows(database)
     store = PostgresLayerCache(database, tmp_path)
     assert store._fetch(name) == value

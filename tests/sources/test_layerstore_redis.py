@@ -23,6 +23,7 @@ from hullcheck.sources.open import SourceOptions
 from tests.fixtures.imagebuilder import BuiltImage
 from tests.fleet.conftest import Redis, start_redis
 from tests.imagerules.helpers import NOW
+from tests.sources.shared_store import cache_warnings, scan_through, without_cache_warnings
 from tests.sources.test_layercache import _cached, _doc, _packages, _secret_files, images
 
 __all__ = ["images"]  # the fixture, shared with the local store's tests
@@ -40,28 +41,6 @@ def redis(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Redis]:
         server.stop()
 
 
-def _scan(ref: str, cache: Path, url: str | None) -> Any:
-    return scan_image(
-        ScanRequest(
-            ref,
-            options=SourceOptions(cache_dir=cache),
-            settings=ScanSettings(now=NOW),
-            layer_cache=url is not None,
-            layer_cache_url=url,
-        )
-    )
-
-
-def _warnings(report: Any) -> list[str]:
-    return [d.message for d in report.diagnostics if d.kind == "layer-cache"]
-
-
-def _without_cache_warnings(report: Any) -> dict[str, Any]:
-    doc = _doc(report)
-    doc["diagnostics"] = [d for d in doc["diagnostics"] if d["kind"] != "layer-cache"]
-    return doc
-
-
 def _client(redis: Redis) -> Any:
     import redis as redis_mod
 
@@ -72,16 +51,16 @@ def test_two_machines_share_the_base_layer(
     tmp_path: Path, redis: Redis, images: dict[str, BuiltImage]
 ) -> None:
     cleaner, plain = images["cleaner"].reference, images["plain"].reference
-    first = _scan(cleaner, tmp_path / "machine-a", redis.url)
+    first = scan_through(cleaner, tmp_path / "machine-a", redis.url)
     assert _cached(first) == []
     assert len(list(_client(redis).scan_iter(match=PREFIX + "*"))) == 2
     ttl = _client(redis).ttl(next(iter(_client(redis).scan_iter(match=PREFIX + "*"))))
     assert 29 * 86400 < ttl <= 30 * 86400
-    second = _scan(plain, tmp_path / "machine-b", redis.url)
+    second = scan_through(plain, tmp_path / "machine-b", redis.url)
     assert _cached(second) == [0]  # the base, recorded by the other machine
     assert not (tmp_path / "machine-b" / "layers").exists()
-    assert _warnings(second) == []
-    assert _doc(second) == _doc(_scan(plain, tmp_path / "none", None))
+    assert cache_warnings(second) == []
+    assert _doc(second) == _doc(scan_through(plain, tmp_path / "none", None))
     assert _packages(second) == {f"p{i}" for i in range(30)}
     assert _secret_files(second) == {
         ("/root/.ssh/id_ed25519", 0): None,
@@ -98,8 +77,8 @@ def test_a_record_without_the_operators_hmac_is_ignored(
     how: str,
 ) -> None:
     plain = images["plain"].reference
-    clean = _doc(_scan(plain, tmp_path / "none", None))
-    _scan(images["cleaner"].reference, tmp_path / "a", redis.url)
+    clean = _doc(scan_through(plain, tmp_path / "none", None))
+    scan_through(images["cleaner"].reference, tmp_path / "a", redis.url)
     client = _client(redis)
     names = list(client.scan_iter(match=PREFIX + "*"))
     assert len(names) == 2
@@ -110,7 +89,7 @@ def test_a_record_without_the_operators_hmac_is_ignored(
             client.set(name, bytes(value))
     else:  # rewritten by someone with another key: a well-formed record, wrong HMAC
         monkeypatch.setenv(KEY_ENV, "attacker-key")
-        _scan(images["cleaner"].reference, tmp_path / "attacker", f"{redis.url}?ttl=60")
+        scan_through(images["cleaner"].reference, tmp_path / "attacker", f"{redis.url}?ttl=60")
         attacker = RedisLayerCache(redis.url, tmp_path)
         for name in names:
             value = client.get(name)
@@ -120,18 +99,18 @@ def test_a_record_without_the_operators_hmac_is_ignored(
                 name, magic + b"\n" + attacker._mac(name.decode(), payload) + b"\n" + payload
             )
         monkeypatch.setenv(KEY_ENV, "operator-key")
-    report = _scan(plain, tmp_path / "b", redis.url)
+    report = scan_through(plain, tmp_path / "b", redis.url)
     assert _cached(report) == []
-    warnings = _warnings(report)
+    warnings = cache_warnings(report)
     assert warnings and all("HMAC does not verify" in w for w in warnings)
-    assert _without_cache_warnings(report) == clean
+    assert without_cache_warnings(report) == clean
 
 
-def test_redis_killed_mid_scan(
+def test_redis_killed_midscan_through(
     tmp_path: Path, redis: Redis, images: dict[str, BuiltImage], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ref = images["cleaner"].reference
-    clean = _doc(_scan(ref, tmp_path / "none", None))
+    clean = _doc(scan_through(ref, tmp_path / "none", None))
     real_load = RedisLayerCache.load
 
     def load_then_kill(self: RedisLayerCache, *args: Any) -> Any:
@@ -142,10 +121,10 @@ def test_redis_killed_mid_scan(
         return out
 
     monkeypatch.setattr(RedisLayerCache, "load", load_then_kill)
-    report = _scan(ref, tmp_path / "a", redis.url)
-    warnings = _warnings(report)
+    report = scan_through(ref, tmp_path / "a", redis.url)
+    warnings = cache_warnings(report)
     assert len(warnings) == 1 and "unreachable" in warnings[0]
-    assert _without_cache_warnings(report) == clean
+    assert without_cache_warnings(report) == clean
 
 
 def test_redis_that_stops_answering_costs_one_timeout(
@@ -156,12 +135,12 @@ def test_redis_that_stops_answering_costs_one_timeout(
 ) -> None:
     monkeypatch.setattr(layerstore_redis, "TIMEOUT", 0.5)
     ref = images["plain"].reference
-    clean = _doc(_scan(ref, tmp_path / "none", None))
+    clean = _doc(scan_through(ref, tmp_path / "none", None))
     os.kill(redis.process.pid, signal.SIGSTOP)  # accepts connections, answers nothing
-    report = _scan(ref, tmp_path / "a", redis.url)
-    warnings = _warnings(report)
+    report = scan_through(ref, tmp_path / "a", redis.url)
+    warnings = cache_warnings(report)
     assert len(warnings) == 1 and "unreachable" in warnings[0]
-    assert _without_cache_warnings(report) == clean
+    assert without_cache_warnings(report) == clean
 
 
 def test_a_redis_layer_cache_needs_the_key(
@@ -185,7 +164,7 @@ def test_cache_info_and_clean_reach_the_redis_records_and_only_them(
 ) -> None:
     client = RedisClient.from_url(redis.url)
     client.set("celery-task-meta-1", b"a Celery result sharing the database")
-    _scan(images["cleaner"].reference, tmp_path / "a", redis.url)
+    scan_through(images["cleaner"].reference, tmp_path / "a", redis.url)
     records = len(list(client.scan_iter(match=PREFIX + "*")))
     assert records == 2
     cache = ["--cache-dir", str(tmp_path / "a"), "--layer-cache", redis.url]
@@ -238,7 +217,7 @@ def test_layers_the_store_holds_are_replayed_not_handed_to_the_helper(
 def test_an_oversized_value_is_refused_after_one_byte_too_many(
     tmp_path: Path, redis: Redis, images: dict[str, BuiltImage]
 ) -> None:
-    _scan(images["cleaner"].reference, tmp_path / "a", redis.url)
+    scan_through(images["cleaner"].reference, tmp_path / "a", redis.url)
     name = next(iter(_client(redis).scan_iter(match=PREFIX + "*"))).decode()
     value = _client(redis).get(name)
     store = RedisLayerCache(redis.url, tmp_path)

@@ -482,18 +482,24 @@ class LayerCache:
             return []
         return listed_blobs(payload)
 
-    def store(self, record: LayerRecord) -> None:
-        """Write ``record`` atomically; a cache that cannot be written is only a warning."""
-        path = self._path(record.diff_id, record.fingerprint)
-        if path is None:
-            return
+    def _packed(self, record: LayerRecord) -> tuple[bytes, bytes] | None:
+        """The record (its blobs merged with those an earlier record of the same layer
+        listed) encoded and compressed; None when it is too large to keep."""
         record.blobs = sorted(
             set(record.blobs) | set(self.peek_blobs(record.diff_id, record.fingerprint))
         )
         raw = encode(record)
         if len(raw) > MAX_RECORD_BYTES:
+            return None
+        return raw, zstandard.ZstdCompressor(level=3).compress(raw)
+
+    def store(self, record: LayerRecord) -> None:
+        """Write ``record`` atomically; a cache that cannot be written is only a warning."""
+        path = self._path(record.diff_id, record.fingerprint)
+        packed = None if path is None else self._packed(record)
+        if path is None or packed is None:
             return
-        payload = zstandard.ZstdCompressor(level=3).compress(raw)
+        raw, payload = packed
         blob = MAGIC + hashlib.sha256(raw).hexdigest().encode() + b"\n" + payload
         tmp_dir = self.root / "tmp"
         try:

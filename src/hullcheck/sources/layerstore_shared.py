@@ -33,7 +33,6 @@ from hullcheck.sources.layercache import (
     LayerCache,
     LayerRecord,
     decode,
-    encode,
     listed_blobs,
 )
 
@@ -181,13 +180,10 @@ class SharedLayerCache(LayerCache):
         name = self._name(record.diff_id, record.fingerprint)
         if name is None or self.down:
             return
-        record.blobs = sorted(
-            set(record.blobs) | set(self.peek_blobs(record.diff_id, record.fingerprint))
-        )
-        raw = encode(record)
-        if len(raw) > MAX_RECORD_BYTES:
+        packed = self._packed(record)
+        if packed is None:
             return
-        payload = zstandard.ZstdCompressor(level=3).compress(raw)
+        _, payload = packed
         value = MAGIC + self._mac(name, payload) + b"\n" + payload
         if len(value) > self.max_value:
             return
