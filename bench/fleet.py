@@ -9,8 +9,9 @@ cache cold (an empty cache directory: each shared base layer is read once, by th
 image that holds it) and warm (the same directory again: no blob is read), then 1 and 2
 Celery workers, each on a cold cache, then 2 workers as on 2 machines (each its own data
 directory and local cache): with local layer caches only, and sharing layer records through
-a Redis layer store (``--layer-cache redis://``), then syft one image at a time.  ``--json`` writes
-the figures (per-image and per-byte costs for ``bench/fleet_projection.py``).
+a Redis layer store (``--layer-cache redis://``) and, with ``--postgres URL``, through that
+PostgreSQL database (emptied of layer records first), then syft one image at a time.
+``--json`` writes the figures (per-image and per-byte costs for ``bench/fleet_projection.py``).
 
 Needs the test images (HULLCHECK_TEST_IMAGES), ../shared/tools/start-registry.sh, skopeo,
 redis-server and the fleet extra.  Prints the figures; asserts nothing.
@@ -222,17 +223,23 @@ def two_machines(
     results: dict[str, float],
     cached: dict[str, int],
     procs: list[subprocess.Popen[bytes]],
+    postgres: str | None = None,
 ) -> None:
     """2 workers each with its own data directory (its own local cache, as on two
-    machines): first with only their local layer caches, then sharing records in Redis."""
+    machines): first with only their local layer caches, then sharing records in Redis
+    (and in PostgreSQL when one is given)."""
     broker = f"redis://127.0.0.1:{rport}/0"
     key = {"HULLCHECK_LAYER_CACHE_KEY": "bench-" + os.urandom(8).hex()}
     os.environ.update(key)  # the workers inherit it, as an operator would set it on each
-    for store, extra in (
-        ("local caches only", ()),
-        ("Redis layer store", ("--layer-cache", f"redis://127.0.0.1:{rport}/1")),
-    ):
-        tag = "s" if extra else "l"
+    stores: list[tuple[str, str, tuple[str, ...]]] = [
+        ("local caches only", "l", ()),
+        ("Redis layer store", "s", ("--layer-cache", f"redis://127.0.0.1:{rport}/1")),
+    ]
+    if postgres:
+        clean = [sys.executable, "-m", "hullcheck", "cache", "clean", "--layer-cache", postgres]
+        subprocess.run([*clean, "--cache-dir", str(work / "pg-clean")], check=True)
+        stores.append(("PostgreSQL layer store", "p", ("--layer-cache", postgres)))
+    for store, tag, extra in stores:
         workers = start_workers(broker, tag, 2, "--data-dir", str(work / f"m{tag}{{i}}"))
         procs.extend(workers)
         name = f"celery, 2 machines, {store}, cold"
@@ -243,13 +250,20 @@ def two_machines(
         stop_workers(workers)
 
 
-def main() -> None:
+def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", type=int, default=50)
     parser.add_argument("--skip-syft", action="store_true")
     parser.add_argument("--skip-machines", action="store_true", help="no 2-machine runs")
     parser.add_argument("--json", type=Path, help="write the figures here too")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--postgres", metavar="URL", help="also share layer records through this database"
+    )
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = _args()
     work = Path(tempfile.mkdtemp(prefix="hullcheck-fleet-bench-"))
     procs: list[subprocess.Popen[bytes]] = []
     try:
@@ -313,7 +327,15 @@ def main() -> None:
                 cached[name] = cached_layers(out)
             stop_workers(workers)
         if not args.skip_machines:
-            two_machines([*hc, *common], work, rport, results=results, cached=cached, procs=procs)
+            two_machines(
+                [*hc, *common],
+                work,
+                rport,
+                results=results,
+                cached=cached,
+                procs=procs,
+                postgres=args.postgres,
+            )
         if not args.skip_syft and Path(SYFT).exists():
             start = time.monotonic()
             for n in range(args.images):
