@@ -215,6 +215,9 @@ def test_cache_info_and_clean_reach_the_records_and_only_them(
         ("postgresql://u:hunter2@127.0.0.1:1/db", "unreachable"),
         ("postgresql://u@127.0.0.1:1/db?password=hunter2&sslmode=disable", "unreachable"),
         ("postgresql://127.0.0.1/db?no_such_option=hunter2", "not a postgresql URL"),
+        # libpq quotes these back whole: the message must not pass them on
+        ("postgresql://u:hunter2%zz@127.0.0.1/db", "not a postgresql URL"),
+        ("postgresql://u:hunter2@[::1/db", "not a postgresql URL"),
     ],
 )
 def test_cache_info_on_a_bad_store_is_one_line_without_the_password(

@@ -180,14 +180,20 @@ def test_cache_info_and_clean_reach_the_redis_records_and_only_them(
     assert ": 0 layer records" in capsys.readouterr().out
 
 
-def test_cache_info_on_an_unreachable_redis_is_one_error_without_the_password(
-    tmp_path: Path, redis: Redis, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("redis://:hunter2-secret@127.0.0.1:1/0", "unreachable"),
+        ("redis://:hunter2-secret@[::1/0", "not a redis URL"),
+    ],
+)
+def test_cache_info_on_a_bad_redis_is_one_error_without_the_password(
+    tmp_path: Path, redis: Redis, capsys: pytest.CaptureFixture[str], url: str, says: str
 ) -> None:
-    url = "redis://:hunter2-secret@127.0.0.1:1/0"
     assert main(["cache", "info", "--cache-dir", str(tmp_path), "--layer-cache", url]) == 2
     captured = capsys.readouterr()
     err = captured.err.strip().splitlines()
-    assert len(err) == 1 and "unreachable" in err[0], err
+    assert len(err) == 1 and says in err[0], err
     assert "hunter2" not in captured.out + captured.err
 
 

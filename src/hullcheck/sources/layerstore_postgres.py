@@ -49,8 +49,12 @@ class PostgresLayerCache(SharedLayerCache):
             raise InputError("a postgresql layer cache needs hullcheck[server] installed") from err
         try:
             psycopg_mod.conninfo.conninfo_to_dict(self.url)
-        except psycopg_mod.ProgrammingError as err:
-            raise InputError(f"--layer-cache: not a postgresql URL: {err}") from None
+        except psycopg_mod.ProgrammingError:
+            # libpq's message can quote the URL, password and all: it is not passed on
+            raise InputError(
+                "--layer-cache: not a postgresql URL libpq can read "
+                "(postgresql://user@host:port/db?option=value)"
+            ) from None
         self._psycopg = psycopg_mod
         self.errors = (psycopg_mod.Error,)
         self._conn: psycopg.Connection[Any] | None = None

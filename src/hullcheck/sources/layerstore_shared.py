@@ -56,7 +56,10 @@ class SharedLayerCache(LayerCache):
         key = os.environ.get(KEY_ENV, "")
         if not key:
             raise InputError(f"a {self.scheme} layer cache needs {KEY_ENV} (the records' HMAC key)")
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # an unclosed "[" of an IPv6 host; the URL may hold a password
+            raise InputError(f"--layer-cache: not a {self.scheme} URL") from None
         query = [(k, v) for k, v in parse_qsl(parts.query) if k != "ttl"]
         ttls = [v for k, v in parse_qsl(parts.query) if k == "ttl"]
         if ttls:
