@@ -13,11 +13,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import func, select
 
 from hullcheck.server.db import Scan, open_database
-from tests.server.conftest import LiveServer, make_token, start_server, wait_for
+from tests.server.conftest import (
+    LiveServer,
+    make_token,
+    new_postgres_database,
+    start_server,
+    wait_for,
+)
 from tests.server.test_security import minimal_report
 from tests.sources.test_registry_integration import push, start_registry
 
@@ -152,6 +159,45 @@ def test_an_image_reference_is_pulled_and_scanned(
         }
     finally:
         server.stop()
+
+
+@pytest.mark.registry
+@pytest.mark.images
+def test_two_replicas_share_layer_records_through_their_own_database(
+    postgres_server: str, tmp_path: Path, registry_with_app: str
+) -> None:
+    """Two servers on one PostgreSQL database, each with a data directory (and so a local
+    cache) of its own, their scans keeping layer records in that same database: the image
+    the first one scanned, the second replays instead of reading its layers."""
+    database = new_postgres_database(postgres_server)
+    args = [*serve_args(registry_with_app), "--scan-arg=--layer-cache", f"--scan-arg={database}"]
+    env = {"HULLCHECK_LAYER_CACHE_KEY": "replicas-key"}
+    ref = f"{registry_with_app}/team/app:latest"
+    reports = []
+    for replica in ("a", "b"):
+        server = start_server(database, tmp_path / replica, *args, env=env)
+        try:
+            write = make_token(database, "write")
+            with server.client(write) as client:
+                r = client.post("/api/v1/scans", json={"image": ref})
+                assert r.status_code == 202, r.text
+                done = wait_for(client, r.json()["id"], ("done", "failed"))
+                assert done["status"] == "done", done
+                reports.append(client.get(f"/api/v1/scans/{done['id']}/report").json())
+        finally:
+            server.stop()
+        assert not (tmp_path / replica / "cache" / "layers").exists()  # kept in the database
+    first, second = (
+        [layer.get("cached", False) for layer in r["target"]["layers"]] for r in reports
+    )
+    assert first == [False, False]
+    assert second == [True, True]
+    with psycopg.connect(database) as conn:
+        rows = conn.execute("SELECT count(*) FROM hullcheck_layer_records").fetchone()
+    assert rows == (2,)
+    assert [f["rule"] for f in reports[1]["findings"]] == [
+        f["rule"] for f in reports[0]["findings"]
+    ]
 
 
 @pytest.mark.images
