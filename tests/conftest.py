@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ["tests.support.browser"]  # the `browser` fixture (a real headless Chromium)
+# the `browser` fixture (a real headless Chromium) and `postgres_server` (one real
+# PostgreSQL for the session, shared by every package that needs one)
+pytest_plugins = ["tests.support.browser", "tests.fixtures.postgres"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("HULLCHECK_SHARED", ROOT.parent / "shared"))

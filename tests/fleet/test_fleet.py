@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.postgres import new_postgres_database
 from tests.fleet.conftest import (
     Redis,
     Worker,
@@ -24,10 +25,7 @@ from tests.fleet.conftest import (
     start_redis,
     start_worker,
 )
-from tests.server.conftest import new_postgres_database, postgres_server
 from tests.sources.test_registry_integration import Registry
-
-__all__ = ["postgres_server"]  # the fixture, shared with the service's tests
 
 pytestmark = [pytest.mark.registry, pytest.mark.images]
 

@@ -1,20 +1,12 @@
-"""Fixtures of the service's tests: a real PostgreSQL server, databases, a live service.
-
-PostgreSQL is Debian's own server, started here in a temporary directory (as the
-``postgres`` user when the tests run as root, since it refuses to run as root) and
-stopped at the end of the session; nothing else on the machine is touched.
-"""
+"""Fixtures of the service's tests: databases of each kind (PostgreSQL's on the session's
+real server, ``tests/fixtures/postgres.py``) and a live service."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,109 +17,7 @@ import pytest
 
 from hullcheck.server import tokens
 from hullcheck.server.db import open_database
-
-PG_ROOT = Path("/usr/lib/postgresql")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _missing(what: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is missing (scripts/setup.sh installs it)")
-    pytest.skip(f"{what} is missing")
-
-
-def _pg_bin() -> Path | None:
-    versions = sorted(PG_ROOT.glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
-    return versions[-1].parent if versions else None
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """``postgresql://hullcheck@127.0.0.1:PORT``: a throwaway real PostgreSQL server."""
-    bindir = _pg_bin()
-    if bindir is None:
-        _missing("PostgreSQL (Debian's postgresql package)")
-    assert bindir is not None
-    # pytest's temporary tree is private to root; postgres needs a directory of its own
-    root = Path(tempfile.mkdtemp(prefix="hullcheck-pg-"))
-    request_cleanup = lambda: shutil.rmtree(root, ignore_errors=True)  # noqa: E731
-    data, sockets = root / "data", root / "sock"
-    sockets.mkdir()
-    if os.geteuid() == 0:
-        root.chmod(0o755)
-        shutil.chown(root, "postgres")
-        shutil.chown(sockets, "postgres")
-    port = free_port()
-    subprocess.run(
-        _as_postgres(
-            [
-                str(bindir / "initdb"),
-                "-D",
-                str(data),
-                "-A",
-                "trust",
-                "-U",
-                "hullcheck",
-                "--no-sync",
-                "-E",
-                "UTF8",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    options = (
-        f"-k {sockets} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-    )
-    subprocess.run(
-        _as_postgres(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-w",
-                "-t",
-                "60",
-                "-l",
-                str(root / "log"),
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-        timeout=90,
-    )
-    try:
-        yield f"postgresql://hullcheck@127.0.0.1:{port}"
-    finally:
-        subprocess.run(
-            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-        request_cleanup()
-
-
-def new_postgres_database(server: str) -> str:
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")  # a generated identifier, not input
-    return f"{server}/{name}"
+from tests.fixtures.postgres import free_port, new_postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -18,13 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hullcheck.server.db import Scan, open_database
-from tests.server.conftest import (
-    LiveServer,
-    make_token,
-    new_postgres_database,
-    start_server,
-    wait_for,
-)
+from tests.fixtures.postgres import new_postgres_database
+from tests.server.conftest import LiveServer, make_token, start_server, wait_for
 from tests.server.test_security import minimal_report
 from tests.sources.test_registry_integration import push, start_registry
 

@@ -21,11 +21,11 @@ from hullcheck.sources import layerstore_postgres
 from hullcheck.sources.layerstore_postgres import PostgresLayerCache
 from hullcheck.sources.layerstore_shared import KEY_ENV
 from tests.fixtures.imagebuilder import BuiltImage
-from tests.server.conftest import new_postgres_database, postgres_server
+from tests.fixtures.postgres import new_postgres_database
 from tests.sources.shared_store import cache_warnings, scan_through, without_cache_warnings
 from tests.sources.test_layercache import _cached, _doc, _packages, _secret_files, images
 
-__all__ = ["images", "postgres_server"]  # fixtures shared with other tests
+__all__ = ["images"]  # the fixture, shared with the local store's tests
 
 
 @pytest.fixture
