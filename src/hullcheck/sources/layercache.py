@@ -248,8 +248,9 @@ KINDS = frozenset({"file", "dir", "symlink", "hardlink", "char", "block", "fifo"
 def decode(raw: bytes, subs: Sequence[Subscription], *, load_facts: bool = True) -> LayerRecord:
     """A record from its JSON body, every field checked; raises on anything unexpected.
 
-    The facts are loaded (:func:`load_facts`) for a replay; with ``load_facts=False``
-    they stay JSON, as recorded, for a record to store."""
+    The facts are loaded (each subscription's ``CacheHooks.load``, as they are read) for a
+    replay; with ``load_facts=False`` they stay JSON, as recorded, for a record to store
+    (:func:`load_facts_of` loads them later)."""
     body = json.loads(raw)
     if not isinstance(body, dict) or body.get("v") != RECORD_VERSION:
         raise ValueError("not a layer record of this version")
