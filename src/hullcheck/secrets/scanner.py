@@ -41,22 +41,24 @@ MAX_MATCHES = 1000
 MAX_HITS = 4096
 """Past this many keyword hits for one rule in one file, the rule reads the whole file."""
 
+_PACKAGE_TESTS = (
+    # test data and samples shipped inside third-party packages and system trees:
+    # fixture keys and passwords by design (requests' test certs, boto's p4ssw0rd)
+    "package-tests",
+    r"(?:/(?:site-packages|dist-packages|node_modules|vendor|vendored|third_party)/"
+    r"|^/?usr/(?:lib|share|local/lib)/)"
+    r"(?:(?:[^/]+/)*?(?:tests?|testing|testdata|test_data|__tests__|fixtures?|dummyserver"
+    r"|examples?|samples?)/|(?:[^/]+/)*(?:[^/]*_test\.(?:go|py|rb)|test_[^/]*\.py"
+    r"|[^/]*\.(?:test|spec)\.[cm]?[jt]sx?)$)",
+)
+
 DEFAULT_SKIP_PATHS: tuple[tuple[str, str], ...] = (
     (
         "package-docs",
         r"^/?usr/share/(?:doc|man|info|locale|i18n|zoneinfo|terminfo|common-licenses"
         r"|lintian|bug|doc-base|help)/",
     ),
-    (
-        # test data and samples shipped inside third-party packages and system trees:
-        # fixture keys and passwords by design (requests' test certs, boto's p4ssw0rd)
-        "package-tests",
-        r"(?:/(?:site-packages|dist-packages|node_modules|vendor|vendored|third_party)/"
-        r"|^/?usr/(?:lib|share|local/lib)/)"
-        r"(?:(?:[^/]+/)*?(?:tests?|testing|testdata|test_data|__tests__|fixtures?|dummyserver"
-        r"|examples?|samples?)/|(?:[^/]+/)*(?:[^/]*_test\.(?:go|py|rb)|test_[^/]*\.py"
-        r"|[^/]*\.(?:test|spec)\.[cm]?[jt]sx?)$)",
-    ),
+    _PACKAGE_TESTS,
     (
         "binary-extension",
         r"(?i)\.(?:png|jpe?g|gif|ico|webp|bmp|tiff?|woff2?|ttf|otf|eot|pyc|pyo|so(?:\.[\d.]+)?"
@@ -67,11 +69,13 @@ DEFAULT_SKIP_PATHS: tuple[tuple[str, str], ...] = (
 """Paths never read: (reason, regex).  Reasons are reported with their counts."""
 
 _SKIP_NEEDLES: dict[tuple[str, str], tuple[str, ...]] = {
-    DEFAULT_SKIP_PATHS[1]: ("test", "fixture", "dummyserver", "example", "sample", "spec"),
+    _PACKAGE_TESTS: ("test", "fixture", "dummyserver", "example", "sample", "spec"),
 }
-"""A path the built-in regex matches holds one of these strings (each alternative of its
+"""A path ``_PACKAGE_TESTS`` matches holds one of these strings (each alternative of its
 test-ish part spells one), so a path holding none is not searched: the regex is tried at
-every position of every file's path, and most paths hold none of them."""
+every position of every file's path, and most paths hold none of them.  Keyed by the
+(reason, regex) pair itself, so a user's own regex under the same reason is always
+searched."""
 
 CONTEXT_RULE = Rule(
     "secret-in-variable",
